@@ -1,0 +1,47 @@
+//! Tests that run inside headless Chromium through wasm-bindgen-test:
+//! `cargo test --target wasm32-unknown-unknown --test wasm` (the runner is set in
+//! `.cargo/config.toml`). Native builds compile this file to nothing.
+#![cfg(target_arch = "wasm32")]
+
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+/// The page mounts in a real browser: the canvas gets a backing store sized to its box, and
+/// the visible build version is the package's.
+#[wasm_bindgen_test]
+async fn page_mounts_with_canvas_and_version() {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let style = document.create_element("style").unwrap();
+    style.set_text_content(Some(include_str!("../www/style.css")));
+    document.head().unwrap().append_child(&style).unwrap();
+    let root = document.create_element("div").unwrap();
+    root.set_attribute("style", "width: 640px; height: 480px")
+        .unwrap();
+    document.body().unwrap().append_child(&root).unwrap();
+    raft_playground::ui::mount(root);
+    gloo::timers::future::TimeoutFuture::new(50).await;
+
+    let canvas: web_sys::HtmlCanvasElement = document
+        .query_selector("canvas.cluster-canvas")
+        .unwrap()
+        .expect("the app renders a cluster canvas")
+        .dyn_into()
+        .unwrap();
+    // An unsized canvas keeps the default 300x150 backing store; a sized one matches its
+    // 640 px wide box times the device pixel ratio.
+    let ratio = web_sys::window().unwrap().device_pixel_ratio().max(1.0);
+    assert_eq!(canvas.client_width(), 640);
+    assert_eq!(canvas.width(), (640.0 * ratio).round() as u32);
+    let expected_height = (f64::from(canvas.client_height()) * ratio).round() as u32;
+    assert_eq!(canvas.height(), expected_height);
+
+    let version = document
+        .query_selector(".build-version")
+        .unwrap()
+        .expect("the build version is visible")
+        .text_content()
+        .unwrap();
+    assert_eq!(version, raft_playground::BUILD_VERSION);
+}
