@@ -2,8 +2,10 @@
 //! it in virtual time, and a browser page that draws the cluster and lets a person break it.
 //!
 //! Layers, with data flowing one way (see `README.md` for the tour):
+//! - [`raft`]: the Raft core, sans I/O.
 //! - `ui` (wasm32 only): the Yew page and its canvas.
 
+pub mod raft;
 #[cfg(target_arch = "wasm32")]
 pub mod ui;
 
