@@ -20,6 +20,9 @@ pub struct Progress {
     pub recent_active: bool,
     /// The latest heartbeat round the follower acknowledged (reads, thesis §6.4).
     pub acked_round: u64,
+    /// The highest commit index sent to the follower, so one that caught up after a commit
+    /// can be told about it without waiting for the next heartbeat.
+    pub sent_commit: Index,
 }
 
 #[derive(Clone, Debug)]
@@ -47,6 +50,7 @@ impl Progress {
             state: ProgressState::Probe { paused: false },
             recent_active: false,
             acked_round: 0,
+            sent_commit: 0,
         }
     }
 

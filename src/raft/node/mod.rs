@@ -221,7 +221,9 @@ impl RaftNode {
             now_us,
             randomized_election_timeout_us: 0,
             election_deadline_us: 0,
-            leader_contact_us: Some(now_us),
+            // A node that has been in a term may have acknowledged a leader's heartbeat just
+            // before it crashed; a brand-new node cannot have.
+            leader_contact_us: (hard_state.current_term > 0).then_some(now_us),
             incoming_snapshot: None,
             forwarded_reads: BTreeSet::new(),
             output: Output::default(),

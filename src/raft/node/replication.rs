@@ -63,9 +63,13 @@ impl RaftNode {
         let round = leader.reads.open_round(now_us);
         let beats: Vec<(NodeId, Index)> = leader
             .progress
-            .iter()
-            // A follower must not learn a commit index beyond what it is known to hold.
-            .map(|(&follower, progress)| (follower, commit_index.min(progress.match_index)))
+            .iter_mut()
+            .map(|(&follower, progress)| {
+                // A follower must not learn a commit index beyond what it is known to hold.
+                let leader_commit = commit_index.min(progress.match_index);
+                progress.sent_commit = progress.sent_commit.max(leader_commit);
+                (follower, leader_commit)
+            })
             .collect();
         for (follower, leader_commit) in beats {
             self.send(
@@ -135,6 +139,7 @@ impl RaftNode {
         let last_sent = entries.last().map_or(prev_log_index, |entry| entry.index);
         progress.on_append_sent(last_sent, carried);
         let leader_commit = self.commit_index;
+        progress.sent_commit = progress.sent_commit.max(leader_commit);
         self.send(
             follower,
             MessageBody::AppendEntries {
@@ -178,6 +183,7 @@ impl RaftNode {
                     self.on_match_advanced(follower);
                 }
                 self.fill_pipeline(follower);
+                self.send_commit_if_behind(follower);
             }
             AppendOutcome::Conflict { prev_log_index, .. } => {
                 let hinted_next = hinted_next.expect("computed for conflicts");
@@ -186,6 +192,20 @@ impl RaftNode {
                 }
             }
             AppendOutcome::StaleTerm => {}
+        }
+    }
+
+    /// A follower that caught up after the last commit broadcast passed it by learns the
+    /// commit index now, not at the next heartbeat.
+    fn send_commit_if_behind(&mut self, follower: NodeId) {
+        let behind = self
+            .progress()
+            .and_then(|progress| progress.get(&follower))
+            .is_some_and(|progress| {
+                progress.sent_commit < self.commit_index.min(progress.match_index)
+            });
+        if behind {
+            self.send_append(follower, true);
         }
     }
 
