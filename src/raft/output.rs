@@ -7,7 +7,9 @@ use super::types::{Entry, HardState, Index, Snapshot};
 
 /// What the driver must do after an input, in exactly this order:
 ///
-/// 1. **Persist** `persist` (see [`PersistWrite`]), and wait until it is durable.
+/// 1. **Persist** `persist` (see [`PersistWrite`]), and wait until it is durable; then report
+///    the write with [`RaftNode::persisted_to`](super::RaftNode::persisted_to) (for
+///    [`Output::persisted_position`]), so a leader can count its own copy.
 /// 2. **Send** `messages`. They may depend on step 1 (a vote, an acknowledged entry), so they
 ///    must not leave before it is durable; if the node crashes first, they are never sent.
 /// 3. **Restore** the state machine from `restore`, if set (a snapshot from the leader).
@@ -28,6 +30,12 @@ pub struct Output {
 }
 
 impl Output {
+    /// The log position to report with `persisted_to` once this output's write is durable.
+    pub fn persisted_position(&self) -> Option<(Index, super::types::Term)> {
+        let entry = self.persist.log.as_ref()?.entries.last()?;
+        Some((entry.index, entry.term))
+    }
+
     pub fn is_empty(&self) -> bool {
         self.persist.is_empty()
             && self.messages.is_empty()

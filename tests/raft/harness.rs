@@ -189,8 +189,9 @@ impl Cluster {
         self.start(id);
     }
 
-    /// Carries out the node's output like a real driver: persist, send, restore, apply, and
-    /// take a snapshot when one is due.
+    /// Carries out the node's output like a real driver: persist (at once) and report it,
+    /// send, restore, apply, and take a snapshot when one is due — until the node has nothing
+    /// more to say.
     pub fn flush(&mut self, id: NodeId) {
         loop {
             let server = self.servers.get_mut(&id).unwrap();
@@ -198,7 +199,13 @@ impl Cluster {
                 return;
             };
             let output = node.take_output();
+            if output.is_empty() {
+                return;
+            }
             server.disk.write(&output.persist);
+            if let Some((index, term)) = output.persisted_position() {
+                node.persisted_to(index, term);
+            }
             if let Some(snapshot) = &output.restore {
                 server.state =
                     serde_json::from_slice(&snapshot.data).expect("test snapshots are JSON");
@@ -212,8 +219,7 @@ impl Cluster {
                 node.applied_to(entry.index);
             }
             server.reads.extend(output.reads.iter().copied());
-            let compact = node.snapshot_due();
-            if compact {
+            if node.snapshot_due() {
                 let index = node.applied_index();
                 node.compact(index, encode_state(&server.state)).unwrap();
             }
@@ -222,9 +228,6 @@ impl Cluster {
                 if !self.blocked.contains(&(message.from, message.to)) {
                     self.queue.push_back(message);
                 }
-            }
-            if !compact {
-                return;
             }
         }
     }

@@ -1459,3 +1459,60 @@ fn a_single_node_cluster_elects_itself_and_commits_at_once() {
     assert_eq!(cluster.server(1).state, vec!["solo".to_string()]);
     let _ = Arc::clone(&bytes("unused"));
 }
+
+/// Thesis §4.2.2, a leader "managing a cluster that does not include itself": a leader that
+/// appended its own removal and lost leadership before it committed (here, a crash) holds the
+/// only copy of the removal. The remaining voter still counts it as a voter and needs its
+/// vote, which its shorter log cannot get. So the removed server campaigns under its latest
+/// configuration (where the other node alone is a majority), commits its removal, and steps
+/// down; then the remaining node leads alone.
+#[test]
+fn a_server_whose_removal_is_uncommitted_still_helps_commit_it() {
+    let mut cluster = Cluster::new(2, plain_config());
+    cluster.elect(2);
+    cluster.cut(2, 1);
+    change(&mut cluster, 2, MembershipChange::Remove(2)).unwrap();
+    assert_eq!(cluster.node(2).membership(), &Membership::with_voters(1));
+    assert_eq!(
+        cluster.node(1).membership(),
+        &Membership::with_voters(2),
+        "node 1 never got it"
+    );
+    cluster.crash(2);
+    cluster.start(2);
+    cluster.heal();
+    cluster.advance(3_000_000);
+    assert_eq!(
+        cluster.leader(),
+        Some(1),
+        "the removal committed and node 1 leads alone"
+    );
+    assert_eq!(cluster.node(1).membership(), &Membership::with_voters(1));
+    assert_eq!(cluster.node(2).role(), Role::Follower);
+}
+
+/// Thesis §10.2.1: a leader may write to its disk in parallel with replicating, and "the
+/// leader may commit an entry before it has been written to its own disk, if a majority of
+/// followers have written it" — so it counts its own copy only once its disk has written it.
+/// Otherwise a one-node leader could declare committed an entry a crash then loses.
+#[test]
+fn a_leader_counts_its_own_copy_only_once_written() {
+    let mut random = TestRandom(9);
+    let disk = PersistentState::bootstrap(Membership::with_voters(1), bytes("[]"));
+    let mut node = RaftNode::new(1, plain_config(), disk, 0, &mut random);
+    node.take_output();
+    assert!(node.trigger_election_timeout(1, &mut random));
+    assert_eq!(node.role(), Role::Leader);
+    let output = node.take_output();
+    assert_eq!(node.commit_index(), 0, "the no-op is not yet on any disk");
+    let (index, term) = output.persisted_position().expect("the no-op is written");
+    node.persisted_to(index, term);
+    assert_eq!(node.commit_index(), 1);
+    let stale = node.propose(2, bytes("x")).unwrap();
+    node.persisted_to(stale, term + 1);
+    assert_eq!(
+        node.commit_index(),
+        1,
+        "a report for another term's entry at that index changes nothing"
+    );
+}

@@ -49,11 +49,24 @@ impl RaftNode {
         )
     }
 
-    /// Only voters campaign, and not while a committed membership change is still unapplied:
-    /// the node might not yet know who the voters are, and could win with the old majority
-    /// in the same term as a leader elected by the new one (tikv/raft-rs#221, etcd#12133).
+    /// Voters campaign — and so does a server whose own removal is appended but not yet
+    /// committed, since it may hold the only up-to-date log needed to commit it (as a leader
+    /// managing a cluster without itself, thesis §4.2.2); otherwise the remaining voters, who
+    /// lack the removal, could never get its vote. Either way the election counts only the
+    /// latest configuration's voters, so majorities still overlap. Nobody campaigns while a
+    /// committed membership change is still unapplied: the node might not yet know who the
+    /// voters are, and could win with the old majority in the same term as a leader elected
+    /// by the new one (tikv/raft-rs#221, etcd#12133).
     pub(super) fn can_campaign(&self) -> bool {
-        self.membership.is_voter(self.id) && !self.has_unapplied_membership_change()
+        let voter = self.membership.is_voter(self.id);
+        let removal_pending = !voter
+            && self.membership_index > self.commit_index
+            && self
+                .log
+                .membership_at(self.membership_index - 1)
+                .1
+                .is_voter(self.id);
+        (voter || removal_pending) && !self.has_unapplied_membership_change()
     }
 
     fn has_unapplied_membership_change(&self) -> bool {
@@ -77,7 +90,11 @@ impl RaftNode {
         for voter in self.other_voters() {
             self.send_with_term(voter, campaign_term, body.clone());
         }
-        self.record_vote(self.id, true);
+        if self.membership.is_voter(self.id) {
+            self.record_vote(self.id, true);
+        } else {
+            self.check_vote_result();
+        }
     }
 
     /// Paper §5.2: "a follower increments its current term and transitions to candidate
@@ -97,7 +114,11 @@ impl RaftNode {
         for voter in self.other_voters() {
             self.send(voter, body.clone());
         }
-        self.record_vote(self.id, true);
+        if self.membership.is_voter(self.id) {
+            self.record_vote(self.id, true);
+        } else {
+            self.check_vote_result();
+        }
     }
 
     fn other_voters(&self) -> Vec<NodeId> {
@@ -168,14 +189,24 @@ impl RaftNode {
 
     /// Counts one answer and acts on the outcome.
     fn record_vote(&mut self, voter: NodeId, granted: bool) {
-        let voters = self.membership.voters.len();
-        let result = match &mut self.role {
+        match &mut self.role {
             RoleState::PreCandidate(votes) | RoleState::Candidate(votes) => {
                 if granted {
                     votes.granted.insert(voter);
                 } else {
                     votes.rejected.insert(voter);
                 }
+            }
+            _ => return,
+        }
+        self.check_vote_result();
+    }
+
+    /// Acts on where the (pre-)election stands.
+    fn check_vote_result(&mut self) {
+        let voters = self.membership.voters.len();
+        let result = match &self.role {
+            RoleState::PreCandidate(votes) | RoleState::Candidate(votes) => {
                 quorum::vote_result(voters, votes.granted.len(), votes.rejected.len())
             }
             _ => return,

@@ -99,6 +99,8 @@ pub enum CompactError {
     NotApplied { index: Index, applied_index: Index },
     /// The log is already compacted up to `snapshot_index`.
     AlreadyCompacted { index: Index, snapshot_index: Index },
+    /// A snapshot covers only committed entries.
+    NotCommitted { index: Index, commit_index: Index },
 }
 
 /// A Raft server, sans I/O: no clock, no randomness of its own, no network, no disk.
@@ -121,6 +123,11 @@ pub struct RaftNode {
     applying_index: Index,
     /// The highest index the driver reported applied.
     applied_index: Index,
+    /// The highest index the driver reported durable (writes complete in order, so everything
+    /// before it is durable too). A leader counts itself towards a majority only up to here
+    /// (thesis §10.2.1): counting an entry still in flight to its own disk would let a crash
+    /// lose an entry already declared committed. Invariant: `persisted_index <= last_index`.
+    persisted_index: Index,
     role: RoleState,
     /// Who this node believes leads its current term.
     leader_id: Option<NodeId>,
@@ -214,6 +221,7 @@ impl RaftNode {
             commit_index: snapshot_index,
             applying_index: snapshot_index,
             applied_index: snapshot_index,
+            persisted_index: log.last_index(),
             role: RoleState::Follower,
             leader_id: None,
             membership,
@@ -327,9 +335,11 @@ impl RaftNode {
         }
     }
 
-    /// Whether the driver should take a snapshot now (every `snapshot_every` applied entries).
+    /// Whether the driver should take a snapshot of its state machine now: every
+    /// `snapshot_every` applied entries, when what it applied is all committed.
     pub fn snapshot_due(&self) -> bool {
         self.config.snapshot_every > 0
+            && self.applied_index <= self.commit_index
             && self.applied_index >= self.log.snapshot_index() + self.config.snapshot_every
     }
 
@@ -447,6 +457,20 @@ impl RaftNode {
         let index = self.append_as_leader(Payload::Command(command));
         self.check_invariants();
         Ok(index)
+    }
+
+    /// The driver finished writing the log up to `index`, whose entry has `term` (the last
+    /// entry of an output's [`LogWrite`]). A write of entries since replaced changes nothing.
+    pub fn persisted_to(&mut self, index: Index, term: Term) {
+        if index > self.persisted_index && self.log.term_at(index) == Some(term) {
+            self.persisted_index = index;
+            self.maybe_commit();
+            self.check_invariants();
+        }
+    }
+
+    pub fn persisted_index(&self) -> Index {
+        self.persisted_index
     }
 
     /// The driver applied every entry up to `index` (the last of the committed entries it was
@@ -648,6 +672,7 @@ impl RaftNode {
     /// Truncates the log from `index` on, and undoes what the removed entries did.
     fn truncate_log_from(&mut self, index: Index) {
         self.log.truncate_from(index);
+        self.persisted_index = self.persisted_index.min(index - 1);
         self.mark_unstable(index);
         // Only possible when a bug switch let uncommitted entries be applied.
         self.applying_index = self.applying_index.min(self.log.last_index());
@@ -701,6 +726,10 @@ impl RaftNode {
         assert!(
             self.log.snapshot_index() <= self.commit_index,
             "snapshot beyond commit"
+        );
+        assert!(
+            self.persisted_index <= self.log.last_index(),
+            "persisted beyond the log"
         );
         if let RoleState::Leader(leader) = &self.role {
             assert_eq!(self.leader_id, Some(self.id), "a leader leads itself");

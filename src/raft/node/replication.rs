@@ -235,7 +235,8 @@ impl RaftNode {
     }
 
     /// Paper §5.4.2: the leader commits the highest index a majority of voters holds, but
-    /// only if that entry is of its current term; earlier entries commit with it.
+    /// only if that entry is of its current term; earlier entries commit with it. The leader
+    /// holds what its own disk has written (see `persisted_index`).
     pub(super) fn maybe_commit(&mut self) {
         let RoleState::Leader(leader) = &self.role else {
             return;
@@ -246,7 +247,7 @@ impl RaftNode {
             .iter()
             .map(|&voter| {
                 if voter == self.id {
-                    self.log.last_index()
+                    self.persisted_index
                 } else {
                     leader
                         .progress

@@ -29,6 +29,14 @@ impl RaftNode {
                 applied_index: self.applied_index,
             });
         }
+        // Paper §7: a snapshot covers "just the committed entries". Only a bug switch lets the
+        // state machine run ahead of the commit index.
+        if index > self.commit_index {
+            return Err(CompactError::NotCommitted {
+                index,
+                commit_index: self.commit_index,
+            });
+        }
         if index <= self.log.snapshot_index() {
             return Err(CompactError::AlreadyCompacted {
                 index,
@@ -241,6 +249,7 @@ impl RaftNode {
         if !kept_suffix {
             self.mark_unstable(index + 1);
         }
+        self.persisted_index = self.persisted_index.min(self.log.last_index());
         self.commit_to(index);
         self.applying_index = index;
         self.refresh_membership();
