@@ -3,9 +3,16 @@
 //!
 //! Layers, with data flowing one way (see `README.md` for the tour):
 //! - [`raft`]: the Raft core, sans I/O.
+//! - [`kv`]: the replicated key-value state machine.
+//! - [`scenario`]: a run as data (seed, config, timeline), as JSON and as a link.
+//! - [`check`]: checkers that observe runs from outside the nodes.
 //! - `ui` (wasm32 only): the Yew page and its canvas.
 
+pub mod check;
+pub mod kv;
 pub mod raft;
+pub mod scenario;
+pub mod sim;
 #[cfg(target_arch = "wasm32")]
 pub mod ui;
 

@@ -1,0 +1,529 @@
+//! The search for a linearization of one key's operations.
+//!
+//! It is Lowe's version of the Wing & Gong algorithm ("Testing for linearizability", 2017), in
+//! the shape Porcupine uses: the calls and answers of the operations sit in one list ordered by
+//! time; an operation may be linearized next if its call comes before the first answer still in
+//! the list; linearizing it lifts its call and answer out of the list, and backtracking puts them
+//! back. Every configuration reached (the set of operations linearized, and the value of the
+//! key) is remembered, and reaching one again is cut short: it cannot succeed where the first
+//! visit failed.
+//!
+//! Operations without an answer need care, because each could take effect at any point after
+//! its call, or never, and a key with many of them would have exponentially many orders to
+//! refute. So the search places them only where they matter:
+//! - An unanswered write or delete ("lazy") is not in the list. It is linearized only just
+//!   before an operation that needs its value (a read of it, say, when the key holds another).
+//!   This loses no linearization: in a valid order, an unanswered write followed by an operation
+//!   that does not need it can be moved after that operation, or dropped if that operation
+//!   writes, without changing what any operation sees. Of several lazy writes of one value that
+//!   may take effect now, only the first is tried: each stays possible from then on, so they are
+//!   interchangeable. And a configuration is cut short if an explored one had the same other
+//!   operations and value with fewer lazy ones used: that one had every option this one has.
+//! - An unanswered compare-and-set is linearized only where it finds its expected value; where
+//!   it does not, it would do nothing, which is the same as never taking effect.
+
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+use super::key_history::{ABSENT, Action, KeyOperation, Value};
+
+/// How a search ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum SearchResult {
+    Linearizable,
+    /// No linearization exists, and the search never got past the answer at `frontier_us`:
+    /// it never linearized an operation called after it, so the operations called after it
+    /// can be removed and the rest still fails the same way.
+    NotLinearizable {
+        frontier_us: u64,
+    },
+    OutOfSteps,
+}
+
+/// A count of steps spent against a limit.
+#[derive(Debug)]
+pub(super) struct Budget {
+    spent: u64,
+    limit: u64,
+}
+
+impl Budget {
+    pub(super) fn new(limit: u64) -> Self {
+        Budget { spent: 0, limit }
+    }
+
+    /// Spends `steps` steps if they are all left; otherwise spends nothing and says so.
+    pub(super) fn spend(&mut self, steps: u64) -> bool {
+        if steps > self.limit - self.spent {
+            return false;
+        }
+        self.spent += steps;
+        true
+    }
+
+    pub(super) fn spent(&self) -> u64 {
+        self.spent
+    }
+
+    /// A budget of at most `limit` of the steps left here; return it with [`Budget::absorb`].
+    pub(super) fn draw(&self, limit: u64) -> Budget {
+        Budget::new(limit.min(self.limit - self.spent))
+    }
+
+    pub(super) fn absorb(&mut self, drawn: Budget) {
+        self.spent += drawn.spent;
+        debug_assert!(
+            self.spent <= self.limit,
+            "a drawn budget overspent its parent"
+        );
+    }
+}
+
+/// Searches for a linearization of the operations `subset` names (indices into `operations`,
+/// ascending, so in call order). Costs one step per operation to set up, then one per attempt
+/// to linearize an operation and one per backtrack.
+pub(super) fn search(
+    operations: &[KeyOperation],
+    subset: &[usize],
+    budget: &mut Budget,
+) -> SearchResult {
+    if !budget.spend(subset.len() as u64) {
+        return SearchResult::OutOfSteps;
+    }
+    Search::new(operations, subset).run(budget)
+}
+
+/// A linearized operation, to undo when backtracking.
+struct Frame {
+    /// Its call entry.
+    call: usize,
+    /// Which of its alternatives it is (see [`Search::attempt`]).
+    alternative: usize,
+    /// The position in [`Search::lazy`] of the lazy operation linearized just before it, or
+    /// [`NONE`].
+    lazy: usize,
+    /// The key's value before both.
+    state_before: Value,
+}
+
+/// What trying one alternative of an operation gave.
+enum Attempt {
+    /// The operation has no such alternative: go on to the next operation.
+    NoMore,
+    /// The alternative is impossible from the current value.
+    Rejected,
+    /// The alternative leaves the key at `next_state`.
+    Applies { next_state: Value, lazy: usize },
+}
+
+/// For each (set of the other operations linearized, value of the key) explored, written as the
+/// set's words followed by the value, the bitsets of the lazy operations linearized with it,
+/// one after the other.
+type Explored = HashMap<Box<[u64]>, Vec<u64>, BuildHasherDefault<WordHasher>>;
+
+struct Search<'a> {
+    operations: &'a [KeyOperation],
+    subset: &'a [usize],
+    list: EntryList,
+    /// The slots of the lazy operations, in call order.
+    lazy: Vec<usize>,
+    /// Bit `slot` is set while that operation, not a lazy one, is linearized.
+    linearized: Vec<u64>,
+    /// Bit `i` is set while the lazy operation `lazy[i]` is linearized.
+    lazy_linearized: Vec<u64>,
+    /// Every configuration explored. One with the same other operations and value as an
+    /// explored one, and a superset of its lazy operations, cannot succeed where it failed: the
+    /// explored one had every lazy operation it has left, and more. (Each frame linearizes a
+    /// non-lazy operation, so no configuration on the stack can match a later one.)
+    explored: Explored,
+    /// Room to write a key of [`Search::explored`] without allocating.
+    key_scratch: Vec<u64>,
+    stack: Vec<Frame>,
+    state: Value,
+    /// Answered operations not linearized yet; when none are left, the search has succeeded.
+    required_left: usize,
+}
+
+impl<'a> Search<'a> {
+    fn new(operations: &'a [KeyOperation], subset: &'a [usize]) -> Self {
+        let operation = |slot: usize| &operations[subset[slot]];
+        let lazy: Vec<usize> = (0..subset.len())
+            .filter(|&slot| operation(slot).is_lazy())
+            .collect();
+        debug_assert!(
+            lazy.windows(2)
+                .all(|pair| operation(pair[0]).invoke_us <= operation(pair[1]).invoke_us),
+            "operations must be in call order"
+        );
+        Search {
+            operations,
+            subset,
+            list: EntryList::new(operations, subset),
+            linearized: vec![0; subset.len().div_ceil(64)],
+            lazy_linearized: vec![0; lazy.len().div_ceil(64)],
+            lazy,
+            explored: Explored::default(),
+            key_scratch: Vec::with_capacity(subset.len().div_ceil(64) + 1),
+            stack: Vec::with_capacity(subset.len()),
+            state: ABSENT,
+            required_left: (0..subset.len())
+                .filter(|&slot| operation(slot).required)
+                .count(),
+        }
+    }
+
+    fn operation(&self, slot: usize) -> &KeyOperation {
+        &self.operations[self.subset[slot]]
+    }
+
+    fn run(&mut self, budget: &mut Budget) -> SearchResult {
+        let mut cursor = self.list.first();
+        let mut alternative = 0;
+        let mut frontier_us = 0;
+        loop {
+            if self.required_left == 0 {
+                return SearchResult::Linearizable;
+            }
+            if !budget.spend(1) {
+                return SearchResult::OutOfSteps;
+            }
+            // While an answered operation is left, so is its answer: the cursor is an entry.
+            let entry = self.list.entries[cursor];
+            if !entry.is_call {
+                // Every operation that could come next has been tried: undo the last choice.
+                frontier_us = frontier_us.max(entry.time_us);
+                let Some(frame) = self.stack.pop() else {
+                    return SearchResult::NotLinearizable { frontier_us };
+                };
+                self.undo(&frame);
+                (cursor, alternative) = (frame.call, frame.alternative + 1);
+                continue;
+            }
+            match self.attempt(cursor, alternative) {
+                Attempt::NoMore => (cursor, alternative) = (self.list.next[cursor], 0),
+                Attempt::Rejected => alternative += 1,
+                Attempt::Applies { next_state, lazy } => {
+                    let frame = Frame {
+                        call: cursor,
+                        alternative,
+                        lazy,
+                        state_before: self.state,
+                    };
+                    if self.linearize(frame, next_state) {
+                        (cursor, alternative) = (self.list.first(), 0);
+                    } else {
+                        alternative += 1;
+                    }
+                }
+            }
+        }
+    }
+
+    /// Tries alternative `alternative` of the operation whose call is `cursor`: 0 is the
+    /// operation alone; `k` > 0 is the operation just after the `k`-th value it needs, taken
+    /// from the first lazy operation of that value that may take effect now.
+    fn attempt(&self, cursor: usize, alternative: usize) -> Attempt {
+        let action = self.operation(self.list.entries[cursor].slot).action;
+        if alternative == 0 {
+            // An unanswered compare-and-set that finds another value does nothing, just as if it
+            // never took effect: only try it where it takes effect.
+            if let Action::CasMaybe { expected, .. } = action
+                && expected != self.state
+            {
+                return Attempt::Rejected;
+            }
+            return match action.apply(self.state) {
+                Some(next_state) => Attempt::Applies {
+                    next_state,
+                    lazy: NONE,
+                },
+                None => Attempt::Rejected,
+            };
+        }
+        if self.lazy.is_empty() || !action.needs_any(self.state) {
+            return Attempt::NoMore;
+        }
+        let Some(lazy) = self.lazy_candidate(cursor, action, alternative) else {
+            return Attempt::NoMore;
+        };
+        let Action::Set(value) = self.operation(self.lazy[lazy]).action else {
+            unreachable!("lazy operations are writes and deletes");
+        };
+        match action.apply(value) {
+            Some(next_state) => Attempt::Applies { next_state, lazy },
+            None => Attempt::Rejected,
+        }
+    }
+
+    /// The position in [`Search::lazy`] of the first lazy operation of the `count`-th distinct
+    /// value that `action` needs, among the lazy operations not linearized yet that may take
+    /// effect now: those called no later than the first answer left in the list.
+    fn lazy_candidate(&self, cursor: usize, action: Action, count: usize) -> Option<usize> {
+        let first_answer_us = self.list.first_answer_us(cursor);
+        let mut values_seen: Vec<Value> = Vec::new();
+        for (position, &slot) in self.lazy.iter().enumerate() {
+            let operation = self.operation(slot);
+            if operation.invoke_us > first_answer_us {
+                return None;
+            }
+            let Action::Set(value) = operation.action else {
+                continue;
+            };
+            if bit(&self.lazy_linearized, position)
+                || !action.needs(self.state, value)
+                || values_seen.contains(&value)
+            {
+                continue;
+            }
+            values_seen.push(value);
+            if values_seen.len() == count {
+                return Some(position);
+            }
+        }
+        None
+    }
+
+    /// Linearizes the frame's operation (after its lazy operation, if any), leaving the key at
+    /// `next_state`, unless an explored configuration shows that cannot succeed. Returns
+    /// whether it did.
+    fn linearize(&mut self, frame: Frame, next_state: Value) -> bool {
+        let slot = self.list.entries[frame.call].slot;
+        set_bit(&mut self.linearized, slot, true);
+        if frame.lazy != NONE {
+            set_bit(&mut self.lazy_linearized, frame.lazy, true);
+        }
+        if !self.remember(next_state) {
+            set_bit(&mut self.linearized, slot, false);
+            if frame.lazy != NONE {
+                set_bit(&mut self.lazy_linearized, frame.lazy, false);
+            }
+            return false;
+        }
+        self.required_left -= usize::from(self.operation(slot).required);
+        self.state = next_state;
+        self.list.lift(frame.call);
+        self.stack.push(frame);
+        true
+    }
+
+    /// Records the current configuration with the key at `state` as explored, unless an
+    /// explored one already covers it (then returns false).
+    fn remember(&mut self, state: Value) -> bool {
+        self.key_scratch.clear();
+        self.key_scratch.extend_from_slice(&self.linearized);
+        self.key_scratch.push(u64::from(state));
+        let current = self.lazy_linearized.as_slice();
+        let Some(lazy_sets) = self.explored.get_mut(self.key_scratch.as_slice()) else {
+            self.explored
+                .insert(self.key_scratch.as_slice().into(), current.to_vec());
+            return true;
+        };
+        let width = current.len();
+        if width == 0
+            || lazy_sets
+                .chunks(width)
+                .any(|explored| is_subset(explored, current))
+        {
+            return false;
+        }
+        let mut kept: Vec<u64> = lazy_sets
+            .chunks(width)
+            .filter(|explored| !is_subset(current, explored))
+            .flatten()
+            .copied()
+            .collect();
+        kept.extend_from_slice(current);
+        *lazy_sets = kept;
+        true
+    }
+
+    fn undo(&mut self, frame: &Frame) {
+        let slot = self.list.entries[frame.call].slot;
+        set_bit(&mut self.linearized, slot, false);
+        if frame.lazy != NONE {
+            set_bit(&mut self.lazy_linearized, frame.lazy, false);
+        }
+        self.required_left += usize::from(self.operation(slot).required);
+        self.state = frame.state_before;
+        self.list.unlift(frame.call);
+    }
+}
+
+fn is_subset(small: &[u64], large: &[u64]) -> bool {
+    small
+        .iter()
+        .zip(large)
+        .all(|(small, large)| small & !large == 0)
+}
+
+fn bit(words: &[u64], bit: usize) -> bool {
+    words[bit / 64] & (1 << (bit % 64)) != 0
+}
+
+fn set_bit(words: &mut [u64], bit: usize, on: bool) {
+    let mask = 1_u64 << (bit % 64);
+    if on {
+        words[bit / 64] |= mask;
+    } else {
+        words[bit / 64] &= !mask;
+    }
+}
+
+const NONE: usize = usize::MAX;
+
+#[derive(Clone, Copy, Debug)]
+struct ListEntry {
+    /// The operation's position in the searched subset.
+    slot: usize,
+    is_call: bool,
+    /// When the call or the answer happened; `u64::MAX` for an answer that never came.
+    time_us: u64,
+    /// For a call, the index of its answer's entry.
+    answer: usize,
+}
+
+/// The calls and answers of the searched operations, lazy ones excepted, in time order, as a
+/// doubly linked list over a vector, so that lifting an operation out and putting it back are
+/// constant time.
+struct EntryList {
+    entries: Vec<ListEntry>,
+    /// Links; index `entries.len()` is the head sentinel, and [`NONE`] ends the list.
+    next: Vec<usize>,
+    prev: Vec<usize>,
+}
+
+impl EntryList {
+    fn new(operations: &[KeyOperation], subset: &[usize]) -> Self {
+        // At equal times calls sort first: an operation answered at the instant another is
+        // called does not precede it. An operation never answered is answered after all others.
+        let mut events: Vec<(u64, bool, usize)> = Vec::with_capacity(2 * subset.len());
+        for (slot, &index) in subset.iter().enumerate() {
+            let operation = operations[index];
+            if !operation.is_lazy() {
+                events.push((operation.invoke_us, false, slot));
+                events.push((operation.response_us.unwrap_or(u64::MAX), true, slot));
+            }
+        }
+        events.sort_unstable();
+        let mut answer_of_slot = vec![NONE; subset.len()];
+        for (position, &(_, is_answer, slot)) in events.iter().enumerate() {
+            if is_answer {
+                answer_of_slot[slot] = position;
+            }
+        }
+        let entries: Vec<ListEntry> = events
+            .iter()
+            .map(|&(time_us, is_answer, slot)| ListEntry {
+                slot,
+                is_call: !is_answer,
+                time_us,
+                answer: if is_answer {
+                    NONE
+                } else {
+                    answer_of_slot[slot]
+                },
+            })
+            .collect();
+        // Entries are linked in order, after the head sentinel at index `head`.
+        let head = entries.len();
+        let next = (0..=head)
+            .map(|index| match index {
+                _ if index == head && head > 0 => 0,
+                _ if index + 1 >= head => NONE,
+                _ => index + 1,
+            })
+            .collect();
+        let prev = (0..=head)
+            .map(|index| if index == 0 { head } else { index - 1 })
+            .collect();
+        EntryList {
+            entries,
+            next,
+            prev,
+        }
+    }
+
+    fn first(&self) -> usize {
+        self.next[self.entries.len()]
+    }
+
+    /// The time of the first answer at or after entry `from`.
+    fn first_answer_us(&self, from: usize) -> u64 {
+        let mut index = from;
+        while index != NONE {
+            let entry = self.entries[index];
+            if !entry.is_call {
+                return entry.time_us;
+            }
+            index = self.next[index];
+        }
+        u64::MAX
+    }
+
+    /// Takes a call and its answer out of the list.
+    fn lift(&mut self, call: usize) {
+        self.unlink(call);
+        self.unlink(self.entries[call].answer);
+    }
+
+    /// Undoes [`EntryList::lift`]; lifts must be undone in reverse order.
+    fn unlift(&mut self, call: usize) {
+        self.relink(self.entries[call].answer);
+        self.relink(call);
+    }
+
+    fn unlink(&mut self, index: usize) {
+        let (prev, next) = (self.prev[index], self.next[index]);
+        self.next[prev] = next;
+        if next != NONE {
+            self.prev[next] = prev;
+        }
+    }
+
+    fn relink(&mut self, index: usize) {
+        let (prev, next) = (self.prev[index], self.next[index]);
+        self.next[prev] = index;
+        if next != NONE {
+            self.prev[next] = index;
+        }
+    }
+}
+
+/// A small deterministic hasher for the explored map (FxHash's mixing): the same on every
+/// platform, and much faster than SipHash on long bitsets. Only lookups use it, never iteration.
+#[derive(Default)]
+struct WordHasher {
+    hash: u64,
+}
+
+impl WordHasher {
+    fn add(&mut self, word: u64) {
+        self.hash = (self.hash.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0_u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+    }
+
+    fn write_u32(&mut self, value: u32) {
+        self.add(u64::from(value));
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.add(value);
+    }
+
+    fn write_usize(&mut self, value: usize) {
+        self.add(value as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.hash
+    }
+}

@@ -1,0 +1,150 @@
+//! The step budget, and the shrinker's counterexamples.
+
+use super::*;
+
+#[test]
+fn verdict_does_not_depend_on_the_order_of_the_history() {
+    let mut history = noisy_stale_read();
+    let forward = check(&history, BUDGET);
+    history.reverse();
+    assert_eq!(check(&history, BUDGET), forward);
+    history.swap(0, 7);
+    assert_eq!(check(&history, BUDGET), forward);
+}
+
+/// `count` writes all overlapping, then two sequential reads of two of the values with nothing
+/// written between them: not linearizable, but only after trying the writes' orders.
+fn pathological(count: u64, key: &str) -> Vec<Operation> {
+    let mut history: Vec<Operation> = (1..=count)
+        .map(|id| on_key(write(id, id, &id.to_string(), (id, 1000)), key))
+        .collect();
+    history.push(on_key(read(count + 1, 0, Some("1"), (2000, 2010)), key));
+    history.push(on_key(read(count + 2, 0, Some("2"), (2020, 2030)), key));
+    history
+}
+
+#[test]
+fn pathological_history_is_inconclusive_within_the_budget() {
+    let budget = 100_000;
+    match check(&pathological(24, "x"), budget) {
+        Verdict::Inconclusive { key, steps } => {
+            assert_eq!(key, "x");
+            assert!(steps <= budget, "{steps} steps spent of {budget}");
+        }
+        other => panic!("expected inconclusive, got {other:?}"),
+    }
+    // The same shape, small enough, is decided, and shrunk to its core.
+    assert_fails(&pathological(6, "x"), "x", &[1, 2, 7, 8]);
+    // No budget at all decides nothing.
+    assert!(matches!(
+        check(&pathological(2, "x"), 0),
+        Verdict::Inconclusive { .. }
+    ));
+}
+
+#[test]
+fn a_costly_key_does_not_hide_a_failure_on_a_later_key() {
+    let mut history = pathological(24, "a");
+    history.extend([
+        on_key(write(101, 1, "1", (0, 10)), "b"),
+        on_key(read(102, 2, None, (20, 30)), "b"),
+    ]);
+    let Verdict::NotLinearizable {
+        key,
+        counterexample,
+        ..
+    } = check(&history, 100_000)
+    else {
+        panic!("key b fails plainly");
+    };
+    assert_eq!(
+        (key.as_str(), counterexample.as_slice()),
+        ("b", &[101, 102][..])
+    );
+    // Without the failure, the costly key is reported as inconclusive.
+    history.truncate(history.len() - 1);
+    assert!(matches!(check(&history, 100_000), Verdict::Inconclusive { key, .. } if key == "a"));
+}
+
+/// A stale read (operations 100, 101, 102) among sequential noise on the same key, all of it
+/// linearizable on its own.
+fn noisy_stale_read() -> Vec<Operation> {
+    let mut history = Vec::new();
+    for round in 0..20_u64 {
+        let start = round * 100;
+        let value = format!("n{round}");
+        history.push(write(round * 2 + 1, 5, &value, (start, start + 10)));
+        history.push(read(
+            round * 2 + 2,
+            6,
+            Some(&value),
+            (start + 20, start + 30),
+        ));
+    }
+    history.push(write(100, 7, "1", (5000, 5010)));
+    history.push(read(103, 8, Some("1"), (5001, 5100)));
+    history.push(write(101, 7, "2", (5020, 5030)));
+    history.push(read(102, 8, Some("1"), (5200, 5210)));
+    history.push(on_key(write(104, 9, "1", (0, 5)), "other"));
+    history
+}
+
+#[test]
+fn shrinker_finds_the_stale_read_among_noise() {
+    assert_fails(&noisy_stale_read(), "x", &[100, 101, 102]);
+}
+
+#[test]
+fn shrunk_counterexample_fails_and_no_single_removal_keeps_it_failing_meaningfully() {
+    let history = noisy_stale_read();
+    let sub_history = |ids: &[u64]| -> Vec<Operation> {
+        let kept = history
+            .iter()
+            .filter(|operation| ids.contains(&operation.id));
+        kept.cloned().collect()
+    };
+    assert!(matches!(
+        check(&sub_history(&[100, 101, 102]), BUDGET),
+        Verdict::NotLinearizable { .. }
+    ));
+    // Without the overwrite or the stale read, the rest is fine.
+    assert_eq!(
+        check(&sub_history(&[100, 102]), BUDGET),
+        Verdict::Linearizable
+    );
+    assert_eq!(
+        check(&sub_history(&[100, 101]), BUDGET),
+        Verdict::Linearizable
+    );
+    // Without the write of "1", the rest still fails, but only because nothing wrote "1": the
+    // shrinker must keep the write that explains the read (operation 100, answered before the
+    // read was, rather than nothing).
+    assert_fails(&sub_history(&[101, 102]), "x", &[102]);
+}
+
+#[test]
+fn shrinking_stops_at_the_budget_with_a_failing_history() {
+    // The smallest budget that finds the failure leaves nothing to shrink it with.
+    let history = noisy_stale_read();
+    let (counterexample, explanation) = (0..10_000)
+        .find_map(|budget| match check(&history, budget) {
+            Verdict::NotLinearizable {
+                counterexample,
+                explanation,
+                ..
+            } => Some((counterexample, explanation)),
+            _ => None,
+        })
+        .expect("10,000 steps find the failure");
+    assert!(counterexample.len() > 3, "{counterexample:?}");
+    assert!(explanation.contains("budget ran out"), "{explanation}");
+    let sub_history: Vec<Operation> = history
+        .iter()
+        .filter(|operation| counterexample.contains(&operation.id))
+        .cloned()
+        .collect();
+    assert!(matches!(
+        check(&sub_history, BUDGET),
+        Verdict::NotLinearizable { .. }
+    ));
+}

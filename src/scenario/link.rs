@@ -1,0 +1,168 @@
+//! The link form: a scenario in a URL fragment, `#s=<payload>`.
+//!
+//! The payload is URL-safe base64 without padding of one version byte followed by a zlib
+//! stream (deflate with a two-byte header and an Adler-32 checksum, so a link altered in
+//! transit is caught instead of decoding into a different run) of the postcard encoding of
+//! that version's wire struct (`wire_v1.rs`). The version byte comes first and outside the
+//! compression, so a later version can change everything after it and still read version 1.
+//!
+//! Decoding is bounded at every step: the text's length before anything else, the inflated
+//! size (no decompression bomb), postcard reads from that bounded buffer only, and every list
+//! keeps at most its limit's worth of items (`bounded.rs`), so a small link cannot decode into
+//! a large allocation. Decoded scenarios then go through the same validation as JSON.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD_INDIFFERENT;
+use miniz_oxide::inflate::{DecompressError, TINFLStatus};
+
+use super::validate::quoted;
+use super::{Scenario, ScenarioError, wire_v1};
+
+/// The version byte this version writes.
+pub const LINK_VERSION: u8 = 1;
+/// Longer payloads are refused before decoding.
+pub const MAX_LINK_PAYLOAD_CHARS: usize = 16 * 1024;
+/// The most a payload may inflate to: above the largest valid scenario's encoding (about
+/// 6.3 MB: 10,000 compare-and-set actions with the longest keys and values, and a full
+/// restore), and small enough for a browser tab to hold for a moment.
+pub const MAX_WIRE_BYTES: usize = 8 << 20;
+/// Room for the page's address in front of the payload.
+const MAX_LINK_CHARS: usize = MAX_LINK_PAYLOAD_CHARS + 4096;
+/// Links are made once and read many times: compress as hard as miniz can.
+const COMPRESSION_LEVEL: u8 = 10;
+
+pub(super) fn encode(scenario: &Scenario) -> String {
+    let wire = postcard::to_allocvec(&wire_v1::to_wire(scenario))
+        .expect("postcard encodes the v1 wire struct (no unknown-length sequences) into a Vec");
+    let mut bytes = vec![LINK_VERSION];
+    bytes.extend(miniz_oxide::deflate::compress_to_vec_zlib(
+        &wire,
+        COMPRESSION_LEVEL,
+    ));
+    URL_SAFE_NO_PAD_INDIFFERENT.encode(bytes)
+}
+
+pub(super) fn decode(text: &str) -> Result<Scenario, ScenarioError> {
+    if text.len() > MAX_LINK_CHARS {
+        let problem = format!(
+            "too long ({} characters; a link is at most {MAX_LINK_CHARS})",
+            text.len()
+        );
+        return Err(ScenarioError::link(problem));
+    }
+    let payload = payload_of(text.trim())?;
+    if payload.is_empty() {
+        return Err(ScenarioError::link("empty: there is no scenario in it"));
+    }
+    if payload.len() > MAX_LINK_PAYLOAD_CHARS {
+        let problem = format!(
+            "the scenario part is too long ({} characters; the limit is {MAX_LINK_PAYLOAD_CHARS})",
+            payload.len()
+        );
+        return Err(ScenarioError::link(problem));
+    }
+    let bytes = URL_SAFE_NO_PAD_INDIFFERENT
+        .decode(payload)
+        .map_err(|error| ScenarioError::link(base64_problem(error, payload)))?;
+    let Some((&version, body)) = bytes.split_first() else {
+        return Err(ScenarioError::link("empty: there is no scenario in it"));
+    };
+    match version {
+        1 => decode_v1(body),
+        _ => {
+            let problem = format!(
+                "version {version} is not supported (this version reads link version {LINK_VERSION}){}",
+                if version > LINK_VERSION {
+                    "; was it made by a newer Raft Playground?"
+                } else {
+                    ""
+                }
+            );
+            Err(ScenarioError::link(problem))
+        }
+    }
+}
+
+/// The payload inside a full link, a fragment (`#s=...`), `s=...`, or a bare payload. The
+/// fragment may hold other `&`-separated parameters.
+fn payload_of(text: &str) -> Result<&str, ScenarioError> {
+    let (fragment, is_url) = match text.split_once('#') {
+        Some((_, fragment)) => (fragment, true),
+        None => (text, text.contains("://") || text.contains('?')),
+    };
+    let parameter = fragment
+        .split('&')
+        .find_map(|parameter| parameter.strip_prefix("s="));
+    match parameter {
+        Some(payload) => Ok(payload),
+        None if is_url => Err(ScenarioError::link(
+            "no scenario in it (expected \"#s=\" followed by the scenario)",
+        )),
+        None => Ok(fragment),
+    }
+}
+
+fn decode_v1(body: &[u8]) -> Result<Scenario, ScenarioError> {
+    let wire_bytes = miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(body, MAX_WIRE_BYTES)
+        .map_err(|error| ScenarioError::link(inflate_problem(&error)))?;
+    let (wire, rest) = postcard::take_from_bytes::<wire_v1::ScenarioV1>(&wire_bytes)
+        .map_err(|error| ScenarioError::link(postcard_problem(&error)))?;
+    if !rest.is_empty() {
+        let problem = format!(
+            "corrupt: {} unexpected bytes after the scenario",
+            rest.len()
+        );
+        return Err(ScenarioError::link(problem));
+    }
+    wire_v1::from_wire(wire).map_err(ScenarioError::in_link)
+}
+
+fn base64_problem(error: base64::DecodeError, payload: &str) -> String {
+    use base64::DecodeError;
+    match error {
+        DecodeError::InvalidByte(offset, byte) => {
+            let shown = match payload.get(offset..).and_then(|rest| rest.chars().next()) {
+                Some(character) => quoted(&character.to_string()),
+                None => format!("byte {byte:#04x}"),
+            };
+            format!(
+                "{shown} at position {offset} is not a link character (letters, digits, '-' and '_'); was the link altered?"
+            )
+        }
+        DecodeError::InvalidLength(_) | DecodeError::InvalidLastSymbol { .. } => format!(
+            "its length ({} characters) is impossible: it was probably cut short",
+            payload.len()
+        ),
+        DecodeError::InvalidPadding => "bad padding ('=') at the end".into(),
+    }
+}
+
+fn inflate_problem(error: &DecompressError) -> String {
+    match error.status {
+        TINFLStatus::HasMoreOutput => format!(
+            "the scenario expands to more than {MAX_WIRE_BYTES} bytes (the limit); refusing to decompress it"
+        ),
+        TINFLStatus::FailedCannotMakeProgress | TINFLStatus::NeedsMoreInput => {
+            "the compressed scenario ends too soon: the link was probably cut short".into()
+        }
+        TINFLStatus::Adler32Mismatch => {
+            "checksum mismatch: the link was altered or damaged in transit".into()
+        }
+        _ => "corrupt: the compressed scenario cannot be decompressed".into(),
+    }
+}
+
+fn postcard_problem(error: &postcard::Error) -> String {
+    use postcard::Error;
+    match error {
+        Error::DeserializeUnexpectedEnd => "corrupt: the scenario data ends too soon".into(),
+        Error::SerdeDeCustom | Error::DeserializeBadEnum => {
+            "corrupt, or made by a newer version: an action or setting has an unknown tag".into()
+        }
+        Error::DeserializeBadVarint => "corrupt: a number in the scenario is malformed".into(),
+        Error::DeserializeBadUtf8 | Error::DeserializeBadChar => {
+            "corrupt: a text in the scenario is not valid UTF-8".into()
+        }
+        other => format!("corrupt: {other}"),
+    }
+}

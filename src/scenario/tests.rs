@@ -1,0 +1,67 @@
+//! Unit tests of the pieces the public API hides: the frozen v1 tables and layout, the
+//! payload extraction, and message formatting. The public behaviour is tested in
+//! `tests/scenario.rs`.
+
+use super::validate::{ppm_to_text, quoted};
+use super::wire_v1::{BUGS_V1, to_wire};
+use super::{Action, Scenario};
+use crate::raft::Bug;
+
+#[test]
+fn every_bug_has_a_v1_link_bit() {
+    // A bug missing from the table would be dropped from links without a word.
+    for bug in Bug::ALL {
+        let bits = BUGS_V1.iter().filter(|known| **known == bug).count();
+        assert_eq!(bits, 1, "{bug:?} must appear exactly once in BUGS_V1");
+    }
+}
+
+#[test]
+fn a_default_scenario_is_eight_bytes_on_the_v1_wire() {
+    // seed 0, 5 nodes, until_ms 10000 as a varint, then empty config, workload and timeline
+    // lists and no restore: the defaults are omitted, not written out.
+    let wire = postcard::to_allocvec(&to_wire(&Scenario::default())).expect("encodes");
+    assert_eq!(wire, [0, 5, 0x90, 0x4e, 0, 0, 0, 0]);
+}
+
+#[test]
+fn timeline_times_go_on_the_wire_as_steps() {
+    let mut scenario = Scenario::default();
+    for at_ms in [1200, 1200, 1300] {
+        let action = Action::Crash { node: 1 };
+        scenario.timeline.push(super::TimedAction { at_ms, action });
+    }
+    let wire = postcard::to_allocvec(&to_wire(&scenario)).expect("encodes");
+    // Three actions: +1200 (two varint bytes), +0, +100; each a crash (tag 0) of node 1.
+    let timeline = [3, 0xb0, 0x09, 0, 1, 0, 0, 1, 100, 0, 1];
+    assert_eq!(wire[6..wire.len() - 1], timeline);
+}
+
+#[test]
+fn action_names_are_unique_and_match_their_variants() {
+    let mut names = Action::NAMES.to_vec();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), Action::NAMES.len());
+    assert_eq!(Action::AddNode.name(), "add_node");
+    assert_eq!(
+        Action::DuplicateMessage { id: 1 }.name(),
+        "duplicate_message"
+    );
+    assert_eq!(Action::Heal.name(), "heal");
+}
+
+#[test]
+fn probabilities_print_as_exact_decimals() {
+    assert_eq!(ppm_to_text(0), "0");
+    assert_eq!(ppm_to_text(1), "0.000001");
+    assert_eq!(ppm_to_text(250_000), "0.25");
+    assert_eq!(ppm_to_text(1_000_000), "1");
+    assert_eq!(ppm_to_text(1_500_000), "1.5");
+}
+
+#[test]
+fn quoted_text_is_cut_short() {
+    assert_eq!(quoted("x"), "\"x\"");
+    assert_eq!(quoted(&"é".repeat(100)), format!("\"{}…\"", "é".repeat(24)));
+}

@@ -1,0 +1,398 @@
+//! The deterministic cluster simulator: a whole cluster of Raft nodes, their disks, a network
+//! and clients, run in virtual time from one seed and a timeline of actions.
+//!
+//! Events are ordered by (virtual time in µs, sequence number); every random choice comes from
+//! a stream derived from the scenario's seed. So a scenario always gives the same run, natively
+//! and in the browser. After every event the safety checker looks at the node that changed,
+//! and the run halts at the first violation.
+//!
+//! Layout: `mod.rs` holds the simulation and its event loop; `drive` feeds nodes their inputs
+//! and carries out their outputs; `actions` performs timeline actions; `observe` keeps the
+//! trace, metrics and coverage, and writes the run report; the rest are the parts (network,
+//! disk, clock, clients, history, event queue, random streams).
+
+mod actions;
+pub mod clients;
+pub mod clock;
+pub mod disk;
+mod drive;
+pub mod events;
+pub mod history;
+pub mod liveness;
+pub mod network;
+pub mod observe;
+pub mod rng;
+pub mod server;
+pub mod swarm;
+pub mod time_travel;
+
+use std::collections::{BTreeMap, VecDeque};
+
+use crate::check::safety::{SafetyChecker, Violation};
+use crate::kv::{self, Store};
+use crate::raft::{self, Membership, NodeId, PersistentState, Role, Snapshot};
+use crate::scenario::Scenario;
+use clients::Client;
+use events::{Event, EventQueue};
+use history::History;
+use network::{Network, NetworkConfig};
+use observe::{Coverage, Metrics, Trace};
+use rng::Streams;
+use server::{Server, Status};
+
+/// A bound on events per run, so no scenario can run forever.
+pub const MAX_EVENTS: u64 = 50_000_000;
+
+#[derive(Clone, Debug)]
+pub struct Simulation {
+    scenario: Scenario,
+    raft_config: raft::Config,
+    now_us: u64,
+    events: EventQueue,
+    streams: Streams,
+    network: Network,
+    servers: BTreeMap<NodeId, Server>,
+    next_node_id: NodeId,
+    clients: BTreeMap<u64, Client>,
+    history: History,
+    checker: SafetyChecker,
+    violations: Vec<Violation>,
+    /// Whether to stop at the first violation (the default: after one, nothing is certain).
+    halt_on_violation: bool,
+    events_processed: u64,
+    /// The index of the next timeline action to perform.
+    next_action: usize,
+    /// What every member must have applied by the second liveness check.
+    liveness_target: Option<crate::raft::Index>,
+    /// Crash points fire until the liveness phase heals everything.
+    crash_points_on: bool,
+    /// Membership changes and transfers waiting for a leader to accept them.
+    admin: VecDeque<actions::AdminRequest>,
+    backups: BTreeMap<u64, Vec<actions::BackupCopy>>,
+    next_backup_id: u64,
+    pub trace: Trace,
+    pub metrics: Metrics,
+    coverage: Coverage,
+    terms: observe::TermBook,
+}
+
+impl Simulation {
+    /// Builds the cluster of a scenario at time 0: every node booted, the workload's clients
+    /// and the first timeline action scheduled.
+    pub fn new(scenario: &Scenario) -> Self {
+        let raft_config = scenario.config.raft_config();
+        let network = Network::new(NetworkConfig {
+            latency_us: (
+                scenario.config.latency_ms.0 * 1_000,
+                scenario.config.latency_ms.1 * 1_000,
+            ),
+            loss_ppm: scenario.config.loss_ppm,
+            duplicate_ppm: scenario.config.duplicate_ppm,
+        });
+        let mut simulation = Simulation {
+            scenario: scenario.clone(),
+            raft_config,
+            now_us: 0,
+            events: EventQueue::default(),
+            streams: Streams::new(scenario.seed),
+            network,
+            servers: BTreeMap::new(),
+            next_node_id: u64::from(scenario.nodes) + 1,
+            clients: BTreeMap::new(),
+            history: History::default(),
+            checker: SafetyChecker::default(),
+            violations: Vec::new(),
+            halt_on_violation: true,
+            events_processed: 0,
+            next_action: 0,
+            liveness_target: None,
+            crash_points_on: true,
+            admin: VecDeque::new(),
+            backups: BTreeMap::new(),
+            next_backup_id: 1,
+            trace: Trace::default(),
+            metrics: Metrics::default(),
+            coverage: Coverage::default(),
+            terms: observe::TermBook::default(),
+        };
+        let disk = simulation.initial_disk();
+        for id in 1..=u64::from(scenario.nodes) {
+            simulation
+                .servers
+                .insert(id, Server::new(id, disk.clone(), 0));
+            simulation.start_node(id);
+        }
+        simulation.start_workload();
+        if let Some(first) = simulation.scenario.timeline.first() {
+            simulation
+                .events
+                .schedule(first.at_ms * 1_000, Event::Action { index: 0 });
+        }
+        if let Some(from_ms) = simulation.scenario.config.check_liveness_from_ms {
+            simulation
+                .events
+                .schedule(from_ms * 1_000, Event::LivenessCheck { stage: 0 });
+        }
+        simulation
+    }
+
+    /// What every initial node has on disk: an empty log, or the scenario's backup.
+    fn initial_disk(&self) -> PersistentState {
+        let membership = Membership::with_voters(u64::from(self.scenario.nodes));
+        match &self.scenario.restore {
+            None => PersistentState::bootstrap(membership, Store::new().snapshot_data()),
+            Some(restore) => {
+                let store = Store::from_data(restore.kv.clone(), restore.index);
+                let mut disk =
+                    PersistentState::bootstrap(membership.clone(), store.snapshot_data());
+                disk.hard_state.current_term = restore.term;
+                disk.snapshot = Snapshot {
+                    last_included_index: restore.index,
+                    last_included_term: restore.term,
+                    membership,
+                    data: store.snapshot_data(),
+                };
+                disk
+            }
+        }
+    }
+
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    pub fn now_us(&self) -> u64 {
+        self.now_us
+    }
+
+    pub fn events_processed(&self) -> u64 {
+        self.events_processed
+    }
+
+    pub fn servers(&self) -> impl Iterator<Item = &Server> {
+        self.servers.values()
+    }
+
+    pub fn server(&self, id: NodeId) -> Option<&Server> {
+        self.servers.get(&id)
+    }
+
+    pub fn network(&self) -> &Network {
+        &self.network
+    }
+
+    pub fn history(&self) -> &History {
+        &self.history
+    }
+
+    pub fn violations(&self) -> &[Violation] {
+        &self.violations
+    }
+
+    /// Whether the run stopped at a violation.
+    pub fn is_halted(&self) -> bool {
+        self.halt_on_violation && !self.violations.is_empty()
+    }
+
+    /// Keeps running after a violation (to see what follows). Off by default.
+    pub fn set_halt_on_violation(&mut self, halt: bool) {
+        self.halt_on_violation = halt;
+    }
+
+    /// The live leader of the highest term, if any.
+    pub fn leader(&self) -> Option<NodeId> {
+        self.servers
+            .values()
+            .filter(|server| server.is_up())
+            .filter_map(|server| server.raft.as_ref().map(|raft| (server.id, raft)))
+            .filter(|(_, raft)| raft.role() == Role::Leader)
+            .max_by_key(|(id, raft)| (raft.current_term(), std::cmp::Reverse(*id)))
+            .map(|(id, _)| id)
+    }
+
+    /// The members of the cluster, as the most up-to-date running node sees them (the leader,
+    /// when there is one; a removed node's view is out of date). With no node running, every
+    /// node.
+    pub fn members(&self) -> Vec<NodeId> {
+        let best = match self.leader() {
+            Some(leader) => self.servers[&leader].raft.as_ref(),
+            None => self
+                .servers
+                .values()
+                .filter(|server| server.is_up())
+                .filter_map(|server| server.raft.as_ref())
+                .max_by_key(|raft| {
+                    (
+                        raft.commit_index(),
+                        raft.current_term(),
+                        std::cmp::Reverse(raft.id()),
+                    )
+                }),
+        };
+        match best {
+            Some(raft) => raft.membership().members().collect(),
+            None => self.servers.keys().copied().collect(),
+        }
+    }
+
+    /// Processes the next event. Returns false if there is none or the run halted.
+    pub fn step(&mut self) -> bool {
+        if self.is_halted() || self.events_processed >= MAX_EVENTS {
+            return false;
+        }
+        let Some((at_us, event)) = self.events.pop() else {
+            return false;
+        };
+        self.now_us = at_us;
+        self.events_processed += 1;
+        match event {
+            Event::Arrive { message_id } => self.on_arrive(message_id),
+            Event::Timer { node, life } => self.on_timer(node, life),
+            Event::DiskDone { node, life } => self.on_disk_done(node, life),
+            Event::Action { index } => self.on_action(index),
+            Event::ClientWake { client } => self.on_client_wake(client),
+            Event::ClientTimeout {
+                client,
+                sequence,
+                attempt,
+            } => self.on_client_timeout(client, sequence, attempt),
+            Event::Restart { node, life } => {
+                if self
+                    .servers
+                    .get(&node)
+                    .is_some_and(|server| server.life == life)
+                {
+                    self.restart(node);
+                }
+            }
+            Event::Admin => self.process_admin(),
+            Event::CrashPoint { node, life } => self.on_crash_point(node, life),
+            Event::LivenessCheck { stage } => self.check_liveness(stage),
+        }
+        true
+    }
+
+    /// Runs every event up to and including `until_us`, then sets the clock there.
+    pub fn run_until(&mut self, until_us: u64) {
+        while self.events.peek_time().is_some_and(|at| at <= until_us) {
+            if !self.step() {
+                break;
+            }
+        }
+        if !self.is_halted() {
+            self.now_us = self.now_us.max(until_us);
+        }
+    }
+
+    /// Runs the scenario to its end (`until_ms`).
+    pub fn run(&mut self) {
+        self.run_until(self.scenario.until_ms * 1_000);
+    }
+
+    pub fn liveness_bound_us(&self) -> u64 {
+        liveness::liveness_bound_us(&self.scenario.config)
+    }
+
+    /// Forks the run: the timeline's actions not yet performed are dropped, and `action` is
+    /// appended at the next millisecond boundary `at_ms`, where it runs before anything else.
+    /// The caller must have run every event before `at_ms`. Returns the new timeline, or why
+    /// the action is not valid here (the run is then unchanged).
+    pub fn fork(
+        &mut self,
+        at_ms: u64,
+        action: crate::scenario::Action,
+    ) -> Result<(), crate::scenario::ScenarioError> {
+        debug_assert!(self.events.peek_time().is_none_or(|at| at >= at_ms * 1_000));
+        let mut scenario = self.scenario.clone();
+        scenario.timeline.truncate(self.next_action);
+        scenario
+            .timeline
+            .push(crate::scenario::TimedAction { at_ms, action });
+        scenario.until_ms = scenario.until_ms.max(at_ms);
+        scenario.validate()?;
+        self.scenario = scenario;
+        self.events
+            .retain(|event| !matches!(event, Event::Action { .. }));
+        self.events.schedule(
+            at_ms * 1_000,
+            Event::Action {
+                index: self.next_action,
+            },
+        );
+        Ok(())
+    }
+
+    /// Adopts `scenario`'s timeline (from a checkpoint's point of view: the actions it has
+    /// performed are the same, later ones may differ). The next action is scheduled afresh.
+    pub(crate) fn replace_timeline(&mut self, scenario: &Scenario) {
+        debug_assert_eq!(
+            &scenario.timeline[..self.next_action.min(scenario.timeline.len())],
+            &self.scenario.timeline[..self.next_action.min(self.scenario.timeline.len())],
+            "a checkpoint's past never changes"
+        );
+        self.scenario.timeline = scenario.timeline.clone();
+        self.scenario.until_ms = scenario.until_ms;
+        self.events
+            .retain(|event| !matches!(event, Event::Action { .. }));
+        if let Some(next) = self.scenario.timeline.get(self.next_action) {
+            let at_us = (next.at_ms * 1_000).max(self.now_us);
+            self.events.schedule(
+                at_us,
+                Event::Action {
+                    index: self.next_action,
+                },
+            );
+        }
+    }
+
+    fn record(&mut self, violation: Violation) {
+        self.trace.push(
+            self.now_us,
+            violation.nodes.first().copied(),
+            observe::TraceEvent::Violation(violation.kind),
+        );
+        self.violations.push(violation);
+    }
+
+    fn node_ids(&self) -> Vec<NodeId> {
+        self.servers.keys().copied().collect()
+    }
+
+    fn workload_rate(&self) -> u64 {
+        u64::from(self.scenario.workload.writes_per_sec)
+            + u64::from(self.scenario.workload.reads_per_sec)
+    }
+
+    /// Starts the workload's clients at random moments in their first interval.
+    fn start_workload(&mut self) {
+        let rate = self.workload_rate();
+        if rate == 0 {
+            return;
+        }
+        for id in 1..=clients::workload_clients(rate) {
+            let first_node = 1 + (id - 1) % u64::from(self.scenario.nodes);
+            self.clients.insert(id, Client::new(id, true, first_node));
+            let start = self.streams.clients.below(self.operation_gap_us());
+            self.events
+                .schedule(start, Event::ClientWake { client: id });
+        }
+    }
+
+    /// Twice the mean gap between one workload client's operations: gaps are drawn uniformly
+    /// below it, so the clients together offer the configured rate.
+    fn operation_gap_us(&self) -> u64 {
+        let rate = self.workload_rate().max(1);
+        (2 * clients::workload_clients(rate) * 1_000_000 / rate).max(1)
+    }
+
+    fn response_to_kv(reply: &network::Reply) -> Option<&kv::Response> {
+        match reply {
+            network::Reply::Done(response) => Some(response),
+            _ => None,
+        }
+    }
+
+    fn status_of(&self, id: NodeId) -> Option<Status> {
+        self.servers.get(&id).map(|server| server.status)
+    }
+}

@@ -1,0 +1,486 @@
+//! The network between nodes and clients: every message gets a stable id, a latency drawn from
+//! the configured range (so messages reorder), and a fate — delivered, or lost to random loss,
+//! a full link queue, a partition or a person's click. Lost messages stay visible until their
+//! arrival time so the page can show them vanish.
+//!
+//! Partitions and cuts are directed links that lose everything; a link cut while a message is
+//! on it loses that message too (the check is repeated at arrival).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::rng::Stream;
+use crate::kv;
+use crate::raft::{Message, NodeId};
+use crate::scenario::ReadKind;
+
+/// Messages in flight on one directed link at most; more are dropped (a bounded queue).
+pub const MAX_IN_FLIGHT_PER_LINK: u32 = 256;
+
+/// One end of a message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Endpoint {
+    Node(NodeId),
+    Client(u64),
+}
+
+/// What travels.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Packet {
+    Raft(Message),
+    Request(ClientRequest),
+    Response(ClientResponse),
+}
+
+/// A client's request to a node.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientRequest {
+    pub client_id: u64,
+    pub attempt: u32,
+    pub command: kv::Command,
+    /// For `Get`: how to read. Ignored for writes, which always go through the log.
+    pub read: ReadKind,
+}
+
+/// A node's answer to a client.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClientResponse {
+    pub client_id: u64,
+    /// The command's sequence number and attempt: together they name the exact request.
+    pub sequence: u64,
+    pub attempt: u32,
+    pub reply: Reply,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reply {
+    /// The command took effect (or the read was served) with this response.
+    Done(kv::Response),
+    /// Not the leader; try `leader_hint`.
+    Redirect { leader_hint: Option<NodeId> },
+    /// Refused without taking effect (e.g. a transfer in progress); try again later.
+    Busy(String),
+    /// The proposal's log position was taken by another entry: it may or may not have taken
+    /// effect through an earlier attempt, so the client retries with the same sequence number.
+    Lost,
+}
+
+/// Why a message did not arrive.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LossReason {
+    Random,
+    QueueFull,
+    Partition,
+    DroppedByUser,
+    TargetDown,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InFlight {
+    pub id: u64,
+    pub from: Endpoint,
+    pub to: Endpoint,
+    pub sent_us: u64,
+    pub arrive_us: u64,
+    pub packet: Packet,
+    /// `None` while the message is on its way to be delivered.
+    pub lost: Option<LossReason>,
+    /// The message this one duplicates, if it is a duplicate.
+    pub duplicate_of: Option<u64>,
+}
+
+/// Knobs that can change during a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct NetworkConfig {
+    pub latency_us: (u64, u64),
+    pub loss_ppm: u32,
+    pub duplicate_ppm: u32,
+}
+
+#[derive(Clone, Debug)]
+pub struct Network {
+    pub config: NetworkConfig,
+    next_id: u64,
+    in_flight: BTreeMap<u64, InFlight>,
+    link_load: BTreeMap<(Endpoint, Endpoint), u32>,
+    /// Directed node-to-node links that lose every message.
+    blocked: BTreeSet<(NodeId, NodeId)>,
+    /// Extra latency on directed links.
+    slow: BTreeMap<(NodeId, NodeId), u64>,
+    pub delivered: u64,
+    pub lost: u64,
+}
+
+impl Network {
+    pub fn new(config: NetworkConfig) -> Self {
+        Network {
+            config,
+            next_id: 1,
+            in_flight: BTreeMap::new(),
+            link_load: BTreeMap::new(),
+            blocked: BTreeSet::new(),
+            slow: BTreeMap::new(),
+            delivered: 0,
+            lost: 0,
+        }
+    }
+
+    /// Sends `packet`; returns the ids of the message and of a duplicate, if one was made, and
+    /// their arrival times, for the caller to schedule.
+    pub fn send(
+        &mut self,
+        now_us: u64,
+        from: Endpoint,
+        to: Endpoint,
+        packet: Packet,
+        random: &mut Stream,
+    ) -> Vec<(u64, u64)> {
+        let mut scheduled = vec![self.send_one(now_us, from, to, packet.clone(), None, random)];
+        let between_nodes = matches!((from, to), (Endpoint::Node(_), Endpoint::Node(_)));
+        if between_nodes && random.chance_ppm(self.config.duplicate_ppm) {
+            let original = scheduled[0].0;
+            scheduled.push(self.send_one(now_us, from, to, packet, Some(original), random));
+        }
+        scheduled
+    }
+
+    fn send_one(
+        &mut self,
+        now_us: u64,
+        from: Endpoint,
+        to: Endpoint,
+        packet: Packet,
+        duplicate_of: Option<u64>,
+        random: &mut Stream,
+    ) -> (u64, u64) {
+        let id = self.next_id;
+        self.next_id += 1;
+        let (low, high) = self.config.latency_us;
+        let mut latency = random.between(low, high);
+        let mut lost = None;
+        if let (Endpoint::Node(a), Endpoint::Node(b)) = (from, to) {
+            latency += self.slow.get(&(a, b)).copied().unwrap_or(0);
+            if random.chance_ppm(self.config.loss_ppm) {
+                lost = Some(LossReason::Random);
+            } else if self.blocked.contains(&(a, b)) {
+                lost = Some(LossReason::Partition);
+            }
+        }
+        let load = self.link_load.entry((from, to)).or_insert(0);
+        if lost.is_none() && *load >= MAX_IN_FLIGHT_PER_LINK {
+            lost = Some(LossReason::QueueFull);
+        }
+        *load += 1;
+        let arrive_us = now_us + latency.max(1);
+        self.in_flight.insert(
+            id,
+            InFlight {
+                id,
+                from,
+                to,
+                sent_us: now_us,
+                arrive_us,
+                packet,
+                lost,
+                duplicate_of,
+            },
+        );
+        (id, arrive_us)
+    }
+
+    /// The message `id` reaches its destination at `now_us`: returns it if it is delivered,
+    /// `None` if it was lost (or delayed past now, or already gone).
+    pub fn arrive(&mut self, now_us: u64, id: u64) -> Option<InFlight> {
+        if self.in_flight.get(&id)?.arrive_us != now_us {
+            return None; // Delayed by a person: a later event delivers it.
+        }
+        let mut message = self.in_flight.remove(&id)?;
+        if let Some(load) = self.link_load.get_mut(&(message.from, message.to)) {
+            *load -= 1;
+            if *load == 0 {
+                self.link_load.remove(&(message.from, message.to));
+            }
+        }
+        if let (Endpoint::Node(a), Endpoint::Node(b)) = (message.from, message.to)
+            && message.lost.is_none()
+            && self.blocked.contains(&(a, b))
+        {
+            message.lost = Some(LossReason::Partition);
+        }
+        if message.lost.is_some() {
+            self.lost += 1;
+            return None;
+        }
+        self.delivered += 1;
+        Some(message)
+    }
+
+    /// Messages on their way (or lost and fading), oldest first.
+    pub fn in_flight(&self) -> impl Iterator<Item = &InFlight> {
+        self.in_flight.values()
+    }
+
+    pub fn get(&self, id: u64) -> Option<&InFlight> {
+        self.in_flight.get(&id)
+    }
+
+    pub fn in_flight_count(&self) -> usize {
+        self.in_flight.len()
+    }
+
+    /// A person drops one message. Returns whether it was in flight.
+    pub fn drop_message(&mut self, id: u64) -> bool {
+        match self.in_flight.get_mut(&id) {
+            Some(message) => {
+                message.lost.get_or_insert(LossReason::DroppedByUser);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// A person delays one message. Returns its new arrival time.
+    pub fn delay_message(&mut self, id: u64, by_us: u64) -> Option<u64> {
+        let message = self.in_flight.get_mut(&id)?;
+        message.arrive_us += by_us;
+        Some(message.arrive_us)
+    }
+
+    /// A person duplicates one message: the copy gets a new id and its own latency.
+    pub fn duplicate_message(
+        &mut self,
+        now_us: u64,
+        id: u64,
+        random: &mut Stream,
+    ) -> Option<(u64, u64)> {
+        let original = self.in_flight.get(&id)?.clone();
+        Some(self.send_one(
+            now_us,
+            original.from,
+            original.to,
+            original.packet,
+            Some(id),
+            random,
+        ))
+    }
+
+    /// Splits the nodes into `groups`; nodes in no group are each cut off alone.
+    pub fn partition(&mut self, nodes: &[NodeId], groups: &[Vec<NodeId>]) {
+        let group_of = |node: NodeId| groups.iter().position(|group| group.contains(&node));
+        self.blocked.clear();
+        for &a in nodes {
+            for &b in nodes {
+                let together = a == b || (group_of(a).is_some() && group_of(a) == group_of(b));
+                if !together {
+                    self.blocked.insert((a, b));
+                }
+            }
+        }
+    }
+
+    pub fn cut(&mut self, from: NodeId, to: NodeId) {
+        self.blocked.insert((from, to));
+    }
+
+    pub fn slow_link(&mut self, from: NodeId, to: NodeId, extra_us: u64) {
+        self.slow.insert((from, to), extra_us);
+    }
+
+    pub fn heal(&mut self) {
+        self.blocked.clear();
+        self.slow.clear();
+    }
+
+    pub fn is_blocked(&self, from: NodeId, to: NodeId) -> bool {
+        self.blocked.contains(&(from, to))
+    }
+
+    pub fn blocked_links(&self) -> impl Iterator<Item = &(NodeId, NodeId)> {
+        self.blocked.iter()
+    }
+
+    pub fn slow_links(&self) -> impl Iterator<Item = (&(NodeId, NodeId), &u64)> {
+        self.slow.iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::raft::MessageBody;
+
+    fn heartbeat(from: NodeId, to: NodeId) -> Packet {
+        Packet::Raft(Message {
+            from,
+            to,
+            term: 1,
+            body: MessageBody::HeartbeatResponse { round: 1 },
+        })
+    }
+
+    fn network(loss_ppm: u32, duplicate_ppm: u32) -> Network {
+        Network::new(NetworkConfig {
+            latency_us: (10_000, 30_000),
+            loss_ppm,
+            duplicate_ppm,
+        })
+    }
+
+    #[test]
+    fn latency_is_drawn_from_the_range_and_reorders() {
+        let mut net = network(0, 0);
+        let mut random = Stream::new(1, "t");
+        let mut arrivals = Vec::new();
+        for _ in 0..50 {
+            let sent = net.send(
+                0,
+                Endpoint::Node(1),
+                Endpoint::Node(2),
+                heartbeat(1, 2),
+                &mut random,
+            );
+            arrivals.push(sent[0].1);
+        }
+        assert!(arrivals.iter().all(|&at| (10_000..=30_000).contains(&at)));
+        let mut sorted = arrivals.clone();
+        sorted.sort();
+        assert_ne!(arrivals, sorted, "later messages can arrive first");
+    }
+
+    #[test]
+    fn a_partition_loses_messages_across_it_even_in_flight() {
+        let mut net = network(0, 0);
+        let mut random = Stream::new(2, "t");
+        let (before, at) = net.send(
+            0,
+            Endpoint::Node(1),
+            Endpoint::Node(3),
+            heartbeat(1, 3),
+            &mut random,
+        )[0];
+        net.partition(&[1, 2, 3], &[vec![1, 2], vec![3]]);
+        assert!(net.arrive(at, before).is_none(), "cut while on the wire");
+        let (inside, at) = net.send(
+            at,
+            Endpoint::Node(1),
+            Endpoint::Node(2),
+            heartbeat(1, 2),
+            &mut random,
+        )[0];
+        assert!(net.arrive(at, inside).is_some());
+        net.heal();
+        let (after, at) = net.send(
+            at,
+            Endpoint::Node(1),
+            Endpoint::Node(3),
+            heartbeat(1, 3),
+            &mut random,
+        )[0];
+        assert!(net.arrive(at, after).is_some());
+        assert_eq!((net.delivered, net.lost), (2, 1));
+    }
+
+    #[test]
+    fn a_cut_is_one_way() {
+        let mut net = network(0, 0);
+        let mut random = Stream::new(3, "t");
+        net.cut(1, 2);
+        let (one_two, at) = net.send(
+            0,
+            Endpoint::Node(1),
+            Endpoint::Node(2),
+            heartbeat(1, 2),
+            &mut random,
+        )[0];
+        let (two_one, at2) = net.send(
+            0,
+            Endpoint::Node(2),
+            Endpoint::Node(1),
+            heartbeat(2, 1),
+            &mut random,
+        )[0];
+        assert!(net.arrive(at, one_two).is_none());
+        assert!(net.arrive(at2, two_one).is_some());
+    }
+
+    #[test]
+    fn loss_and_duplication_follow_their_probabilities() {
+        let mut net = network(200_000, 100_000);
+        let mut random = Stream::new(4, "t");
+        let mut copies = 0;
+        let mut delivered = 0;
+        for n in 0..10_000u64 {
+            let now = n * 100;
+            for (id, at) in net.send(
+                now,
+                Endpoint::Node(1),
+                Endpoint::Node(2),
+                heartbeat(1, 2),
+                &mut random,
+            ) {
+                copies += 1;
+                if net.arrive(at, id).is_some() {
+                    delivered += 1;
+                }
+            }
+        }
+        assert!(
+            (10_800..11_200).contains(&copies),
+            "about 10% duplicated: {copies}"
+        );
+        assert!(
+            (8_500..9_100).contains(&delivered),
+            "about 20% lost: {delivered}"
+        );
+    }
+
+    #[test]
+    fn a_link_holds_a_bounded_number_of_messages() {
+        let mut net = network(0, 0);
+        let mut random = Stream::new(5, "t");
+        for _ in 0..MAX_IN_FLIGHT_PER_LINK + 10 {
+            net.send(
+                0,
+                Endpoint::Node(1),
+                Endpoint::Node(2),
+                heartbeat(1, 2),
+                &mut random,
+            );
+        }
+        let lost = net
+            .in_flight()
+            .filter(|m| m.lost == Some(LossReason::QueueFull))
+            .count();
+        assert_eq!(lost, 10);
+    }
+
+    #[test]
+    fn a_person_can_drop_delay_and_duplicate_one_message() {
+        let mut net = network(0, 0);
+        let mut random = Stream::new(6, "t");
+        let (dropped, at) = net.send(
+            0,
+            Endpoint::Node(1),
+            Endpoint::Node(2),
+            heartbeat(1, 2),
+            &mut random,
+        )[0];
+        assert!(net.drop_message(dropped));
+        assert!(net.arrive(at, dropped).is_none());
+        let (delayed, at) = net.send(
+            0,
+            Endpoint::Node(1),
+            Endpoint::Node(2),
+            heartbeat(1, 2),
+            &mut random,
+        )[0];
+        let new_at = net.delay_message(delayed, 5_000).unwrap();
+        assert_eq!(new_at, at + 5_000);
+        assert!(net.arrive(at, delayed).is_none(), "not at the old time");
+        let (copy, copy_at) = net.duplicate_message(0, delayed, &mut random).unwrap();
+        assert!(net.arrive(new_at, delayed).is_some());
+        assert_eq!(
+            net.arrive(copy_at, copy).unwrap().duplicate_of,
+            Some(delayed)
+        );
+    }
+}

@@ -1,0 +1,418 @@
+//! What the simulation lets people and tools see: a bounded trace of notable events, metrics,
+//! coverage counters (did the run reach the interesting cases?), the state hash and the run
+//! report of the `raft-sim run` contract.
+
+use std::collections::{BTreeMap, VecDeque};
+
+use serde::Serialize;
+
+use super::Simulation;
+use super::rng::{fnv1a, mix};
+use super::server::Status;
+use crate::check::safety::{LogChange, ViolationKind};
+use crate::raft::{NodeId, Payload, Role, Term};
+
+/// Entries the trace keeps; older ones are dropped.
+pub const TRACE_CAPACITY: usize = 2_000;
+/// Commit latency samples kept for percentiles.
+pub const LATENCY_SAMPLES: usize = 1_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub enum TraceEvent {
+    BecameLeader { term: Term },
+    BecameCandidate { term: Term },
+    BecamePreCandidate { term: Term },
+    SteppedDown { term: Term },
+    Crashed,
+    Restarted,
+    Paused,
+    Resumed,
+    Added,
+    Snapshot { index: u64 },
+    Backup { backup_id: u64, index: u64 },
+    Action { index: usize, name: &'static str },
+    AdminGaveUp,
+    Violation(ViolationKind),
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct TraceEntry {
+    pub at_us: u64,
+    pub node: Option<NodeId>,
+    pub event: TraceEvent,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Trace {
+    entries: VecDeque<TraceEntry>,
+}
+
+impl Trace {
+    pub fn push(&mut self, at_us: u64, node: Option<NodeId>, event: TraceEvent) {
+        if self.entries.len() == TRACE_CAPACITY {
+            self.entries.pop_front();
+        }
+        self.entries.push_back(TraceEntry { at_us, node, event });
+    }
+
+    pub fn entries(&self) -> impl Iterator<Item = &TraceEntry> {
+        self.entries.iter()
+    }
+}
+
+/// Figures a person watches: elections, time without a leader, failover, commit latency.
+#[derive(Clone, Debug, Default)]
+pub struct Metrics {
+    pub elections: u64,
+    pub leaderless_us: u64,
+    leaderless_since: Option<u64>,
+    leader_lost_at: Option<u64>,
+    /// Time from a leader's crash to the next leader, for each such failover.
+    pub failovers_us: Vec<u64>,
+    commit_latencies_us: VecDeque<u64>,
+    pub committed_commands: u64,
+}
+
+impl Metrics {
+    pub fn record_commit_latency(&mut self, latency_us: u64) {
+        if self.commit_latencies_us.len() == LATENCY_SAMPLES {
+            self.commit_latencies_us.pop_front();
+        }
+        self.commit_latencies_us.push_back(latency_us);
+        self.committed_commands += 1;
+    }
+
+    /// The `percent`-th percentile of recent commit latencies.
+    pub fn commit_latency_percentile_us(&self, percent: u64) -> Option<u64> {
+        if self.commit_latencies_us.is_empty() {
+            return None;
+        }
+        let mut sorted: Vec<u64> = self.commit_latencies_us.iter().copied().collect();
+        sorted.sort_unstable();
+        let rank = ((sorted.len() as u64 - 1) * percent / 100) as usize;
+        Some(sorted[rank])
+    }
+
+    pub fn leader_lost(&mut self, now_us: u64) {
+        self.leader_lost_at.get_or_insert(now_us);
+    }
+
+    fn leader_elected(&mut self, now_us: u64) {
+        self.elections += 1;
+        if let Some(lost) = self.leader_lost_at.take() {
+            self.failovers_us.push(now_us - lost);
+        }
+    }
+
+    /// Time without a leader so far, counting the current stretch.
+    pub fn leaderless_total_us(&self, now_us: u64) -> u64 {
+        self.leaderless_us + self.leaderless_since.map_or(0, |since| now_us - since)
+    }
+}
+
+/// Did the run reach the cases that matter? A swarm batch that never does fails.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Coverage {
+    pub split_votes: u64,
+    pub follower_truncations: u64,
+    pub earlier_term_commits: u64,
+    pub install_snapshot_chunks: u64,
+    pub pre_vote_rejections: u64,
+    pub client_retries: u64,
+    pub crashes: u64,
+    pub leader_changes: u64,
+}
+
+impl Coverage {
+    pub fn add(&mut self, other: &Coverage) {
+        self.split_votes += other.split_votes;
+        self.follower_truncations += other.follower_truncations;
+        self.earlier_term_commits += other.earlier_term_commits;
+        self.install_snapshot_chunks += other.install_snapshot_chunks;
+        self.pre_vote_rejections += other.pre_vote_rejections;
+        self.client_retries += other.client_retries;
+        self.crashes += other.crashes;
+        self.leader_changes += other.leader_changes;
+    }
+}
+
+/// Candidates and whether a leader was elected, per term, to count split votes.
+#[derive(Clone, Debug, Default)]
+pub struct TermBook {
+    terms: BTreeMap<Term, (u32, bool)>,
+}
+
+impl TermBook {
+    fn candidate(&mut self, term: Term) {
+        self.terms.entry(term).or_default().0 += 1;
+    }
+
+    fn leader(&mut self, term: Term) {
+        self.terms.entry(term).or_default().1 = true;
+    }
+
+    /// Terms before the latest with two or more candidates and no leader.
+    pub fn split_votes(&self) -> u64 {
+        let latest = self.terms.keys().next_back().copied().unwrap_or(0);
+        self.terms
+            .iter()
+            .filter(|(term, (candidates, led))| **term < latest && *candidates >= 2 && !led)
+            .count() as u64
+    }
+}
+
+impl Simulation {
+    /// After an input to `id`: notices role and term changes, log truncations and commits of
+    /// earlier terms' entries, for the trace, the metrics and coverage.
+    pub(super) fn notice_changes(&mut self, id: NodeId, change: LogChange) {
+        let now_us = self.now_us;
+        let server = self.servers.get_mut(&id).expect("known node");
+        let Some(raft) = server.raft.as_ref() else {
+            return;
+        };
+        let (role, term) = (raft.role(), raft.current_term());
+        if let Some(from) = change.from_index
+            && from <= server.seen_last_index
+            && role != Role::Leader
+        {
+            self.coverage.follower_truncations += 1;
+        }
+        let leader_committed = role == Role::Leader && raft.commit_index() > server.seen_commit;
+        if leader_committed {
+            let first_new = server.seen_commit + 1;
+            if raft
+                .log()
+                .term_at(first_new)
+                .is_some_and(|first_term| first_term < term)
+            {
+                self.coverage.earlier_term_commits += 1;
+            }
+        }
+        server.seen_last_index = raft.log().last_index();
+        server.seen_commit = raft.commit_index();
+        if leader_committed {
+            self.maybe_crash_point(id, self.scenario.config.crash_after_commit_ppm);
+        }
+        let server = self.servers.get_mut(&id).expect("known node");
+        if (role, term) == (server.seen_role, server.seen_term) {
+            return;
+        }
+        let was_leader = server.seen_role == Role::Leader;
+        server.seen_role = role;
+        server.seen_term = term;
+        let event = match role {
+            Role::Leader => {
+                self.terms.leader(term);
+                self.metrics.leader_elected(now_us);
+                self.coverage.leader_changes += 1;
+                TraceEvent::BecameLeader { term }
+            }
+            Role::Candidate => {
+                self.terms.candidate(term);
+                TraceEvent::BecameCandidate { term }
+            }
+            Role::PreCandidate => TraceEvent::BecamePreCandidate { term },
+            Role::Follower if was_leader => TraceEvent::SteppedDown { term },
+            Role::Follower => return,
+        };
+        self.trace.push(now_us, Some(id), event);
+        if was_leader || role == Role::Leader {
+            self.update_leaderless();
+        }
+    }
+
+    /// Starts or ends a stretch without a leader.
+    pub(super) fn update_leaderless(&mut self) {
+        let has_leader = self.leader().is_some();
+        match (has_leader, self.metrics.leaderless_since) {
+            (false, None) => self.metrics.leaderless_since = Some(self.now_us),
+            (true, Some(since)) => {
+                self.metrics.leaderless_us += self.now_us - since;
+                self.metrics.leaderless_since = None;
+            }
+            _ => {}
+        }
+    }
+
+    /// The run's coverage, with split votes counted from the terms seen so far.
+    pub fn coverage(&self) -> Coverage {
+        Coverage {
+            split_votes: self.terms.split_votes(),
+            ..self.coverage
+        }
+    }
+
+    /// A hash of everything that decides the rest of the run and everything it produced:
+    /// every node's persisted and volatile state, the state machines, the messages in flight
+    /// and the history. The same natively and in wasm.
+    pub fn state_hash(&self) -> u64 {
+        let mut hash = StableHasher::default();
+        hash.u64(self.now_us);
+        hash.u64(self.events_processed);
+        for server in self.servers.values() {
+            hash.u64(server.id);
+            hash.u64(server.status as u64);
+            hash.bytes(&postcard::to_allocvec(&server.disk.persisted).unwrap_or_default());
+            if let Some(raft) = &server.raft {
+                hash.u64(raft.current_term());
+                hash.u64(raft.voted_for().unwrap_or(0));
+                hash.u64(raft.commit_index());
+                hash.u64(raft.applied_index());
+                hash.u64(raft.role() as u64);
+                hash.u64(raft.leader_id().unwrap_or(0));
+                hash.u64(raft.log().snapshot_index());
+                for entry in raft.log().entries() {
+                    hash.u64(entry.index);
+                    hash.u64(entry.term);
+                    if let Payload::Command(data) = &entry.payload {
+                        hash.bytes(data);
+                    }
+                }
+                hash.bytes(&server.kv.snapshot_data());
+            }
+        }
+        for message in self.network.in_flight() {
+            hash.u64(message.id);
+            hash.u64(message.arrive_us);
+        }
+        for op in self.history.ops() {
+            hash.u64(op.id);
+            hash.u64(op.invoke_us);
+            hash.u64(op.complete_us.unwrap_or(u64::MAX));
+            hash.bytes(format!("{:?}", op.outcome).as_bytes());
+        }
+        hash.finish()
+    }
+
+    /// The output object of `raft-sim run` (see ARCHITECTURE.md), for the current moment.
+    pub fn report(&self, linearizable: Option<bool>) -> RunReport {
+        let leader = self.leader();
+        let term = self
+            .servers
+            .values()
+            .filter_map(|server| server.raft.as_ref().map(|raft| raft.current_term()))
+            .max()
+            .unwrap_or(0);
+        RunReport {
+            until_ms: self.now_us / 1_000,
+            events: self.events_processed,
+            state_hash: format!("{:016x}", self.state_hash()),
+            leader,
+            term,
+            nodes: self
+                .servers
+                .values()
+                .map(|server| self.node_report(server))
+                .collect(),
+            history: HistoryReport {
+                ok: self.history.summary().ok,
+                failed: self.history.summary().failed,
+                unknown: self.history.summary().unknown,
+                linearizable,
+            },
+            violations: self
+                .violations
+                .iter()
+                .map(|violation| ViolationReport {
+                    kind: violation.kind.name(),
+                    at_ms: violation.at_us / 1_000,
+                    detail: violation.detail.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    fn node_report(&self, server: &super::server::Server) -> NodeReport {
+        let raft = server.raft.as_ref();
+        let role = match (server.status, raft) {
+            (Status::Down, _) | (_, None) => "down",
+            (Status::Paused, _) => "paused",
+            (Status::Up, Some(raft)) if raft.membership().is_learner(server.id) => "learner",
+            (Status::Up, Some(raft)) => role_name(raft.role()),
+        };
+        NodeReport {
+            id: server.id,
+            role,
+            term: raft.map_or(server.disk.persisted.hard_state.current_term, |raft| {
+                raft.current_term()
+            }),
+            commit_index: raft.map_or(0, |raft| raft.commit_index()),
+            last_applied: server.kv.last_applied(),
+            log_start: raft.map_or(server.disk.persisted.snapshot.last_included_index, |raft| {
+                raft.log().first_index()
+            }),
+            last_index: raft.map_or(0, |raft| raft.log().last_index()),
+            up: server.status != Status::Down,
+            kv: server.kv.data().clone(),
+        }
+    }
+}
+
+pub fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Follower => "follower",
+        Role::PreCandidate => "pre_candidate",
+        Role::Candidate => "candidate",
+        Role::Leader => "leader",
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RunReport {
+    pub until_ms: u64,
+    pub events: u64,
+    pub state_hash: String,
+    pub leader: Option<NodeId>,
+    pub term: Term,
+    pub nodes: Vec<NodeReport>,
+    pub history: HistoryReport,
+    pub violations: Vec<ViolationReport>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct NodeReport {
+    pub id: NodeId,
+    pub role: &'static str,
+    pub term: Term,
+    pub commit_index: u64,
+    pub last_applied: u64,
+    pub log_start: u64,
+    pub last_index: u64,
+    pub up: bool,
+    pub kv: BTreeMap<String, String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct HistoryReport {
+    pub ok: u64,
+    pub failed: u64,
+    pub unknown: u64,
+    /// `None` until the history has been checked.
+    pub linearizable: Option<bool>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ViolationReport {
+    pub kind: &'static str,
+    pub at_ms: u64,
+    pub detail: String,
+}
+
+/// A hasher whose output never depends on the platform or the Rust version.
+#[derive(Default)]
+struct StableHasher(u64);
+
+impl StableHasher {
+    fn u64(&mut self, value: u64) {
+        self.0 = mix(self.0.rotate_left(9) ^ value);
+    }
+
+    fn bytes(&mut self, bytes: &[u8]) {
+        self.u64(bytes.len() as u64);
+        self.u64(fnv1a(bytes));
+    }
+
+    fn finish(&self) -> u64 {
+        mix(self.0)
+    }
+}

@@ -1,0 +1,122 @@
+//! Scrubbing through a run: the simulation plus checkpoints taken as it goes. Seeking back
+//! restores the nearest earlier checkpoint and replays to the moment; acting in the past forks
+//! the run (the future part of the timeline is dropped, the new action appended).
+//!
+//! Memory is bounded: at most `MAX_CHECKPOINTS` are kept; when full, every other one is
+//! dropped and the spacing doubles, so a long run keeps evenly spread checkpoints.
+
+use super::Simulation;
+use crate::scenario::{Action, Scenario, ScenarioError};
+
+pub const MAX_CHECKPOINTS: usize = 32;
+/// The initial spacing between checkpoints, in virtual time.
+pub const CHECKPOINT_EVERY_US: u64 = 1_000_000;
+
+#[derive(Clone, Debug)]
+pub struct TimeMachine {
+    simulation: Simulation,
+    /// Clones of the simulation at increasing times; the first is time 0.
+    checkpoints: Vec<Simulation>,
+    spacing_us: u64,
+}
+
+impl TimeMachine {
+    pub fn new(scenario: &Scenario) -> Self {
+        let simulation = Simulation::new(scenario);
+        TimeMachine {
+            checkpoints: vec![simulation.clone()],
+            simulation,
+            spacing_us: CHECKPOINT_EVERY_US,
+        }
+    }
+
+    pub fn simulation(&self) -> &Simulation {
+        &self.simulation
+    }
+
+    /// The scenario as it stands: its timeline holds every action taken so far.
+    pub fn scenario(&self) -> &Scenario {
+        self.simulation.scenario()
+    }
+
+    pub fn now_us(&self) -> u64 {
+        self.simulation.now_us()
+    }
+
+    /// Runs forward to `until_us`, taking checkpoints on the way.
+    pub fn advance_to(&mut self, until_us: u64) {
+        while self.simulation.now_us() < until_us && !self.simulation.is_halted() {
+            let next_checkpoint = self.last_checkpoint_us() + self.spacing_us;
+            let stop = until_us.min(next_checkpoint);
+            self.simulation.run_until(stop);
+            if self.simulation.now_us() >= next_checkpoint {
+                self.checkpoint();
+            }
+        }
+    }
+
+    /// Processes one event (for single-stepping).
+    pub fn step(&mut self) -> bool {
+        self.simulation.step()
+    }
+
+    /// Moves to `at_us`: forward by running, backward by restoring a checkpoint and replaying.
+    pub fn seek(&mut self, at_us: u64) {
+        if at_us < self.simulation.now_us() {
+            let base = self
+                .checkpoints
+                .iter()
+                .rev()
+                .find(|checkpoint| checkpoint.now_us() <= at_us)
+                .expect("the first checkpoint is at time 0")
+                .clone();
+            // Keep the current timeline: seeking back is not acting.
+            let scenario = self.simulation.scenario().clone();
+            self.simulation = base;
+            self.simulation.replace_timeline(&scenario);
+        }
+        self.advance_to(at_us);
+    }
+
+    /// Performs `action` now: at the first millisecond boundary after the current moment
+    /// (timelines are in milliseconds), forking the run if there were later actions. The
+    /// action runs before anything else at that moment, exactly as when the timeline is
+    /// replayed. On error nothing changes.
+    pub fn act(&mut self, action: Action) -> Result<(), ScenarioError> {
+        let at_ms = self.simulation.now_us() / 1_000 + 1;
+        let mut forked = self.simulation.clone();
+        forked.run_until(at_ms * 1_000 - 1);
+        forked.fork(at_ms, action)?;
+        forked.step();
+        debug_assert_eq!(forked.now_us(), at_ms * 1_000);
+        self.simulation = forked;
+        let now = self.simulation.now_us();
+        self.checkpoints
+            .retain(|checkpoint| checkpoint.now_us() <= now);
+        for checkpoint in &mut self.checkpoints {
+            checkpoint.replace_timeline(self.simulation.scenario());
+        }
+        Ok(())
+    }
+
+    fn last_checkpoint_us(&self) -> u64 {
+        self.checkpoints.last().map_or(0, Simulation::now_us)
+    }
+
+    fn checkpoint(&mut self) {
+        if self.checkpoints.len() == MAX_CHECKPOINTS {
+            // Keep time 0 and every other checkpoint after it; space future ones twice as far.
+            let mut index = 0;
+            self.checkpoints.retain(|_| {
+                index += 1;
+                index % 2 == 1
+            });
+            self.spacing_us *= 2;
+        }
+        self.checkpoints.push(self.simulation.clone());
+    }
+
+    pub fn checkpoint_count(&self) -> usize {
+        self.checkpoints.len()
+    }
+}

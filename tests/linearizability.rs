@@ -1,0 +1,268 @@
+//! Our linearizability checker against a published one, `todc-utils`'s `WGLChecker` (Wing & Gong
+//! with Lowe's memoization, after Horn and Kroening), on thousands of random histories (made in
+//! `linearizability/generate.rs`); the shrinker's counterexamples, checked with it to fail and to
+//! be minimal under the shrinker's rules (restated in `linearizability/rules.rs`); and our
+//! checker's speed on a history of the size a run produces.
+//!
+//! todc-utils checks one object whose sequential specification we write (in
+//! `linearizability/reference.rs`), independently of the checker under test: a register of
+//! `Option<String>` with reads, writes (a delete writes `None`) and compare-and-set. It needs
+//! complete histories, so an operation that was never answered (outcome `Unknown`) is given an
+//! answer after every other event: linearizing it last is the same as leaving it out, and its
+//! specification accepts it from any state. Failed operations and unanswered reads are left out,
+//! as our semantics say. Each key is checked separately and the history passes if every key does.
+
+#![cfg(not(target_arch = "wasm32"))]
+
+#[path = "linearizability/generate.rs"]
+mod generate;
+#[path = "linearizability/reference.rs"]
+mod reference;
+#[path = "linearizability/rules.rs"]
+mod rules;
+
+use std::time::Instant;
+
+use generate::{Random, Shape, medium_history, model_history, small_history};
+use raft_playground::check::linearizability::{Operation, OperationKind, Outcome, Verdict, check};
+use reference::reference_linearizable;
+use rules::{keeps_writers, removal_is_safe};
+
+const COMPARED_HISTORIES: u64 = 10_000;
+
+#[test]
+fn agrees_with_todc_utils_on_random_small_histories() {
+    let mut failing = 0;
+    let mut with_unanswered_write = 0;
+    let mut with_unanswered_compare_and_set = 0;
+    for seed in 0..COMPARED_HISTORIES {
+        let history = small_history(seed);
+        let unanswered = |operation: &&Operation| operation.outcome == Outcome::Unknown;
+        let unanswered_kinds: Vec<&OperationKind> = history
+            .iter()
+            .filter(unanswered)
+            .map(|operation| &operation.kind)
+            .collect();
+        if unanswered_kinds
+            .iter()
+            .any(|kind| matches!(kind, OperationKind::Write { .. } | OperationKind::Delete))
+        {
+            with_unanswered_write += 1;
+        }
+        if unanswered_kinds
+            .iter()
+            .any(|kind| matches!(kind, OperationKind::CompareAndSet { .. }))
+        {
+            with_unanswered_compare_and_set += 1;
+        }
+        let expected = reference_linearizable(&history);
+        let verdict = check(&history, 1_000_000);
+        match &verdict {
+            Verdict::Linearizable => {}
+            Verdict::NotLinearizable { .. } => failing += 1,
+            Verdict::Inconclusive { .. } => panic!("seed {seed}: inconclusive on {history:#?}"),
+        }
+        assert_eq!(
+            verdict == Verdict::Linearizable,
+            expected,
+            "seed {seed}: we said {verdict:?}, todc-utils said linearizable: {expected}; \
+             history {history:#?}"
+        );
+    }
+    // Both kinds of verdict, and the operations without an answer, are well represented, so
+    // agreement means something.
+    assert!(
+        (COMPARED_HISTORIES / 5..COMPARED_HISTORIES * 4 / 5).contains(&failing),
+        "{failing} of {COMPARED_HISTORIES} histories failed"
+    );
+    assert!(
+        with_unanswered_write > COMPARED_HISTORIES / 5
+            && with_unanswered_compare_and_set > COMPARED_HISTORIES / 20,
+        "{with_unanswered_write} with an unanswered write, \
+         {with_unanswered_compare_and_set} with an unanswered compare-and-set"
+    );
+    println!(
+        "{COMPARED_HISTORIES} histories: {failing} not linearizable, {with_unanswered_write} \
+         with an unanswered write or delete, {with_unanswered_compare_and_set} with an \
+         unanswered compare-and-set"
+    );
+}
+
+const COMPARED_MEDIUM_HISTORIES: u64 = 2_000;
+
+#[test]
+fn agrees_with_todc_utils_on_random_medium_histories() {
+    let mut failing = 0;
+    for seed in 0..COMPARED_MEDIUM_HISTORIES {
+        let history = medium_history(seed);
+        let expected = reference_linearizable(&history);
+        let verdict = check(&history, 10_000_000);
+        assert!(
+            !matches!(verdict, Verdict::Inconclusive { .. }),
+            "seed {seed}: inconclusive"
+        );
+        failing += u64::from(verdict != Verdict::Linearizable);
+        assert_eq!(
+            verdict == Verdict::Linearizable,
+            expected,
+            "seed {seed}: we said {verdict:?}, todc-utils said linearizable: {expected}; \
+             history {history:#?}"
+        );
+    }
+    assert!(
+        (COMPARED_MEDIUM_HISTORIES / 5..COMPARED_MEDIUM_HISTORIES * 4 / 5).contains(&failing),
+        "{failing} of {COMPARED_MEDIUM_HISTORIES} histories failed"
+    );
+    println!("{COMPARED_MEDIUM_HISTORIES} medium histories: {failing} not linearizable");
+}
+
+#[test]
+fn counterexamples_fail_for_todc_utils_and_are_minimal() {
+    let mut checked = 0;
+    let small = (0..COMPARED_HISTORIES).map(|seed| (seed, small_history(seed)));
+    let medium = (0..COMPARED_MEDIUM_HISTORIES).map(|seed| (seed, medium_history(seed)));
+    for (seed, history) in small.chain(medium) {
+        let Verdict::NotLinearizable {
+            key,
+            counterexample,
+            ..
+        } = check(&history, 1_000_000)
+        else {
+            continue;
+        };
+        checked += 1;
+        let sub_history = |ids: &[u64]| -> Vec<Operation> {
+            history
+                .iter()
+                .filter(|operation| operation.key == key && ids.contains(&operation.id))
+                .cloned()
+                .collect()
+        };
+        let failing = sub_history(&counterexample);
+        assert_eq!(
+            failing.len(),
+            counterexample.len(),
+            "seed {seed}: unknown ids"
+        );
+        assert!(
+            !reference_linearizable(&failing),
+            "seed {seed}: {failing:#?} passes"
+        );
+        let whole: Vec<Operation> = history
+            .iter()
+            .filter(|operation| operation.key == key)
+            .cloned()
+            .collect();
+        for removed in &failing {
+            let rest: Vec<Operation> = failing
+                .iter()
+                .filter(|operation| operation.id != removed.id)
+                .cloned()
+                .collect();
+            assert!(
+                reference_linearizable(&rest)
+                    || !keeps_writers(&whole, &rest)
+                    || !removal_is_safe(removed, &rest),
+                "seed {seed}: still fails without operation {}: {rest:#?}",
+                removed.id
+            );
+        }
+    }
+    assert!(checked > 1_000, "only {checked} counterexamples checked");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Speed on a run-sized history.
+
+const RUN: Shape = Shape {
+    keys: &["k0", "k1", "k2", "k3", "k4", "k5", "k6", "k7"],
+    values: &["1", "2", "3", "4", "5", "6", "7", "8", "9"],
+    clients: 6,
+    operations: 2_000,
+    latency_us: 3_000,
+    pause_us: 2_000,
+    unanswered_percent: 10,
+    unique_values: false,
+};
+
+/// The same run with every write's value its own.
+const RUN_UNIQUE_VALUES: Shape = Shape {
+    unique_values: true,
+    ..RUN
+};
+
+#[test]
+fn checks_a_two_thousand_operation_history_quickly() {
+    for shape in [&RUN, &RUN_UNIQUE_VALUES] {
+        let history = model_history(&mut Random(7), shape);
+        let started = Instant::now();
+        // A tight budget: a checker that backtracked much would run out of it.
+        let verdict = check(&history, 40 * shape.operations);
+        let elapsed = started.elapsed();
+        println!(
+            "2,000 operations over 8 keys, unique values {}: {verdict:?} in {elapsed:?}",
+            shape.unique_values
+        );
+        assert_eq!(verdict, Verdict::Linearizable);
+        assert!(
+            reference_linearizable(&history),
+            "the generator made a bad history"
+        );
+    }
+}
+
+/// A run-sized history with one stale read: late in the run, a read of key `k3` returns the
+/// value an earlier read of it returned, after the key changed. Returns it and the read's id.
+fn with_stale_read(shape: &Shape) -> (Vec<Operation>, u64) {
+    let mut history = model_history(&mut Random(7), shape);
+    let middle_us = history[history.len() / 2].invoke_us;
+    let reads: Vec<usize> = (0..history.len())
+        .filter(|&index| {
+            let operation = &history[index];
+            operation.key == "k3"
+                && matches!(operation.outcome, Outcome::Read(Some(_)))
+                && operation.invoke_us > middle_us
+        })
+        .collect();
+    let first_value = history[reads[0]].outcome.clone();
+    let last = *reads
+        .iter()
+        .rev()
+        .find(|&&index| history[index].outcome != first_value)
+        .expect("the key changed");
+    history[last].outcome = first_value;
+    let id = history[last].id;
+    (history, id)
+}
+
+#[test]
+fn finds_and_shrinks_a_stale_read_in_a_two_thousand_operation_history() {
+    for shape in [&RUN, &RUN_UNIQUE_VALUES] {
+        let (history, stale_read) = with_stale_read(shape);
+        let started = Instant::now();
+        let verdict = check(&history, 5_000_000);
+        let elapsed = started.elapsed();
+        println!(
+            "stale read in 2,000 operations, unique values {}: {verdict:?} in {elapsed:?}",
+            shape.unique_values
+        );
+        let Verdict::NotLinearizable {
+            key,
+            counterexample,
+            explanation,
+        } = verdict
+        else {
+            panic!("the stale read must be found: {verdict:?}");
+        };
+        assert_eq!(key, "k3");
+        assert!(counterexample.contains(&stale_read), "{explanation}");
+        // With repeated values, unanswered writes of values that operations kept found may
+        // explain them, so they cannot be removed safely.
+        let size_max = if shape.unique_values { 4 } else { 30 };
+        assert!(counterexample.len() <= size_max, "{explanation}");
+        assert!(
+            explanation.contains("No smaller part shows the problem"),
+            "{explanation}"
+        );
+    }
+}

@@ -1,0 +1,388 @@
+//! The simulator: determinism, time travel, and every kind of timeline action.
+
+use raft_playground::check::linearizability::{self, Verdict};
+use raft_playground::scenario::{Action, Scenario};
+use raft_playground::sim::Simulation;
+use raft_playground::sim::server::Status;
+use raft_playground::sim::time_travel::TimeMachine;
+
+fn scenario(json: &str) -> Scenario {
+    Scenario::from_json(json).unwrap_or_else(|error| panic!("{error}"))
+}
+
+fn run(json: &str) -> Simulation {
+    let mut simulation = Simulation::new(&scenario(json));
+    simulation.run();
+    simulation
+}
+
+fn assert_clean(simulation: &Simulation) {
+    assert!(
+        simulation.violations().is_empty(),
+        "{:#?}",
+        simulation.violations()
+    );
+    let verdict = linearizability::check(&simulation.history().for_linearizability(), 2_000_000);
+    assert!(matches!(verdict, Verdict::Linearizable), "{verdict:?}");
+}
+
+const WORKLOAD: &str = r#""workload": {"writes_per_sec": 40, "reads_per_sec": 20, "keys": 3}"#;
+
+#[test]
+fn the_same_scenario_gives_the_same_run_and_another_seed_another() {
+    let json = format!(r#"{{"format": 1, "seed": 11, {WORKLOAD}, "until_ms": 4000}}"#);
+    let first = run(&json);
+    let second = run(&json);
+    assert_eq!(first.state_hash(), second.state_hash());
+    assert_eq!(first.events_processed(), second.events_processed());
+    let other = run(&json.replace("\"seed\": 11", "\"seed\": 12"));
+    assert_ne!(first.state_hash(), other.state_hash());
+    assert_clean(&first);
+    assert!(
+        first.history().summary().ok > 100,
+        "{:?}",
+        first.history().summary()
+    );
+}
+
+#[test]
+fn seeking_back_and_forth_reproduces_the_same_moments() {
+    let scenario = scenario(&format!(
+        r#"{{"format": 1, "seed": 5, {WORKLOAD}, "timeline": [{{"at_ms": 1500, "do": "crash", "node": 1}}], "until_ms": 6000}}"#
+    ));
+    let mut machine = TimeMachine::new(&scenario);
+    machine.advance_to(4_500_000);
+    let at_4500 = machine.simulation().state_hash();
+    machine.seek(1_200_000);
+    let mut fresh = Simulation::new(&scenario);
+    fresh.run_until(1_200_000);
+    assert_eq!(
+        machine.simulation().state_hash(),
+        fresh.state_hash(),
+        "back to 1.2 s"
+    );
+    machine.seek(4_500_000);
+    assert_eq!(
+        machine.simulation().state_hash(),
+        at_4500,
+        "forward again to 4.5 s"
+    );
+    assert!(machine.checkpoint_count() >= 4);
+}
+
+#[test]
+fn acting_live_replays_exactly_from_the_resulting_scenario() {
+    let scenario = scenario(&format!(
+        r#"{{"format": 1, "seed": 8, {WORKLOAD}, "until_ms": 2000}}"#
+    ));
+    let mut machine = TimeMachine::new(&scenario);
+    machine.advance_to(1_234_567);
+    let leader = machine.simulation().leader().expect("a leader by 1.2 s");
+    machine.act(Action::Crash { node: leader }).unwrap();
+    machine.advance_to(2_500_000);
+    machine.act(Action::Restart { node: leader }).unwrap();
+    machine.advance_to(4_000_000);
+    let live = machine.simulation().state_hash();
+
+    let mut replayed_scenario = machine.scenario().clone();
+    assert_eq!(replayed_scenario.timeline.len(), 2);
+    assert_eq!(
+        replayed_scenario.timeline[0].at_ms, 1_235,
+        "aligned to the next millisecond"
+    );
+    replayed_scenario.until_ms = 4_000;
+    let mut replay = Simulation::new(&replayed_scenario);
+    replay.run();
+    assert_eq!(
+        replay.state_hash(),
+        live,
+        "a link replays the live run exactly"
+    );
+
+    // Through the link form too.
+    let from_link = Scenario::from_link(&replayed_scenario.to_link("http://x/")).unwrap();
+    let mut linked = Simulation::new(&from_link);
+    linked.run();
+    assert_eq!(linked.state_hash(), live);
+}
+
+#[test]
+fn acting_in_the_past_forks_the_timeline() {
+    let scenario = scenario(&format!(
+        r#"{{"format": 1, "seed": 9, {WORKLOAD}, "timeline": [{{"at_ms": 3000, "do": "crash", "node": 2}}], "until_ms": 5000}}"#
+    ));
+    let mut machine = TimeMachine::new(&scenario);
+    machine.advance_to(4_000_000);
+    machine.seek(1_000_000);
+    machine.act(Action::Pause { node: 3 }).unwrap();
+    let timeline = &machine.scenario().timeline;
+    assert_eq!(timeline.len(), 1, "the later crash was dropped");
+    assert_eq!(timeline[0].action, Action::Pause { node: 3 });
+    machine.advance_to(4_000_000);
+    assert_eq!(machine.simulation().server(2).unwrap().status, Status::Up);
+    assert_eq!(
+        machine.simulation().server(3).unwrap().status,
+        Status::Paused
+    );
+    assert!(
+        machine.act(Action::Crash { node: 99 }).is_err(),
+        "an invalid action changes nothing"
+    );
+    assert_eq!(machine.scenario().timeline.len(), 1);
+}
+
+#[test]
+fn a_crashed_leader_is_replaced_and_catches_up_after_restart() {
+    let json = format!(
+        r#"{{"format": 1, "seed": 21, {WORKLOAD},
+            "timeline": [{{"at_ms": 2000, "do": "crash", "node": 1}}, {{"at_ms": 2001, "do": "crash", "node": 2}},
+                         {{"at_ms": 2002, "do": "crash", "node": 3}}, {{"at_ms": 2003, "do": "crash", "node": 4}},
+                         {{"at_ms": 2004, "do": "crash", "node": 5}}, {{"at_ms": 2500, "do": "restart", "node": 1}},
+                         {{"at_ms": 2500, "do": "restart", "node": 2}}, {{"at_ms": 2500, "do": "restart", "node": 3}},
+                         {{"at_ms": 2500, "do": "restart", "node": 4}}, {{"at_ms": 6000, "do": "restart", "node": 5}}],
+            "until_ms": 9000}}"#
+    );
+    let simulation = run(&json);
+    assert_clean(&simulation);
+    let leader = simulation.leader().expect("a leader after the restarts");
+    let leader_commit = simulation
+        .server(leader)
+        .unwrap()
+        .raft
+        .as_ref()
+        .unwrap()
+        .commit_index();
+    let five = simulation.server(5).unwrap();
+    assert!(
+        five.kv.last_applied() + 20 >= leader_commit,
+        "node 5 caught up: {} vs {leader_commit}",
+        five.kv.last_applied()
+    );
+    assert!(simulation.metrics.elections >= 2);
+}
+
+#[test]
+fn a_minority_partition_cannot_commit_and_heals() {
+    let json = format!(
+        r#"{{"format": 1, "seed": 4, {WORKLOAD}, "config": {{"check_quorum": true}},
+            "timeline": [{{"at_ms": 1000, "do": "partition", "groups": [[1, 2], [3, 4, 5]]}},
+                         {{"at_ms": 4000, "do": "heal"}}],
+            "until_ms": 6000}}"#
+    );
+    let scenario = scenario(&json);
+    let mut simulation = Simulation::new(&scenario);
+    simulation.run_until(1_000_000);
+    simulation.run_until(1_600_000);
+    let minority_commit: Vec<u64> = [1, 2]
+        .iter()
+        .map(|&id| {
+            simulation
+                .server(id)
+                .unwrap()
+                .raft
+                .as_ref()
+                .unwrap()
+                .commit_index()
+        })
+        .collect();
+    simulation.run_until(3_900_000);
+    for (offset, id) in [1u64, 2].iter().enumerate() {
+        let commit = simulation
+            .server(*id)
+            .unwrap()
+            .raft
+            .as_ref()
+            .unwrap()
+            .commit_index();
+        assert_eq!(
+            commit, minority_commit[offset],
+            "node {id} in the minority commits nothing new"
+        );
+    }
+    let leader = simulation
+        .leader()
+        .expect("the majority side elects or keeps a leader");
+    assert!([3, 4, 5].contains(&leader));
+    simulation.run();
+    assert_clean(&simulation);
+    let commits: Vec<u64> = (1..=5)
+        .map(|id| simulation.server(id).unwrap().kv.last_applied())
+        .collect();
+    let highest = *commits.iter().max().unwrap();
+    assert!(
+        commits.iter().all(|&c| c + 10 >= highest),
+        "all caught up after healing: {commits:?}"
+    );
+}
+
+#[test]
+fn a_node_that_missed_compacted_entries_is_restored_by_snapshot() {
+    let json = r#"{"format": 1, "seed": 6, "workload": {"writes_per_sec": 80, "keys": 4}, "config": {"snapshot_every": 20},
+        "timeline": [{"at_ms": 500, "do": "crash", "node": 3}, {"at_ms": 3000, "do": "restart", "node": 3}],
+        "until_ms": 5000}"#;
+    let simulation = run(json);
+    assert_clean(&simulation);
+    assert!(simulation.coverage().install_snapshot_chunks > 0);
+    let three = simulation.server(3).unwrap();
+    let leader = simulation.server(simulation.leader().unwrap()).unwrap();
+    assert!(three.kv.last_applied() + 10 >= leader.kv.last_applied());
+    assert!(three.raft.as_ref().unwrap().log().snapshot_index() > 20);
+}
+
+#[test]
+fn a_coordinated_backup_is_identical_on_every_node() {
+    let json = format!(
+        r#"{{"format": 1, "seed": 2, {WORKLOAD}, "timeline": [{{"at_ms": 1500, "do": "backup"}}], "until_ms": 3000}}"#
+    );
+    let simulation = run(&json);
+    assert_clean(&simulation);
+    assert_eq!(
+        simulation.backup_copies(1),
+        5,
+        "every node snapshotted at the barrier"
+    );
+}
+
+#[test]
+fn a_cluster_can_start_from_a_backup() {
+    let json = r#"{"format": 1, "seed": 2, "restore": {"index": 40, "term": 3, "kv": {"a": "1", "b": "2"}},
+        "timeline": [{"at_ms": 1000, "do": "put", "key": "c", "value": "3"}], "until_ms": 3000}"#;
+    let simulation = run(json);
+    assert_clean(&simulation);
+    for server in simulation.servers() {
+        let data = server.kv.data();
+        assert_eq!(data.get("a").map(String::as_str), Some("1"));
+        assert_eq!(data.get("c").map(String::as_str), Some("3"));
+        assert!(server.raft.as_ref().unwrap().current_term() >= 4);
+    }
+}
+
+#[test]
+fn nodes_join_as_learners_are_promoted_and_can_be_removed() {
+    let json = format!(
+        r#"{{"format": 1, "seed": 13, "nodes": 3, {WORKLOAD},
+            "timeline": [{{"at_ms": 1000, "do": "add_node"}}, {{"at_ms": 3000, "do": "remove_node", "node": 1}}],
+            "until_ms": 6000}}"#
+    );
+    let simulation = run(&json);
+    assert_clean(&simulation);
+    let leader = simulation.leader().expect("a leader");
+    assert_ne!(leader, 1);
+    let membership = simulation
+        .server(leader)
+        .unwrap()
+        .raft
+        .as_ref()
+        .unwrap()
+        .membership()
+        .clone();
+    assert_eq!(
+        membership.voters.iter().copied().collect::<Vec<_>>(),
+        vec![2, 3, 4]
+    );
+    assert!(membership.learners.is_empty());
+}
+
+#[test]
+fn leadership_can_be_transferred() {
+    let json = format!(
+        r#"{{"format": 1, "seed": 3, {WORKLOAD}, "timeline": [{{"at_ms": 1500, "do": "transfer_leader", "to": 5}}], "until_ms": 2500}}"#
+    );
+    let simulation = run(&json);
+    assert_clean(&simulation);
+    assert_eq!(simulation.leader(), Some(5));
+}
+
+#[test]
+fn a_paused_node_keeps_its_state_and_resumes() {
+    let json = format!(
+        r#"{{"format": 1, "seed": 14, {WORKLOAD}, "timeline": [{{"at_ms": 1000, "do": "pause", "node": 2}}, {{"at_ms": 3000, "do": "resume", "node": 2}}], "until_ms": 5000}}"#
+    );
+    let scenario = scenario(&json);
+    let mut simulation = Simulation::new(&scenario);
+    simulation.run_until(1_000_000);
+    let before = simulation
+        .server(2)
+        .unwrap()
+        .raft
+        .as_ref()
+        .unwrap()
+        .log()
+        .last_index();
+    simulation.run_until(2_900_000);
+    let paused = simulation.server(2).unwrap();
+    assert_eq!(paused.status, Status::Paused);
+    assert_eq!(
+        paused.raft.as_ref().unwrap().log().last_index(),
+        before,
+        "nothing processed while paused"
+    );
+    assert!(!paused.inbox.is_empty());
+    simulation.run();
+    assert_clean(&simulation);
+    assert!(
+        simulation
+            .server(2)
+            .unwrap()
+            .raft
+            .as_ref()
+            .unwrap()
+            .log()
+            .last_index()
+            > before
+    );
+}
+
+#[test]
+fn single_messages_can_be_dropped_delayed_and_duplicated() {
+    let scenario = scenario(r#"{"format": 1, "seed": 1, "until_ms": 3000}"#);
+    let mut machine = TimeMachine::new(&scenario);
+    machine.advance_to(1_000_000);
+    let in_flight = |machine: &TimeMachine| -> Vec<u64> {
+        machine
+            .simulation()
+            .network()
+            .in_flight()
+            .filter(|m| m.lost.is_none())
+            .map(|m| m.id)
+            .collect()
+    };
+    while in_flight(&machine).len() < 3 {
+        assert!(machine.step(), "the cluster keeps sending heartbeats");
+    }
+    let ids = in_flight(&machine);
+    machine.act(Action::DropMessage { id: ids[0] }).unwrap();
+    machine
+        .act(Action::DelayMessage {
+            id: ids[1],
+            by_ms: 100,
+        })
+        .unwrap();
+    machine
+        .act(Action::DuplicateMessage { id: ids[2] })
+        .unwrap();
+    let network = machine.simulation().network();
+    assert!(network.get(ids[0]).unwrap().lost.is_some());
+    let copies = network
+        .in_flight()
+        .filter(|m| m.duplicate_of == Some(ids[2]))
+        .count();
+    assert_eq!(copies, 1);
+    let delayed = network.get(ids[1]).unwrap();
+    assert!(delayed.arrive_us >= delayed.sent_us + 100_000);
+    machine.advance_to(3_000_000);
+    assert!(machine.simulation().violations().is_empty());
+}
+
+#[test]
+fn clock_drift_changes_a_nodes_timing_not_safety() {
+    let json = format!(
+        r#"{{"format": 1, "seed": 30, {WORKLOAD}, "config": {{"check_quorum": true}}, "workload": {{"writes_per_sec": 20, "reads_per_sec": 40, "read": "lease"}},
+            "timeline": [{{"at_ms": 100, "do": "drift", "node": 1, "ppm": -50000}}, {{"at_ms": 100, "do": "drift", "node": 2, "ppm": 50000}}],
+            "until_ms": 5000}}"#
+    )
+    .replace(&format!("{WORKLOAD}, "), "");
+    let simulation = run(&json);
+    assert_clean(&simulation);
+    assert_eq!(simulation.server(1).unwrap().clock.rate_ppm(), -50_000);
+}
