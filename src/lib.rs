@@ -6,6 +6,7 @@
 //! - [`kv`]: the replicated key-value state machine.
 //! - [`scenario`]: a run as data (seed, config, timeline), as JSON and as a link.
 //! - [`check`]: checkers that observe runs from outside the nodes.
+//! - [`view`]: what the page draws, as plain data computed from a simulation.
 //! - `ui` (wasm32 only): the Yew page and its canvas.
 
 pub mod check;
@@ -15,6 +16,7 @@ pub mod scenario;
 pub mod sim;
 #[cfg(target_arch = "wasm32")]
 pub mod ui;
+pub mod view;
 
 /// The version shown on the page and printed by the command-line tools.
 pub const BUILD_VERSION: &str = concat!("v", env!("CARGO_PKG_VERSION"));

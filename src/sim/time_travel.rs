@@ -99,6 +99,20 @@ impl TimeMachine {
         Ok(())
     }
 
+    /// Lets the run go on past the scenario's end (the page plays on until paused). The
+    /// checkpoints adopt the new end too.
+    pub fn extend_until(&mut self, until_ms: u64) {
+        let mut scenario = self.simulation.scenario().clone();
+        if until_ms <= scenario.until_ms {
+            return;
+        }
+        scenario.until_ms = until_ms;
+        self.simulation.replace_timeline(&scenario);
+        for checkpoint in &mut self.checkpoints {
+            checkpoint.replace_timeline(&scenario);
+        }
+    }
+
     fn last_checkpoint_us(&self) -> u64 {
         self.checkpoints.last().map_or(0, Simulation::now_us)
     }

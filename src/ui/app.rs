@@ -1,20 +1,344 @@
-//! The top-level component: the page's frame.
+//! The top-level component: owns the engine and the painter, runs the animation loop, handles
+//! keyboard shortcuts, and lays out the page.
+//!
+//! The loop runs only while playing and visible: each frame advances the run by the wall time
+//! since the last frame times the speed, paints the canvases, and a few times a second
+//! re-renders the panels. Paused or hidden, no frame is scheduled at all.
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gloo::events::EventListener;
+use gloo::render::{AnimationFrame, request_animation_frame};
+use wasm_bindgen::JsCast;
+use web_sys::KeyboardEvent;
 use yew::prelude::*;
 
 use super::canvas::ClusterCanvas;
+use super::context::Ui;
+use super::engine::{Engine, EngineHandle, Selection, ViewMode};
+use super::log_panel::LogPanel;
+use super::painter::Painter;
+use super::palette::Theme;
+use super::panels::SidePanels;
+use super::timeline::Timeline;
+use super::toolbar::Toolbar;
+use crate::scenario::{Action, Scenario, Workload};
+
+/// How often the panels re-render while playing, in wall-clock milliseconds.
+const PANEL_REFRESH_MS: f64 = 150.0;
+
+/// The run a fresh page starts with: five nodes, a light workload, a random seed (recorded in
+/// the scenario, so the run can still be shared and replayed).
+pub fn initial_scenario() -> Scenario {
+    let seed = (js_sys::Math::random() * 1_000_000.0) as u64;
+    Scenario {
+        seed,
+        workload: Workload {
+            writes_per_sec: 4,
+            reads_per_sec: 2,
+            ..Workload::default()
+        },
+        ..Scenario::default()
+    }
+}
+
+/// State of the animation loop, shared with the frame callbacks.
+#[derive(Default)]
+struct FrameLoop {
+    frame: Option<AnimationFrame>,
+    last_timestamp: Option<f64>,
+    last_panel_refresh: f64,
+}
+
+fn media_matches(query: &str) -> bool {
+    web_sys::window()
+        .and_then(|window| window.match_media(query).ok().flatten())
+        .is_some_and(|list| list.matches())
+}
+
+fn page_hidden() -> bool {
+    web_sys::window()
+        .and_then(|window| window.document())
+        .is_some_and(|document| document.hidden())
+}
 
 #[function_component(App)]
 pub fn app() -> Html {
-    html! {
-        <div class="app">
-            <header class="toolbar">
-                <h1 class="title">{ "Raft Playground" }</h1>
-                <span class="build-version" title="build version">{ crate::BUILD_VERSION }</span>
-            </header>
-            <main class="stage">
-                <ClusterCanvas />
-            </main>
-        </div>
+    let engine = use_memo((), |_| EngineHandle::new(Engine::new(&initial_scenario())));
+    let engine = (*engine).clone();
+    let painter = use_memo((), |_| {
+        let theme = if media_matches("(prefers-color-scheme: dark)") {
+            Theme::Dark
+        } else {
+            Theme::Light
+        };
+        Rc::new(RefCell::new(Painter::new(
+            theme,
+            media_matches("(prefers-reduced-motion: reduce)"),
+        )))
+    });
+    let painter = (*painter).clone();
+    let version = use_state(|| 0u64);
+    let frame_loop = use_mut_ref(FrameLoop::default);
+
+    let refresh = {
+        let version = version.clone();
+        Callback::from(move |()| version.set(*version + 1))
+    };
+    // `refresh` changes with every version; the loop needs one that always bumps the latest.
+    let version_setter = version.setter();
+    let version_value = use_mut_ref(|| 0u64);
+    *version_value.borrow_mut() = *version;
+    let bump: Rc<dyn Fn()> = {
+        let version_value = version_value.clone();
+        Rc::new(move || {
+            let next = *version_value.borrow() + 1;
+            *version_value.borrow_mut() = next;
+            version_setter.set(next);
+        })
+    };
+
+    let start_loop: Rc<dyn Fn()> = {
+        let engine = engine.clone();
+        let painter = painter.clone();
+        let frame_loop = frame_loop.clone();
+        let bump = bump.clone();
+        Rc::new(move || {
+            schedule_frame(
+                engine.clone(),
+                painter.clone(),
+                frame_loop.clone(),
+                bump.clone(),
+            )
+        })
+    };
+    let set_playing = {
+        let engine = engine.clone();
+        let start_loop = start_loop.clone();
+        let bump = bump.clone();
+        Callback::from(move |playing: bool| {
+            engine.borrow_mut().playing = playing;
+            if playing {
+                start_loop();
+            }
+            bump();
+        })
+    };
+
+    let ui = Ui {
+        engine: engine.clone(),
+        painter: painter.clone(),
+        version: *version,
+        refresh,
+        set_playing: set_playing.clone(),
+    };
+
+    // Autoplay on load (unless motion is reduced), resume when the tab becomes visible again.
+    {
+        let set_playing = set_playing.clone();
+        let engine = engine.clone();
+        let start_loop = start_loop.clone();
+        let reduced = painter.borrow().reduced_motion;
+        use_effect_with((), move |_| {
+            if !reduced {
+                set_playing.emit(true);
+            }
+            let document = web_sys::window()
+                .and_then(|window| window.document())
+                .expect("a document");
+            let listener = EventListener::new(&document, "visibilitychange", move |_| {
+                if !page_hidden() && engine.borrow().playing {
+                    start_loop();
+                }
+            });
+            move || drop(listener)
+        });
     }
+
+    // Keyboard shortcuts (listed in the Help panel).
+    {
+        let ui = ui.clone();
+        use_effect_with(ui.version, move |_| {
+            let document = web_sys::window()
+                .and_then(|window| window.document())
+                .expect("a document");
+            let listener = EventListener::new(&document, "keydown", move |event| {
+                let Some(event) = event.dyn_ref::<KeyboardEvent>() else {
+                    return;
+                };
+                if typing_in_a_field(event)
+                    || event.ctrl_key()
+                    || event.meta_key()
+                    || event.alt_key()
+                {
+                    return;
+                }
+                if handle_shortcut(&ui, &event.key()) {
+                    event.prevent_default();
+                }
+            });
+            move || drop(listener)
+        });
+    }
+    // Repaint whenever the app re-renders (actions, selection, seeking, resizes).
+    {
+        let engine = engine.clone();
+        let painter = painter.clone();
+        use_effect(move || {
+            painter.borrow_mut().paint(&engine.borrow());
+        });
+    }
+    {
+        let bump = bump.clone();
+        use_effect_with((), move |_| {
+            let window = web_sys::window().expect("a window");
+            let listener = EventListener::new(&window, "resize", move |_| bump());
+            move || drop(listener)
+        });
+    }
+
+    let theme = if painter.borrow().theme == Theme::Dark {
+        "dark"
+    } else {
+        "light"
+    };
+    html! {
+        <ContextProvider<Ui> context={ui}>
+            <div class="app" data-theme={theme}>
+                <Toolbar />
+                <div class="workspace">
+                    <main class="stage">
+                        <ClusterCanvas />
+                    </main>
+                    <SidePanels />
+                </div>
+                <section class="bottom">
+                    <Timeline />
+                    <LogPanel />
+                </section>
+            </div>
+        </ContextProvider<Ui>>
+    }
+}
+
+/// Requests the next animation frame unless one is pending; the frame advances, paints, and
+/// requests another only while playing and visible.
+fn schedule_frame(
+    engine: EngineHandle,
+    painter: Rc<RefCell<Painter>>,
+    frame_loop: Rc<RefCell<FrameLoop>>,
+    bump: Rc<dyn Fn()>,
+) {
+    if frame_loop.borrow().frame.is_some() {
+        return;
+    }
+    let handle = {
+        let frame_loop = frame_loop.clone();
+        request_animation_frame(move |timestamp| {
+            frame_loop.borrow_mut().frame = None;
+            let elapsed = {
+                let mut state = frame_loop.borrow_mut();
+                let elapsed = state
+                    .last_timestamp
+                    .map_or(0.0, |last| (timestamp - last).min(250.0));
+                state.last_timestamp = Some(timestamp);
+                elapsed
+            };
+            engine.borrow_mut().advance_wall(elapsed);
+            painter.borrow_mut().paint(&engine.borrow());
+            let refresh_due =
+                timestamp - frame_loop.borrow().last_panel_refresh >= PANEL_REFRESH_MS;
+            let playing = engine.borrow().playing;
+            if refresh_due || !playing {
+                frame_loop.borrow_mut().last_panel_refresh = timestamp;
+                bump();
+            }
+            if playing && !page_hidden() {
+                schedule_frame(engine, painter, frame_loop.clone(), bump);
+            } else {
+                frame_loop.borrow_mut().last_timestamp = None;
+            }
+        })
+    };
+    frame_loop.borrow_mut().frame = Some(handle);
+}
+
+fn typing_in_a_field(event: &KeyboardEvent) -> bool {
+    event
+        .target()
+        .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
+        .is_some_and(|element| {
+            matches!(element.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+        })
+}
+
+/// The keyboard shortcuts. Returns whether the key was one.
+pub fn handle_shortcut(ui: &Ui, key: &str) -> bool {
+    let selected_node = match ui.engine.borrow().selection {
+        Selection::Node(id) => Some(id),
+        _ => None,
+    };
+    match key {
+        " " | "k" => {
+            let playing = ui.engine.borrow().playing;
+            ui.set_playing.emit(!playing);
+        }
+        "n" | "ArrowRight" => ui.step(),
+        "+" | "=" => change_speed(ui, 2.0),
+        "-" | "_" => change_speed(ui, 0.5),
+        "v" => {
+            let mut engine = ui.engine.borrow_mut();
+            engine.view_mode = if engine.view_mode == ViewMode::Ring {
+                ViewMode::SpaceTime
+            } else {
+                ViewMode::Ring
+            };
+            drop(engine);
+            ui.refresh.emit(());
+        }
+        "Escape" => ui.select(Selection::Nothing),
+        "h" => ui.act(Action::Heal),
+        "a" => ui.act(Action::AddNode),
+        digit if digit.len() == 1 && digit.as_bytes()[0].is_ascii_digit() && digit != "0" => {
+            let id = u64::from(digit.as_bytes()[0] - b'0');
+            if ui.engine.borrow().simulation().server(id).is_some() {
+                ui.select(Selection::Node(id));
+            }
+        }
+        "c" | "r" | "p" | "t" | "s" if selected_node.is_some() => {
+            let node = selected_node.expect("checked by the guard");
+            let action = match key {
+                "c" => Action::Crash { node },
+                "r" => Action::Restart { node },
+                "p" => toggle_pause(ui, node),
+                "t" => Action::Timeout { node },
+                _ => Action::Snapshot { node },
+            };
+            ui.act(action);
+        }
+        _ => return false,
+    }
+    true
+}
+
+fn toggle_pause(ui: &Ui, node: u64) -> Action {
+    let paused = ui
+        .engine
+        .borrow()
+        .simulation()
+        .server(node)
+        .is_some_and(|server| server.status == crate::sim::server::Status::Paused);
+    if paused {
+        Action::Resume { node }
+    } else {
+        Action::Pause { node }
+    }
+}
+
+fn change_speed(ui: &Ui, factor: f64) {
+    let mut engine = ui.engine.borrow_mut();
+    engine.speed = (engine.speed * factor).clamp(crate::view::SPEED_MIN, crate::view::SPEED_MAX);
+    drop(engine);
+    ui.refresh.emit(());
 }

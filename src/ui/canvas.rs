@@ -1,64 +1,123 @@
-//! The cluster canvas: a `<canvas>` that fills its box, sharp on high-DPI screens, redrawn when
-//! the window resizes.
+//! The cluster canvas: click a node or a message to inspect it; drag a node across the centre
+//! line to split the cluster into two groups (a partition).
 
-use gloo::events::EventListener;
-use wasm_bindgen::JsCast;
-use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+use web_sys::{HtmlCanvasElement, PointerEvent};
 use yew::prelude::*;
+
+use super::context::use_ui;
+use super::draw::Hit;
+use super::engine::Selection;
+use crate::raft::NodeId;
+use crate::scenario::Action;
 
 #[function_component(ClusterCanvas)]
 pub fn cluster_canvas() -> Html {
-    let canvas_ref = use_node_ref();
+    let ui = use_ui();
+    let canvas_ref = ui.painter.borrow().cluster_canvas.clone();
     {
-        let canvas_ref = canvas_ref.clone();
-        use_effect_with((), move |_| {
-            draw(&canvas_ref);
-            let window = web_sys::window().expect("a page always has a window");
-            let listener = EventListener::new(&window, "resize", move |_| draw(&canvas_ref));
-            // Dropping the listener on unmount removes it.
-            move || drop(listener)
+        let ui = ui.clone();
+        // Repaint after every render: the run or the selection changed.
+        use_effect(move || {
+            let engine = ui.engine.borrow();
+            ui.painter.borrow_mut().paint(&engine);
         });
     }
+    let pointer_down = {
+        let ui = ui.clone();
+        Callback::from(move |event: PointerEvent| {
+            let (x, y) = local(&event);
+            let hit = ui.painter.borrow().hit(x, y);
+            match hit {
+                Some(Hit::Node(id)) => {
+                    let mut painter = ui.painter.borrow_mut();
+                    painter.drag_origin_x = painter
+                        .layout
+                        .nodes
+                        .get(&id)
+                        .map_or(x, |&(origin, _)| origin);
+                    painter.drag = Some((id, x, y));
+                    drop(painter);
+                    ui.select(Selection::Node(id));
+                }
+                Some(Hit::Message(id)) => ui.select(Selection::Message(id)),
+                None => ui.select(Selection::Nothing),
+            }
+        })
+    };
+    let pointer_move = {
+        let ui = ui.clone();
+        Callback::from(move |event: PointerEvent| {
+            let mut painter = ui.painter.borrow_mut();
+            if let Some((id, _, _)) = painter.drag {
+                let (x, y) = local(&event);
+                painter.drag = Some((id, x, y));
+                let engine = ui.engine.borrow();
+                painter.paint(&engine);
+            }
+        })
+    };
+    let pointer_up = {
+        let ui = ui.clone();
+        Callback::from(move |event: PointerEvent| {
+            let drag = ui.painter.borrow_mut().drag.take();
+            let Some((id, x, _)) = drag else { return };
+            let _ = event;
+            let start_x = ui.painter.borrow().drag_origin_x;
+            let center = ui.painter.borrow().layout.center.0;
+            let crossed = (start_x < center) != (x < center) && (x - start_x).abs() > 20.0;
+            if crossed {
+                let groups = split_groups(&ui, id, x < center);
+                ui.act(Action::Partition { groups });
+            } else {
+                ui.refresh.emit(());
+            }
+        })
+    };
     html! {
-        <canvas ref={canvas_ref} class="cluster-canvas" aria-label="cluster view" role="img" />
+        <canvas
+            ref={canvas_ref}
+            class="cluster-canvas"
+            role="img"
+            aria-label="The cluster: nodes on a ring, messages in flight between them. Click a node or message to inspect it; drag a node across the centre line to partition the cluster."
+            tabindex="0"
+            onpointerdown={pointer_down}
+            onpointermove={pointer_move}
+            onpointerup={pointer_up}
+        />
     }
 }
 
-fn draw(canvas_ref: &NodeRef) {
-    let Some(canvas) = canvas_ref.cast::<HtmlCanvasElement>() else {
-        return;
-    };
-    let Some(context) = fit_to_box(&canvas) else {
-        return;
-    };
-    let width = canvas.client_width() as f64;
-    let height = canvas.client_height() as f64;
-    context.set_fill_style_str("#0f172a");
-    context.fill_rect(0.0, 0.0, width, height);
-    context.set_stroke_style_str("#1e293b");
-    context.set_line_width(1.0);
-    let spacing = 32.0;
-    let mut x = spacing;
-    while x < width {
-        context.begin_path();
-        context.move_to(x, 0.0);
-        context.line_to(x, height);
-        context.stroke();
-        x += spacing;
+/// Two groups from the ring's two halves, with the dragged node moved to the side it was
+/// dropped on. The layout is the ring without the drag (every other node is where it was).
+fn split_groups(ui: &super::context::Ui, dragged: NodeId, dropped_left: bool) -> Vec<Vec<NodeId>> {
+    let painter = ui.painter.borrow();
+    let center = painter.layout.center.0;
+    let (mut left, mut right) = (Vec::new(), Vec::new());
+    for (&id, &(x, _)) in &painter.layout.nodes {
+        let on_left = if id == dragged {
+            dropped_left
+        } else {
+            x < center
+        };
+        if on_left {
+            left.push(id)
+        } else {
+            right.push(id)
+        }
     }
+    [left, right]
+        .into_iter()
+        .filter(|group| !group.is_empty())
+        .collect()
 }
 
-/// Sizes the canvas's backing store to its on-screen box times the device pixel ratio, and
-/// scales the context so drawing code works in CSS pixels.
-fn fit_to_box(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
-    let ratio = web_sys::window()?.device_pixel_ratio().max(1.0);
-    let width = canvas.client_width().max(1) as f64;
-    let height = canvas.client_height().max(1) as f64;
-    canvas.set_width((width * ratio).round() as u32);
-    canvas.set_height((height * ratio).round() as u32);
-    let context: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
-    context
-        .set_transform(ratio, 0.0, 0.0, ratio, 0.0, 0.0)
-        .ok()?;
-    Some(context)
+fn local(event: &PointerEvent) -> (f64, f64) {
+    let Some(canvas) = event.target_dyn_into::<HtmlCanvasElement>() else {
+        return (0.0, 0.0);
+    };
+    let rect = canvas.get_bounding_client_rect();
+    (
+        f64::from(event.client_x()) - rect.left(),
+        f64::from(event.client_y()) - rect.top(),
+    )
 }

@@ -1,10 +1,27 @@
 //! The browser page: Yew components and canvas drawing. Only compiled for wasm32.
 //!
-//! The UI reads the model and sends it actions; it never changes node state directly.
+//! `engine` holds the run and how it plays; `app` runs the animation loop; `painter` and
+//! `draw` turn view data into canvas calls; the rest are components, one per file.
 
 mod app;
 mod canvas;
+mod clients_panel;
+mod config_panel;
+mod context;
+mod draw;
+mod engine;
 mod error_panel;
+mod help_panel;
+mod inspector;
+mod log_panel;
+mod metrics_panel;
+mod network_panel;
+mod painter;
+mod palette;
+mod panels;
+mod spacetime;
+mod timeline;
+mod toolbar;
 
 /// Starts the page: installs the panic handler, then mounts the app on `<body>`.
 pub fn start() {

@@ -1,0 +1,112 @@
+//! The config panel: pre-vote, check-quorum, snapshot interval, timeouts, cluster size, seed,
+//! and the bug switches. Configuration is part of the scenario, not of its timeline, so a
+//! change replays the whole run under the new configuration up to the same moment.
+
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use super::context::{Ui, use_ui};
+use crate::raft::Bug;
+use crate::scenario::Scenario;
+
+/// Applies `edit` to a copy of the scenario; a valid result replaces the run (replayed to the
+/// same moment), an invalid one is refused with a message and changes nothing.
+fn reconfigure(ui: &Ui, edit: impl FnOnce(&mut Scenario)) {
+    let mut scenario = ui.engine.borrow().scenario().clone();
+    edit(&mut scenario);
+    let mut engine = ui.engine.borrow_mut();
+    match scenario.validate() {
+        Ok(()) => engine.replace(&scenario, true),
+        Err(error) => engine.notice = Some(error.to_string()),
+    }
+    drop(engine);
+    ui.refresh.emit(());
+}
+
+fn number_input(
+    ui: &Ui,
+    label: &str,
+    value: u64,
+    min: u64,
+    max: u64,
+    apply: fn(&mut Scenario, u64),
+) -> Html {
+    let ui = ui.clone();
+    let onchange = Callback::from(move |event: Event| {
+        let input: HtmlInputElement = event.target_unchecked_into();
+        match input.value().trim().parse::<u64>() {
+            Ok(value) => reconfigure(&ui, |scenario| apply(scenario, value)),
+            Err(_) => {
+                ui.engine.borrow_mut().notice =
+                    Some(format!("{:?} is not a whole number", input.value()));
+                ui.refresh.emit(());
+            }
+        }
+    });
+    html! {
+        <label class="config-field">
+            <span>{ label.to_string() }</span>
+            <input type="number" min={min.to_string()} max={max.to_string()} value={value.to_string()} {onchange} />
+        </label>
+    }
+}
+
+fn toggle(ui: &Ui, label: &str, checked: bool, apply: fn(&mut Scenario, bool)) -> Html {
+    let ui = ui.clone();
+    let onchange = Callback::from(move |event: Event| {
+        let input: HtmlInputElement = event.target_unchecked_into();
+        let on = input.checked();
+        reconfigure(&ui, |scenario| apply(scenario, on));
+    });
+    html! {
+        <label class="config-toggle">
+            <input type="checkbox" {checked} {onchange} />
+            <span>{ label.to_string() }</span>
+        </label>
+    }
+}
+
+#[function_component(ConfigPanel)]
+pub fn config_panel() -> Html {
+    let ui = use_ui();
+    let scenario = ui.engine.borrow().scenario().clone();
+    let config = &scenario.config;
+    let bug_switches = Bug::ALL.iter().map(|&bug| {
+        let ui = ui.clone();
+        let on = config.bugs.contains(bug);
+        let onchange = Callback::from(move |event: Event| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            let checked = input.checked();
+            reconfigure(&ui, |scenario| {
+                if checked {
+                    scenario.config.bugs.insert(bug);
+                } else {
+                    scenario.config.bugs.remove(bug);
+                }
+            });
+        });
+        html! {
+            <label class={classes!("bug-switch", on.then_some("bug-on"))} title={bug.rule()}>
+                <input type="checkbox" checked={on} {onchange} />
+                <span>{ bug.name().replace('_', " ") }</span>
+            </label>
+        }
+    });
+    html! {
+        <div class="panel config-panel">
+            <h2>{ "Configuration" }</h2>
+            <p class="hint">{ "Changes replay the run from the start under the new settings, to the same moment." }</p>
+            { toggle(&ui, "pre-vote", config.pre_vote, |s, on| s.config.pre_vote = on) }
+            { toggle(&ui, "check-quorum", config.check_quorum, |s, on| s.config.check_quorum = on) }
+            { number_input(&ui, "snapshot every (entries, 0 = never)", config.snapshot_every, 0, 100_000, |s, v| s.config.snapshot_every = v) }
+            { number_input(&ui, "election timeout min (ms)", config.election_timeout_ms.0, 1, 60_000, |s, v| s.config.election_timeout_ms.0 = v) }
+            { number_input(&ui, "election timeout max (ms)", config.election_timeout_ms.1, 2, 60_000, |s, v| s.config.election_timeout_ms.1 = v) }
+            { number_input(&ui, "heartbeat (ms)", config.heartbeat_ms, 1, 60_000, |s, v| s.config.heartbeat_ms = v) }
+            { number_input(&ui, "nodes", u64::from(scenario.nodes), 1, 15, |s, v| s.nodes = v.min(15) as u8) }
+            { number_input(&ui, "seed", scenario.seed, 0, u64::MAX, |s, v| s.seed = v) }
+            <h3>{ "Bug switches" }</h3>
+            <p class="hint">{ "Each turns off one safety rule of Raft. Turn one on and watch the checker catch it." }</p>
+            <div class="bug-switches">{ for bug_switches }</div>
+        </div>
+    }
+}

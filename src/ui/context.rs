@@ -1,0 +1,58 @@
+//! What every component gets from the app: the engine, the painter, and a version that
+//! changes whenever the run does, so components re-render only then.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use yew::prelude::*;
+
+use super::engine::{EngineHandle, Selection};
+use super::painter::Painter;
+use crate::scenario::Action;
+
+#[derive(Clone)]
+pub struct Ui {
+    pub engine: EngineHandle,
+    pub painter: Rc<RefCell<Painter>>,
+    /// Changes whenever components should re-read the engine.
+    pub version: u64,
+    /// Re-renders components and repaints the canvases.
+    pub refresh: Callback<()>,
+    /// Starts or stops playing (and the animation loop with it).
+    pub set_playing: Callback<bool>,
+}
+
+impl PartialEq for Ui {
+    fn eq(&self, other: &Self) -> bool {
+        self.engine == other.engine && self.version == other.version
+    }
+}
+
+impl Ui {
+    /// Performs a timeline action now; a refused one shows as the notice.
+    pub fn act(&self, action: Action) {
+        let _ = self.engine.borrow_mut().act(action);
+        self.refresh.emit(());
+    }
+
+    pub fn select(&self, selection: Selection) {
+        self.engine.borrow_mut().selection = selection;
+        self.refresh.emit(());
+    }
+
+    pub fn seek(&self, at_us: u64) {
+        self.engine.borrow_mut().seek(at_us);
+        self.refresh.emit(());
+    }
+
+    pub fn step(&self) {
+        self.engine.borrow_mut().step();
+        self.set_playing.emit(false);
+    }
+}
+
+/// The app's context, for components.
+#[hook]
+pub fn use_ui() -> Ui {
+    use_context::<Ui>().expect("components live inside the app")
+}

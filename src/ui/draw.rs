@@ -1,0 +1,381 @@
+//! Drawing the cluster ring: a pure function from view data (and layout) to canvas calls.
+
+use std::collections::BTreeMap;
+
+use wasm_bindgen::JsValue;
+use web_sys::CanvasRenderingContext2d as Context;
+
+use super::engine::Selection;
+use super::palette::{Palette, message_colour, node_fill};
+use crate::raft::NodeId;
+use crate::sim::network::Endpoint;
+use crate::view::{ClusterView, MessageKind, MessageView, NodeLook, node_radius, ring_position};
+
+/// Where everything sits on the canvas, in CSS pixels.
+#[derive(Clone, Debug, Default)]
+pub struct Layout {
+    pub width: f64,
+    pub height: f64,
+    pub center: (f64, f64),
+    pub node_radius: f64,
+    pub nodes: BTreeMap<NodeId, (f64, f64)>,
+}
+
+impl Layout {
+    /// Nodes evenly on a ring; `dragged` overrides the position of a node being dragged.
+    pub fn new(
+        view: &ClusterView,
+        width: f64,
+        height: f64,
+        dragged: Option<(NodeId, f64, f64)>,
+    ) -> Self {
+        let center = (width / 2.0, height / 2.0);
+        let ring_radius = (width.min(height) * 0.36).max(40.0);
+        let count = view.nodes.len();
+        let mut nodes = BTreeMap::new();
+        for (index, node) in view.nodes.iter().enumerate() {
+            let position = ring_position(index, count, center.0, center.1, ring_radius);
+            nodes.insert(node.id, position);
+        }
+        if let Some((id, x, y)) = dragged {
+            nodes.insert(id, (x, y));
+        }
+        Layout {
+            width,
+            height,
+            center,
+            node_radius: node_radius(count, ring_radius),
+            nodes,
+        }
+    }
+
+    /// Where an endpoint is drawn: a node's centre, or the clients' hub in the middle.
+    pub fn point(&self, endpoint: Endpoint) -> (f64, f64) {
+        match endpoint {
+            Endpoint::Node(id) => self.nodes.get(&id).copied().unwrap_or(self.center),
+            Endpoint::Client(_) => self.center,
+        }
+    }
+
+    /// Where a message is now: along the line between its ends, stopping at the rims.
+    pub fn message_point(&self, message: &MessageView) -> (f64, f64) {
+        let (x1, y1) = self.point(message.from);
+        let (x2, y2) = self.point(message.to);
+        let length = ((x2 - x1).powi(2) + (y2 - y1).powi(2)).sqrt().max(1.0);
+        let rim = (self.node_radius / length).min(0.45);
+        let t = rim + (1.0 - 2.0 * rim) * message.progress;
+        (x1 + (x2 - x1) * t, y1 + (y2 - y1) * t)
+    }
+}
+
+/// What a point on the canvas is over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hit {
+    Node(NodeId),
+    Message(u64),
+}
+
+/// The node or message at (`x`, `y`), if any; messages win over nodes (they are smaller).
+pub fn hit_test(view: &ClusterView, layout: &Layout, x: f64, y: f64) -> Option<Hit> {
+    let near =
+        |(px, py): (f64, f64), radius: f64| (px - x).powi(2) + (py - y).powi(2) <= radius * radius;
+    let message = view
+        .messages
+        .iter()
+        .rev()
+        .find(|message| message.lost.is_none() && near(layout.message_point(message), 9.0));
+    if let Some(message) = message {
+        return Some(Hit::Message(message.id));
+    }
+    view.nodes
+        .iter()
+        .find(|node| near(layout.nodes[&node.id], layout.node_radius + 4.0))
+        .map(|node| Hit::Node(node.id))
+}
+
+pub struct Scene<'a> {
+    pub view: &'a ClusterView,
+    pub layout: &'a Layout,
+    pub palette: &'a Palette,
+    pub selection: Selection,
+    /// With reduced motion, messages are drawn as arrows at their destination instead of
+    /// marks moving along the line.
+    pub reduced_motion: bool,
+    /// Drag-to-partition in progress: the dividing line is drawn.
+    pub partitioning: bool,
+}
+
+pub fn draw(context: &Context, scene: &Scene) {
+    let Scene {
+        layout, palette, ..
+    } = scene;
+    context.set_fill_style_str(palette.background);
+    context.fill_rect(0.0, 0.0, layout.width, layout.height);
+    draw_ring(context, scene);
+    draw_blocked(context, scene);
+    if scene.partitioning {
+        draw_divider(context, scene);
+    }
+    draw_clients_hub(context, scene);
+    for message in &scene.view.messages {
+        draw_message(context, scene, message);
+    }
+    for node in &scene.view.nodes {
+        draw_node(context, scene, node);
+    }
+    draw_legend(context, scene);
+}
+
+fn draw_ring(context: &Context, scene: &Scene) {
+    let (cx, cy) = scene.layout.center;
+    let Some(&(x0, y0)) = scene.layout.nodes.values().next() else {
+        return;
+    };
+    let radius = ((x0 - cx).powi(2) + (y0 - cy).powi(2)).sqrt();
+    context.set_stroke_style_str(scene.palette.ring);
+    context.set_line_width(1.0);
+    context.begin_path();
+    let _ = context.arc(cx, cy, radius, 0.0, std::f64::consts::TAU);
+    context.stroke();
+}
+
+fn dashed(context: &Context, pattern: &[f64]) {
+    let array = js_sys::Array::new();
+    for value in pattern {
+        array.push(&JsValue::from_f64(*value));
+    }
+    let _ = context.set_line_dash(&array);
+}
+
+fn draw_blocked(context: &Context, scene: &Scene) {
+    context.set_stroke_style_str(scene.palette.blocked);
+    context.set_line_width(1.5);
+    dashed(context, &[4.0, 5.0]);
+    for &(from, to) in &scene.view.blocked {
+        if from > to && scene.view.blocked.contains(&(to, from)) {
+            continue; // Both directions cut: one line.
+        }
+        let (x1, y1) = scene.layout.point(Endpoint::Node(from));
+        let (x2, y2) = scene.layout.point(Endpoint::Node(to));
+        context.set_global_alpha(0.35);
+        context.begin_path();
+        context.move_to(x1, y1);
+        context.line_to(x2, y2);
+        context.stroke();
+    }
+    context.set_global_alpha(1.0);
+    dashed(context, &[]);
+}
+
+fn draw_divider(context: &Context, scene: &Scene) {
+    let x = scene.layout.center.0;
+    context.set_stroke_style_str(scene.palette.selection);
+    context.set_line_width(2.0);
+    dashed(context, &[8.0, 6.0]);
+    context.begin_path();
+    context.move_to(x, 8.0);
+    context.line_to(x, scene.layout.height - 8.0);
+    context.stroke();
+    dashed(context, &[]);
+}
+
+fn draw_clients_hub(context: &Context, scene: &Scene) {
+    let (cx, cy) = scene.layout.center;
+    context.set_fill_style_str(scene.palette.muted);
+    context.set_font("11px system-ui, sans-serif");
+    context.set_text_align("center");
+    let _ = context.fill_text("clients", cx, cy + 4.0);
+}
+
+fn draw_message(context: &Context, scene: &Scene, message: &MessageView) {
+    let (x, y) = scene.layout.message_point(message);
+    let colour = message_colour(message.kind);
+    let fading = message.lost.is_some();
+    if fading && message.progress > 0.5 {
+        return; // A lost message vanishes halfway.
+    }
+    context.set_global_alpha(if fading { 0.55 } else { 1.0 });
+    if scene.reduced_motion {
+        draw_arrow(context, scene, message, colour);
+    } else {
+        draw_mark(context, message, x, y, colour);
+    }
+    if fading {
+        draw_cross(context, x, y, scene.palette.failure);
+    }
+    if let Some(success) = message.success.filter(|_| message.response) {
+        context.set_fill_style_str(if success {
+            scene.palette.success
+        } else {
+            scene.palette.failure
+        });
+        context.begin_path();
+        let _ = context.arc(x + 5.0, y - 5.0, 2.5, 0.0, std::f64::consts::TAU);
+        context.fill();
+    }
+    if scene.selection == Selection::Message(message.id) {
+        context.set_stroke_style_str(scene.palette.selection);
+        context.set_line_width(2.0);
+        context.begin_path();
+        let _ = context.arc(x, y, 11.0, 0.0, std::f64::consts::TAU);
+        context.stroke();
+    }
+    context.set_global_alpha(1.0);
+}
+
+/// One mark per message kind: shape tells the kind apart even without colour.
+fn draw_mark(context: &Context, message: &MessageView, x: f64, y: f64, colour: &str) {
+    context.set_fill_style_str(colour);
+    context.set_stroke_style_str(colour);
+    context.set_line_width(2.0);
+    context.begin_path();
+    let size = match message.kind {
+        MessageKind::AppendEntries => 5.0 + (message.entries as f64).min(8.0) * 0.6,
+        MessageKind::Heartbeat => 3.5,
+        _ => 5.5,
+    };
+    match message.kind {
+        MessageKind::PreVote | MessageKind::RequestVote => {
+            context.move_to(x, y - size);
+            context.line_to(x + size, y);
+            context.line_to(x, y + size);
+            context.line_to(x - size, y);
+            context.close_path();
+        }
+        MessageKind::InstallSnapshot => context.rect(x - size, y - size, 2.0 * size, 2.0 * size),
+        MessageKind::TimeoutNow => {
+            context.move_to(x, y - size);
+            context.line_to(x + size, y + size);
+            context.line_to(x - size, y + size);
+            context.close_path();
+        }
+        _ => {
+            let _ = context.arc(x, y, size, 0.0, std::f64::consts::TAU);
+        }
+    }
+    if message.response || message.kind == MessageKind::PreVote {
+        context.stroke(); // Answers (and pre-votes) are drawn hollow.
+    } else {
+        context.fill();
+    }
+}
+
+fn draw_arrow(context: &Context, scene: &Scene, message: &MessageView, colour: &str) {
+    let (x1, y1) = scene.layout.point(message.from);
+    let (x2, y2) = scene.layout.message_point(&MessageView {
+        progress: 1.0,
+        ..message.clone()
+    });
+    context.set_stroke_style_str(colour);
+    context.set_line_width(1.5);
+    context.begin_path();
+    context.move_to(x1, y1);
+    context.line_to(x2, y2);
+    context.stroke();
+}
+
+fn draw_cross(context: &Context, x: f64, y: f64, colour: &str) {
+    context.set_stroke_style_str(colour);
+    context.set_line_width(2.0);
+    context.begin_path();
+    context.move_to(x - 5.0, y - 5.0);
+    context.line_to(x + 5.0, y + 5.0);
+    context.move_to(x + 5.0, y - 5.0);
+    context.line_to(x - 5.0, y + 5.0);
+    context.stroke();
+}
+
+fn draw_node(context: &Context, scene: &Scene, node: &crate::view::NodeView) {
+    let (x, y) = scene.layout.nodes[&node.id];
+    let radius = scene.layout.node_radius;
+    let palette = scene.palette;
+    if scene.view.flagged.contains(&node.id) {
+        context.set_fill_style_str(palette.violation);
+        context.set_global_alpha(0.3);
+        context.begin_path();
+        let _ = context.arc(x, y, radius + 12.0, 0.0, std::f64::consts::TAU);
+        context.fill();
+        context.set_global_alpha(1.0);
+    }
+    if let Some(left) = node.timer_left {
+        context.set_stroke_style_str(palette.timer);
+        context.set_line_width(3.0);
+        context.begin_path();
+        let start = -std::f64::consts::FRAC_PI_2;
+        let _ = context.arc(
+            x,
+            y,
+            radius + 5.0,
+            start,
+            start + std::f64::consts::TAU * left,
+        );
+        context.stroke();
+    }
+    context.set_fill_style_str(node_fill(node.look));
+    context.begin_path();
+    let _ = context.arc(x, y, radius, 0.0, std::f64::consts::TAU);
+    context.fill();
+    if scene.selection == Selection::Node(node.id) {
+        context.set_stroke_style_str(palette.selection);
+        context.set_line_width(3.0);
+        context.stroke();
+    }
+    let label_colour = if matches!(node.look, NodeLook::Down) {
+        palette.muted
+    } else {
+        palette.node_text
+    };
+    context.set_fill_style_str(label_colour);
+    context.set_text_align("center");
+    context.set_font(&format!(
+        "600 {}px system-ui, sans-serif",
+        (radius * 0.55).clamp(10.0, 18.0)
+    ));
+    let _ = context.fill_text(&format!("S{}", node.id), x, y - radius * 0.05);
+    context.set_font(&format!(
+        "{}px system-ui, sans-serif",
+        (radius * 0.38).clamp(9.0, 13.0)
+    ));
+    let _ = context.fill_text(&format!("term {}", node.term), x, y + radius * 0.45);
+    draw_caption(context, scene, node, x, y + radius + 16.0);
+}
+
+/// Under each node: what it is, whom it voted for, whom it follows.
+fn draw_caption(context: &Context, scene: &Scene, node: &crate::view::NodeView, x: f64, y: f64) {
+    let mut parts = vec![node.look.label().to_string()];
+    if let Some(vote) = node.voted_for.filter(|_| node.look != NodeLook::Leader) {
+        parts.push(format!("voted S{vote}"));
+    }
+    if let Some(leader) = node.leader_id.filter(|&leader| leader != node.id) {
+        parts.push(format!("leader S{leader}"));
+    }
+    context.set_fill_style_str(scene.palette.muted);
+    context.set_font("11px system-ui, sans-serif");
+    let _ = context.fill_text(&parts.join(" · "), x, y);
+}
+
+fn draw_legend(context: &Context, scene: &Scene) {
+    context.set_font("11px system-ui, sans-serif");
+    context.set_text_align("left");
+    let mut y = scene.layout.height - 12.0 - 14.0 * (MessageKind::ALL.len() as f64 - 1.0);
+    for kind in MessageKind::ALL {
+        let message = MessageView {
+            id: 0,
+            from: Endpoint::Client(0),
+            to: Endpoint::Client(0),
+            kind,
+            response: false,
+            success: None,
+            entries: 1,
+            progress: 0.0,
+            lost: None,
+            duplicate: false,
+            sent_us: 0,
+            arrive_us: 0,
+        };
+        draw_mark(context, &message, 16.0, y - 4.0, message_colour(kind));
+        context.set_fill_style_str(scene.palette.muted);
+        let _ = context.fill_text(kind.label(), 28.0, y);
+        y += 14.0;
+    }
+}

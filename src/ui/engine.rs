@@ -1,0 +1,186 @@
+//! The page's model: the running simulation (with time travel), how fast it plays, and what
+//! is selected. It lives outside Yew's state so the animation loop can advance and draw it
+//! every frame without re-rendering components; components read it when the context's
+//! version changes.
+//!
+//! Every change to the run goes through a scenario action (`act`), so the page's run is
+//! always its scenario: the same link replays it.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use crate::raft::NodeId;
+use crate::scenario::{Action, Scenario};
+use crate::sim::Simulation;
+use crate::sim::time_travel::TimeMachine;
+
+/// Where a new page starts: slow enough to watch each message travel.
+pub const SPEED_DEFAULT: f64 = 0.1;
+/// A frame never advances the run by more than this much virtual time, so a tab that wakes
+/// up after a long pause does not lurch.
+const MAX_FRAME_VIRTUAL_US: u64 = 500_000;
+/// A run at the end of its scenario extends it by this much at a time while playing.
+const EXTEND_MS: u64 = 60_000;
+
+/// What the person has selected for the inspector.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Selection {
+    #[default]
+    Nothing,
+    Node(NodeId),
+    Message(u64),
+}
+
+/// Which picture of the cluster the canvas shows.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ViewMode {
+    #[default]
+    Ring,
+    SpaceTime,
+}
+
+pub struct Engine {
+    machine: TimeMachine,
+    pub playing: bool,
+    /// Virtual time per wall-clock time.
+    pub speed: f64,
+    /// The furthest moment reached, for the timeline scrubber.
+    pub horizon_us: u64,
+    pub selection: Selection,
+    pub view_mode: ViewMode,
+    /// Virtual time not yet simulated because a frame's share was a fraction of a µs.
+    carry_us: f64,
+    /// The last error to show the person (a refused action), if any.
+    pub notice: Option<String>,
+}
+
+impl Engine {
+    pub fn new(scenario: &Scenario) -> Self {
+        Engine {
+            machine: TimeMachine::new(scenario),
+            playing: false,
+            speed: SPEED_DEFAULT,
+            horizon_us: 0,
+            selection: Selection::Nothing,
+            view_mode: ViewMode::Ring,
+            carry_us: 0.0,
+            notice: None,
+        }
+    }
+
+    pub fn simulation(&self) -> &Simulation {
+        self.machine.simulation()
+    }
+
+    pub fn scenario(&self) -> &Scenario {
+        self.machine.scenario()
+    }
+
+    pub fn now_us(&self) -> u64 {
+        self.machine.now_us()
+    }
+
+    /// Advances by `wall_ms` of real time at the current speed, if playing. Returns whether
+    /// the run moved.
+    pub fn advance_wall(&mut self, wall_ms: f64) -> bool {
+        if !self.playing {
+            return false;
+        }
+        if self.simulation().is_halted() {
+            self.playing = false;
+            return false;
+        }
+        let virtual_us = wall_ms.max(0.0) * 1_000.0 * self.speed + self.carry_us;
+        let whole_us = (virtual_us.floor() as u64).min(MAX_FRAME_VIRTUAL_US);
+        self.carry_us = virtual_us - virtual_us.floor();
+        if whole_us == 0 {
+            return false;
+        }
+        let target = self.now_us() + whole_us;
+        self.extend_scenario_to(target);
+        self.machine.advance_to(target);
+        self.horizon_us = self.horizon_us.max(self.now_us());
+        if self.simulation().is_halted() {
+            self.playing = false;
+        }
+        true
+    }
+
+    /// Runs one event (single step), pausing first.
+    pub fn step(&mut self) {
+        self.playing = false;
+        self.extend_scenario_to(self.now_us() + 1);
+        self.machine.step();
+        self.horizon_us = self.horizon_us.max(self.now_us());
+    }
+
+    /// Moves to `at_us`, back or forward.
+    pub fn seek(&mut self, at_us: u64) {
+        self.extend_scenario_to(at_us);
+        self.machine.seek(at_us);
+        self.horizon_us = self.horizon_us.max(self.now_us());
+    }
+
+    /// Performs a timeline action now (forking the run if it is in the past). A refused action
+    /// leaves the run untouched and becomes the notice.
+    pub fn act(&mut self, action: Action) -> Result<(), String> {
+        let result = self.machine.act(action).map_err(|error| error.to_string());
+        match &result {
+            Ok(()) => {
+                self.notice = None;
+                self.horizon_us = self.now_us();
+            }
+            Err(message) => self.notice = Some(message.clone()),
+        }
+        result
+    }
+
+    /// Replaces the run with `scenario`, playing it to the same moment as before (or to the
+    /// scenario's end for a newly loaded one, when `keep_moment` is false).
+    pub fn replace(&mut self, scenario: &Scenario, keep_moment: bool) {
+        let moment = if keep_moment {
+            self.now_us()
+        } else {
+            scenario.until_ms * 1_000
+        };
+        self.machine = TimeMachine::new(scenario);
+        self.machine
+            .advance_to(moment.min(scenario.until_ms * 1_000));
+        self.horizon_us = self.now_us();
+        self.selection = Selection::Nothing;
+        self.notice = None;
+    }
+
+    /// Playing past the scenario's end extends it: a playground has no last moment.
+    fn extend_scenario_to(&mut self, at_us: u64) {
+        let until_us = self.scenario().until_ms * 1_000;
+        if at_us > until_us {
+            let until_ms = at_us.div_ceil(1_000) + EXTEND_MS;
+            self.machine.extend_until(until_ms);
+        }
+    }
+}
+
+/// The engine shared by the animation loop and the components.
+#[derive(Clone)]
+pub struct EngineHandle(pub Rc<RefCell<Engine>>);
+
+impl PartialEq for EngineHandle {
+    fn eq(&self, other: &Self) -> bool {
+        Rc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl EngineHandle {
+    pub fn new(engine: Engine) -> Self {
+        EngineHandle(Rc::new(RefCell::new(engine)))
+    }
+
+    pub fn borrow(&self) -> std::cell::Ref<'_, Engine> {
+        self.0.borrow()
+    }
+
+    pub fn borrow_mut(&self) -> std::cell::RefMut<'_, Engine> {
+        self.0.borrow_mut()
+    }
+}

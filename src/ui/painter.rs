@@ -1,0 +1,105 @@
+//! Paints the canvases from the engine: called every animation frame while playing, and after
+//! every change while paused. Painting reads the run; it never changes it.
+
+use wasm_bindgen::JsCast;
+use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
+use yew::NodeRef;
+
+use super::draw::{self, Hit, Layout, Scene};
+use super::engine::{Engine, ViewMode};
+use super::palette::{Palette, Theme};
+use crate::raft::NodeId;
+use crate::view::ClusterView;
+
+pub struct Painter {
+    pub cluster_canvas: NodeRef,
+    pub log_canvas: NodeRef,
+    pub theme: Theme,
+    pub reduced_motion: bool,
+    /// A node being dragged to partition the cluster, and where it is.
+    pub drag: Option<(NodeId, f64, f64)>,
+    /// Where the dragged node was on the ring when the drag began.
+    pub drag_origin_x: f64,
+    /// The layout of the last painted ring, for hit tests.
+    pub layout: Layout,
+    pub view: Option<ClusterView>,
+}
+
+impl Painter {
+    pub fn new(theme: Theme, reduced_motion: bool) -> Self {
+        Painter {
+            cluster_canvas: NodeRef::default(),
+            log_canvas: NodeRef::default(),
+            theme,
+            reduced_motion,
+            drag: None,
+            drag_origin_x: 0.0,
+            layout: Layout::default(),
+            view: None,
+        }
+    }
+
+    pub fn paint(&mut self, engine: &Engine) {
+        let view = ClusterView::of(engine.simulation());
+        if let Some((canvas, context)) = prepare(&self.cluster_canvas) {
+            let (width, height) = css_size(&canvas);
+            self.layout = Layout::new(&view, width, height, self.drag);
+            let palette = Palette::of(self.theme);
+            match engine.view_mode {
+                ViewMode::Ring => {
+                    let scene = Scene {
+                        view: &view,
+                        layout: &self.layout,
+                        palette,
+                        selection: engine.selection,
+                        reduced_motion: self.reduced_motion,
+                        partitioning: self.drag.is_some(),
+                    };
+                    draw::draw(&context, &scene);
+                }
+                ViewMode::SpaceTime => {
+                    super::spacetime::draw(&context, engine, width, height, palette)
+                }
+            }
+        }
+        if let Some((canvas, context)) = prepare(&self.log_canvas) {
+            let (width, height) = css_size(&canvas);
+            super::log_panel::draw(&context, engine, width, height, Palette::of(self.theme));
+        }
+        self.view = Some(view);
+    }
+
+    /// What the last painted ring shows at (`x`, `y`).
+    pub fn hit(&self, x: f64, y: f64) -> Option<Hit> {
+        let view = self.view.as_ref()?;
+        draw::hit_test(view, &self.layout, x, y)
+    }
+}
+
+fn css_size(canvas: &HtmlCanvasElement) -> (f64, f64) {
+    (
+        f64::from(canvas.client_width().max(1)),
+        f64::from(canvas.client_height().max(1)),
+    )
+}
+
+/// Sizes the canvas's backing store to its box times the device pixel ratio (sharp on high-DPI
+/// screens, following window resizes) and returns a context that draws in CSS pixels.
+fn prepare(canvas_ref: &NodeRef) -> Option<(HtmlCanvasElement, CanvasRenderingContext2d)> {
+    let canvas = canvas_ref.cast::<HtmlCanvasElement>()?;
+    let ratio = web_sys::window()?.device_pixel_ratio().max(1.0);
+    let (width, height) = css_size(&canvas);
+    let backing = (
+        (width * ratio).round() as u32,
+        (height * ratio).round() as u32,
+    );
+    if (canvas.width(), canvas.height()) != backing {
+        canvas.set_width(backing.0);
+        canvas.set_height(backing.1);
+    }
+    let context: CanvasRenderingContext2d = canvas.get_context("2d").ok()??.dyn_into().ok()?;
+    context
+        .set_transform(ratio, 0.0, 0.0, ratio, 0.0, 0.0)
+        .ok()?;
+    Some((canvas, context))
+}

@@ -1,0 +1,72 @@
+//! The side panels, one tab at a time: inspect, clients, network, config, metrics, help.
+
+use yew::prelude::*;
+
+use super::clients_panel::ClientsPanel;
+use super::config_panel::ConfigPanel;
+use super::help_panel::HelpPanel;
+use super::inspector::Inspector;
+use super::metrics_panel::MetricsPanel;
+use super::network_panel::NetworkPanel;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tab {
+    Inspect,
+    Clients,
+    Network,
+    Config,
+    Metrics,
+    Help,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 6] = [
+        Tab::Inspect,
+        Tab::Clients,
+        Tab::Network,
+        Tab::Config,
+        Tab::Metrics,
+        Tab::Help,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Tab::Inspect => "Inspect",
+            Tab::Clients => "Clients",
+            Tab::Network => "Network",
+            Tab::Config => "Config",
+            Tab::Metrics => "Metrics",
+            Tab::Help => "Help",
+        }
+    }
+}
+
+#[function_component(SidePanels)]
+pub fn side_panels() -> Html {
+    let tab = use_state(|| Tab::Inspect);
+    let tabs = Tab::ALL.iter().map(|&each| {
+        let selected = *tab == each;
+        let onclick = {
+            let tab = tab.clone();
+            Callback::from(move |_| tab.set(each))
+        };
+        html! {
+            <button role="tab" aria-selected={selected.to_string()} class={classes!("tab", selected.then_some("tab-selected"))}
+                id={format!("tab-{}", each.label().to_lowercase())} {onclick}>{ each.label() }</button>
+        }
+    });
+    let content = match *tab {
+        Tab::Inspect => html! { <Inspector /> },
+        Tab::Clients => html! { <ClientsPanel /> },
+        Tab::Network => html! { <NetworkPanel /> },
+        Tab::Config => html! { <ConfigPanel /> },
+        Tab::Metrics => html! { <MetricsPanel /> },
+        Tab::Help => html! { <HelpPanel /> },
+    };
+    html! {
+        <aside class="side" aria-label="panels">
+            <div class="tabs" role="tablist">{ for tabs }</div>
+            <div class="tab-content" role="tabpanel">{ content }</div>
+        </aside>
+    }
+}
