@@ -134,6 +134,18 @@ pub fn app() -> Html {
         set_playing: set_playing.clone(),
     };
 
+    // The script API for embedding pages and tests.
+    {
+        let hooks = super::api::Hooks {
+            engine: engine.clone(),
+            set_playing: {
+                let set_playing = set_playing.clone();
+                Rc::new(move |playing| set_playing.emit(playing))
+            },
+            refresh: bump.clone(),
+        };
+        use_effect_with((), move |_| super::api::install(hooks));
+    }
     // Autoplay on load (unless motion is reduced), resume when the tab becomes visible again.
     {
         let set_playing = set_playing.clone();
@@ -181,12 +193,14 @@ pub fn app() -> Html {
             move || drop(listener)
         });
     }
-    // Repaint whenever the app re-renders (actions, selection, seeking, resizes).
+    // Repaint whenever the app re-renders (actions, selection, seeking, resizes), and tell
+    // script listeners what changed.
     {
         let engine = engine.clone();
         let painter = painter.clone();
         use_effect(move || {
             painter.borrow_mut().paint(&engine.borrow());
+            super::api::notify(&engine);
         });
     }
     {
@@ -245,8 +259,12 @@ fn schedule_frame(
                 state.last_timestamp = Some(timestamp);
                 elapsed
             };
+            let started = now_ms();
             engine.borrow_mut().advance_wall(elapsed);
             painter.borrow_mut().paint(&engine.borrow());
+            let frame_ms = now_ms() - started;
+            engine.borrow_mut().record_frame(frame_ms);
+            super::api::notify(&engine);
             let refresh_due =
                 timestamp - frame_loop.borrow().last_panel_refresh >= PANEL_REFRESH_MS;
             let playing = engine.borrow().playing;
@@ -262,6 +280,12 @@ fn schedule_frame(
         })
     };
     frame_loop.borrow_mut().frame = Some(handle);
+}
+
+fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|window| window.performance())
+        .map_or(0.0, |performance| performance.now())
 }
 
 fn typing_in_a_field(event: &KeyboardEvent) -> bool {

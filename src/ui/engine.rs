@@ -7,6 +7,7 @@
 //! always its scenario: the same link replays it.
 
 use std::cell::RefCell;
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use crate::raft::NodeId;
@@ -21,6 +22,17 @@ pub const SPEED_DEFAULT: f64 = 0.1;
 const MAX_FRAME_VIRTUAL_US: u64 = 500_000;
 /// A run at the end of its scenario extends it by this much at a time while playing.
 const EXTEND_MS: u64 = 60_000;
+/// Frame times kept for `frame_stats`.
+const FRAME_SAMPLES: usize = 600;
+
+/// How long recent frames took (simulate and draw), in milliseconds.
+#[derive(Clone, Copy, Debug, Default, serde::Serialize)]
+pub struct FrameStats {
+    pub count: usize,
+    pub p50_ms: f64,
+    pub p95_ms: f64,
+    pub max_ms: f64,
+}
 
 /// What the person has selected for the inspector.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -52,6 +64,7 @@ pub struct Engine {
     carry_us: f64,
     /// The last error to show the person (a refused action), if any.
     pub notice: Option<String>,
+    frame_times_ms: VecDeque<f64>,
 }
 
 impl Engine {
@@ -65,6 +78,29 @@ impl Engine {
             view_mode: ViewMode::Ring,
             carry_us: 0.0,
             notice: None,
+            frame_times_ms: VecDeque::new(),
+        }
+    }
+
+    pub fn record_frame(&mut self, milliseconds: f64) {
+        if self.frame_times_ms.len() == FRAME_SAMPLES {
+            self.frame_times_ms.pop_front();
+        }
+        self.frame_times_ms.push_back(milliseconds);
+    }
+
+    pub fn frame_stats(&self) -> FrameStats {
+        let mut times: Vec<f64> = self.frame_times_ms.iter().copied().collect();
+        if times.is_empty() {
+            return FrameStats::default();
+        }
+        times.sort_by(f64::total_cmp);
+        let at = |percent: usize| times[(times.len() - 1) * percent / 100];
+        FrameStats {
+            count: times.len(),
+            p50_ms: at(50),
+            p95_ms: at(95),
+            max_ms: times[times.len() - 1],
         }
     }
 

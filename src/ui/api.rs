@@ -1,0 +1,345 @@
+//! The page's script API (a contract in ARCHITECTURE.md), for course authors and tests:
+//! `window.raftPlayground` with `load`, `play`, `pause`, `step`, `seek`, `state`, `link` and
+//! `on`, and the same calls through `postMessage` from a host page.
+//!
+//! Every call goes through the same engine the page's controls use. Bad input throws an
+//! `Error` with a clear message and leaves the current run untouched.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Object, Reflect};
+use serde::Serialize;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::*;
+
+use super::engine::EngineHandle;
+use crate::check::linearizability::{self, Verdict};
+use crate::raft::NodeId;
+use crate::scenario::Scenario;
+
+/// Linearizability steps `state()` may spend (it runs in the page).
+const STATE_LINEARIZABILITY_BUDGET: u64 = 500_000;
+
+/// What the API needs from the app.
+#[derive(Clone)]
+pub struct Hooks {
+    pub engine: EngineHandle,
+    /// Starts or stops playing.
+    pub set_playing: Rc<dyn Fn(bool)>,
+    /// Re-renders and repaints after a change.
+    pub refresh: Rc<dyn Fn()>,
+}
+
+/// Event listeners registered with `on`, and what they last saw.
+#[derive(Default)]
+pub struct Listeners {
+    leader: Vec<Function>,
+    violation: Vec<Function>,
+    last_leader: Option<(NodeId, u64)>,
+    violations_seen: usize,
+}
+
+thread_local! {
+    static LISTENERS: RefCell<Listeners> = RefCell::new(Listeners::default());
+}
+
+#[derive(Serialize)]
+struct LeaderEvent {
+    leader: Option<NodeId>,
+    term: u64,
+}
+
+#[derive(Serialize)]
+struct ViolationEvent {
+    kind: &'static str,
+    at_ms: u64,
+    detail: String,
+}
+
+/// Installs `window.raftPlayground` and the `postMessage` listener.
+pub fn install(hooks: Hooks) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let api = Object::new();
+    define(&api, "load", {
+        let hooks = hooks.clone();
+        move |args: Array| load(&hooks, &args.get(0))
+    });
+    define(&api, "play", {
+        let hooks = hooks.clone();
+        move |_| {
+            (hooks.set_playing)(true);
+            Ok(JsValue::UNDEFINED)
+        }
+    });
+    define(&api, "pause", {
+        let hooks = hooks.clone();
+        move |_| {
+            pause_on_a_millisecond(&hooks);
+            Ok(JsValue::UNDEFINED)
+        }
+    });
+    define(&api, "step", {
+        let hooks = hooks.clone();
+        move |_| {
+            hooks.engine.borrow_mut().step();
+            (hooks.set_playing)(false);
+            Ok(to_js(&hooks.engine.borrow().now_us()))
+        }
+    });
+    define(&api, "seek", {
+        let hooks = hooks.clone();
+        move |args: Array| seek(&hooks, &args.get(0))
+    });
+    define(&api, "state", {
+        let hooks = hooks.clone();
+        move |_| Ok(state(&hooks))
+    });
+    define(&api, "link", {
+        let hooks = hooks.clone();
+        move |_| Ok(JsValue::from_str(&current_link(&hooks)))
+    });
+    define(&api, "on", move |args: Array| {
+        on(&args.get(0), &args.get(1))
+    });
+    define(&api, "frameStats", {
+        let hooks = hooks.clone();
+        move |_| Ok(to_js(&hooks.engine.borrow().frame_stats()))
+    });
+    let _ = Reflect::set(&window, &JsValue::from_str("raftPlayground"), &api);
+    listen_for_messages(&window, api);
+}
+
+/// Adds a method to `object` that receives its arguments as an array.
+fn define(object: &Object, name: &str, body: impl Fn(Array) -> Result<JsValue, JsValue> + 'static) {
+    let closure = Closure::<dyn Fn(JsValue, JsValue) -> Result<JsValue, JsValue>>::new(
+        move |first: JsValue, second: JsValue| {
+            let args = Array::new();
+            args.push(&first);
+            args.push(&second);
+            body(args)
+        },
+    );
+    let _ = Reflect::set(object, &JsValue::from_str(name), closure.as_ref());
+    // The API lives as long as the page.
+    closure.forget();
+}
+
+fn error(message: impl AsRef<str>) -> JsValue {
+    js_sys::Error::new(message.as_ref()).into()
+}
+
+fn to_js(value: &impl Serialize) -> JsValue {
+    value
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .unwrap_or(JsValue::NULL)
+}
+
+/// `load(scenario)`: a link, a link fragment, or scenario JSON text. The run replays to the
+/// scenario's `until_ms` and pauses there.
+fn load(hooks: &Hooks, argument: &JsValue) -> Result<JsValue, JsValue> {
+    let text = argument
+        .as_string()
+        .ok_or_else(|| error("load expects a link or scenario JSON as a string"))?;
+    let scenario = Scenario::parse(&text)
+        .map_err(|problem| error(format!("cannot load this scenario: {problem}")))?;
+    (hooks.set_playing)(false);
+    hooks.engine.borrow_mut().replace(&scenario, false);
+    (hooks.refresh)();
+    Ok(JsValue::UNDEFINED)
+}
+
+fn seek(hooks: &Hooks, argument: &JsValue) -> Result<JsValue, JsValue> {
+    let ms = argument
+        .as_f64()
+        .filter(|ms| ms.is_finite() && *ms >= 0.0 && *ms <= 3_600_000.0)
+        .ok_or_else(|| error("seek expects a time in milliseconds, from 0 to 3600000"))?;
+    (hooks.set_playing)(false);
+    hooks.engine.borrow_mut().seek((ms.round() as u64) * 1_000);
+    (hooks.refresh)();
+    Ok(JsValue::UNDEFINED)
+}
+
+/// Pauses, finishing the current millisecond so that the moment can be put in a link.
+fn pause_on_a_millisecond(hooks: &Hooks) {
+    (hooks.set_playing)(false);
+    let now = hooks.engine.borrow().now_us();
+    hooks.engine.borrow_mut().seek(now.div_ceil(1_000) * 1_000);
+    (hooks.refresh)();
+}
+
+/// The object `raft-sim run` prints, for the current moment.
+fn state(hooks: &Hooks) -> JsValue {
+    let engine = hooks.engine.borrow();
+    let simulation = engine.simulation();
+    let linearizable = if simulation.violations().is_empty() {
+        match linearizability::check(
+            &simulation.history().for_linearizability(),
+            STATE_LINEARIZABILITY_BUDGET,
+        ) {
+            Verdict::Linearizable => Some(true),
+            Verdict::NotLinearizable { .. } => Some(false),
+            Verdict::Inconclusive { .. } => None,
+        }
+    } else {
+        None
+    };
+    to_js(&simulation.report(linearizable))
+}
+
+/// The current scenario as a link to this page, ending at the current moment (rounded up to
+/// the millisecond: timelines are in milliseconds).
+pub fn current_link(hooks: &Hooks) -> String {
+    let engine = hooks.engine.borrow();
+    let mut scenario = engine.scenario().clone();
+    scenario.until_ms = engine.now_us().div_ceil(1_000).max(1);
+    let base = web_sys::window()
+        .and_then(|window| {
+            let location = window.location();
+            Some(format!(
+                "{}{}{}",
+                location.origin().ok()?,
+                location.pathname().ok()?,
+                location.search().ok()?
+            ))
+        })
+        .unwrap_or_default();
+    scenario.to_link(&base)
+}
+
+fn on(name: &JsValue, callback: &JsValue) -> Result<JsValue, JsValue> {
+    let name = name.as_string().unwrap_or_default();
+    let callback = callback
+        .dyn_ref::<Function>()
+        .cloned()
+        .ok_or_else(|| error("on expects an event name and a function"))?;
+    LISTENERS.with(|listeners| {
+        let mut listeners = listeners.borrow_mut();
+        match name.as_str() {
+            "leader" => listeners.leader.push(callback),
+            "violation" => listeners.violation.push(callback),
+            other => {
+                return Err(error(format!(
+                    "unknown event {other:?} (known: \"leader\", \"violation\")"
+                )));
+            }
+        }
+        Ok(JsValue::UNDEFINED)
+    })
+}
+
+/// Tells listeners (and a host page) what changed since the last call: a new leader, new
+/// violations. Called after every frame and every change.
+pub fn notify(engine: &EngineHandle) {
+    let engine = engine.borrow();
+    let simulation = engine.simulation();
+    let leader = simulation.leader();
+    let term = leader
+        .and_then(|id| simulation.server(id))
+        .and_then(|server| server.raft.as_ref())
+        .map_or(0, |raft| raft.current_term());
+    let mut events: Vec<(&'static str, JsValue)> = Vec::new();
+    LISTENERS.with(|listeners| {
+        let mut listeners = listeners.borrow_mut();
+        let current = leader.map(|id| (id, term));
+        if current != listeners.last_leader {
+            listeners.last_leader = current;
+            let event = to_js(&LeaderEvent { leader, term });
+            for callback in &listeners.leader {
+                let _ = callback.call1(&JsValue::NULL, &event);
+            }
+            events.push(("leader", event));
+        }
+        let violations = simulation.violations();
+        for violation in violations.iter().skip(listeners.violations_seen) {
+            let event = to_js(&ViolationEvent {
+                kind: violation.kind.name(),
+                at_ms: violation.at_us / 1_000,
+                detail: violation.detail.clone(),
+            });
+            for callback in &listeners.violation {
+                let _ = callback.call1(&JsValue::NULL, &event);
+            }
+            events.push(("violation", event));
+        }
+        listeners.violations_seen = violations.len();
+    });
+    for (name, value) in events {
+        post_to_host(name, &value);
+    }
+}
+
+/// Forwards an event to the embedding page, if any.
+fn post_to_host(name: &str, value: &JsValue) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Ok(Some(parent)) = window.parent() else {
+        return;
+    };
+    if parent == window {
+        return;
+    }
+    let message = Object::new();
+    let _ = Reflect::set(&message, &"raftPlayground".into(), &"event".into());
+    let _ = Reflect::set(&message, &"name".into(), &name.into());
+    let _ = Reflect::set(&message, &"value".into(), value);
+    let _ = parent.post_message(&message, "*");
+}
+
+/// `postMessage({ raftPlayground: "seek", args: [5000], id: 1 })` calls `seek(5000)` and
+/// answers `{ raftPlayground: "result", id: 1, value }` (or `"error"` with a `message`).
+fn listen_for_messages(window: &web_sys::Window, api: Object) {
+    let closure =
+        Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+            let data = event.data();
+            let Some(method) = Reflect::get(&data, &"raftPlayground".into())
+                .ok()
+                .and_then(|value| value.as_string())
+            else {
+                return;
+            };
+            if matches!(method.as_str(), "result" | "error" | "event") {
+                return; // Our own answers, echoed.
+            }
+            let id = Reflect::get(&data, &"id".into()).unwrap_or(JsValue::NULL);
+            let args = Reflect::get(&data, &"args".into())
+                .ok()
+                .filter(|args| Array::is_array(args))
+                .map(|args| Array::from(&args))
+                .unwrap_or_default();
+            let outcome = match Reflect::get(&api, &JsValue::from_str(&method))
+                .ok()
+                .and_then(|f| f.dyn_into::<Function>().ok())
+            {
+                Some(function) if method != "on" => function.apply(&api, &args),
+                _ => Err(error(format!("unknown method {method:?}"))),
+            };
+            let reply = Object::new();
+            let _ = Reflect::set(&reply, &"id".into(), &id);
+            match outcome {
+                Ok(value) => {
+                    let _ = Reflect::set(&reply, &"raftPlayground".into(), &"result".into());
+                    let _ = Reflect::set(&reply, &"value".into(), &value);
+                }
+                Err(problem) => {
+                    let message = Reflect::get(&problem, &"message".into())
+                        .ok()
+                        .and_then(|m| m.as_string())
+                        .unwrap_or_default();
+                    let _ = Reflect::set(&reply, &"raftPlayground".into(), &"error".into());
+                    let _ = Reflect::set(&reply, &"message".into(), &message.into());
+                }
+            }
+            if let Some(source) = event
+                .source()
+                .and_then(|source| source.dyn_into::<web_sys::Window>().ok())
+            {
+                let _ = source.post_message(&reply, "*");
+            }
+        });
+    let _ = window.add_event_listener_with_callback("message", closure.as_ref().unchecked_ref());
+    closure.forget();
+}
