@@ -307,7 +307,7 @@ fn listen_for_messages(window: &web_sys::Window, api: Object) {
             let id = Reflect::get(&data, &"id".into()).unwrap_or(JsValue::NULL);
             let args = Reflect::get(&data, &"args".into())
                 .ok()
-                .filter(|args| Array::is_array(args))
+                .filter(Array::is_array)
                 .map(|args| Array::from(&args))
                 .unwrap_or_default();
             let outcome = match Reflect::get(&api, &JsValue::from_str(&method))
