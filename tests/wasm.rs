@@ -33,8 +33,14 @@ async fn page_mounts_with_canvas_and_version() {
     // (the stage beside the side panel) times the device pixel ratio.
     let ratio = web_sys::window().unwrap().device_pixel_ratio().max(1.0);
     let box_width = canvas.client_width();
-    assert!(box_width > 300 && box_width <= 640, "the canvas fills its stage: {box_width}");
-    assert_eq!(canvas.width(), (f64::from(box_width) * ratio).round() as u32);
+    assert!(
+        box_width > 300 && box_width <= 640,
+        "the canvas fills its stage: {box_width}"
+    );
+    assert_eq!(
+        canvas.width(),
+        (f64::from(box_width) * ratio).round() as u32
+    );
     let expected_height = (f64::from(canvas.client_height()) * ratio).round() as u32;
     assert_eq!(canvas.height(), expected_height);
 
@@ -45,4 +51,33 @@ async fn page_mounts_with_canvas_and_version() {
         .text_content()
         .unwrap();
     assert_eq!(version, raft_playground::BUILD_VERSION);
+}
+
+/// Determinism across platforms: the saved regression runs (tests/data/regression, whose state
+/// hashes and event counts were recorded natively and are checked natively by
+/// tests/regression.rs) replay to exactly the same hashes and counts in the browser.
+#[wasm_bindgen_test]
+fn saved_runs_reach_the_same_state_hash_as_natively() {
+    #[derive(serde::Deserialize)]
+    struct Saved {
+        name: String,
+        link: String,
+        state_hash: String,
+        events: u64,
+    }
+    let saved: Vec<Saved> =
+        serde_json::from_str(include_str!("data/regression/scenarios.json")).unwrap();
+    assert!(saved.len() >= 5, "the regression file holds the saved runs");
+    for run in saved {
+        let scenario = raft_playground::scenario::Scenario::from_link(&run.link).unwrap();
+        let mut simulation = raft_playground::sim::Simulation::new(&scenario);
+        simulation.run();
+        assert_eq!(
+            format!("{:016x}", simulation.state_hash()),
+            run.state_hash,
+            "{}",
+            run.name
+        );
+        assert_eq!(simulation.events_processed(), run.events, "{}", run.name);
+    }
 }

@@ -71,7 +71,8 @@ impl Shrinker {
             return;
         };
         let mut candidate = self.best.clone();
-        candidate.until_ms = (violation.at_us / 1_000 + 1).max(1);
+        // Never longer: a violation found after the run (linearizability) is dated at its end.
+        candidate.until_ms = (violation.at_us / 1_000 + 1).clamp(1, candidate.until_ms);
         candidate
             .timeline
             .retain(|action| action.at_ms <= candidate.until_ms);

@@ -398,8 +398,6 @@ impl Scenario {
         format!("{base}#s={}", self.to_link_payload())
     }
 
-    /// Reads a scenario from a full link, a fragment (`#s=...`), `s=...`, or a bare payload,
-    /// and validates it like JSON.
     /// Reads a scenario given either way: JSON text (it starts with `{`) or a link (a full
     /// URL, a `#s=` fragment or a bare payload). The one entry point for the page and
     /// `raft-sim`.
@@ -411,6 +409,8 @@ impl Scenario {
         }
     }
 
+    /// Reads a scenario from a full link, a fragment (`#s=...`), `s=...`, or a bare payload,
+    /// and validates it like JSON.
     pub fn from_link(text: &str) -> Result<Scenario, ScenarioError> {
         let scenario = link::decode(text)?;
         validate::validate(&scenario).map_err(ScenarioError::in_link)?;

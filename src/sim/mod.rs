@@ -295,8 +295,8 @@ impl Simulation {
 
     /// Forks the run: the timeline's actions not yet performed are dropped, and `action` is
     /// appended at the next millisecond boundary `at_ms`, where it runs before anything else.
-    /// The caller must have run every event before `at_ms`. Returns the new timeline, or why
-    /// the action is not valid here (the run is then unchanged).
+    /// The caller must have run every event before `at_ms`. On error (the action is not valid
+    /// here) the run is unchanged.
     pub fn fork(
         &mut self,
         at_ms: u64,

@@ -143,12 +143,26 @@ fn load(hooks: &Hooks, argument: &JsValue) -> Result<JsValue, JsValue> {
     let text = argument
         .as_string()
         .ok_or_else(|| error("load expects a link or scenario JSON as a string"))?;
-    let scenario = Scenario::parse(&text)
-        .map_err(|problem| error(format!("cannot load this scenario: {problem}")))?;
+    try_load(hooks, &text).map_err(error)?;
+    Ok(JsValue::UNDEFINED)
+}
+
+fn try_load(hooks: &Hooks, text: &str) -> Result<(), String> {
+    let scenario =
+        Scenario::parse(text).map_err(|problem| format!("cannot load this scenario: {problem}"))?;
     (hooks.set_playing)(false);
     hooks.engine.borrow_mut().replace(&scenario, false);
     (hooks.refresh)();
-    Ok(JsValue::UNDEFINED)
+    Ok(())
+}
+
+/// Loads scenario text from the page (an address, an imported file); a problem becomes the
+/// page's notice and the current run stays.
+pub fn load_text(hooks: &Hooks, text: &str) {
+    if let Err(message) = try_load(hooks, text) {
+        hooks.engine.borrow_mut().notice = Some(message);
+        (hooks.refresh)();
+    }
 }
 
 fn seek(hooks: &Hooks, argument: &JsValue) -> Result<JsValue, JsValue> {

@@ -65,8 +65,22 @@ fn page_hidden() -> bool {
 
 #[function_component(App)]
 pub fn app() -> Html {
-    let engine = use_memo((), |_| EngineHandle::new(Engine::new(&initial_scenario())));
-    let engine = (*engine).clone();
+    // What the address asks for: a shared run (paused at its moment), or a fresh one.
+    let start = use_memo((), |_| {
+        let (engine, autoplay) = match super::url::read() {
+            super::url::Start::Link(scenario) => (Engine::at_moment(&scenario), false),
+            super::url::Start::BadLink(message) => {
+                let mut engine = Engine::new(&initial_scenario());
+                engine.notice = Some(message);
+                (engine, false)
+            }
+            super::url::Start::Fresh | super::url::Start::Lesson(_) => {
+                (Engine::new(&initial_scenario()), true)
+            }
+        };
+        (EngineHandle::new(engine), autoplay)
+    });
+    let (engine, autoplay) = (start.0.clone(), start.1);
     let painter = use_memo((), |_| {
         let theme = if media_matches("(prefers-color-scheme: dark)") {
             Theme::Dark
@@ -136,14 +150,7 @@ pub fn app() -> Html {
 
     // The script API for embedding pages and tests.
     {
-        let hooks = super::api::Hooks {
-            engine: engine.clone(),
-            set_playing: {
-                let set_playing = set_playing.clone();
-                Rc::new(move |playing| set_playing.emit(playing))
-            },
-            refresh: bump.clone(),
-        };
+        let hooks = api_hooks(&engine, &set_playing, &bump);
         use_effect_with((), move |_| super::api::install(hooks));
     }
     // Autoplay on load (unless motion is reduced), resume when the tab becomes visible again.
@@ -153,7 +160,7 @@ pub fn app() -> Html {
         let start_loop = start_loop.clone();
         let reduced = painter.borrow().reduced_motion;
         use_effect_with((), move |_| {
-            if !reduced {
+            if autoplay && !reduced {
                 set_playing.emit(true);
             }
             let document = web_sys::window()
@@ -193,14 +200,40 @@ pub fn app() -> Html {
             move || drop(listener)
         });
     }
-    // Repaint whenever the app re-renders (actions, selection, seeking, resizes), and tell
-    // script listeners what changed.
+    // Repaint whenever the app re-renders (actions, selection, seeking, resizes), tell script
+    // listeners what changed, and keep the run in the address (at most once a second while
+    // playing: browsers throttle history updates).
     {
         let engine = engine.clone();
         let painter = painter.clone();
+        let last_url_write = use_mut_ref(|| f64::NEG_INFINITY);
+        let hooks = api_hooks(&engine, &set_playing, &bump);
         use_effect(move || {
             painter.borrow_mut().paint(&engine.borrow());
             super::api::notify(&engine);
+            let playing = engine.borrow().playing;
+            let now = now_ms();
+            if !playing || now - *last_url_write.borrow() >= 1_000.0 {
+                *last_url_write.borrow_mut() = now;
+                super::url::write(&super::api::current_link(&hooks));
+            }
+        });
+    }
+    // A link pasted into the address bar of an open page loads; a bad one changes nothing.
+    {
+        let hooks = api_hooks(&engine, &set_playing, &bump);
+        use_effect_with((), move |_| {
+            let window = web_sys::window().expect("a window");
+            let listener = EventListener::new(&window, "hashchange", move |_| {
+                let link = web_sys::window()
+                    .and_then(|window| window.location().hash().ok())
+                    .unwrap_or_default();
+                if link == super::url_fragment_of(&super::api::current_link(&hooks)) {
+                    return; // Our own update.
+                }
+                super::api::load_text(&hooks, &link);
+            });
+            move || drop(listener)
         });
     }
     {
@@ -217,9 +250,11 @@ pub fn app() -> Html {
     } else {
         "light"
     };
-    html! {
-        <ContextProvider<Ui> context={ui}>
-            <div class="app" data-theme={theme}>
+    let embed = use_memo((), |_| super::url::embed_controls());
+    let layout = match (*embed).clone() {
+        Some(controls) => html! { <super::embed::EmbedLayout {controls} /> },
+        None => html! {
+            <>
                 <Toolbar />
                 <div class="workspace">
                     <main class="stage">
@@ -231,6 +266,13 @@ pub fn app() -> Html {
                     <Timeline />
                     <LogPanel />
                 </section>
+            </>
+        },
+    };
+    html! {
+        <ContextProvider<Ui> context={ui}>
+            <div class={classes!("app", embed.is_some().then_some("embedded"))} data-theme={theme}>
+                { layout }
             </div>
         </ContextProvider<Ui>>
     }
@@ -280,6 +322,19 @@ fn schedule_frame(
         })
     };
     frame_loop.borrow_mut().frame = Some(handle);
+}
+
+fn api_hooks(
+    engine: &EngineHandle,
+    set_playing: &Callback<bool>,
+    bump: &Rc<dyn Fn()>,
+) -> super::api::Hooks {
+    let set_playing = set_playing.clone();
+    super::api::Hooks {
+        engine: engine.clone(),
+        set_playing: Rc::new(move |playing| set_playing.emit(playing)),
+        refresh: bump.clone(),
+    }
 }
 
 fn now_ms() -> f64 {

@@ -104,6 +104,13 @@ impl Engine {
         }
     }
 
+    /// A shared run, replayed to the moment its link names and paused there.
+    pub fn at_moment(scenario: &Scenario) -> Self {
+        let mut engine = Engine::new(scenario);
+        engine.replace(scenario, false);
+        engine
+    }
+
     pub fn simulation(&self) -> &Simulation {
         self.machine.simulation()
     }

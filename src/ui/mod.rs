@@ -10,6 +10,7 @@ mod clients_panel;
 mod config_panel;
 mod context;
 mod draw;
+mod embed;
 mod engine;
 mod error_panel;
 mod help_panel;
@@ -20,9 +21,16 @@ mod network_panel;
 mod painter;
 mod palette;
 mod panels;
+mod share_panel;
 mod spacetime;
 mod timeline;
 mod toolbar;
+mod url;
+
+/// The `#...` part of a link.
+fn url_fragment_of(link: &str) -> &str {
+    link.find('#').map_or("", |at| &link[at..])
+}
 
 /// Starts the page: installs the panic handler, then mounts the app on `<body>`.
 pub fn start() {

@@ -1,4 +1,4 @@
-//! The side panels, one tab at a time: inspect, clients, network, config, metrics, help.
+//! The side panels, one tab at a time: inspect, clients, network, config, metrics, share, help.
 
 use yew::prelude::*;
 
@@ -8,6 +8,7 @@ use super::help_panel::HelpPanel;
 use super::inspector::Inspector;
 use super::metrics_panel::MetricsPanel;
 use super::network_panel::NetworkPanel;
+use super::share_panel::SharePanel;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tab {
@@ -16,16 +17,18 @@ pub enum Tab {
     Network,
     Config,
     Metrics,
+    Share,
     Help,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 6] = [
+    pub const ALL: [Tab; 7] = [
         Tab::Inspect,
         Tab::Clients,
         Tab::Network,
         Tab::Config,
         Tab::Metrics,
+        Tab::Share,
         Tab::Help,
     ];
 
@@ -36,6 +39,7 @@ impl Tab {
             Tab::Network => "Network",
             Tab::Config => "Config",
             Tab::Metrics => "Metrics",
+            Tab::Share => "Share",
             Tab::Help => "Help",
         }
     }
@@ -61,6 +65,7 @@ pub fn side_panels() -> Html {
         Tab::Network => html! { <NetworkPanel /> },
         Tab::Config => html! { <ConfigPanel /> },
         Tab::Metrics => html! { <MetricsPanel /> },
+        Tab::Share => html! { <SharePanel /> },
         Tab::Help => html! { <HelpPanel /> },
     };
     html! {

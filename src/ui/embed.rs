@@ -1,0 +1,94 @@
+//! Embed mode (`?embed`): the canvas and the controls a course author chose
+//! (`&controls=play,step,speed,timeline,logs`), sized by the frame, with a link to open the
+//! run in the full playground.
+
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use super::canvas::ClusterCanvas;
+use super::context::use_ui;
+use super::log_panel::LogPanel;
+use super::timeline::Timeline;
+use crate::view::{SLIDER_STEPS, format_time, slider_to_speed, speed_label, speed_to_slider};
+
+#[derive(Properties, PartialEq)]
+pub struct EmbedProps {
+    pub controls: Vec<String>,
+}
+
+#[function_component(EmbedLayout)]
+pub fn embed_layout(props: &EmbedProps) -> Html {
+    let ui = use_ui();
+    let has = |name: &str| props.controls.iter().any(|control| control == name);
+    let (playing, speed, now, violations) = {
+        let engine = ui.engine.borrow();
+        (
+            engine.playing,
+            engine.speed,
+            engine.now_us(),
+            engine.simulation().violations().len(),
+        )
+    };
+    let toggle = {
+        let ui = ui.clone();
+        Callback::from(move |_| ui.set_playing.emit(!playing))
+    };
+    let step = {
+        let ui = ui.clone();
+        Callback::from(move |_| ui.step())
+    };
+    let on_speed = {
+        let ui = ui.clone();
+        Callback::from(move |event: InputEvent| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            ui.engine.borrow_mut().speed = slider_to_speed(input.value().parse().unwrap_or(0.0));
+            ui.refresh.emit(());
+        })
+    };
+    let full_link = {
+        let engine = ui.engine.borrow();
+        let mut scenario = engine.scenario().clone();
+        scenario.until_ms = engine.now_us().div_ceil(1_000).max(1);
+        let base = web_sys::window()
+            .and_then(|window| {
+                Some(format!(
+                    "{}{}",
+                    window.location().origin().ok()?,
+                    window.location().pathname().ok()?
+                ))
+            })
+            .unwrap_or_default();
+        scenario.to_link(&base)
+    };
+    html! {
+        <div class="embed-layout">
+            <div class="embed-bar">
+                if has("play") {
+                    <button class="primary" onclick={toggle} aria-label={ if playing { "Pause" } else { "Play" } }>
+                        { if playing { "❚❚" } else { "▶" } }
+                    </button>
+                }
+                if has("step") {
+                    <button onclick={step} aria-label="Step one event">{ "Step" }</button>
+                }
+                if has("speed") {
+                    <label class="speed">
+                        <input type="range" min="0" max={SLIDER_STEPS.to_string()} value={speed_to_slider(speed).round().to_string()}
+                            oninput={on_speed} aria-label="Speed" />
+                        <span class="speed-value">{ speed_label(speed) }</span>
+                    </label>
+                }
+                <span class="clock">{ format_time(now) }</span>
+                if violations == 0 {
+                    <span class="verdict verdict-safe" role="status">{ "✓ safe" }</span>
+                } else {
+                    <span class="verdict verdict-broken" role="alert">{ "✗ violation" }</span>
+                }
+                <a class="embed-open" href={full_link} target="_blank" rel="noopener">{ "Open in Raft Playground ↗" }</a>
+            </div>
+            <main class="stage"><ClusterCanvas /></main>
+            if has("timeline") { <Timeline /> }
+            if has("logs") { <LogPanel /> }
+        </div>
+    }
+}

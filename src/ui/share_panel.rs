@@ -1,0 +1,161 @@
+//! Sharing a run: the link (the whole run, replayable anywhere), the embed code for a course
+//! page, scenario files to export and import, and the canvas as a PNG.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlAnchorElement, HtmlCanvasElement, HtmlInputElement};
+use yew::prelude::*;
+
+use super::api::{self, Hooks};
+use super::context::{Ui, use_ui};
+
+fn hooks(ui: &Ui) -> Hooks {
+    let set_playing = ui.set_playing.clone();
+    let refresh = ui.refresh.clone();
+    Hooks {
+        engine: ui.engine.clone(),
+        set_playing: Rc::new(move |playing| set_playing.emit(playing)),
+        refresh: Rc::new(move || refresh.emit(())),
+    }
+}
+
+/// The iframe snippet that embeds this run in another page.
+pub fn embed_code(link: &str) -> String {
+    let (base, fragment) = link.split_once('#').unwrap_or((link, ""));
+    let base = base.split('?').next().unwrap_or(base);
+    format!(
+        "<iframe src=\"{base}?embed#{fragment}\" width=\"800\" height=\"520\" style=\"border:0;max-width:100%\" title=\"Raft Playground\" loading=\"lazy\"></iframe>"
+    )
+}
+
+fn copy(text: &str) {
+    if let Some(window) = web_sys::window() {
+        let _ = window.navigator().clipboard().write_text(text);
+    }
+}
+
+/// Saves `href` as a file named `name`.
+fn download(href: &str, name: &str) {
+    let Some(document) = web_sys::window().and_then(|window| window.document()) else {
+        return;
+    };
+    let Ok(anchor) = document.create_element("a") else {
+        return;
+    };
+    let anchor: HtmlAnchorElement = anchor.unchecked_into();
+    anchor.set_href(href);
+    anchor.set_download(name);
+    anchor.click();
+}
+
+fn download_text(text: &str, name: &str, mime: &str) {
+    let parts = js_sys::Array::of1(&text.into());
+    let options = web_sys::BlobPropertyBag::new();
+    options.set_type(mime);
+    let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else {
+        return;
+    };
+    let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else {
+        return;
+    };
+    download(&url, name);
+    let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+#[function_component(SharePanel)]
+pub fn share_panel() -> Html {
+    let ui = use_ui();
+    let link = api::current_link(&hooks(&ui));
+    let embed = embed_code(&link);
+    // An import in progress: the reader must live until it calls back.
+    let reader = use_mut_ref(|| None::<gloo::file::callbacks::FileReader>);
+
+    let copy_link = {
+        let link = link.clone();
+        Callback::from(move |_| copy(&link))
+    };
+    let copy_embed = {
+        let embed = embed.clone();
+        Callback::from(move |_| copy(&embed))
+    };
+    let export_json = {
+        let ui = ui.clone();
+        Callback::from(move |_| {
+            let engine = ui.engine.borrow();
+            let mut scenario = engine.scenario().clone();
+            scenario.until_ms = engine.now_us().div_ceil(1_000).max(1);
+            download_text(
+                &scenario.to_json(),
+                "raft-scenario.json",
+                "application/json",
+            );
+        })
+    };
+    let export_png = {
+        let ui = ui.clone();
+        Callback::from(move |_| {
+            let canvas = ui
+                .painter
+                .borrow()
+                .cluster_canvas
+                .cast::<HtmlCanvasElement>();
+            if let Some(url) =
+                canvas.and_then(|canvas| canvas.to_data_url_with_type("image/png").ok())
+            {
+                download(&url, "raft-playground.png");
+            }
+        })
+    };
+    let import_json = {
+        let ui = ui.clone();
+        let reader = reader.clone();
+        Callback::from(move |event: Event| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            let Some(file) = input.files().and_then(|files| files.get(0)) else {
+                return;
+            };
+            let hooks = hooks(&ui);
+            let slot: Rc<RefCell<Option<gloo::file::callbacks::FileReader>>> = reader.clone();
+            let task =
+                gloo::file::callbacks::read_as_text(&gloo::file::File::from(file), move |text| {
+                    match text {
+                        Ok(text) => api::load_text(&hooks, &text),
+                        Err(error) => {
+                            hooks.engine.borrow_mut().notice =
+                                Some(format!("could not read the file: {error}"));
+                            (hooks.refresh)();
+                        }
+                    }
+                });
+            *slot.borrow_mut() = Some(task);
+            input.set_value("");
+        })
+    };
+    html! {
+        <div class="panel share-panel">
+            <h2>{ "Share this run" }</h2>
+            <p class="hint">{ "The link holds the whole run — seed, configuration, every action, and this moment — and replays it exactly, here or with raft-sim." }</p>
+            <label class="stacked">
+                <span>{ format!("Link ({} characters)", link.len()) }</span>
+                <input type="text" readonly=true value={link.clone()} aria-label="Link to this run" />
+            </label>
+            <div class="button-row"><button onclick={copy_link}>{ "Copy link" }</button></div>
+            <label class="stacked">
+                <span>{ "Embed in a course page" }</span>
+                <textarea readonly=true rows="4" aria-label="Embed code" value={embed.clone()} />
+            </label>
+            <div class="button-row"><button onclick={copy_embed}>{ "Copy embed code" }</button></div>
+            <h3>{ "Files" }</h3>
+            <div class="button-row">
+                <button onclick={export_json}>{ "Export scenario JSON" }</button>
+                <button onclick={export_png}>{ "Export canvas as PNG" }</button>
+            </div>
+            <label class="stacked">
+                <span>{ "Import scenario JSON" }</span>
+                <input type="file" accept=".json,application/json" onchange={import_json} aria-label="Import scenario JSON file" />
+            </label>
+        </div>
+    }
+}

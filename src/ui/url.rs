@@ -1,0 +1,82 @@
+//! The page's address: the run travels in the URL fragment (`#s=` a link payload, or
+//! `#lesson=` a lesson id), the query says whether the page is embedded (`?embed`).
+
+use crate::scenario::Scenario;
+
+/// What the address asks the page to show.
+pub enum Start {
+    /// Nothing: a fresh run.
+    Fresh,
+    /// A shared run, to replay to its moment.
+    Link(Scenario),
+    /// A link that does not decode; the message names the problem.
+    BadLink(String),
+    /// A built-in lesson, by id.
+    Lesson(String),
+}
+
+fn location() -> Option<web_sys::Location> {
+    web_sys::window().map(|window| window.location())
+}
+
+/// Reads the fragment.
+pub fn read() -> Start {
+    let hash = location()
+        .and_then(|location| location.hash().ok())
+        .unwrap_or_default();
+    let fragment = hash.trim_start_matches('#');
+    if fragment.is_empty() {
+        return Start::Fresh;
+    }
+    if let Some(id) = fragment.strip_prefix("lesson=") {
+        return Start::Lesson(id.to_string());
+    }
+    match Scenario::from_link(fragment) {
+        Ok(scenario) => Start::Link(scenario),
+        Err(error) => Start::BadLink(format!("This link could not be opened: {error}")),
+    }
+}
+
+/// Puts `link` (a full link from `api::current_link`) in the address bar without navigating or
+/// adding a history entry.
+pub fn write(link: &str) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Ok(history) = window.history() else {
+        return;
+    };
+    let Some(fragment) = link.find('#').map(|at| &link[at..]) else {
+        return;
+    };
+    let current = window.location().hash().unwrap_or_default();
+    if current != fragment {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(fragment));
+    }
+}
+
+/// Whether the page is embedded (`?embed` in the query), and which controls to show there
+/// (`?embed&controls=play,step,speed,timeline`; default play, step and speed).
+pub fn embed_controls() -> Option<Vec<String>> {
+    let search = location()
+        .and_then(|location| location.search().ok())
+        .unwrap_or_default();
+    let query = search.trim_start_matches('?');
+    let mut embed = false;
+    let mut controls = vec!["play".to_string(), "step".to_string(), "speed".to_string()];
+    for pair in query.split('&') {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        match key {
+            "embed" => embed = true,
+            "controls" => {
+                controls = value
+                    .split(',')
+                    .filter(|name| !name.is_empty())
+                    .map(str::to_string)
+                    .collect()
+            }
+            _ => {}
+        }
+    }
+    embed.then_some(controls)
+}

@@ -1,0 +1,212 @@
+//! The swarm, natively: a thousand seeds, each a random mix of faults (crashes, partitions,
+//! lossy and slow links, pauses, drift, snapshots, membership changes, transfers) followed by a
+//! heal and a liveness phase, must pass every check — safety after every event, liveness after
+//! the heal, linearizability of the client history — and, taken together, must reach the cases
+//! where Raft's rules matter: split votes, log truncations on followers, commits of earlier
+//! terms' entries through a current-term entry, InstallSnapshot, pre-vote rejections and client
+//! retries. A batch that passes without reaching them proves little, so it fails.
+//!
+//! The seeds run once, spread over every core, and both tests read the same outcomes. Run in
+//! release mode (`cargo test --release --test swarm`): a thousand seeds take about ten seconds
+//! on two cores there.
+
+use std::ops::Range;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::Instant;
+
+use raft_playground::check::run;
+use raft_playground::check::safety::Violation;
+use raft_playground::scenario::Scenario;
+use raft_playground::sim::Simulation;
+use raft_playground::sim::observe::Coverage;
+use raft_playground::sim::swarm::{self, SwarmOptions};
+
+/// The bar: at least a thousand seeds, with zero violations.
+const SEEDS: Range<u64> = 0..1_000;
+/// Links printed on failure open in a locally served page.
+const BASE_URL: &str = "http://127.0.0.1:8080/";
+
+/// What one seed did, kept small: a thousand of these are held at once.
+struct SeedOutcome {
+    seed: u64,
+    events: u64,
+    coverage: Coverage,
+    /// The first violation and the scenario that produced it.
+    failure: Option<(Violation, Scenario)>,
+    /// The linearizability search ran out of budget (not a violation, but worth a look).
+    inconclusive: bool,
+}
+
+/// Every seed's outcome, in seed order, and the wall time the batch took.
+struct Batch {
+    outcomes: Vec<SeedOutcome>,
+    seconds: f64,
+}
+
+fn run_seed(seed: u64) -> SeedOutcome {
+    let scenario = swarm::generate(seed, &SwarmOptions::default());
+    let checked = run::run(&scenario);
+    let simulation = checked.simulation.as_ref();
+    SeedOutcome {
+        seed,
+        events: simulation.map_or(0, Simulation::events_processed),
+        coverage: simulation.map(Simulation::coverage).unwrap_or_default(),
+        inconclusive: checked.violations.is_empty() && checked.linearizable.is_none(),
+        failure: checked
+            .violations
+            .first()
+            .cloned()
+            .map(|violation| (violation, scenario)),
+    }
+}
+
+/// Runs `seeds` on every core: each worker takes the next seed until none is left.
+fn run_seeds(seeds: Range<u64>) -> Vec<SeedOutcome> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let next_seed = AtomicU64::new(seeds.start);
+    let outcomes = Mutex::new(Vec::with_capacity(seeds.clone().count()));
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    let seed = next_seed.fetch_add(1, Ordering::Relaxed);
+                    if seed >= seeds.end {
+                        return;
+                    }
+                    let outcome = run_seed(seed);
+                    outcomes
+                        .lock()
+                        .expect("no worker panics while holding the lock")
+                        .push(outcome);
+                }
+            });
+        }
+    });
+    let mut outcomes = outcomes.into_inner().expect("the workers finished");
+    outcomes.sort_by_key(|outcome| outcome.seed);
+    outcomes
+}
+
+/// The batch, run by whichever test asks first; the other waits for it.
+fn batch() -> &'static Batch {
+    static BATCH: OnceLock<Batch> = OnceLock::new();
+    BATCH.get_or_init(|| {
+        println!("swarm: seeds {}..{}", SEEDS.start, SEEDS.end);
+        let started = Instant::now();
+        let outcomes = run_seeds(SEEDS);
+        Batch {
+            outcomes,
+            seconds: started.elapsed().as_secs_f64(),
+        }
+    })
+}
+
+#[test]
+fn a_thousand_swarm_seeds_pass_every_check() {
+    let batch = batch();
+    assert_eq!(
+        batch.outcomes.len() as u64,
+        SEEDS.end - SEEDS.start,
+        "every seed ran exactly once"
+    );
+    let events: u64 = batch.outcomes.iter().map(|outcome| outcome.events).sum();
+    let inconclusive = batch
+        .outcomes
+        .iter()
+        .filter(|outcome| outcome.inconclusive)
+        .count();
+    let failures: Vec<String> = batch
+        .outcomes
+        .iter()
+        .filter_map(|outcome| {
+            let (violation, scenario) = outcome.failure.as_ref()?;
+            Some(format!(
+                "seed={} violation={} at_ms={} detail={:?}\n  link={}",
+                outcome.seed,
+                violation.kind.name(),
+                violation.at_us / 1_000,
+                violation.detail,
+                scenario.to_link(BASE_URL)
+            ))
+        })
+        .collect();
+    println!(
+        "swarm: seeds={} violations={} events={events} inconclusive_histories={inconclusive} seconds={:.1}",
+        batch.outcomes.len(),
+        failures.len(),
+        batch.seconds
+    );
+    assert!(
+        events > 1_000 * batch.outcomes.len() as u64,
+        "the seeds did run: only {events} events in all"
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {} swarm seeds failed (shrink one with `raft-sim shrink LINK`):\n{}",
+        failures.len(),
+        batch.outcomes.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn the_swarm_reaches_every_case_that_matters() {
+    let batch = batch();
+    let mut total = Coverage::default();
+    for outcome in &batch.outcomes {
+        total.add(&outcome.coverage);
+    }
+    // Named one by one, without `..`: a new counter in `Coverage` must be added here too.
+    let Coverage {
+        split_votes,
+        follower_truncations,
+        earlier_term_commits,
+        install_snapshot_chunks,
+        pre_vote_rejections,
+        client_retries,
+        crashes,
+        leader_changes,
+    } = total;
+    let counters = [
+        ("split_votes", split_votes),
+        ("follower_truncations", follower_truncations),
+        ("earlier_term_commits", earlier_term_commits),
+        ("install_snapshot_chunks", install_snapshot_chunks),
+        ("pre_vote_rejections", pre_vote_rejections),
+        ("client_retries", client_retries),
+        ("crashes", crashes),
+        ("leader_changes", leader_changes),
+    ];
+    let seeds_reaching = |pick: fn(&Coverage) -> u64| {
+        batch
+            .outcomes
+            .iter()
+            .filter(|outcome| pick(&outcome.coverage) > 0)
+            .count()
+    };
+    let reach: [usize; 8] = [
+        seeds_reaching(|c| c.split_votes),
+        seeds_reaching(|c| c.follower_truncations),
+        seeds_reaching(|c| c.earlier_term_commits),
+        seeds_reaching(|c| c.install_snapshot_chunks),
+        seeds_reaching(|c| c.pre_vote_rejections),
+        seeds_reaching(|c| c.client_retries),
+        seeds_reaching(|c| c.crashes),
+        seeds_reaching(|c| c.leader_changes),
+    ];
+    println!("swarm coverage over {} seeds:", batch.outcomes.len());
+    for ((name, count), seeds) in counters.iter().zip(reach) {
+        println!("  {name:<24} {count:>9} (in {seeds} seeds)");
+    }
+    let never: Vec<&str> = counters
+        .iter()
+        .filter(|(_, count)| *count == 0)
+        .map(|(name, _)| *name)
+        .collect();
+    assert!(
+        never.is_empty(),
+        "the swarm never reached {never:?} in {} seeds: its faults no longer exercise those rules",
+        batch.outcomes.len()
+    );
+}
