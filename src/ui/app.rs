@@ -74,9 +74,12 @@ pub fn app() -> Html {
                 engine.notice = Some(message);
                 (engine, false)
             }
-            super::url::Start::Fresh | super::url::Start::Lesson(_) => {
-                (Engine::new(&initial_scenario()), true)
+            super::url::Start::Lesson(id) => {
+                let mut engine = Engine::new(&initial_scenario());
+                engine.notice = Some(format!("There is no lesson named {id:?}."));
+                (engine, true)
             }
+            super::url::Start::Fresh => (Engine::new(&initial_scenario()), true),
         };
         (EngineHandle::new(engine), autoplay)
     });

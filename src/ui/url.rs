@@ -8,7 +8,7 @@ pub enum Start {
     /// Nothing: a fresh run.
     Fresh,
     /// A shared run, to replay to its moment.
-    Link(Scenario),
+    Link(Box<Scenario>),
     /// A link that does not decode; the message names the problem.
     BadLink(String),
     /// A built-in lesson, by id.
@@ -32,7 +32,7 @@ pub fn read() -> Start {
         return Start::Lesson(id.to_string());
     }
     match Scenario::from_link(fragment) {
-        Ok(scenario) => Start::Link(scenario),
+        Ok(scenario) => Start::Link(Box::new(scenario)),
         Err(error) => Start::BadLink(format!("This link could not be opened: {error}")),
     }
 }
