@@ -159,7 +159,7 @@ fn validate_timeline(scenario: &Scenario) -> Result<(), ScenarioError> {
     let mut node_count = u64::from(scenario.nodes);
     for (index, timed) in scenario.timeline.iter().enumerate() {
         let path = format!("timeline[{index}]");
-        check_time(&path, timed.at_ms, previous_ms, scenario.until_ms)?;
+        check_time(&path, timed.at_ms, previous_ms)?;
         previous_ms = timed.at_ms;
         let nodes = Nodes {
             count: node_count,
@@ -179,12 +179,7 @@ fn validate_timeline(scenario: &Scenario) -> Result<(), ScenarioError> {
     Ok(())
 }
 
-fn check_time(
-    path: &str,
-    at_ms: u64,
-    previous_ms: u64,
-    until_ms: u64,
-) -> Result<(), ScenarioError> {
+fn check_time(path: &str, at_ms: u64, previous_ms: u64) -> Result<(), ScenarioError> {
     let path = format!("{path}.at_ms");
     if at_ms < previous_ms {
         let problem = format!(
@@ -192,11 +187,9 @@ fn check_time(
         );
         return Err(ScenarioError::new(path, problem));
     }
-    if at_ms > until_ms {
-        let problem = format!("{at_ms} is after the end of the run (until_ms is {until_ms})");
-        return Err(ScenarioError::new(path, problem));
-    }
-    Ok(())
+    // Actions after `until_ms` are allowed: a link taken while scrubbed back in time keeps the
+    // run's later actions, which simply do not happen before its end.
+    in_range(&path, at_ms, 0, limits::UNTIL_MS_MAX)
 }
 
 /// The node ids that exist at one point of the timeline.

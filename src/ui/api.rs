@@ -347,9 +347,11 @@ fn listen_for_messages(window: &web_sys::Window, api: Object) {
                     let _ = Reflect::set(&reply, &"message".into(), &message.into());
                 }
             }
+            // The source is usually another realm's window (the host page), which is not an
+            // `instanceof` this realm's `Window`: cast without checking; only `postMessage` is used.
             if let Some(source) = event
                 .source()
-                .and_then(|source| source.dyn_into::<web_sys::Window>().ok())
+                .map(|source| source.unchecked_into::<web_sys::Window>())
             {
                 let _ = source.post_message(&reply, "*");
             }

@@ -187,8 +187,8 @@ fn bad_timeline_actions_name_their_index_and_field() {
             "timeline[1].at_ms: 1000 is before the previous action (1200 ms)",
         ),
         (
-            timeline(&crash(20_000, 1)),
-            "timeline[0].at_ms: 20000 is after the end of the run (until_ms is 10000)",
+            timeline(&crash(3_600_001, 1)),
+            "timeline[0].at_ms: 3600001 is out of range (0 to 3600000)",
         ),
         (
             timeline(r#"{"at_ms": 1, "do": "explode"}"#),

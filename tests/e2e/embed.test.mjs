@@ -1,0 +1,61 @@
+// Embedding: the example host page (www/embed-example.html) drives the playground in an iframe
+// through postMessage, reads its state and receives its events; the iframe shows the embed
+// layout, sized by the frame.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { serveDist, launchBrowser, openPage, screenshot } from "./harness.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  server = await serveDist();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+});
+
+test("a host page drives the embedded playground through postMessage", async () => {
+  const page = await openPage(browser, `${server.url}embed-example.html`);
+  const frame = page.frameLocator("#playground");
+  await frame.locator(".embed-bar").waitFor();
+  assert.equal(await frame.locator(".side").count(), 0, "no side panels in embed mode");
+  await frame.locator("canvas.cluster-canvas").waitFor();
+
+  const log = page.locator("#log");
+  await page.click("#state");
+  await assert.doesNotReject(log.filter({ hasText: /state at 1000 ms: leader \d/ }).waitFor({ timeout: 5000 }));
+
+  await page.click("#seek");
+  await log.filter({ hasText: "at 3 s" }).waitFor({ timeout: 5000 });
+  await page.click("#state");
+  await log.filter({ hasText: "state at 3000 ms" }).waitFor({ timeout: 5000 });
+  const text = await log.textContent();
+  assert.match(text, /event leader: \{"leader":\d,"term":\d+\}/, "leader events reach the host");
+
+  // A bad argument comes back as an error with a message, and changes nothing.
+  const before = await page.evaluate(async () => {
+    const frameWindow = document.getElementById("playground").contentWindow;
+    return frameWindow.raftPlayground.state().state_hash;
+  });
+  const answer = await page.evaluate(
+    () =>
+      new Promise((resolve) => {
+        window.addEventListener("message", (event) => {
+          if (event.data?.id === 999) resolve(event.data);
+        });
+        document.getElementById("playground").contentWindow.postMessage({ raftPlayground: "seek", args: ["soon"], id: 999 }, "*");
+      }),
+  );
+  assert.equal(answer.raftPlayground, "error");
+  assert.match(answer.message, /seek expects a time in milliseconds/);
+  const afterHash = await page.evaluate(() => document.getElementById("playground").contentWindow.raftPlayground.state().state_hash);
+  assert.equal(afterHash, before);
+
+  await screenshot(page, "embed-example");
+  assert.deepEqual(page.errors, []);
+});
