@@ -11,6 +11,7 @@
 
 pub mod check;
 pub mod kv;
+pub mod lessons;
 pub mod raft;
 pub mod scenario;
 pub mod sim;

@@ -85,11 +85,13 @@ pub fn app() -> Html {
     });
     let (engine, autoplay) = (start.0.clone(), start.1);
     let painter = use_memo((), |_| {
-        let theme = if media_matches("(prefers-color-scheme: dark)") {
-            Theme::Dark
-        } else {
-            Theme::Light
-        };
+        let theme = super::palette::saved_theme().unwrap_or(
+            if media_matches("(prefers-color-scheme: dark)") {
+                Theme::Dark
+            } else {
+                Theme::Light
+            },
+        );
         Rc::new(RefCell::new(Painter::new(
             theme,
             media_matches("(prefers-reduced-motion: reduce)"),
@@ -185,21 +187,24 @@ pub fn app() -> Html {
             let document = web_sys::window()
                 .and_then(|window| window.document())
                 .expect("a document");
-            let listener = EventListener::new(&document, "keydown", move |event| {
-                let Some(event) = event.dyn_ref::<KeyboardEvent>() else {
-                    return;
-                };
-                if typing_in_a_field(event)
-                    || event.ctrl_key()
-                    || event.meta_key()
-                    || event.alt_key()
-                {
-                    return;
-                }
-                if handle_shortcut(&ui, &event.key()) {
-                    event.prevent_default();
-                }
-            });
+            // Not passive: shortcuts call `prevent_default` (so Space does not scroll the page).
+            let options = gloo::events::EventListenerOptions::enable_prevent_default();
+            let listener =
+                EventListener::new_with_options(&document, "keydown", options, move |event| {
+                    let Some(event) = event.dyn_ref::<KeyboardEvent>() else {
+                        return;
+                    };
+                    if typing_in_a_field(event)
+                        || event.ctrl_key()
+                        || event.meta_key()
+                        || event.alt_key()
+                    {
+                        return;
+                    }
+                    if handle_shortcut(&ui, &event.key()) {
+                        event.prevent_default();
+                    }
+                });
             move || drop(listener)
         });
     }
@@ -346,13 +351,23 @@ fn now_ms() -> f64 {
         .map_or(0.0, |performance| performance.now())
 }
 
+/// Whether the key belongs to the focused control rather than to the page: typing in a field,
+/// or Space and Enter pressing a focused button, link, summary or tab.
 fn typing_in_a_field(event: &KeyboardEvent) -> bool {
-    event
+    let Some(element) = event
         .target()
         .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
-        .is_some_and(|element| {
-            matches!(element.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
-        })
+    else {
+        return false;
+    };
+    let tag = element.tag_name();
+    if matches!(tag.as_str(), "INPUT" | "TEXTAREA" | "SELECT") {
+        return true;
+    }
+    let activates = matches!(event.key().as_str(), " " | "Enter");
+    let pressable = matches!(tag.as_str(), "BUTTON" | "SUMMARY" | "A")
+        || element.get_attribute("role").as_deref() == Some("tab");
+    activates && pressable
 }
 
 /// The keyboard shortcuts. Returns whether the key was one.
@@ -367,6 +382,11 @@ pub fn handle_shortcut(ui: &Ui, key: &str) -> bool {
             ui.set_playing.emit(!playing);
         }
         "n" | "ArrowRight" => ui.step(),
+        "ArrowLeft" | "," => {
+            ui.set_playing.emit(false);
+            let now = ui.engine.borrow().now_us();
+            ui.seek(now.saturating_sub(100_000));
+        }
         "+" | "=" => change_speed(ui, 2.0),
         "-" | "_" => change_speed(ui, 0.5),
         "v" => {

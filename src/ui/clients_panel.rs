@@ -1,8 +1,580 @@
-//! Put, get, delete and compare-and-set against any node.
+//! The clients panel: send a put, get (ReadIndex, lease or stale), delete or compare-and-set to
+//! any node (each a timeline action), set the automatic workload (part of the scenario, so a
+//! change replays the run to the same moment, as the config panel does), follow what every
+//! client operation did, and check the history for linearizability on demand.
 
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
+
+use super::context::{Ui, use_ui};
+use super::network_panel::{node_select, refuse};
+use crate::check::linearizability::{self, Verdict};
+use crate::raft::NodeId;
+use crate::scenario::limits::{KEYS_MAX, PERCENT_MAX, RATE_PER_SEC_MAX};
+use crate::scenario::{Action, ReadKind, Scenario};
+use crate::sim::history::{HistoryOp, OpKind, OpOutcome};
+use crate::view::format_time;
+
+/// Operations listed in the history, newest first.
+const HISTORY_SHOWN: usize = 50;
+/// Steps the linearizability checker may take in the page (natively tens of nanoseconds each,
+/// so well under a second in the browser).
+const CHECK_STEP_BUDGET: u64 = 2_000_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Operation {
+    Put,
+    Get,
+    Delete,
+    Cas,
+}
+
+impl Operation {
+    const ALL: [Operation; 4] = [
+        Operation::Put,
+        Operation::Get,
+        Operation::Delete,
+        Operation::Cas,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            Operation::Put => "put",
+            Operation::Get => "get",
+            Operation::Delete => "delete",
+            Operation::Cas => "cas",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Operation::Put => "put",
+            Operation::Get => "get",
+            Operation::Delete => "delete",
+            Operation::Cas => "compare-and-set",
+        }
+    }
+}
+
+fn read_label(read: ReadKind) -> &'static str {
+    match read {
+        ReadKind::ReadIndex => "ReadIndex",
+        ReadKind::Lease => "lease",
+        ReadKind::Stale => "stale",
+    }
+}
+
+/// How a read is served, in a sentence (thesis §6.4).
+fn read_meaning(read: ReadKind) -> &'static str {
+    match read {
+        ReadKind::ReadIndex => {
+            "ReadIndex: the leader confirms it still leads with a heartbeat round, then answers."
+        }
+        ReadKind::Lease => {
+            "Lease: the leader answers at once while its lease holds (it trusts bounded clock drift)."
+        }
+        ReadKind::Stale => {
+            "Stale: whichever node is asked answers from its own state, possibly out of date."
+        }
+    }
+}
+
+/// The request form as typed.
+#[derive(Clone, Debug, PartialEq)]
+struct Form {
+    operation: Operation,
+    key: String,
+    value: String,
+    expected: String,
+    /// Compare-and-set succeeds only if the key is absent.
+    expected_absent: bool,
+    new: String,
+    /// Compare-and-set deletes the key instead of writing `new`.
+    new_delete: bool,
+    via: Option<NodeId>,
+    read: ReadKind,
+}
+
+impl Default for Form {
+    fn default() -> Self {
+        Form {
+            operation: Operation::Put,
+            key: "x".to_string(),
+            value: "1".to_string(),
+            expected: "1".to_string(),
+            expected_absent: false,
+            new: "2".to_string(),
+            new_delete: false,
+            via: None,
+            read: ReadKind::ReadIndex,
+        }
+    }
+}
+
+impl Form {
+    /// The timeline action this form asks for. The scenario's own validation checks lengths
+    /// and characters; this only catches what a person is likely to leave out.
+    fn action(&self) -> Result<Action, String> {
+        let key = self.key.trim().to_string();
+        if key.is_empty() {
+            return Err("Type a key first: every operation names one.".to_string());
+        }
+        let via = self.via;
+        Ok(match self.operation {
+            Operation::Put => Action::Put {
+                key,
+                value: self.value.clone(),
+                via,
+            },
+            Operation::Get => Action::Get {
+                key,
+                via,
+                read: self.read,
+            },
+            Operation::Delete => Action::Delete { key, via },
+            Operation::Cas => Action::Cas {
+                key,
+                expected: (!self.expected_absent).then(|| self.expected.clone()),
+                new: (!self.new_delete).then(|| self.new.clone()),
+                via,
+            },
+        })
+    }
+}
 
 #[function_component(ClientsPanel)]
 pub fn clients_panel() -> Html {
-    html! { <div class="panel"><p class="hint">{ "Put, get, delete and compare-and-set against any node." }</p></div> }
+    let ui = use_ui();
+    html! {
+        <div class="panel clients-panel">
+            <h2>{ "Clients" }</h2>
+            <RequestForm />
+            { workload_controls(&ui) }
+            <HistoryList />
+        </div>
+    }
+}
+
+/// Sets one field of the form from a text input.
+fn text_field(
+    form: &UseStateHandle<Form>,
+    id: &str,
+    label: &str,
+    value: &str,
+    apply: fn(&mut Form, String),
+) -> Html {
+    let oninput = {
+        let form = form.clone();
+        Callback::from(move |event: InputEvent| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            let mut next = (*form).clone();
+            apply(&mut next, input.value());
+            form.set(next);
+        })
+    };
+    html! {
+        <label class="form-field" for={id.to_string()}>
+            <span>{ label.to_string() }</span>
+            <input type="text" id={id.to_string()} value={value.to_string()} {oninput} autocomplete="off" spellcheck="false" />
+        </label>
+    }
+}
+
+fn check_field(
+    form: &UseStateHandle<Form>,
+    label: &str,
+    checked: bool,
+    apply: fn(&mut Form, bool),
+) -> Html {
+    let onchange = {
+        let form = form.clone();
+        Callback::from(move |event: Event| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            let mut next = (*form).clone();
+            apply(&mut next, input.checked());
+            form.set(next);
+        })
+    };
+    html! {
+        <label class="form-check">
+            <input type="checkbox" {checked} {onchange} />
+            <span>{ label.to_string() }</span>
+        </label>
+    }
+}
+
+fn read_select(id: &str, label: &str, selected: ReadKind, on_pick: Callback<ReadKind>) -> Html {
+    let onchange = Callback::from(move |event: Event| {
+        let select: HtmlSelectElement = event.target_unchecked_into();
+        if let Some(read) = ReadKind::from_name(&select.value()) {
+            on_pick.emit(read);
+        }
+    });
+    let options = ReadKind::ALL.iter().map(|&read| {
+        html! { <option value={read.name()} selected={read == selected}>{ read_label(read) }</option> }
+    });
+    html! {
+        <label class="form-field" for={id.to_string()}>
+            <span>{ label.to_string() }</span>
+            <select id={id.to_string()} {onchange}>{ for options }</select>
+        </label>
+    }
+}
+
+#[function_component(RequestForm)]
+fn request_form() -> Html {
+    let ui = use_ui();
+    let form = use_state(Form::default);
+    let nodes: Vec<NodeId> = ui
+        .engine
+        .borrow()
+        .simulation()
+        .servers()
+        .map(|server| server.id)
+        .collect();
+    let submit = {
+        let ui = ui.clone();
+        let form = form.clone();
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            match form.action() {
+                Ok(action) => ui.act(action),
+                Err(message) => refuse(&ui, message),
+            }
+        })
+    };
+    let on_operation = {
+        let form = form.clone();
+        Callback::from(move |event: Event| {
+            let select: HtmlSelectElement = event.target_unchecked_into();
+            let value = select.value();
+            if let Some(&operation) = Operation::ALL.iter().find(|op| op.name() == value) {
+                form.set(Form {
+                    operation,
+                    ..(*form).clone()
+                });
+            }
+        })
+    };
+    let operations = Operation::ALL.iter().map(|&operation| {
+        html! { <option value={operation.name()} selected={operation == form.operation}>{ operation.label() }</option> }
+    });
+    let via = {
+        let form = form.clone();
+        Callback::from(move |via: Option<NodeId>| {
+            form.set(Form {
+                via,
+                ..(*form).clone()
+            })
+        })
+    };
+    let read = {
+        let form = form.clone();
+        Callback::from(move |read: ReadKind| {
+            form.set(Form {
+                read,
+                ..(*form).clone()
+            })
+        })
+    };
+    html! {
+        <form class="request-form" onsubmit={submit} aria-label="Send a client request">
+            <label class="form-field" for="client-operation">
+                <span>{ "Operation" }</span>
+                <select id="client-operation" onchange={on_operation}>{ for operations }</select>
+            </label>
+            { text_field(&form, "client-key", "Key", &form.key, |form, value| form.key = value) }
+            { operation_fields(&form) }
+            if form.operation == Operation::Get {
+                { read_select("client-read", "Read", form.read, read) }
+                <p class="hint form-hint">{ read_meaning(form.read) }</p>
+            }
+            { node_select("client-via", "Ask node", &nodes, form.via, true, via) }
+            <button type="submit" class="primary-soft">{ format!("Send {}", form.operation.label()) }</button>
+        </form>
+    }
+}
+
+/// The fields that depend on the operation: a value to put, or what compare-and-set expects
+/// and writes.
+fn operation_fields(form: &UseStateHandle<Form>) -> Html {
+    match form.operation {
+        Operation::Put => text_field(form, "client-value", "Value", &form.value, |form, value| {
+            form.value = value
+        }),
+        Operation::Cas => html! {
+            <>
+                if !form.expected_absent {
+                    { text_field(form, "client-expected", "Expected", &form.expected, |form, value| form.expected = value) }
+                }
+                { check_field(form, "expect the key to be absent", form.expected_absent, |form, on| form.expected_absent = on) }
+                if !form.new_delete {
+                    { text_field(form, "client-new", "New value", &form.new, |form, value| form.new = value) }
+                }
+                { check_field(form, "delete the key instead", form.new_delete, |form, on| form.new_delete = on) }
+            </>
+        },
+        Operation::Get | Operation::Delete => html! {},
+    }
+}
+
+fn workload_number(
+    ui: &Ui,
+    id: &str,
+    label: &str,
+    value: u32,
+    max: u64,
+    apply: fn(&mut Scenario, u32),
+) -> Html {
+    let ui = ui.clone();
+    let name = label.to_string();
+    let onchange = Callback::from(move |event: Event| {
+        let input: HtmlInputElement = event.target_unchecked_into();
+        match input.value().trim().parse::<u32>() {
+            Ok(value) if u64::from(value) <= max => {
+                ui.reconfigure(|scenario| apply(scenario, value))
+            }
+            _ => {
+                let typed = input.value();
+                // Show the value that still holds, not the one refused.
+                input.set_value(&value.to_string());
+                refuse(
+                    &ui,
+                    format!("{name}: {typed:?} is not a whole number from 0 to {max}."),
+                );
+            }
+        }
+    });
+    html! {
+        <label class="form-field" for={id.to_string()}>
+            <span>{ label.to_string() }</span>
+            <input type="number" id={id.to_string()} min="0" max={max.to_string()} value={value.to_string()} {onchange} />
+        </label>
+    }
+}
+
+fn workload_controls(ui: &Ui) -> Html {
+    let workload = ui.engine.borrow().scenario().workload.clone();
+    let on_read = {
+        let ui = ui.clone();
+        Callback::from(move |read: ReadKind| {
+            ui.reconfigure(|scenario| scenario.workload.read = read)
+        })
+    };
+    html! {
+        <section class="workload" aria-label="Automatic workload">
+            <h3>{ "Automatic workload" }</h3>
+            <p class="hint">{ "Background clients. Part of the scenario: a change replays the run to this moment." }</p>
+            { workload_number(ui, "workload-writes", "Writes per second", workload.writes_per_sec, RATE_PER_SEC_MAX, |s, v| s.workload.writes_per_sec = v) }
+            { workload_number(ui, "workload-reads", "Reads per second", workload.reads_per_sec, RATE_PER_SEC_MAX, |s, v| s.workload.reads_per_sec = v) }
+            { workload_number(ui, "workload-keys", "Keys", workload.keys, KEYS_MAX, |s, v| s.workload.keys = v) }
+            { workload_number(ui, "workload-cas", "Compare-and-set (% of writes)", u32::from(workload.cas_percent), PERCENT_MAX, |s, v| s.workload.cas_percent = v.min(100) as u8) }
+            { read_select("workload-read", "Reads", workload.read, on_read) }
+        </section>
+    }
+}
+
+/// A finished linearizability check, and the moment it looked at.
+#[derive(Clone, Debug, PartialEq)]
+struct CheckReport {
+    at_us: u64,
+    operations: usize,
+    verdict: Verdict,
+}
+
+#[function_component(HistoryList)]
+fn history_list() -> Html {
+    let ui = use_ui();
+    let report = use_state(|| None::<CheckReport>);
+    let engine = ui.engine.borrow();
+    let now_us = engine.now_us();
+    let ops = engine.simulation().history().ops();
+    let counts = Counts::of(ops);
+    let counterexample: &[u64] = match report.as_ref().map(|report| &report.verdict) {
+        Some(Verdict::NotLinearizable { counterexample, .. }) => counterexample,
+        _ => &[],
+    };
+    let rows: Vec<Html> = ops
+        .iter()
+        .rev()
+        .take(HISTORY_SHOWN)
+        .map(|op| history_row(op, now_us, counterexample.contains(&op.id)))
+        .collect();
+    drop(engine);
+    let check = {
+        let ui = ui.clone();
+        let report = report.clone();
+        Callback::from(move |_| {
+            let engine = ui.engine.borrow();
+            let operations = engine.simulation().history().for_linearizability();
+            let verdict = linearizability::check(&operations, CHECK_STEP_BUDGET);
+            report.set(Some(CheckReport {
+                at_us: engine.now_us(),
+                operations: operations.len(),
+                verdict,
+            }));
+        })
+    };
+    html! {
+        <section class="history" aria-label="Client history">
+            <h3>{ "History" }</h3>
+            <p class="history-counts">{ counts.text() }</p>
+            <div class="button-row">
+                <button onclick={check} class="primary-soft">{ "Check linearizability" }</button>
+            </div>
+            if let Some(report) = report.as_ref() {
+                { verdict_view(report, now_us) }
+            }
+            if rows.is_empty() {
+                <p class="hint">{ "No client operation yet: send one above, or turn the workload on." }</p>
+            } else {
+                <table class="history-table">
+                    <caption class="visually-hidden">{ format!("The latest {} client operations, newest first", rows.len()) }</caption>
+                    <thead><tr>
+                        <th scope="col" title="operation number, client">{ "# / client" }</th>
+                        <th scope="col">{ "operation" }</th>
+                        <th scope="col">{ "outcome" }</th>
+                        <th scope="col" title="latency">{ "ms" }</th>
+                        <th scope="col" title="attempts">{ "tries" }</th>
+                    </tr></thead>
+                    <tbody>{ for rows }</tbody>
+                </table>
+            }
+        </section>
+    }
+}
+
+#[derive(Default)]
+struct Counts {
+    total: usize,
+    ok: usize,
+    pending: usize,
+    unknown: usize,
+    failed: usize,
+}
+
+impl Counts {
+    fn of(ops: &[HistoryOp]) -> Counts {
+        let mut counts = Counts {
+            total: ops.len(),
+            ..Counts::default()
+        };
+        for op in ops {
+            match op.outcome {
+                OpOutcome::Pending => counts.pending += 1,
+                OpOutcome::Unknown => counts.unknown += 1,
+                OpOutcome::Failed => counts.failed += 1,
+                _ => counts.ok += 1,
+            }
+        }
+        counts
+    }
+
+    fn text(&self) -> String {
+        format!(
+            "{} operations: {} answered, {} pending, {} unknown, {} failed",
+            self.total, self.ok, self.pending, self.unknown, self.failed
+        )
+    }
+}
+
+fn operation_text(op: &HistoryOp) -> String {
+    let key = &op.key;
+    let or_absent = |value: &Option<String>| value.as_deref().unwrap_or("∅").to_string();
+    match &op.kind {
+        OpKind::Read { read } => format!("get {key} ({read})"),
+        OpKind::Put { value } => format!("put {key} = {value}"),
+        OpKind::Delete => format!("delete {key}"),
+        OpKind::Cas { expected, new } => {
+            format!("cas {key}: {} → {}", or_absent(expected), or_absent(new))
+        }
+        OpKind::Barrier { backup_id } => format!("backup barrier #{backup_id}"),
+    }
+}
+
+/// What the client was told, and a class that colours it.
+fn outcome_text(outcome: &OpOutcome) -> (String, &'static str) {
+    match outcome {
+        OpOutcome::Pending => ("pending…".to_string(), "outcome-pending"),
+        OpOutcome::Value(Some(value)) => (format!("= {value}"), "outcome-ok"),
+        OpOutcome::Value(None) => ("absent".to_string(), "outcome-ok"),
+        OpOutcome::Done => ("ok".to_string(), "outcome-ok"),
+        OpOutcome::Cas { succeeded: true } => ("swapped".to_string(), "outcome-ok"),
+        OpOutcome::Cas { succeeded: false } => ("no match".to_string(), "outcome-ok"),
+        OpOutcome::Unknown => ("unknown".to_string(), "outcome-unknown"),
+        OpOutcome::Failed => ("failed".to_string(), "outcome-failed"),
+    }
+}
+
+fn history_row(op: &HistoryOp, now_us: u64, in_counterexample: bool) -> Html {
+    let (outcome, outcome_class) = outcome_text(&op.outcome);
+    let latency = match (op.complete_us, &op.outcome) {
+        (Some(complete_us), _) => format!("{}", complete_us.saturating_sub(op.invoke_us) / 1_000),
+        (None, OpOutcome::Pending) => format!("{}…", now_us.saturating_sub(op.invoke_us) / 1_000),
+        (None, _) => "—".to_string(),
+    };
+    let class = classes!(
+        outcome_class,
+        in_counterexample.then_some("in-counterexample"),
+    );
+    html! {
+        <tr {class} title={format!("called at {}", format_time(op.invoke_us))}>
+            <td class="history-id">{ format!("#{}", op.id) }<span class="history-client">{ format!("c{}", op.client_id) }</span></td>
+            <td class="history-operation">{ operation_text(op) }</td>
+            <td class="history-outcome">{ outcome }</td>
+            <td>{ latency }</td>
+            <td class={classes!((op.attempts > 1).then_some("retried"))}>{ op.attempts }</td>
+        </tr>
+    }
+}
+
+fn verdict_view(report: &CheckReport, now_us: u64) -> Html {
+    let moment = if report.at_us == now_us {
+        format!(
+            "{} operations checked (stale reads promise nothing and are left out).",
+            report.operations
+        )
+    } else {
+        format!(
+            "{} operations checked at {}; the run has moved since: check again.",
+            report.operations,
+            format_time(report.at_us)
+        )
+    };
+    let (class, headline, detail) = match &report.verdict {
+        Verdict::Linearizable => (
+            "verdict-box verdict-box-safe",
+            "✓ Linearizable".to_string(),
+            "Every key's operations fit one order that respects real time.".to_string(),
+        ),
+        Verdict::NotLinearizable {
+            key,
+            counterexample,
+            explanation,
+        } => {
+            let ids: Vec<String> = counterexample.iter().map(|id| format!("#{id}")).collect();
+            (
+                "verdict-box verdict-box-broken",
+                format!("✗ Not linearizable on key {key:?}"),
+                format!(
+                    "{explanation} Operations {} (highlighted below when listed).",
+                    ids.join(", ")
+                ),
+            )
+        }
+        Verdict::Inconclusive { key, steps } => (
+            "verdict-box",
+            "? Inconclusive".to_string(),
+            format!(
+                "The page's budget ran out after {steps} steps, at key {key:?}; no key failed before that."
+            ),
+        ),
+    };
+    html! {
+        <div class={class} role="status">
+            <strong>{ headline }</strong>
+            <p>{ detail }</p>
+            <p class="hint">{ moment }</p>
+        </div>
+    }
 }

@@ -9,20 +9,6 @@ use super::context::{Ui, use_ui};
 use crate::raft::Bug;
 use crate::scenario::Scenario;
 
-/// Applies `edit` to a copy of the scenario; a valid result replaces the run (replayed to the
-/// same moment), an invalid one is refused with a message and changes nothing.
-fn reconfigure(ui: &Ui, edit: impl FnOnce(&mut Scenario)) {
-    let mut scenario = ui.engine.borrow().scenario().clone();
-    edit(&mut scenario);
-    let mut engine = ui.engine.borrow_mut();
-    match scenario.validate() {
-        Ok(()) => engine.replace(&scenario, true),
-        Err(error) => engine.notice = Some(error.to_string()),
-    }
-    drop(engine);
-    ui.refresh.emit(());
-}
-
 fn number_input(
     ui: &Ui,
     label: &str,
@@ -35,7 +21,7 @@ fn number_input(
     let onchange = Callback::from(move |event: Event| {
         let input: HtmlInputElement = event.target_unchecked_into();
         match input.value().trim().parse::<u64>() {
-            Ok(value) => reconfigure(&ui, |scenario| apply(scenario, value)),
+            Ok(value) => ui.reconfigure(|scenario| apply(scenario, value)),
             Err(_) => {
                 ui.engine.borrow_mut().notice =
                     Some(format!("{:?} is not a whole number", input.value()));
@@ -56,7 +42,7 @@ fn toggle(ui: &Ui, label: &str, checked: bool, apply: fn(&mut Scenario, bool)) -
     let onchange = Callback::from(move |event: Event| {
         let input: HtmlInputElement = event.target_unchecked_into();
         let on = input.checked();
-        reconfigure(&ui, |scenario| apply(scenario, on));
+        ui.reconfigure(|scenario| apply(scenario, on));
     });
     html! {
         <label class="config-toggle">
@@ -77,7 +63,7 @@ pub fn config_panel() -> Html {
         let onchange = Callback::from(move |event: Event| {
             let input: HtmlInputElement = event.target_unchecked_into();
             let checked = input.checked();
-            reconfigure(&ui, |scenario| {
+            ui.reconfigure(|scenario| {
                 if checked {
                     scenario.config.bugs.insert(bug);
                 } else {

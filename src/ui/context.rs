@@ -45,6 +45,21 @@ impl Ui {
         self.refresh.emit(());
     }
 
+    /// Applies `edit` to a copy of the scenario's settings (not its timeline): a valid result
+    /// replaces the run, replayed to the same moment; an invalid one is refused with a
+    /// message and changes nothing.
+    pub fn reconfigure(&self, edit: impl FnOnce(&mut crate::scenario::Scenario)) {
+        let mut scenario = self.engine.borrow().scenario().clone();
+        edit(&mut scenario);
+        let mut engine = self.engine.borrow_mut();
+        match scenario.validate() {
+            Ok(()) => engine.replace(&scenario, true),
+            Err(error) => engine.notice = Some(error.to_string()),
+        }
+        drop(engine);
+        self.refresh.emit(());
+    }
+
     pub fn step(&self) {
         self.engine.borrow_mut().step();
         self.set_playing.emit(false);

@@ -49,6 +49,11 @@ impl Layout {
         }
     }
 
+    /// A phone-sized canvas: captions shrink and the legend moves to the Help panel.
+    pub fn is_narrow(&self) -> bool {
+        self.width < 520.0 || self.height < 380.0
+    }
+
     /// Where an endpoint is drawn: a node's centre, or the clients' hub in the middle.
     pub fn point(&self, endpoint: Endpoint) -> (f64, f64) {
         match endpoint {
@@ -123,7 +128,9 @@ pub fn draw(context: &Context, scene: &Scene) {
     for node in &scene.view.nodes {
         draw_node(context, scene, node);
     }
-    draw_legend(context, scene);
+    if !scene.layout.is_narrow() {
+        draw_legend(context, scene); // On a phone the Help panel carries the legend.
+    }
 }
 
 fn draw_ring(context: &Context, scene: &Scene) {
@@ -343,11 +350,13 @@ fn draw_node(context: &Context, scene: &Scene, node: &crate::view::NodeView) {
 /// Under each node: what it is, whom it voted for, whom it follows.
 fn draw_caption(context: &Context, scene: &Scene, node: &crate::view::NodeView, x: f64, y: f64) {
     let mut parts = vec![node.look.label().to_string()];
-    if let Some(vote) = node.voted_for.filter(|_| node.look != NodeLook::Leader) {
-        parts.push(format!("voted S{vote}"));
-    }
-    if let Some(leader) = node.leader_id.filter(|&leader| leader != node.id) {
-        parts.push(format!("leader S{leader}"));
+    if !scene.layout.is_narrow() {
+        if let Some(vote) = node.voted_for.filter(|_| node.look != NodeLook::Leader) {
+            parts.push(format!("voted S{vote}"));
+        }
+        if let Some(leader) = node.leader_id.filter(|&leader| leader != node.id) {
+            parts.push(format!("leader S{leader}"));
+        }
     }
     context.set_fill_style_str(scene.palette.muted);
     context.set_font("11px system-ui, sans-serif");

@@ -1,8 +1,472 @@
-//! Loss, duplication, latency; heal.
+//! The network panel: what the network does now (latency, loss, duplication, blocked and slow
+//! links), and the controls that change it from now on: loss, duplication and latency, a
+//! partition editor, a one-way cut, a slow link, and "Heal all". Every change is a timeline
+//! action (`network`, `partition`, `cut`, `slow_link`, `heal`), so a link replays it; a slider
+//! acts when released, not on every step of a drag, so the timeline does not fill up.
+//!
+//! The small form helpers at the end are shared with the clients panel.
 
+use std::collections::BTreeMap;
+
+use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
+
+use super::context::{Ui, use_ui};
+use super::timeline::percent;
+use crate::raft::NodeId;
+use crate::scenario::Action;
+use crate::scenario::limits::LATENCY_MS_MAX;
+use crate::sim::network::Network;
+
+/// The sliders for loss and duplication go up to this many percent.
+const PERCENT_SLIDER_MAX: u32 = 50;
+const PPM_PER_PERCENT: u32 = 10_000;
+/// The partition editor's groups.
+const GROUP_NAMES: [&str; 3] = ["A", "B", "C"];
+/// Blocked links listed before "and N more".
+const LINKS_LISTED: usize = 24;
 
 #[function_component(NetworkPanel)]
 pub fn network_panel() -> Html {
-    html! { <div class="panel"><p class="hint">{ "Loss, duplication, latency; heal." }</p></div> }
+    let ui = use_ui();
+    let engine = ui.engine.borrow();
+    let network = engine.simulation().network();
+    let nodes: Vec<NodeId> = engine
+        .simulation()
+        .servers()
+        .map(|server| server.id)
+        .collect();
+    let config = network.config;
+    let current_groups = current_groups(&nodes, network);
+    let state = network_state(network);
+    drop(engine);
+
+    let heal = {
+        let ui = ui.clone();
+        Callback::from(move |_| ui.act(Action::Heal))
+    };
+    let knob = |ppm: u32, loss: bool| {
+        let ui = ui.clone();
+        Callback::from(move |new_ppm: u32| {
+            if new_ppm == ppm {
+                return;
+            }
+            let (loss_ppm, duplicate_ppm) = if loss {
+                (Some(new_ppm), None)
+            } else {
+                (None, Some(new_ppm))
+            };
+            ui.act(Action::Network {
+                loss_ppm,
+                duplicate_ppm,
+                latency_ms: None,
+            });
+        })
+    };
+    let latency_ms = (config.latency_us.0 / 1_000, config.latency_us.1 / 1_000);
+    html! {
+        <div class="panel network-panel">
+            <h2>{ "Network" }</h2>
+            <p class="hint">{ "Drag a node across the dashed centre line of the ring to split the cluster in two, or use the controls below. Every change acts now, as a timeline action." }</p>
+            { state }
+            <div class="button-row">
+                <button class="danger-soft" onclick={heal} aria-label="Heal all: remove every partition, cut and slow link (h)" title="h">{ "Heal all" }</button>
+            </div>
+            <h3>{ "Knobs" }</h3>
+            <PercentSlider id="network-loss" label="Loss" ppm={config.loss_ppm} on_commit={knob(config.loss_ppm, true)} />
+            <PercentSlider id="network-duplicate" label="Duplication" ppm={config.duplicate_ppm} on_commit={knob(config.duplicate_ppm, false)} />
+            { latency_inputs(&ui, latency_ms) }
+            <h3>{ "Partition" }</h3>
+            <PartitionEditor nodes={nodes.clone()} current={current_groups} />
+            <h3>{ "One-way cut" }</h3>
+            <LinkForm nodes={nodes.clone()} slow={false} />
+            <h3>{ "Slow link" }</h3>
+            <LinkForm nodes={nodes} slow={true} />
+        </div>
+    }
+}
+
+/// The network as it is now, in words.
+fn network_state(network: &Network) -> Html {
+    let config = network.config;
+    let blocked: Vec<(NodeId, NodeId)> = network.blocked_links().copied().collect();
+    let mut links: Vec<String> = Vec::new();
+    for &(from, to) in &blocked {
+        let both = blocked.contains(&(to, from));
+        if both && from > to {
+            continue;
+        }
+        links.push(if both {
+            format!("S{from} ↔ S{to}")
+        } else {
+            format!("S{from} → S{to}")
+        });
+    }
+    let blocked_text = listed(&links);
+    let slow: Vec<String> = network
+        .slow_links()
+        .map(|(&(from, to), &extra_us)| format!("S{from} → S{to} +{} ms", extra_us / 1_000))
+        .collect();
+    html! {
+        <dl class="facts network-state" aria-label="The network now">
+            <dt>{ "latency" }</dt>
+            <dd>{ format!("{}–{} ms", config.latency_us.0 / 1_000, config.latency_us.1 / 1_000) }</dd>
+            <dt>{ "loss" }</dt><dd>{ percent(config.loss_ppm) }</dd>
+            <dt>{ "duplication" }</dt><dd>{ percent(config.duplicate_ppm) }</dd>
+            <dt>{ "blocked" }</dt>
+            <dd class={classes!((!links.is_empty()).then_some("state-bad"))}>{ blocked_text }</dd>
+            <dt>{ "slow" }</dt>
+            <dd class={classes!((!slow.is_empty()).then_some("state-warn"))}>{ listed(&slow) }</dd>
+            <dt>{ "messages" }</dt>
+            <dd>{ format!("{} delivered, {} lost", network.delivered, network.lost) }</dd>
+        </dl>
+    }
+}
+
+fn listed(items: &[String]) -> String {
+    if items.is_empty() {
+        return "none".to_string();
+    }
+    let mut text = items[..items.len().min(LINKS_LISTED)].join(", ");
+    if items.len() > LINKS_LISTED {
+        text.push_str(&format!(" and {} more", items.len() - LINKS_LISTED));
+    }
+    text
+}
+
+#[derive(Properties, PartialEq)]
+struct PercentSliderProps {
+    id: AttrValue,
+    label: AttrValue,
+    ppm: u32,
+    /// Called once the slider is released (or moved by a key), in parts per million.
+    on_commit: Callback<u32>,
+}
+
+/// A 0–50% slider that shows its value while dragged and acts only on release.
+#[function_component(PercentSlider)]
+fn percent_slider(props: &PercentSliderProps) -> Html {
+    let dragging = use_state(|| None::<u32>);
+    let current = (props.ppm + PPM_PER_PERCENT / 2) / PPM_PER_PERCENT;
+    let shown = dragging.unwrap_or(current);
+    let read = |event: &Event| {
+        let input: HtmlInputElement = event.target_unchecked_into();
+        input.value().parse::<u32>().ok()
+    };
+    let oninput = {
+        let dragging = dragging.clone();
+        Callback::from(move |event: InputEvent| dragging.set(read(&event)))
+    };
+    let onchange = {
+        let dragging = dragging.clone();
+        let on_commit = props.on_commit.clone();
+        Callback::from(move |event: Event| {
+            dragging.set(None);
+            if let Some(value) = read(&event) {
+                on_commit.emit(value.min(PERCENT_SLIDER_MAX) * PPM_PER_PERCENT);
+            }
+        })
+    };
+    let text = match *dragging {
+        Some(value) => format!("{value}%"),
+        None => percent(props.ppm),
+    };
+    html! {
+        <div class="slider-field">
+            <label for={props.id.clone()}>{ props.label.clone() }</label>
+            <input type="range" id={props.id.clone()} min="0" max={PERCENT_SLIDER_MAX.to_string()} step="1"
+                value={shown.min(PERCENT_SLIDER_MAX).to_string()} aria-valuetext={text.clone()} {oninput} {onchange} />
+            <output for={props.id.clone()}>{ text }</output>
+        </div>
+    }
+}
+
+fn latency_inputs(ui: &Ui, (low, high): (u64, u64)) -> Html {
+    let field = |label: &str, id: &str, value: u64, is_low: bool| {
+        let ui = ui.clone();
+        let onchange = Callback::from(move |event: Event| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            match latency_pair(&input.value(), is_low, (low, high)) {
+                Ok(pair) if pair == (low, high) => {}
+                Ok(pair) => ui.act(Action::Network {
+                    loss_ppm: None,
+                    duplicate_ppm: None,
+                    latency_ms: Some(pair),
+                }),
+                Err(message) => {
+                    // Show the latency that still holds, not the value refused.
+                    input.set_value(&value.to_string());
+                    refuse(&ui, message);
+                }
+            }
+        });
+        html! {
+            <label class="form-field" for={id.to_string()}>
+                <span>{ label.to_string() }</span>
+                <input type="number" id={id.to_string()} min="0" max={LATENCY_MS_MAX.to_string()}
+                    value={value.to_string()} {onchange} />
+            </label>
+        }
+    };
+    html! {
+        <>
+            { field("Latency min (ms)", "network-latency-min", low, true) }
+            { field("Latency max (ms)", "network-latency-max", high, false) }
+        </>
+    }
+}
+
+/// The latency range after typing `typed` as its minimum (`is_low`) or maximum.
+fn latency_pair(typed: &str, is_low: bool, (low, high): (u64, u64)) -> Result<(u64, u64), String> {
+    let Ok(value) = typed.trim().parse::<u64>() else {
+        return Err(format!(
+            "Latency: {typed:?} is not a whole number of milliseconds."
+        ));
+    };
+    let pair = if is_low { (value, high) } else { (low, value) };
+    if pair.1 > LATENCY_MS_MAX {
+        return Err(format!("Latency: at most {LATENCY_MS_MAX} ms."));
+    }
+    if pair.0 > pair.1 {
+        return Err(format!(
+            "Latency: the minimum ({} ms) must not exceed the maximum ({} ms); raise the maximum first.",
+            pair.0, pair.1
+        ));
+    }
+    Ok(pair)
+}
+
+/// Which group (index into `GROUP_NAMES`) each node is in now: nodes that reach each other
+/// both ways share a group. A cluster split more than three ways puts the rest in C.
+fn current_groups(nodes: &[NodeId], network: &Network) -> BTreeMap<NodeId, usize> {
+    let mut leaders: Vec<NodeId> = Vec::new();
+    let mut groups = BTreeMap::new();
+    for &node in nodes {
+        let together =
+            |other: NodeId| !network.is_blocked(node, other) && !network.is_blocked(other, node);
+        let index = match leaders.iter().position(|&first| together(first)) {
+            Some(index) => index,
+            None => {
+                leaders.push(node);
+                leaders.len() - 1
+            }
+        };
+        groups.insert(node, index.min(GROUP_NAMES.len() - 1));
+    }
+    groups
+}
+
+#[derive(Properties, PartialEq)]
+struct PartitionEditorProps {
+    nodes: Vec<NodeId>,
+    current: BTreeMap<NodeId, usize>,
+}
+
+/// Put each node in group A, B or C, then apply: nodes reach only their own group.
+#[function_component(PartitionEditor)]
+fn partition_editor(props: &PartitionEditorProps) -> Html {
+    let ui = use_ui();
+    let draft = use_state(|| None::<BTreeMap<NodeId, usize>>);
+    let assignment: BTreeMap<NodeId, usize> = props
+        .nodes
+        .iter()
+        .map(|node| {
+            let from_draft = draft.as_ref().and_then(|draft| draft.get(node).copied());
+            let group = from_draft.or_else(|| props.current.get(node).copied());
+            (*node, group.unwrap_or(0))
+        })
+        .collect();
+    let rows = props.nodes.iter().map(|&node| {
+        let choices = GROUP_NAMES.iter().enumerate().map(|(group, name)| {
+            let pressed = assignment.get(&node) == Some(&group);
+            let onclick = {
+                let draft = draft.clone();
+                let assignment = assignment.clone();
+                Callback::from(move |_| {
+                    let mut next = assignment.clone();
+                    next.insert(node, group);
+                    draft.set(Some(next));
+                })
+            };
+            html! {
+                <button class={classes!("segment", pressed.then_some("segment-on"))} aria-pressed={pressed.to_string()}
+                    aria-label={format!("S{node} in group {name}")} {onclick}>{ *name }</button>
+            }
+        });
+        html! {
+            <div class="partition-row">
+                <span class="partition-node">{ format!("S{node}") }</span>
+                <div class="segmented" role="group" aria-label={format!("Group of S{node}")}>{ for choices }</div>
+            </div>
+        }
+    });
+    let groups = groups_of(&assignment);
+    let apply = {
+        let ui = ui.clone();
+        let draft = draft.clone();
+        let groups = groups.clone();
+        Callback::from(move |_| {
+            draft.set(None);
+            ui.act(Action::Partition {
+                groups: groups.clone(),
+            });
+        })
+    };
+    let reset = {
+        let draft = draft.clone();
+        Callback::from(move |_| draft.set(None))
+    };
+    let summary = if groups.len() <= 1 {
+        "Every node in one group: applying reconnects them all (and removes one-way cuts)."
+            .to_string()
+    } else {
+        let names: Vec<String> = groups
+            .iter()
+            .map(|group| {
+                let members: Vec<String> = group.iter().map(|node| format!("S{node}")).collect();
+                format!("{{{}}}", members.join(" "))
+            })
+            .collect();
+        format!("Applying splits the cluster into {}.", names.join(" | "))
+    };
+    html! {
+        <div class="partition-editor">
+            { for rows }
+            <p class="hint">{ summary }</p>
+            <div class="button-row">
+                <button class="primary-soft" onclick={apply}>{ "Apply partition" }</button>
+                if draft.is_some() {
+                    <button onclick={reset} aria-label="Reset the editor to the network as it is">{ "Reset" }</button>
+                }
+            </div>
+        </div>
+    }
+}
+
+/// The non-empty groups of an assignment, in group order.
+fn groups_of(assignment: &BTreeMap<NodeId, usize>) -> Vec<Vec<NodeId>> {
+    let mut groups = vec![Vec::new(); GROUP_NAMES.len()];
+    for (&node, &group) in assignment {
+        groups[group.min(GROUP_NAMES.len() - 1)].push(node);
+    }
+    groups.retain(|group| !group.is_empty());
+    groups
+}
+
+#[derive(Properties, PartialEq)]
+struct LinkFormProps {
+    nodes: Vec<NodeId>,
+    /// A slow link (with extra latency) rather than a cut.
+    slow: bool,
+}
+
+/// Pick a direction `from → to`; cut it, or slow it down by some milliseconds.
+#[function_component(LinkForm)]
+fn link_form(props: &LinkFormProps) -> Html {
+    let ui = use_ui();
+    let from = use_state(|| None::<NodeId>);
+    let to = use_state(|| None::<NodeId>);
+    let extra_ms = use_state(|| "200".to_string());
+    let from_node = from.or(props.nodes.first().copied());
+    let to_node = to.or(props.nodes.get(1).copied());
+    let kind = if props.slow { "slow" } else { "cut" };
+    let submit = {
+        let ui = ui.clone();
+        let extra_ms = extra_ms.clone();
+        let slow = props.slow;
+        Callback::from(move |event: SubmitEvent| {
+            event.prevent_default();
+            match link_action(slow, from_node, to_node, &extra_ms) {
+                Ok(action) => ui.act(action),
+                Err(message) => refuse(&ui, message),
+            }
+        })
+    };
+    let on_extra = {
+        let extra_ms = extra_ms.clone();
+        Callback::from(move |event: InputEvent| {
+            let input: HtmlInputElement = event.target_unchecked_into();
+            extra_ms.set(input.value());
+        })
+    };
+    html! {
+        <form class="link-form" onsubmit={submit}>
+            { node_select(&format!("{kind}-from"), "From", &props.nodes, from_node, false, setter(&from)) }
+            { node_select(&format!("{kind}-to"), "To", &props.nodes, to_node, false, setter(&to)) }
+            if props.slow {
+                <label class="form-field" for="slow-extra">
+                    <span>{ "Extra (ms)" }</span>
+                    <input type="number" id="slow-extra" min="0" max={LATENCY_MS_MAX.to_string()}
+                        value={(*extra_ms).clone()} oninput={on_extra} />
+                </label>
+            }
+            <button type="submit" class="primary-soft">{ if props.slow { "Slow down this link" } else { "Cut this direction" } }</button>
+        </form>
+    }
+}
+
+fn link_action(
+    slow: bool,
+    from: Option<NodeId>,
+    to: Option<NodeId>,
+    extra_ms: &str,
+) -> Result<Action, String> {
+    let (Some(from), Some(to)) = (from, to) else {
+        return Err("A link needs two nodes.".to_string());
+    };
+    if from == to {
+        return Err(format!(
+            "S{from} to S{to}: a link joins two different nodes; pick another \"To\"."
+        ));
+    }
+    if !slow {
+        return Ok(Action::Cut { from, to });
+    }
+    match extra_ms.trim().parse::<u64>() {
+        Ok(extra_ms) if extra_ms <= LATENCY_MS_MAX => Ok(Action::SlowLink { from, to, extra_ms }),
+        _ => Err(format!(
+            "Slow link: {extra_ms:?} is not a whole number of milliseconds from 0 to {LATENCY_MS_MAX}."
+        )),
+    }
+}
+
+/// Shows `message` in the notice bar and changes nothing else.
+pub fn refuse(ui: &Ui, message: String) {
+    ui.engine.borrow_mut().notice = Some(message);
+    ui.refresh.emit(());
+}
+
+/// A callback that stores a picked node in `state`.
+pub fn setter(state: &UseStateHandle<Option<NodeId>>) -> Callback<Option<NodeId>> {
+    let state = state.clone();
+    Callback::from(move |node| state.set(node))
+}
+
+/// A labelled `<select>` of nodes; with `any`, a first choice "any" that picks `None`.
+pub fn node_select(
+    id: &str,
+    label: &str,
+    nodes: &[NodeId],
+    selected: Option<NodeId>,
+    any: bool,
+    on_pick: Callback<Option<NodeId>>,
+) -> Html {
+    let onchange = Callback::from(move |event: Event| {
+        let select: HtmlSelectElement = event.target_unchecked_into();
+        on_pick.emit(select.value().parse::<NodeId>().ok());
+    });
+    let options = nodes.iter().map(|&node| {
+        html! { <option value={node.to_string()} selected={selected == Some(node)}>{ format!("S{node}") }</option> }
+    });
+    html! {
+        <label class="form-field" for={id.to_string()}>
+            <span>{ label.to_string() }</span>
+            <select id={id.to_string()} {onchange}>
+                if any {
+                    <option value="any" selected={selected.is_none()}>{ "any" }</option>
+                }
+                { for options }
+            </select>
+        </label>
+    }
 }

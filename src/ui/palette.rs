@@ -23,6 +23,34 @@ pub struct Palette {
     pub node_text: &'static str,
 }
 
+const THEME_KEY: &str = "raft-playground-theme";
+
+/// The theme a person chose on an earlier visit, if any.
+pub fn saved_theme() -> Option<Theme> {
+    let storage = web_sys::window()?.local_storage().ok()??;
+    match storage.get_item(THEME_KEY).ok()??.as_str() {
+        "dark" => Some(Theme::Dark),
+        "light" => Some(Theme::Light),
+        _ => None,
+    }
+}
+
+/// Remembers the chosen theme (best effort: storage may be unavailable, e.g. in a private
+/// window or a sandboxed embed).
+pub fn save_theme(theme: Theme) {
+    let storage = web_sys::window().and_then(|window| window.local_storage().ok().flatten());
+    if let Some(storage) = storage {
+        let _ = storage.set_item(
+            THEME_KEY,
+            if theme == Theme::Dark {
+                "dark"
+            } else {
+                "light"
+            },
+        );
+    }
+}
+
 impl Palette {
     pub fn of(theme: Theme) -> &'static Palette {
         match theme {

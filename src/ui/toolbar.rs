@@ -1,29 +1,82 @@
-//! The toolbar: play, pause, single step, speed (on a log scale), the moment, and the safety
-//! verdict, always visible.
+//! The toolbar: play, pause, single step, speed (on a log scale), the moment and the safety
+//! verdict, always visible; the view switch, theme, "Add node" and "Heal", which fold into a
+//! menu on a phone in portrait; and under it the notice bar, where a refused action or a bad
+//! form value says what was wrong.
 
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::context::use_ui;
+use super::context::{Ui, use_ui};
+use super::engine::ViewMode;
+use super::palette::Theme;
+use crate::scenario::Action;
 use crate::view::{SLIDER_STEPS, format_time, slider_to_speed, speed_label, speed_to_slider};
+
+/// What the toolbar shows, read from the engine once per render.
+struct Facts {
+    playing: bool,
+    speed: f64,
+    now_us: u64,
+    violations: usize,
+    bugs: Vec<&'static str>,
+    view_mode: ViewMode,
+    notice: Option<String>,
+}
+
+impl Facts {
+    fn read(ui: &Ui) -> Facts {
+        let engine = ui.engine.borrow();
+        Facts {
+            playing: engine.playing,
+            speed: engine.speed,
+            now_us: engine.now_us(),
+            violations: engine.simulation().violations().len(),
+            bugs: engine
+                .scenario()
+                .config
+                .bugs
+                .iter()
+                .map(|bug| bug.name())
+                .collect(),
+            view_mode: engine.view_mode,
+            notice: engine.notice.clone(),
+        }
+    }
+}
 
 #[function_component(Toolbar)]
 pub fn toolbar() -> Html {
     let ui = use_ui();
-    let engine = ui.engine.borrow();
-    let playing = engine.playing;
-    let speed = engine.speed;
-    let now = engine.now_us();
-    let violations = engine.simulation().violations().len();
-    let bugs: Vec<&'static str> = engine
-        .scenario()
-        .config
-        .bugs
-        .iter()
-        .map(|bug| bug.name())
-        .collect();
-    drop(engine);
+    let menu_open = use_state(|| false);
+    let facts = Facts::read(&ui);
+    let toggle_menu = {
+        let menu_open = menu_open.clone();
+        Callback::from(move |_| menu_open.set(!*menu_open))
+    };
+    html! {
+        <header class="toolbar">
+            <h1 class="title">{ "Raft Playground" }</h1>
+            { play_controls(&ui, &facts) }
+            <span class="clock" aria-label="virtual time">{ format_time(facts.now_us) }</span>
+            { verdict(facts.violations) }
+            if !facts.bugs.is_empty() {
+                <span class="bugs-on" role="status" title="Safety rules switched off on purpose">{ format!("bugs on: {}", facts.bugs.join(", ")) }</span>
+            }
+            <button class="toolbar-more-toggle" aria-expanded={menu_open.to_string()}
+                aria-controls="toolbar-secondary" onclick={toggle_menu}>
+                { if *menu_open { "✕ Less" } else { "☰ More" } }
+            </button>
+            <div id="toolbar-secondary" class={classes!("toolbar-secondary", menu_open.then_some("open"))}>
+                { secondary_controls(&ui, &facts) }
+            </div>
+            <span class="build-version" title="build version">{ crate::BUILD_VERSION }</span>
+            { notice_bar(&ui, facts.notice.as_deref()) }
+        </header>
+    }
+}
 
+fn play_controls(ui: &Ui, facts: &Facts) -> Html {
+    let playing = facts.playing;
     let toggle = {
         let ui = ui.clone();
         Callback::from(move |_| ui.set_playing.emit(!playing))
@@ -41,30 +94,90 @@ pub fn toolbar() -> Html {
             ui.refresh.emit(());
         })
     };
-    let verdict = if violations == 0 {
-        html! { <span class="verdict verdict-safe" role="status">{ "✓ safe: every check holds" }</span> }
-    } else {
-        html! { <span class="verdict verdict-broken" role="alert">{ format!("✗ {violations} violation{} — run stopped", if violations == 1 { "" } else { "s" }) }</span> }
-    };
     html! {
-        <header class="toolbar">
-            <h1 class="title">{ "Raft Playground" }</h1>
+        <>
             <button class="primary" onclick={toggle} aria-label={ if playing { "Pause (space)" } else { "Play (space)" } }
                 title="space">{ if playing { "❚❚ Pause" } else { "▶ Play" } }</button>
             <button onclick={step} aria-label="Step one event (n)" title="n">{ "Step" }</button>
             <label class="speed">
                 <span>{ "Speed" }</span>
                 <input type="range" min="0" max={SLIDER_STEPS.to_string()} step="1"
-                    value={speed_to_slider(speed).round().to_string()} oninput={on_speed}
-                    aria-label="Speed, virtual time per real time, from 1/1000 to 10" />
-                <span class="speed-value" aria-live="off">{ speed_label(speed) }</span>
+                    value={speed_to_slider(facts.speed).round().to_string()} oninput={on_speed}
+                    aria-label="Speed, virtual time per real time, from 1/1000 to 10 (+ and -)" />
+                <span class="speed-value" aria-live="off">{ speed_label(facts.speed) }</span>
             </label>
-            <span class="clock" aria-label="virtual time">{ format_time(now) }</span>
-            { verdict }
-            if !bugs.is_empty() {
-                <span class="bugs-on" role="status" title="Safety rules switched off on purpose">{ format!("bugs on: {}", bugs.join(", ")) }</span>
-            }
-            <span class="build-version" title="build version">{ crate::BUILD_VERSION }</span>
-        </header>
+        </>
+    }
+}
+
+fn verdict(violations: usize) -> Html {
+    if violations == 0 {
+        html! { <span class="verdict verdict-safe" role="status">{ "✓ safe: every check holds" }</span> }
+    } else {
+        let plural = if violations == 1 { "" } else { "s" };
+        html! { <span class="verdict verdict-broken" role="alert">{ format!("✗ {violations} violation{plural} — run stopped") }</span> }
+    }
+}
+
+/// The view switch, the theme, and the two cluster-wide actions.
+fn secondary_controls(ui: &Ui, facts: &Facts) -> Html {
+    let view_button = |mode: ViewMode, label: &str, name: &str| {
+        let ui = ui.clone();
+        let onclick = Callback::from(move |_| {
+            ui.engine.borrow_mut().view_mode = mode;
+            ui.refresh.emit(());
+        });
+        let pressed = facts.view_mode == mode;
+        html! {
+            <button class={classes!("segment", pressed.then_some("segment-on"))}
+                aria-pressed={pressed.to_string()} aria-label={name.to_string()} title="v" {onclick}>{ label.to_string() }</button>
+        }
+    };
+    let dark = ui.painter.borrow().theme == Theme::Dark;
+    let toggle_theme = {
+        let ui = ui.clone();
+        Callback::from(move |_| {
+            let theme = if dark { Theme::Light } else { Theme::Dark };
+            ui.painter.borrow_mut().theme = theme;
+            super::palette::save_theme(theme);
+            ui.refresh.emit(());
+        })
+    };
+    let act = |action: Action| {
+        let ui = ui.clone();
+        Callback::from(move |_| ui.act(action.clone()))
+    };
+    html! {
+        <>
+            <div class="segmented" role="group" aria-label="View (v)">
+                { view_button(ViewMode::Ring, "Ring", "Ring view (v)") }
+                { view_button(ViewMode::SpaceTime, "Space-time", "Space-time view (v)") }
+            </div>
+            <button class={classes!("theme-toggle", dark.then_some("segment-on"))} aria-pressed={dark.to_string()}
+                aria-label="Dark theme" onclick={toggle_theme}>{ "☾ Dark" }</button>
+            <button onclick={act(Action::AddNode)} aria-label="Add node (a)" title="a">{ "+ Add node" }</button>
+            <button onclick={act(Action::Heal)} aria-label="Heal the network: remove every partition, cut and slow link (h)" title="h">{ "Heal" }</button>
+        </>
+    }
+}
+
+/// The last refused action or bad form value, until dismissed or replaced.
+fn notice_bar(ui: &Ui, notice: Option<&str>) -> Html {
+    let Some(notice) = notice else {
+        return html! {};
+    };
+    let dismiss = {
+        let ui = ui.clone();
+        Callback::from(move |_| {
+            ui.engine.borrow_mut().notice = None;
+            ui.refresh.emit(());
+        })
+    };
+    html! {
+        <div class="notice" role="alert">
+            <span class="notice-icon" aria-hidden="true">{ "⚠" }</span>
+            <span class="notice-text">{ notice.to_string() }</span>
+            <button class="notice-dismiss" aria-label="Dismiss the message" onclick={dismiss}>{ "✕" }</button>
+        </div>
     }
 }
