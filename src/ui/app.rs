@@ -76,8 +76,10 @@ pub fn app() -> Html {
             }
             super::url::Start::Lesson(id) => {
                 let mut engine = Engine::new(&initial_scenario());
-                engine.notice = Some(format!("There is no lesson named {id:?}."));
-                (engine, true)
+                if let Err(message) = engine.start_lesson(&id) {
+                    engine.notice = Some(message);
+                }
+                (engine, false)
             }
             super::url::Start::Fresh => (Engine::new(&initial_scenario()), true),
         };
@@ -223,7 +225,7 @@ pub fn app() -> Html {
             let now = now_ms();
             if !playing || now - *last_url_write.borrow() >= 1_000.0 {
                 *last_url_write.borrow_mut() = now;
-                super::url::write(&super::api::current_link(&hooks));
+                super::url::write(&address_of(&hooks));
             }
         });
     }
@@ -236,8 +238,17 @@ pub fn app() -> Html {
                 let link = web_sys::window()
                     .and_then(|window| window.location().hash().ok())
                     .unwrap_or_default();
-                if link == super::url_fragment_of(&super::api::current_link(&hooks)) {
+                if link == super::url_fragment_of(&address_of(&hooks)) {
                     return; // Our own update.
+                }
+                if let Some(id) = link.strip_prefix("#lesson=") {
+                    (hooks.set_playing)(false);
+                    let started = hooks.engine.borrow_mut().start_lesson(id);
+                    if let Err(message) = started {
+                        hooks.engine.borrow_mut().notice = Some(message);
+                    }
+                    (hooks.refresh)();
+                    return;
                 }
                 super::api::load_text(&hooks, &link);
             });
@@ -267,6 +278,7 @@ pub fn app() -> Html {
                 <div class="workspace">
                     <main class="stage">
                         <ClusterCanvas />
+                        <super::lesson::LessonCard />
                     </main>
                     <SidePanels />
                 </div>
@@ -330,6 +342,18 @@ fn schedule_frame(
         })
     };
     frame_loop.borrow_mut().frame = Some(handle);
+}
+
+/// What the address bar should say: the lesson while it is being followed, else the run's link.
+fn address_of(hooks: &super::api::Hooks) -> String {
+    let lesson = hooks
+        .engine
+        .borrow()
+        .lesson
+        .as_ref()
+        .filter(|lesson| !lesson.sandbox)
+        .map(|lesson| format!("#lesson={}", lesson.id));
+    lesson.unwrap_or_else(|| super::api::current_link(hooks))
 }
 
 fn api_hooks(

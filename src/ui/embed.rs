@@ -86,7 +86,7 @@ pub fn embed_layout(props: &EmbedProps) -> Html {
                 }
                 <a class="embed-open" href={full_link} target="_blank" rel="noopener">{ "Open in Raft Playground ↗" }</a>
             </div>
-            <main class="stage"><ClusterCanvas /></main>
+            <main class="stage"><ClusterCanvas /><super::lesson::LessonCard /></main>
             if has("timeline") { <Timeline /> }
             if has("logs") { <LogPanel /> }
         </div>

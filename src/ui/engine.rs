@@ -10,6 +10,7 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
+use crate::lessons::{self, ResolvedStep};
 use crate::raft::NodeId;
 use crate::scenario::{Action, Scenario};
 use crate::sim::Simulation;
@@ -43,6 +44,22 @@ pub enum Selection {
     Message(u64),
 }
 
+/// A lesson being followed: its steps' captions at their moments. Once the learner acts, the
+/// run is theirs (a sandbox) and the remaining captions no longer describe it.
+pub struct LessonProgress {
+    pub id: String,
+    pub title: String,
+    pub steps: Vec<ResolvedStep>,
+    pub sandbox: bool,
+}
+
+impl LessonProgress {
+    /// The step whose caption shows now.
+    pub fn current(&self, now_us: u64) -> Option<usize> {
+        lessons::step_index_at(&self.steps, now_us / 1_000)
+    }
+}
+
 /// Which picture of the cluster the canvas shows.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ViewMode {
@@ -65,6 +82,7 @@ pub struct Engine {
     /// The last error to show the person (a refused action), if any.
     pub notice: Option<String>,
     frame_times_ms: VecDeque<f64>,
+    pub lesson: Option<LessonProgress>,
 }
 
 impl Engine {
@@ -79,7 +97,28 @@ impl Engine {
             carry_us: 0.0,
             notice: None,
             frame_times_ms: VecDeque::new(),
+            lesson: None,
         }
+    }
+
+    /// Starts lesson `id` at its beginning, paused. An unknown id (or a lesson whose steps do
+    /// not resolve) changes nothing and says why.
+    pub fn start_lesson(&mut self, id: &str) -> Result<(), String> {
+        let lesson =
+            lessons::by_id(id).ok_or_else(|| format!("There is no lesson named {id:?}."))?;
+        let steps = lessons::resolve(&lesson)?;
+        self.machine = TimeMachine::new(&lesson.scenario);
+        self.playing = false;
+        self.horizon_us = 0;
+        self.selection = Selection::Nothing;
+        self.notice = None;
+        self.lesson = Some(LessonProgress {
+            id: lesson.id,
+            title: lesson.title,
+            steps,
+            sandbox: false,
+        });
+        Ok(())
     }
 
     pub fn record_frame(&mut self, milliseconds: f64) {
@@ -172,6 +211,9 @@ impl Engine {
             Ok(()) => {
                 self.notice = None;
                 self.horizon_us = self.now_us();
+                if let Some(lesson) = &mut self.lesson {
+                    lesson.sandbox = true;
+                }
             }
             Err(message) => self.notice = Some(message.clone()),
         }
@@ -192,6 +234,14 @@ impl Engine {
         self.horizon_us = self.now_us();
         self.selection = Selection::Nothing;
         self.notice = None;
+        if keep_moment {
+            // Reconfiguring a lesson's run makes it the learner's own.
+            if let Some(lesson) = &mut self.lesson {
+                lesson.sandbox = true;
+            }
+        } else {
+            self.lesson = None;
+        }
     }
 
     /// Playing past the scenario's end extends it: a playground has no last moment.

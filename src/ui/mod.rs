@@ -15,6 +15,7 @@ mod engine;
 mod error_panel;
 mod help_panel;
 mod inspector;
+mod lesson;
 mod log_panel;
 mod metrics_panel;
 mod network_panel;

@@ -6,12 +6,14 @@ use super::clients_panel::ClientsPanel;
 use super::config_panel::ConfigPanel;
 use super::help_panel::HelpPanel;
 use super::inspector::Inspector;
+use super::lesson::LearnPanel;
 use super::metrics_panel::MetricsPanel;
 use super::network_panel::NetworkPanel;
 use super::share_panel::SharePanel;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Tab {
+    Learn,
     Inspect,
     Clients,
     Network,
@@ -22,7 +24,8 @@ pub enum Tab {
 }
 
 impl Tab {
-    pub const ALL: [Tab; 7] = [
+    pub const ALL: [Tab; 8] = [
+        Tab::Learn,
         Tab::Inspect,
         Tab::Clients,
         Tab::Network,
@@ -34,6 +37,7 @@ impl Tab {
 
     pub fn label(self) -> &'static str {
         match self {
+            Tab::Learn => "Learn",
             Tab::Inspect => "Inspect",
             Tab::Clients => "Clients",
             Tab::Network => "Network",
@@ -60,6 +64,7 @@ pub fn side_panels() -> Html {
         }
     });
     let content = match *tab {
+        Tab::Learn => html! { <LearnPanel /> },
         Tab::Inspect => html! { <Inspector /> },
         Tab::Clients => html! { <ClientsPanel /> },
         Tab::Network => html! { <NetworkPanel /> },

@@ -1,0 +1,122 @@
+//! Following a lesson: the caption card over the canvas, with back and next (each step is a
+//! moment of the run, so back really goes back in time), and the Learn panel listing the
+//! lessons. Acting at any point turns the lesson's run into the learner's sandbox.
+
+use yew::prelude::*;
+
+use super::context::{Ui, use_ui};
+use crate::lessons;
+
+/// Opens lesson `id` (also putting `#lesson=ID` in the address).
+pub fn open(ui: &Ui, id: &str) {
+    ui.set_playing.emit(false);
+    let result = ui.engine.borrow_mut().start_lesson(id);
+    if let Err(message) = result {
+        ui.engine.borrow_mut().notice = Some(message);
+    }
+    ui.refresh.emit(());
+}
+
+#[function_component(LessonCard)]
+pub fn lesson_card() -> Html {
+    let ui = use_ui();
+    let engine = ui.engine.borrow();
+    let Some(lesson) = engine.lesson.as_ref() else {
+        return Html::default();
+    };
+    let now = engine.now_us();
+    let current = lesson.current(now);
+    let count = lesson.steps.len();
+    let (title, id, sandbox) = (lesson.title.clone(), lesson.id.clone(), lesson.sandbox);
+    let caption = match current {
+        Some(index) => lesson.steps[index].caption.clone(),
+        None => "Press Next to begin.".to_string(),
+    };
+    let moment_of = |index: usize| lesson.steps[index].at_ms * 1_000;
+    let back_to = match current {
+        Some(0) | None => None,
+        Some(index) => Some(moment_of(index - 1)),
+    };
+    let next_to = match current {
+        None if count > 0 => Some(moment_of(0)),
+        Some(index) if index + 1 < count => Some(moment_of(index + 1)),
+        _ => None,
+    };
+    drop(engine);
+    let go = |target: Option<u64>| {
+        let ui = ui.clone();
+        Callback::from(move |_| {
+            if let Some(at_us) = target {
+                ui.set_playing.emit(false);
+                ui.seek(at_us);
+            }
+        })
+    };
+    let restart = {
+        let ui = ui.clone();
+        let id = id.clone();
+        Callback::from(move |_| open(&ui, &id))
+    };
+    let close = {
+        let ui = ui.clone();
+        Callback::from(move |_| {
+            ui.engine.borrow_mut().lesson = None;
+            ui.refresh.emit(());
+        })
+    };
+    let progress = current.map_or(0, |index| index + 1);
+    html! {
+        <section class={classes!("lesson-card", sandbox.then_some("lesson-sandbox"))} aria-label="Lesson" aria-live="polite">
+            <header class="lesson-header">
+                <strong>{ title }</strong>
+                <span class="lesson-progress">{ format!("step {progress} of {count}") }</span>
+                <button class="lesson-close" aria-label="Close the lesson" onclick={close}>{ "×" }</button>
+            </header>
+            if sandbox {
+                <p class="lesson-sandbox-note">
+                    { "You have taken over: this run is yours now, and the lesson's captions no longer describe it. " }
+                    <button onclick={restart.clone()}>{ "Restart the lesson" }</button>
+                </p>
+            } else {
+                <p class="lesson-caption">{ caption }</p>
+            }
+            <div class="lesson-nav">
+                <button onclick={go(back_to)} disabled={back_to.is_none() || sandbox} aria-label="Previous step">{ "◀ Back" }</button>
+                <button class="primary" onclick={go(next_to)} disabled={next_to.is_none() || sandbox} aria-label="Next step">{ "Next ▶" }</button>
+            </div>
+        </section>
+    }
+}
+
+#[function_component(LearnPanel)]
+pub fn learn_panel() -> Html {
+    let ui = use_ui();
+    let current = ui
+        .engine
+        .borrow()
+        .lesson
+        .as_ref()
+        .map(|lesson| lesson.id.clone());
+    let items = lessons::all().into_iter().map(|lesson| {
+        let onclick = {
+            let ui = ui.clone();
+            let id = lesson.id.clone();
+            Callback::from(move |_| open(&ui, &id))
+        };
+        let active = current.as_deref() == Some(lesson.id.as_str());
+        html! {
+            <li class={classes!("lesson-item", active.then_some("lesson-active"))}>
+                <button class="lesson-open" {onclick} aria-label={format!("Open the lesson {}", lesson.title)}>{ lesson.title.clone() }</button>
+                <p class="hint">{ lesson.summary.clone() }</p>
+                <a class="lesson-link" href={lesson.fragment()}>{ lesson.fragment() }</a>
+            </li>
+        }
+    });
+    html! {
+        <div class="panel">
+            <h2>{ "Lessons" }</h2>
+            <p class="hint">{ "Each lesson is a run with captions. Next and Back move through its moments; act at any point to take over." }</p>
+            <ol class="lesson-list">{ for items }</ol>
+        </div>
+    }
+}
