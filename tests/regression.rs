@@ -63,12 +63,16 @@ fn replay(name: &str, scenario: &Scenario) -> Result<SavedRun, String> {
             violation.detail
         ));
     }
-    if checked.linearizable != Some(true) {
-        return Err(format!("{name}: the history was not shown linearizable"));
-    }
     let simulation = checked
         .simulation
         .expect("a run without violations did not panic");
+    // A hand-made run must be shown linearizable. A swarm seed need only not be shown
+    // otherwise: some of its histories (hundreds of operations on one key, dozens with no
+    // answer) are beyond the checker's budget, as they are in the swarm itself.
+    let undecided_allowed = swarm_seed(name).is_some() && checked.linearizable.is_none();
+    if checked.linearizable != Some(true) && !undecided_allowed {
+        return Err(format!("{name}: the history was not shown linearizable"));
+    }
     Ok(SavedRun {
         name: name.to_string(),
         link: scenario.to_link(BASE_URL),
@@ -166,7 +170,7 @@ fn saved_swarm_seeds_still_generate_their_scenarios() {
 // ----- The generator -----
 
 /// Swarm seeds that once failed, with what they broke; all pass since the fix.
-const FIXED_SEEDS: [(u64, &str); 4] = [
+const FIXED_SEEDS: [(u64, &str); 5] = [
     // A leader lost a committed entry: fixed by counting its own copy only once persisted.
     (167, "leader_lost_a_committed_entry"),
     // A leader removed itself and stepped down before the removal committed: deadlock.
@@ -175,6 +179,9 @@ const FIXED_SEEDS: [(u64, &str); 4] = [
     (1640, "disruptive_removed_server"),
     // The checker reported a stale leader as a violation (a false positive).
     (363, "checker_false_positive_on_a_stale_leader"),
+    // Candidates too stale to win restarted the election timers of the servers that could
+    // win, term after term: fixed by keeping the timer running on a higher term (Figure 2).
+    (67984, "stale_candidates_starved_the_election"),
 ];
 
 /// Crashes (the leader among them), a partition, and a node restarted after the log it missed

@@ -188,6 +188,8 @@ struct SeedOutcome {
     seed: u64,
     events: u64,
     failure: Option<(raft_playground::check::safety::Violation, Scenario)>,
+    /// The linearizability search ran out of budget before deciding.
+    undecided: bool,
 }
 
 fn command_swarm(args: &[String]) -> Result<ExitCode, String> {
@@ -216,6 +218,7 @@ fn command_swarm(args: &[String]) -> Result<ExitCode, String> {
     outcomes.sort_by_key(|outcome| outcome.seed);
     let elapsed = started.elapsed().as_secs_f64();
     let events: u64 = outcomes.iter().map(|outcome| outcome.events).sum();
+    let undecided = outcomes.iter().filter(|outcome| outcome.undecided).count();
     let mut violations = 0;
     for outcome in &outcomes {
         let Some((violation, scenario)) = &outcome.failure else {
@@ -237,7 +240,7 @@ fn command_swarm(args: &[String]) -> Result<ExitCode, String> {
         );
     }
     println!(
-        "seeds={} violations={violations} events={events} events_per_sec={:.0} seconds={elapsed:.1}",
+        "seeds={} violations={violations} linearizability_undecided={undecided} events={events} events_per_sec={:.0} seconds={elapsed:.1}",
         outcomes.len(),
         events as f64 / elapsed.max(1e-9)
     );
@@ -253,6 +256,7 @@ fn run_seed(seed: u64, options: &SwarmOptions) -> SeedOutcome {
     let checked = run::run(&scenario);
     SeedOutcome {
         seed,
+        undecided: checked.violations.is_empty() && checked.linearizable.is_none(),
         events: checked
             .simulation
             .as_ref()

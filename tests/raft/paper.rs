@@ -314,6 +314,47 @@ fn votes_go_only_to_candidates_with_logs_at_least_as_up_to_date() {
     }
 }
 
+/// Figure 2, Rules for Servers, Followers: "If election timeout elapses without receiving
+/// AppendEntries RPC from current leader or granting vote to candidate: convert to
+/// candidate." A denied vote does not restart the timer, even one that brings a higher term:
+/// otherwise a candidate whose log is too stale to win could hold back, term after term, the
+/// servers that could win (swarm seed 67984). A granted vote does restart it.
+#[test]
+fn only_a_granted_vote_restarts_the_election_timer() {
+    for (last_log_term, granted) in [(1, false), (2, true)] {
+        let mut cluster = Cluster::with_logs(
+            3,
+            plain_config(),
+            &[(1, 2, vec![1, 2]), (2, 2, vec![]), (3, 2, vec![])],
+        );
+        let deadline_us = cluster.node(1).election_deadline_us().unwrap();
+        // Later than any first deadline, so a restarted timer ends later than the old one.
+        cluster.now_us = 300_000;
+        cluster.step(message(
+            2,
+            1,
+            3,
+            MessageBody::RequestVote {
+                last_log_index: 2,
+                last_log_term,
+                leadership_transfer: false,
+            },
+        ));
+        let reply = cluster.queue.pop_front().unwrap();
+        assert_eq!(reply.body, MessageBody::RequestVoteResponse { granted });
+        assert_eq!(cluster.node(1).current_term(), 3, "the term is adopted");
+        let after_us = cluster.node(1).election_deadline_us().unwrap();
+        if granted {
+            assert!(after_us >= 300_000 + 150_000, "restarted: {after_us}");
+        } else {
+            assert_eq!(
+                after_us, deadline_us,
+                "a denied vote leaves the timer alone"
+            );
+        }
+    }
+}
+
 /// §5.2: "if many followers become candidates at the same time, votes could be split so that
 /// no candidate obtains a majority. When this happens, each candidate will time out and start
 /// a new election by incrementing its term".

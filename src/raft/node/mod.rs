@@ -567,12 +567,12 @@ impl RaftNode {
                         self.send(message.from, RequestVoteResponse { granted: false });
                         return false;
                     }
-                    self.become_follower(message.term, None);
+                    self.adopt_term(message.term);
                 }
                 AppendEntries { .. } | Heartbeat { .. } | InstallSnapshot { .. } => {
                     self.become_follower(message.term, Some(message.from))
                 }
-                _ => self.become_follower(message.term, None),
+                _ => self.adopt_term(message.term),
             }
         } else if message.term < self.current_term {
             match &message.body {
@@ -629,6 +629,20 @@ impl RaftNode {
         }
         self.leader_contact_us
             .is_some_and(|contact| self.now_us < contact + self.config.election_timeout_min_us)
+    }
+
+    /// A higher term arrived from someone who is not its leader: follow that term, with no
+    /// leader yet, but keep the election timer running. Figure 2 restarts the timer only on
+    /// hearing from the current leader or granting a vote; restarting it here would let a
+    /// candidate whose log is too stale to win hold back, election after election, the
+    /// servers that could (swarm seed 67984). A leader had no timer running and gets one.
+    fn adopt_term(&mut self, term: Term) {
+        let deadline_us = self.election_deadline_us;
+        let was_leader = self.is_leader();
+        self.become_follower(term, None);
+        if !was_leader {
+            self.election_deadline_us = deadline_us;
+        }
     }
 
     /// Becomes a follower of `term` (stepping down from whatever role). A new term forgets the
