@@ -387,3 +387,564 @@ mod tests {
         assert_eq!(heartbeat.from, Endpoint::Node(leader.id));
     }
 }
+
+// ----- The inspection side: the log panel, the inspector, the metrics and the space-time
+// diagram. Pure helpers, so the page's arithmetic and wording are tested natively. -----
+
+/// The first log index the log panel shows in `fit` cells when the longest log ends at
+/// `highest`. Following the tail, the last cell is the slot after `highest` (where the next
+/// entry goes, and where a caught-up follower's next index points); scrolled back, the
+/// requested index, kept in range.
+pub fn log_first_shown(highest: u64, fit: u64, follow_tail: bool, requested: u64) -> u64 {
+    let last_first = (highest + 2).saturating_sub(fit.max(1)).max(1);
+    if follow_tail {
+        last_first
+    } else {
+        requested.clamp(1, last_first)
+    }
+}
+
+/// Every how many cells the log panel's ruler writes an index: the smallest of 1, 2, 5, 10,
+/// 20, 50, ... that leaves at least `min_gap_px` between labels.
+pub fn ruler_step(cell_width_px: f64, min_gap_px: f64) -> u64 {
+    let mut step = 1;
+    for _ in 0..18 {
+        for factor in [1, 2, 5] {
+            if (step * factor) as f64 * cell_width_px >= min_gap_px {
+                return step * factor;
+            }
+        }
+        step *= 10;
+    }
+    step
+}
+
+/// A tick spacing for a time axis spanning `span_us` with at most about `ticks` ticks:
+/// 1, 2 or 5 times a power of ten microseconds.
+pub fn tick_step_us(span_us: u64, ticks: u64) -> u64 {
+    let target = span_us.div_ceil(ticks.max(1)).max(1);
+    let mut step = 1;
+    loop {
+        for factor in [1, 2, 5] {
+            if step * factor >= target {
+                return step * factor;
+            }
+        }
+        step *= 10;
+    }
+}
+
+/// A readable duration: "850 µs", "12.5 ms", "1.25 s".
+pub fn format_duration(us: u64) -> String {
+    if us < 1_000 {
+        format!("{us} µs")
+    } else if us < 100_000 {
+        format!("{:.1} ms", us as f64 / 1_000.0).replace(".0 ", " ")
+    } else if us < 1_000_000 {
+        format!("{} ms", us / 1_000)
+    } else {
+        format!("{:.2} s", us as f64 / 1_000_000.0)
+    }
+}
+
+/// Why a message was lost, in words.
+pub fn loss_label(reason: LossReason) -> &'static str {
+    match reason {
+        LossReason::Random => "lost at random (network loss)",
+        LossReason::QueueFull => "dropped: the link's queue was full",
+        LossReason::Partition => "lost to a partition or cut link",
+        LossReason::DroppedByUser => "dropped by you",
+        LossReason::TargetDown => "lost: the receiver was down",
+    }
+}
+
+/// A client operation in words: `put x = "1"`, `cas x: "1" → absent`.
+pub fn operation_label(operation: &crate::kv::Operation) -> String {
+    use crate::kv::Operation;
+    let value = |value: &Option<String>| match value {
+        Some(value) => format!("{value:?}"),
+        None => "absent".to_string(),
+    };
+    match operation {
+        Operation::Get { key } => format!("get {key}"),
+        Operation::Put { key, value } => format!("put {key} = {value:?}"),
+        Operation::Delete { key } => format!("delete {key}"),
+        Operation::CompareAndSet { key, expected, new } => {
+            format!("cas {key}: {} → {}", value(expected), value(new))
+        }
+        Operation::Barrier { backup_id } => format!("backup barrier #{backup_id}"),
+    }
+}
+
+/// What a log entry carries, in words.
+pub fn payload_label(payload: &crate::raft::Payload) -> String {
+    use crate::raft::Payload;
+    match payload {
+        Payload::Noop => "no-op (a new leader's first entry)".to_string(),
+        Payload::Command(data) => match crate::kv::Command::decode(data) {
+            Ok(command) => format!(
+                "{} (client {} #{})",
+                operation_label(&command.operation),
+                command.client_id,
+                command.sequence
+            ),
+            Err(_) => format!("command of {} bytes (unreadable)", data.len()),
+        },
+        Payload::Membership(membership) => {
+            let names = |ids: &std::collections::BTreeSet<NodeId>| {
+                ids.iter()
+                    .map(|id| format!("S{id}"))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            };
+            if membership.learners.is_empty() {
+                format!("membership: voters {}", names(&membership.voters))
+            } else {
+                format!(
+                    "membership: voters {}; learners {}",
+                    names(&membership.voters),
+                    names(&membership.learners)
+                )
+            }
+        }
+    }
+}
+
+fn reply_label(reply: &Reply) -> String {
+    use crate::kv::Response;
+    match reply {
+        Reply::Done(Response::Value(Some(value))) => format!("value {value:?}"),
+        Reply::Done(Response::Value(None)) => "value: absent".to_string(),
+        Reply::Done(Response::Done) => "done".to_string(),
+        Reply::Done(Response::CompareAndSet { succeeded, current }) => format!(
+            "cas {}; now {}",
+            if *succeeded { "succeeded" } else { "failed" },
+            current
+                .as_ref()
+                .map_or("absent".to_string(), |value| format!("{value:?}"))
+        ),
+        Reply::Done(Response::Barrier { backup_id }) => format!("barrier #{backup_id} applied"),
+        Reply::Done(Response::Forgotten { last_sequence }) => {
+            format!("forgotten (latest applied #{last_sequence})")
+        }
+        Reply::Redirect { leader_hint } => match leader_hint {
+            Some(leader) => format!("not the leader; try S{leader}"),
+            None => "not the leader; no leader known".to_string(),
+        },
+        Reply::Busy(reason) => format!("busy: {reason}"),
+        Reply::Lost => "lost: its log position went to another entry".to_string(),
+    }
+}
+
+/// A message's name: the Raft message kind, or "client request" / "client response".
+pub fn packet_name(packet: &Packet) -> &'static str {
+    match packet {
+        Packet::Raft(message) => message.body.kind(),
+        Packet::Request(_) => "client request",
+        Packet::Response(_) => "client response",
+    }
+}
+
+/// A message's fields in words, named as the Raft paper names them. At most `MAX_ENTRIES_SHOWN`
+/// entries of an AppendEntries are listed one by one.
+pub fn message_fields(packet: &Packet) -> Vec<(String, String)> {
+    let field = |name: &str, value: String| (name.to_string(), value);
+    match packet {
+        Packet::Raft(message) => {
+            let mut fields = vec![field("term", message.term.to_string())];
+            fields.extend(body_fields(&message.body));
+            fields
+        }
+        Packet::Request(request) => vec![
+            field("client", request.client_id.to_string()),
+            field("sequence", request.command.sequence.to_string()),
+            field("attempt", request.attempt.to_string()),
+            field("operation", operation_label(&request.command.operation)),
+            field("read", request.read.name().replace('_', " ")),
+        ],
+        Packet::Response(response) => vec![
+            field("client", response.client_id.to_string()),
+            field("sequence", response.sequence.to_string()),
+            field("attempt", response.attempt.to_string()),
+            field("reply", reply_label(&response.reply)),
+        ],
+    }
+}
+
+/// AppendEntries entries listed one by one in the inspector; more are summarised.
+pub const MAX_ENTRIES_SHOWN: usize = 12;
+
+fn body_fields(body: &MessageBody) -> Vec<(String, String)> {
+    use crate::raft::AppendOutcome;
+    let field = |name: &str, value: String| (name.to_string(), value);
+    let yes_no = |value: bool| if value { "yes" } else { "no" }.to_string();
+    match body {
+        MessageBody::PreVote {
+            last_log_index,
+            last_log_term,
+        } => vec![
+            field("last log index", last_log_index.to_string()),
+            field("last log term", last_log_term.to_string()),
+        ],
+        MessageBody::RequestVote {
+            last_log_index,
+            last_log_term,
+            leadership_transfer,
+        } => vec![
+            field("last log index", last_log_index.to_string()),
+            field("last log term", last_log_term.to_string()),
+            field("leadership transfer", yes_no(*leadership_transfer)),
+        ],
+        MessageBody::PreVoteResponse { granted } | MessageBody::RequestVoteResponse { granted } => {
+            vec![field("vote granted", yes_no(*granted))]
+        }
+        MessageBody::AppendEntries {
+            prev_log_index,
+            prev_log_term,
+            entries,
+            leader_commit,
+        } => {
+            let mut fields = vec![
+                field("prev log index", prev_log_index.to_string()),
+                field("prev log term", prev_log_term.to_string()),
+                field("leader commit", leader_commit.to_string()),
+                field("entries", entries.len().to_string()),
+            ];
+            for entry in entries.iter().take(MAX_ENTRIES_SHOWN) {
+                fields.push((
+                    format!("  {} (term {})", entry.index, entry.term),
+                    payload_label(&entry.payload),
+                ));
+            }
+            if entries.len() > MAX_ENTRIES_SHOWN {
+                let more = entries.len() - MAX_ENTRIES_SHOWN;
+                fields.push(field("  …", format!("{more} more")));
+            }
+            fields
+        }
+        MessageBody::AppendEntriesResponse { outcome } => match outcome {
+            AppendOutcome::Success { match_index } => vec![
+                field("success", "yes".to_string()),
+                field("match index", match_index.to_string()),
+            ],
+            AppendOutcome::Conflict {
+                prev_log_index,
+                conflict_term,
+                conflict_index,
+            } => vec![
+                field("success", "no: logs differ".to_string()),
+                field("prev log index", prev_log_index.to_string()),
+                field(
+                    "conflict term",
+                    conflict_term.map_or("none (log too short)".to_string(), |t| t.to_string()),
+                ),
+                field("conflict index", conflict_index.to_string()),
+            ],
+            AppendOutcome::StaleTerm => {
+                vec![field(
+                    "success",
+                    "no: the leader's term is stale".to_string(),
+                )]
+            }
+        },
+        MessageBody::Heartbeat {
+            leader_commit,
+            round,
+        } => vec![
+            field("leader commit", leader_commit.to_string()),
+            field("round", round.to_string()),
+        ],
+        MessageBody::HeartbeatResponse { round } => vec![field("round", round.to_string())],
+        MessageBody::InstallSnapshot {
+            last_included_index,
+            last_included_term,
+            membership,
+            offset,
+            total_bytes,
+            chunk,
+        } => vec![
+            field("last included index", last_included_index.to_string()),
+            field("last included term", last_included_term.to_string()),
+            field(
+                "chunk",
+                format!(
+                    "bytes {}..{} of {total_bytes}",
+                    offset,
+                    offset + chunk.len() as u64
+                ),
+            ),
+            field(
+                "membership",
+                payload_label(&crate::raft::Payload::Membership(membership.clone())),
+            ),
+        ],
+        MessageBody::InstallSnapshotResponse {
+            last_included_index,
+            next_offset,
+            match_index,
+        } => vec![
+            field("last included index", last_included_index.to_string()),
+            field("bytes held", next_offset.to_string()),
+            field(
+                "installed",
+                match_index.map_or("not yet".to_string(), |index| {
+                    format!("yes, match index {index}")
+                }),
+            ),
+        ],
+        MessageBody::TimeoutNow => vec![field("meaning", "start an election now".to_string())],
+        MessageBody::ReadIndex { read_id } => vec![field("read id", read_id.to_string())],
+        MessageBody::ReadIndexResponse {
+            read_id,
+            read_index,
+        } => vec![
+            field("read id", read_id.to_string()),
+            field(
+                "read index",
+                read_index.map_or("refused".to_string(), |index| index.to_string()),
+            ),
+        ],
+    }
+}
+
+/// One follower as its leader sees it (paper Figure 2, "volatile state on leaders").
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FollowerProgress {
+    pub id: NodeId,
+    pub match_index: u64,
+    pub next_index: u64,
+    /// "probe", "replicate" or "snapshot".
+    pub state: &'static str,
+    /// Whether the leader holds back appends to it for now.
+    pub paused: bool,
+    /// Appends sent and not yet acknowledged (pipelined replication).
+    pub inflight: usize,
+    /// How far it is behind the leader's last index.
+    pub lag: u64,
+    pub recent_active: bool,
+}
+
+/// The leader's view of every other member; empty unless `raft` leads.
+pub fn follower_progress(raft: &crate::raft::RaftNode) -> Vec<FollowerProgress> {
+    let last_index = raft.log().last_index();
+    raft.progress()
+        .into_iter()
+        .flatten()
+        .filter(|&(&id, _)| id != raft.id())
+        .map(|(&id, progress)| FollowerProgress {
+            id,
+            match_index: progress.match_index,
+            next_index: progress.next_index,
+            state: progress.state_name(),
+            paused: progress.is_paused(),
+            inflight: match &progress.state {
+                crate::raft::ProgressState::Replicate { inflight } => inflight.len(),
+                _ => 0,
+            },
+            lag: last_index.saturating_sub(progress.match_index),
+            recent_active: progress.recent_active,
+        })
+        .collect()
+}
+
+/// The points of a sparkline: `points` (x, y) scaled so `x_range` spans `width` and
+/// 0..=`y_max` spans `height` (upwards), as SVG `points` text with one decimal.
+pub fn sparkline_points(
+    points: &[(f64, f64)],
+    x_range: (f64, f64),
+    y_max: f64,
+    width: f64,
+    height: f64,
+) -> String {
+    use std::fmt::Write;
+    let x_span = (x_range.1 - x_range.0).max(f64::EPSILON);
+    let y_max = y_max.max(f64::EPSILON);
+    let mut text = String::with_capacity(points.len() * 12);
+    for &(x, y) in points {
+        let px = (x - x_range.0) / x_span * width;
+        let py = height - (y / y_max).clamp(0.0, 1.0) * height;
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        let _ = write!(text, "{px:.1},{py:.1}");
+    }
+    text
+}
+
+/// Whether two scenarios give the same run up to `until_us`: same seed, cluster, settings,
+/// workload and starting backup, and the same actions up to then. Recorders of the page use
+/// it to tell time travel within one run from a different run.
+pub fn same_past(
+    a: &crate::scenario::Scenario,
+    b: &crate::scenario::Scenario,
+    until_us: u64,
+) -> bool {
+    let past = |scenario: &crate::scenario::Scenario| {
+        scenario
+            .timeline
+            .iter()
+            .take_while(|timed| timed.at_ms * 1_000 <= until_us)
+            .count()
+    };
+    let (count_a, count_b) = (past(a), past(b));
+    a.seed == b.seed
+        && a.nodes == b.nodes
+        && a.config == b.config
+        && a.workload == b.workload
+        && a.restore == b.restore
+        && count_a == count_b
+        && a.timeline[..count_a] == b.timeline[..count_b]
+}
+
+#[cfg(test)]
+mod inspection_tests {
+    use super::*;
+    use crate::scenario::Scenario;
+
+    #[test]
+    fn the_log_panel_follows_the_tail_or_stays_where_scrolled() {
+        assert_eq!(
+            log_first_shown(0, 40, true, 1),
+            1,
+            "an empty log starts at 1"
+        );
+        assert_eq!(log_first_shown(30, 40, true, 1), 1, "a short log fits");
+        assert_eq!(
+            log_first_shown(100, 40, true, 1),
+            62,
+            "the slot after 100 is last"
+        );
+        assert_eq!(log_first_shown(100, 40, false, 10), 10);
+        assert_eq!(
+            log_first_shown(100, 40, false, 500),
+            62,
+            "never past the tail"
+        );
+        assert_eq!(log_first_shown(100, 40, false, 0), 1);
+        assert_eq!(
+            log_first_shown(100, 0, true, 1),
+            101,
+            "zero cells still move"
+        );
+    }
+
+    #[test]
+    fn ruler_labels_and_time_ticks_are_round_numbers() {
+        assert_eq!(ruler_step(14.0, 30.0), 5);
+        assert_eq!(ruler_step(40.0, 30.0), 1);
+        assert_eq!(ruler_step(2.0, 30.0), 20);
+        assert_eq!(tick_step_us(400_000, 8), 50_000);
+        assert_eq!(tick_step_us(400_000, 4), 100_000);
+        assert_eq!(tick_step_us(30_000_000, 5), 10_000_000);
+        assert_eq!(tick_step_us(0, 0), 1);
+    }
+
+    #[test]
+    fn durations_read_naturally() {
+        assert_eq!(format_duration(850), "850 µs");
+        assert_eq!(format_duration(12_500), "12.5 ms");
+        assert_eq!(format_duration(12_000), "12 ms");
+        assert_eq!(format_duration(250_000), "250 ms");
+        assert_eq!(format_duration(1_250_000), "1.25 s");
+    }
+
+    #[test]
+    fn messages_read_in_the_papers_words() {
+        use crate::raft::{Entry, Message, Payload};
+        let command = crate::kv::Command {
+            client_id: 3,
+            sequence: 7,
+            operation: crate::kv::Operation::Put {
+                key: "x".into(),
+                value: "1".into(),
+            },
+        };
+        let append = Packet::Raft(Message {
+            from: 1,
+            to: 2,
+            term: 4,
+            body: MessageBody::AppendEntries {
+                prev_log_index: 9,
+                prev_log_term: 3,
+                entries: vec![Entry {
+                    index: 10,
+                    term: 4,
+                    payload: Payload::Command(command.encode()),
+                }],
+                leader_commit: 8,
+            },
+        });
+        let fields = message_fields(&append);
+        let get = |name: &str| {
+            fields
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(get("term").as_deref(), Some("4"));
+        assert_eq!(get("prev log index").as_deref(), Some("9"));
+        assert_eq!(get("entries").as_deref(), Some("1"));
+        assert_eq!(
+            get("  10 (term 4)").as_deref(),
+            Some(r#"put x = "1" (client 3 #7)"#)
+        );
+        assert_eq!(packet_name(&append), "AppendEntries");
+        assert!(payload_label(&Payload::Noop).starts_with("no-op"));
+        assert_eq!(
+            payload_label(&Payload::Command(vec![0xff; 3].into())),
+            "command of 3 bytes (unreadable)"
+        );
+    }
+
+    #[test]
+    fn a_leader_reports_each_followers_progress() {
+        let scenario = Scenario::from_json(
+            r#"{"format": 1, "seed": 5, "nodes": 3, "workload": {"writes_per_sec": 10}, "until_ms": 2000}"#,
+        )
+        .unwrap();
+        let mut simulation = Simulation::new(&scenario);
+        simulation.run();
+        let leader = simulation.leader().expect("a leader by 2 s");
+        let raft = simulation.server(leader).unwrap().raft.as_ref().unwrap();
+        let rows = follower_progress(raft);
+        assert_eq!(rows.len(), 2, "one row per follower, none for the leader");
+        for row in &rows {
+            assert!(row.match_index < row.next_index);
+            assert_eq!(row.lag, raft.log().last_index() - row.match_index);
+        }
+        let follower = rows[0].id;
+        let follower_raft = simulation.server(follower).unwrap().raft.as_ref().unwrap();
+        assert!(follower_progress(follower_raft).is_empty());
+    }
+
+    #[test]
+    fn sparklines_scale_into_their_box() {
+        let points = sparkline_points(
+            &[(0.0, 0.0), (5.0, 10.0), (10.0, 20.0)],
+            (0.0, 10.0),
+            10.0,
+            100.0,
+            20.0,
+        );
+        assert_eq!(points, "0.0,20.0 50.0,0.0 100.0,0.0");
+        assert_eq!(sparkline_points(&[], (0.0, 1.0), 1.0, 10.0, 10.0), "");
+    }
+
+    #[test]
+    fn time_travel_keeps_the_past_but_another_run_does_not() {
+        let base = Scenario::from_json(
+            r#"{"format": 1, "seed": 5, "nodes": 3, "timeline": [{"at_ms": 500, "do": "crash", "node": 1}], "until_ms": 2000}"#,
+        )
+        .unwrap();
+        let mut forked = base.clone();
+        forked.timeline.push(crate::scenario::TimedAction {
+            at_ms: 900,
+            action: crate::scenario::Action::Heal,
+        });
+        assert!(same_past(&base, &forked, 800_000), "a fork keeps the past");
+        assert!(!same_past(&base, &forked, 900_000));
+        let mut reseeded = base.clone();
+        reseeded.seed = 6;
+        assert!(!same_past(&base, &reseeded, 0));
+    }
+}

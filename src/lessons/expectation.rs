@@ -218,7 +218,7 @@ enum Fact {
 }
 
 /// The role names of the `raft-sim run` report.
-const ROLE_NAMES: [&str; 7] = [
+const ROLE_NAMES: [&str; 8] = [
     "follower",
     "pre_candidate",
     "candidate",
@@ -226,6 +226,7 @@ const ROLE_NAMES: [&str; 7] = [
     "learner",
     "down",
     "paused",
+    "removed",
 ];
 
 impl Expectation {

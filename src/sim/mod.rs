@@ -269,6 +269,10 @@ impl Simulation {
             Event::CrashPoint { node, life } => self.on_crash_point(node, life),
             Event::LivenessCheck { stage } => self.check_liveness(stage),
         }
+        if self.metrics.sample_due(self.now_us) {
+            let sample = observe::MetricsSample::of(self, self.metrics.samples().last());
+            self.metrics.record_sample(sample);
+        }
         true
     }
 

@@ -71,6 +71,8 @@ pub struct Metrics {
     pub failovers_us: Vec<u64>,
     commit_latencies_us: VecDeque<u64>,
     pub committed_commands: u64,
+    /// Samples for the page's charts, taken every `SAMPLE_EVERY_US` of virtual time.
+    series: SampleSeries,
 }
 
 impl Metrics {
@@ -107,6 +109,137 @@ impl Metrics {
     /// Time without a leader so far, counting the current stretch.
     pub fn leaderless_total_us(&self, now_us: u64) -> u64 {
         self.leaderless_us + self.leaderless_since.map_or(0, |since| now_us - since)
+    }
+
+    /// The latest `count` commit latencies, newest first.
+    pub fn latest_commit_latencies_us(&self, count: usize) -> impl Iterator<Item = u64> + '_ {
+        self.commit_latencies_us.iter().rev().take(count).copied()
+    }
+
+    /// Whether the series wants a sample at `now_us`. The driver asks after every event and,
+    /// when it does, records [`MetricsSample::of`] the simulation with [`record_sample`].
+    ///
+    /// [`record_sample`]: Self::record_sample
+    pub fn sample_due(&self, now_us: u64) -> bool {
+        self.series.is_due(now_us)
+    }
+
+    pub fn record_sample(&mut self, sample: MetricsSample) {
+        self.series.push(sample);
+    }
+
+    /// The samples so far (the most recent `SAMPLE_CAPACITY`), oldest first.
+    pub fn samples(&self) -> &SampleSeries {
+        &self.series
+    }
+}
+
+/// How often the charts' series is sampled, in virtual time.
+pub const SAMPLE_EVERY_US: u64 = 100_000;
+/// Samples a series keeps: the last 30 s at the sampling rate.
+pub const SAMPLE_CAPACITY: usize = 300;
+
+/// The run at one moment, as the page's small charts plot it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct MetricsSample {
+    pub at_us: u64,
+    /// The live leader of the highest term, if any.
+    pub leader: Option<NodeId>,
+    /// The highest commit index of any running node.
+    pub commit_index: u64,
+    /// Client commands committed so far.
+    pub committed_commands: u64,
+    pub elections: u64,
+    /// The median and the highest commit latency of the commands committed since the
+    /// previous sample; `None` if none was.
+    pub commit_latency_p50_us: Option<u64>,
+    pub commit_latency_max_us: Option<u64>,
+}
+
+impl MetricsSample {
+    /// The run as it stands; the latencies are those of the commands committed since
+    /// `previous` (all the recent ones if there is no previous sample).
+    pub fn of(simulation: &Simulation, previous: Option<&MetricsSample>) -> Self {
+        let metrics = &simulation.metrics;
+        let commit_index = simulation
+            .servers()
+            .filter(|server| server.is_up())
+            .filter_map(|server| server.raft.as_ref().map(|raft| raft.commit_index()))
+            .max()
+            .unwrap_or(0);
+        let new_commits = previous.map_or(LATENCY_SAMPLES as u64, |previous| {
+            metrics
+                .committed_commands
+                .saturating_sub(previous.committed_commands)
+        });
+        let mut latencies: Vec<u64> = metrics
+            .latest_commit_latencies_us(new_commits.min(LATENCY_SAMPLES as u64) as usize)
+            .collect();
+        latencies.sort_unstable();
+        MetricsSample {
+            at_us: simulation.now_us(),
+            leader: simulation.leader(),
+            commit_index,
+            committed_commands: metrics.committed_commands,
+            elections: metrics.elections,
+            commit_latency_p50_us: latencies.get(latencies.len() / 2).copied(),
+            commit_latency_max_us: latencies.last().copied(),
+        }
+    }
+}
+
+/// Samples at most one per `SAMPLE_EVERY_US` period, oldest first, at most `SAMPLE_CAPACITY`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SampleSeries {
+    samples: VecDeque<MetricsSample>,
+}
+
+impl SampleSeries {
+    /// Whether `now_us` falls in a later sampling period than the last sample.
+    pub fn is_due(&self, now_us: u64) -> bool {
+        self.samples
+            .back()
+            .is_none_or(|last| now_us / SAMPLE_EVERY_US > last.at_us / SAMPLE_EVERY_US)
+    }
+
+    pub fn push(&mut self, sample: MetricsSample) {
+        debug_assert!(
+            self.samples
+                .back()
+                .is_none_or(|last| last.at_us <= sample.at_us),
+            "samples go forward in time"
+        );
+        if self.samples.len() == SAMPLE_CAPACITY {
+            self.samples.pop_front();
+        }
+        self.samples.push_back(sample);
+    }
+
+    /// Forgets the samples after `now_us` (the run went back in time).
+    pub fn truncate_after(&mut self, now_us: u64) {
+        while self.samples.back().is_some_and(|last| last.at_us > now_us) {
+            self.samples.pop_back();
+        }
+    }
+
+    pub fn clear(&mut self) {
+        self.samples.clear();
+    }
+
+    pub fn last(&self) -> Option<&MetricsSample> {
+        self.samples.back()
+    }
+
+    pub fn len(&self) -> usize {
+        self.samples.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.samples.is_empty()
+    }
+
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = &MetricsSample> + ExactSizeIterator {
+        self.samples.iter()
     }
 }
 
@@ -293,6 +426,7 @@ impl Simulation {
             .filter_map(|server| server.raft.as_ref().map(|raft| raft.current_term()))
             .max()
             .unwrap_or(0);
+        let members = self.members();
         RunReport {
             until_ms: self.now_us / 1_000,
             events: self.events_processed,
@@ -302,7 +436,7 @@ impl Simulation {
             nodes: self
                 .servers
                 .values()
-                .map(|server| self.node_report(server))
+                .map(|server| self.node_report(server, &members))
                 .collect(),
             history: HistoryReport {
                 ok: self.history.summary().ok,
@@ -322,11 +456,13 @@ impl Simulation {
         }
     }
 
-    fn node_report(&self, server: &super::server::Server) -> NodeReport {
+    fn node_report(&self, server: &super::server::Server, members: &[NodeId]) -> NodeReport {
         let raft = server.raft.as_ref();
         let role = match (server.status, raft) {
             (Status::Down, _) | (_, None) => "down",
             (Status::Paused, _) => "paused",
+            // As the page draws it: the cluster no longer counts this node.
+            _ if !members.contains(&server.id) => "removed",
             (Status::Up, Some(raft)) if raft.membership().is_learner(server.id) => "learner",
             (Status::Up, Some(raft)) => role_name(raft.role()),
         };
@@ -414,5 +550,62 @@ impl StableHasher {
 
     fn finish(&self) -> u64 {
         mix(self.0)
+    }
+}
+
+#[cfg(test)]
+mod sample_tests {
+    use super::*;
+
+    fn at(at_us: u64) -> MetricsSample {
+        MetricsSample {
+            at_us,
+            ..MetricsSample::default()
+        }
+    }
+
+    #[test]
+    fn a_series_samples_once_per_period_and_stays_bounded() {
+        let mut series = SampleSeries::default();
+        assert!(series.is_due(0));
+        series.push(at(0));
+        assert!(!series.is_due(SAMPLE_EVERY_US - 1), "same period");
+        assert!(series.is_due(SAMPLE_EVERY_US));
+        for period in 1..(SAMPLE_CAPACITY as u64 + 10) {
+            series.push(at(period * SAMPLE_EVERY_US + 7));
+        }
+        assert_eq!(series.len(), SAMPLE_CAPACITY);
+        assert_eq!(
+            series.iter().next().unwrap().at_us,
+            10 * SAMPLE_EVERY_US + 7
+        );
+    }
+
+    #[test]
+    fn going_back_in_time_forgets_the_future() {
+        let mut series = SampleSeries::default();
+        for period in 0..5 {
+            series.push(at(period * SAMPLE_EVERY_US));
+        }
+        series.truncate_after(2 * SAMPLE_EVERY_US + 1);
+        assert_eq!(series.last().unwrap().at_us, 2 * SAMPLE_EVERY_US);
+        assert!(series.is_due(3 * SAMPLE_EVERY_US));
+    }
+
+    #[test]
+    fn a_sample_reads_the_real_run() {
+        let scenario = crate::scenario::Scenario::from_json(
+            r#"{"format": 1, "seed": 9, "nodes": 3, "workload": {"writes_per_sec": 20}, "until_ms": 3000}"#,
+        )
+        .unwrap();
+        let mut simulation = Simulation::new(&scenario);
+        simulation.run();
+        let sample = MetricsSample::of(&simulation, None);
+        assert_eq!(sample.at_us, 3_000_000);
+        assert_eq!(sample.leader, simulation.leader());
+        assert!(sample.commit_index > 0 && sample.committed_commands > 0);
+        assert!(sample.commit_latency_p50_us <= sample.commit_latency_max_us);
+        let later = MetricsSample::of(&simulation, Some(&sample));
+        assert_eq!(later.commit_latency_max_us, None, "nothing committed since");
     }
 }

@@ -6,7 +6,7 @@ use yew::prelude::*;
 
 use super::context::use_ui;
 use super::draw::Hit;
-use super::engine::Selection;
+use super::engine::{Selection, ViewMode};
 use crate::raft::NodeId;
 use crate::scenario::Action;
 
@@ -28,6 +28,10 @@ pub fn cluster_canvas() -> Html {
             let (x, y) = local(&event);
             let hit = ui.painter.borrow().hit(x, y);
             match hit {
+                // Only the ring is dragged apart into a partition.
+                Some(Hit::Node(id)) if ui.painter.borrow().view_mode == ViewMode::SpaceTime => {
+                    ui.select(Selection::Node(id))
+                }
                 Some(Hit::Node(id)) => {
                     let mut painter = ui.painter.borrow_mut();
                     painter.drag_origin_x = painter

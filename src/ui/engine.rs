@@ -26,13 +26,15 @@ const EXTEND_MS: u64 = 60_000;
 /// Frame times kept for `frame_stats`.
 const FRAME_SAMPLES: usize = 600;
 
-/// How long recent frames took (simulate and draw), in milliseconds.
+/// How long recent frames took (simulate and draw), in milliseconds, and how busy the network
+/// is now (for benchmarks).
 #[derive(Clone, Copy, Debug, Default, serde::Serialize)]
 pub struct FrameStats {
     pub count: usize,
     pub p50_ms: f64,
     pub p95_ms: f64,
     pub max_ms: f64,
+    pub messages_in_flight: usize,
 }
 
 /// What the person has selected for the inspector.
@@ -129,9 +131,13 @@ impl Engine {
     }
 
     pub fn frame_stats(&self) -> FrameStats {
+        let messages_in_flight = self.simulation().network().in_flight_count();
         let mut times: Vec<f64> = self.frame_times_ms.iter().copied().collect();
         if times.is_empty() {
-            return FrameStats::default();
+            return FrameStats {
+                messages_in_flight,
+                ..FrameStats::default()
+            };
         }
         times.sort_by(f64::total_cmp);
         let at = |percent: usize| times[(times.len() - 1) * percent / 100];
@@ -140,6 +146,7 @@ impl Engine {
             p50_ms: at(50),
             p95_ms: at(95),
             max_ms: times[times.len() - 1],
+            messages_in_flight,
         }
     }
 

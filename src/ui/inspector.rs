@@ -1,11 +1,30 @@
-//! The inspector: the selected node's persistent and volatile state, key-value contents,
-//! snapshot and clock, with its controls; or the selected message's fields.
+//! The inspector: the selected node's volatile and persistent state (paper Figure 2), what the
+//! leader knows of each follower, its key-value contents, snapshot and clock, with the actions
+//! a person can take on it; or the selected message's route, timing, fate and fields.
+//!
+//! Everything shown is read from the simulator as it is now; a crashed node shows what
+//! survives on its disk.
 
+use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
-use super::context::use_ui;
+use super::context::{Ui, use_ui};
 use super::engine::Selection;
+use super::log_panel::look_of;
+use super::palette::node_fill;
+use crate::raft::{NodeId, RaftNode, Snapshot};
 use crate::scenario::Action;
+use crate::sim::Simulation;
+use crate::sim::network::{Endpoint, LossReason, Packet};
+use crate::sim::server::{Server, Status};
+use crate::view::{
+    follower_progress, format_duration, format_time, loss_label, message_fields, packet_name,
+};
+
+/// Keys listed in the key-value table; more are counted.
+const MAX_KEYS_SHOWN: usize = 60;
+/// Clock drifts offered, in parts per million.
+const DRIFTS_PPM: [i32; 7] = [-100_000, -10_000, -1_000, 0, 1_000, 10_000, 100_000];
 
 #[function_component(Inspector)]
 pub fn inspector() -> Html {
@@ -23,62 +42,441 @@ pub fn inspector() -> Html {
     }
 }
 
-fn node_inspector(ui: &super::context::Ui, id: u64) -> Html {
+fn node_name(id: NodeId) -> String {
+    format!("S{id}")
+}
+
+fn endpoint_name(endpoint: Endpoint) -> String {
+    match endpoint {
+        Endpoint::Node(id) => node_name(id),
+        Endpoint::Client(id) => format!("client {id}"),
+    }
+}
+
+fn fact(term: &str, value: impl Into<Html>) -> Html {
+    html! { <><dt>{ term }</dt><dd>{ value.into() }</dd></> }
+}
+
+fn node_inspector(ui: &Ui, id: NodeId) -> Html {
     let engine = ui.engine.borrow();
-    let Some(server) = engine.simulation().server(id) else {
-        return html! { <p>{ "No such node." }</p> };
+    let simulation = engine.simulation();
+    let Some(server) = simulation.server(id) else {
+        return html! { <div class="panel"><p>{ format!("There is no node S{id}.") }</p></div> };
     };
-    let button = |label: &str, action: Action, key: &str| {
-        let ui = ui.clone();
-        let aria = format!("{label} S{id} ({key})");
-        html! { <button aria-label={aria} onclick={move |_| ui.act(action.clone())}>{ label }</button> }
-    };
-    let raft = server.raft.as_ref();
+    let look = look_of(server);
     html! {
-        <div class="panel">
-            <h2>{ format!("Node S{id}") }</h2>
-            <div class="button-row">
-                { button("Crash", Action::Crash { node: id }, "c") }
-                { button("Restart", Action::Restart { node: id }, "r") }
-                { button("Pause", Action::Pause { node: id }, "p") }
-                { button("Resume", Action::Resume { node: id }, "p") }
-                { button("Timeout", Action::Timeout { node: id }, "t") }
-                { button("Snapshot", Action::Snapshot { node: id }, "s") }
-                { button("Transfer leadership here", Action::TransferLeader { to: id }, "") }
-                { button("Remove", Action::RemoveNode { node: id }, "") }
-            </div>
-            <dl class="facts">
-                <dt>{ "status" }</dt><dd>{ format!("{:?}", server.status).to_lowercase() }</dd>
-                <dt>{ "term" }</dt><dd>{ raft.map_or(server.disk.persisted.hard_state.current_term, |r| r.current_term()) }</dd>
-                <dt>{ "voted for" }</dt><dd>{ raft.and_then(|r| r.voted_for()).map_or("—".to_string(), |v| format!("S{v}")) }</dd>
-                <dt>{ "commit index" }</dt><dd>{ raft.map_or(0, |r| r.commit_index()) }</dd>
-                <dt>{ "last applied" }</dt><dd>{ server.kv.last_applied() }</dd>
-                <dt>{ "log" }</dt><dd>{ raft.map_or("—".to_string(), |r| format!("{}..={}", r.log().first_index(), r.log().last_index())) }</dd>
-                <dt>{ "clock drift" }</dt><dd>{ format!("{} ppm", server.clock.rate_ppm()) }</dd>
-            </dl>
+        <div class="panel inspector">
+            <h2 class="inspector-title">
+                <span class="role-dot" style={format!("background: {}", node_fill(look))}></span>
+                { format!("Node S{id}") }
+                <span class="role-name">{ look.label() }</span>
+            </h2>
+            { node_actions(ui, simulation, server) }
+            { volatile_state(simulation, server) }
+            { leader_view(server) }
+            { persistent_state(server) }
+            { state_machine(server) }
+            { clock(ui, simulation, server) }
         </div>
     }
 }
 
-fn message_inspector(ui: &super::context::Ui, id: u64) -> Html {
-    let engine = ui.engine.borrow();
-    let Some(message) = engine.simulation().network().get(id) else {
-        return html! { <div class="panel"><p>{ format!("Message {id} has arrived or vanished.") }</p></div> };
-    };
-    let text = format!("{:#?}", message.packet);
-    let act = |label: &str, action: Action| {
+fn node_actions(ui: &Ui, simulation: &Simulation, server: &Server) -> Html {
+    let id = server.id;
+    let raft = server.raft.as_ref();
+    let leader = simulation.leader();
+    let is_member = raft.is_some_and(|raft| raft.membership().contains(id))
+        || simulation.members().contains(&id);
+    let button = |label: &str, action: Action, key: &str, enabled: bool, class: &str| {
         let ui = ui.clone();
-        html! { <button onclick={move |_| ui.act(action.clone())}>{ label.to_string() }</button> }
+        let aria = if key.is_empty() {
+            format!("{label} S{id}")
+        } else {
+            format!("{label} S{id} ({key})")
+        };
+        let class = class.to_string();
+        html! {
+            <button class={class} aria-label={aria} disabled={!enabled}
+                onclick={move |_| ui.act(action.clone())}>{ label }</button>
+        }
     };
+    let up = server.status == Status::Up;
     html! {
-        <div class="panel">
-            <h2>{ format!("Message #{id}") }</h2>
-            <div class="button-row">
-                { act("Drop", Action::DropMessage { id }) }
-                { act("Delay 100 ms", Action::DelayMessage { id, by_ms: 100 }) }
-                { act("Duplicate", Action::DuplicateMessage { id }) }
-            </div>
-            <pre class="message-fields">{ text }</pre>
+        <div class="button-row">
+            { button("Crash", Action::Crash { node: id }, "c", server.status != Status::Down, "danger-soft") }
+            { button("Restart", Action::Restart { node: id }, "r", server.status == Status::Down, "") }
+            { button("Pause", Action::Pause { node: id }, "p", up, "") }
+            { button("Resume", Action::Resume { node: id }, "p", server.status == Status::Paused, "") }
+            { button("Timeout", Action::Timeout { node: id }, "t", up && !raft.is_some_and(|r| r.is_leader()), "") }
+            { button("Snapshot", Action::Snapshot { node: id }, "s", raft.is_some(), "") }
+            { button("Transfer leadership here", Action::TransferLeader { to: id }, "",
+                up && leader.is_some_and(|leader| leader != id), "") }
+            { button("Remove", Action::RemoveNode { node: id }, "", is_member, "danger-soft") }
         </div>
+    }
+}
+
+fn volatile_state(simulation: &Simulation, server: &Server) -> Html {
+    let Some(raft) = server.raft.as_ref() else {
+        return html! {
+            <section class="inspector-section">
+                <h3>{ "Volatile state" }</h3>
+                <p class="hint">{ "Down: everything volatile is gone. It restarts from what is on disk, below." }</p>
+            </section>
+        };
+    };
+    let unpersisted = raft
+        .log()
+        .last_index()
+        .saturating_sub(raft.persisted_index());
+    let pending = server.disk.pending_writes();
+    let persisted = format!(
+        "{}{}",
+        raft.persisted_index(),
+        if pending > 0 {
+            format!(" ({pending} disk write{} in progress)", plural(pending))
+        } else {
+            String::new()
+        }
+    );
+    html! {
+        <section class="inspector-section">
+            <h3>{ "Volatile state" }</h3>
+            <dl class="facts">
+                { fact("role", role_text(raft, server)) }
+                { fact("leader", raft.leader_id().map_or("unknown".to_string(), node_name)) }
+                { fact("commit index", raft.commit_index().to_string()) }
+                { fact("last applied", server.kv.last_applied().to_string()) }
+                { fact("log in memory", log_range(raft.log().first_index(), raft.log().last_index())) }
+                { fact("persisted to", persisted) }
+                if unpersisted > 0 {
+                    { fact("not yet on disk", format!("{unpersisted} entr{}", if unpersisted == 1 { "y" } else { "ies" })) }
+                }
+                { fact("election timer", election_timer(simulation, server, raft)) }
+                { fact("members", members_text(raft)) }
+            </dl>
+        </section>
+    }
+}
+
+fn plural(count: usize) -> &'static str {
+    if count == 1 { "" } else { "s" }
+}
+
+fn role_text(raft: &RaftNode, server: &Server) -> String {
+    let mut text = look_of(server).label().to_string();
+    let votes = raft.votes_granted();
+    if !votes.is_empty() {
+        let names: Vec<String> = votes.into_iter().map(node_name).collect();
+        text.push_str(&format!(", votes from {}", names.join(" ")));
+    }
+    if let Some(target) = raft.transfer_target() {
+        text.push_str(&format!(", handing leadership to S{target}"));
+    }
+    text
+}
+
+fn log_range(first: u64, last: u64) -> String {
+    if last < first {
+        "empty".to_string()
+    } else {
+        let count = last - first + 1;
+        format!(
+            "{first} to {last} ({count} entr{})",
+            if count == 1 { "y" } else { "ies" }
+        )
+    }
+}
+
+/// When a follower or candidate times out, on its own (possibly drifting) clock.
+fn election_timer(simulation: &Simulation, server: &Server, raft: &RaftNode) -> String {
+    match raft.election_deadline_us() {
+        None => "none: a leader sends heartbeats instead".to_string(),
+        Some(_) if server.status == Status::Paused => "stopped while paused".to_string(),
+        Some(deadline_us) => {
+            let local_now = server.local_now(simulation.now_us());
+            match deadline_us.checked_sub(local_now) {
+                Some(left) if left > 0 => format!("fires in {}", format_duration(left)),
+                _ => "due now".to_string(),
+            }
+        }
+    }
+}
+
+fn members_text(raft: &RaftNode) -> String {
+    let membership = raft.membership();
+    let voters: Vec<String> = membership.voters.iter().copied().map(node_name).collect();
+    let mut text = format!("voters {}", voters.join(" "));
+    if !membership.learners.is_empty() {
+        let learners: Vec<String> = membership.learners.iter().copied().map(node_name).collect();
+        text.push_str(&format!("; learners {}", learners.join(" ")));
+    }
+    text
+}
+
+/// For a leader: what it knows of each follower (paper Figure 2, "volatile state on leaders").
+fn leader_view(server: &Server) -> Html {
+    let Some(raft) = server.raft.as_ref().filter(|raft| raft.is_leader()) else {
+        return Html::default();
+    };
+    let rows = follower_progress(raft).into_iter().map(|row| {
+        let state = if row.paused {
+            format!("{} (paused)", row.state)
+        } else {
+            row.state.to_string()
+        };
+        html! {
+            <tr class={classes!((!row.recent_active).then_some("inactive"))}>
+                <td>{ node_name(row.id) }</td>
+                <td>{ row.match_index }</td>
+                <td>{ row.next_index }</td>
+                <td>{ state }</td>
+                <td>{ row.inflight }</td>
+                <td>{ row.lag }</td>
+            </tr>
+        }
+    });
+    html! {
+        <section class="inspector-section">
+            <h3>{ format!("Followers (last index {})", raft.log().last_index()) }</h3>
+            <table class="progress-table">
+                <thead><tr>
+                    <th>{ "node" }</th><th>{ "match" }</th><th>{ "next" }</th>
+                    <th>{ "state" }</th><th title="appends sent, not yet acknowledged">{ "in flight" }</th>
+                    <th title="leader's last index minus match index">{ "lag" }</th>
+                </tr></thead>
+                <tbody>{ for rows }</tbody>
+            </table>
+        </section>
+    }
+}
+
+fn persistent_state(server: &Server) -> Html {
+    let disk = &server.disk.persisted;
+    let first = disk.snapshot.last_included_index + 1;
+    let last = disk.snapshot.last_included_index + disk.entries.len() as u64;
+    let memory_snapshot = server
+        .raft
+        .as_ref()
+        .map(|raft| raft.log().snapshot())
+        .filter(|snapshot| snapshot.last_included_index != disk.snapshot.last_included_index);
+    html! {
+        <section class="inspector-section">
+            <h3>{ "On disk" }</h3>
+            <dl class="facts">
+                { fact("current term", disk.hard_state.current_term.to_string()) }
+                { fact("voted for", disk.hard_state.voted_for.map_or("nobody".to_string(), node_name)) }
+                { fact("log", log_range(first, last)) }
+                { fact("snapshot", snapshot_text(&disk.snapshot)) }
+                if let Some(snapshot) = memory_snapshot {
+                    { fact("newer snapshot", format!("{} (being written)", snapshot_text(snapshot))) }
+                }
+            </dl>
+        </section>
+    }
+}
+
+fn snapshot_text(snapshot: &Snapshot) -> String {
+    if snapshot.last_included_index == 0 {
+        return format!("none yet ({} bytes of empty state)", snapshot.data.len());
+    }
+    format!(
+        "up to {} (term {}), {} bytes",
+        snapshot.last_included_index,
+        snapshot.last_included_term,
+        snapshot.data.len()
+    )
+}
+
+fn state_machine(server: &Server) -> Html {
+    if server.raft.is_none() {
+        return html! {
+            <section class="inspector-section">
+                <h3>{ "Key-value store" }</h3>
+                <p class="hint">{ "Lost with the crash; rebuilt from the snapshot and the log on restart." }</p>
+            </section>
+        };
+    }
+    let data = server.kv.data();
+    let rows = data.iter().take(MAX_KEYS_SHOWN).map(|(key, value)| {
+        html! { <tr><td>{ key }</td><td>{ value }</td></tr> }
+    });
+    let sessions = server.kv.sessions().len();
+    html! {
+        <section class="inspector-section">
+            <h3>{ format!("Key-value store (applied to {})", server.kv.last_applied()) }</h3>
+            if data.is_empty() {
+                <p class="hint">{ "No keys yet." }</p>
+            } else {
+                <table class="kv-table">
+                    <thead><tr><th>{ "key" }</th><th>{ "value" }</th></tr></thead>
+                    <tbody>{ for rows }</tbody>
+                </table>
+                if data.len() > MAX_KEYS_SHOWN {
+                    <p class="hint">{ format!("and {} more keys", data.len() - MAX_KEYS_SHOWN) }</p>
+                }
+            }
+            <p class="hint">{ format!("{sessions} client session{} (for exactly-once commands).", plural(sessions)) }</p>
+        </section>
+    }
+}
+
+fn clock(ui: &Ui, simulation: &Simulation, server: &Server) -> Html {
+    let now_us = simulation.now_us();
+    let local_us = server.local_now(now_us);
+    let offset = if local_us >= now_us {
+        format!("{} ahead", format_duration(local_us - now_us))
+    } else {
+        format!("{} behind", format_duration(now_us - local_us))
+    };
+    let rate = server.clock.rate_ppm();
+    let onchange = {
+        let ui = ui.clone();
+        let node = server.id;
+        Callback::from(move |event: Event| {
+            let Some(select) = event.target_dyn_into::<HtmlSelectElement>() else {
+                return;
+            };
+            if let Ok(ppm) = select.value().parse::<i32>() {
+                ui.act(Action::Drift { node, ppm });
+            }
+        })
+    };
+    let options = DRIFTS_PPM.iter().map(|&ppm| {
+        html! { <option value={ppm.to_string()} selected={ppm == rate}>{ drift_label(ppm) }</option> }
+    });
+    html! {
+        <section class="inspector-section">
+            <h3>{ "Clock" }</h3>
+            <dl class="facts">
+                { fact("drift", drift_label(rate)) }
+                { fact("local time", format!("{} ({offset})", format_time(local_us))) }
+            </dl>
+            <label class="form-field">
+                <span>{ "Set drift" }</span>
+                <select aria-label={format!("Clock drift of S{}", server.id)} {onchange}>
+                    if !DRIFTS_PPM.contains(&rate) {
+                        <option value={rate.to_string()} selected=true>{ drift_label(rate) }</option>
+                    }
+                    { for options }
+                </select>
+            </label>
+        </section>
+    }
+}
+
+fn drift_label(ppm: i32) -> String {
+    match ppm {
+        0 => "none (exact)".to_string(),
+        ppm if ppm > 0 => format!("+{ppm} ppm (runs fast)"),
+        ppm => format!("{ppm} ppm (runs slow)"),
+    }
+}
+
+fn message_inspector(ui: &Ui, id: u64) -> Html {
+    let engine = ui.engine.borrow();
+    let simulation = engine.simulation();
+    let now_us = simulation.now_us();
+    let (route, packet, in_flight) = match simulation.network().get(id) {
+        Some(message) => (
+            Route {
+                from: message.from,
+                to: message.to,
+                sent_us: message.sent_us,
+                arrive_us: message.arrive_us,
+                lost: message.lost,
+                duplicate_of: message.duplicate_of,
+            },
+            message.packet.clone(),
+            true,
+        ),
+        None => match super::spacetime::recorded(id) {
+            Some(recorded) => (
+                Route {
+                    from: recorded.from,
+                    to: recorded.to,
+                    sent_us: recorded.sent_us,
+                    arrive_us: recorded.arrive_us,
+                    lost: recorded.lost,
+                    duplicate_of: recorded.duplicate_of,
+                },
+                recorded.packet,
+                false,
+            ),
+            None => {
+                return html! {
+                    <div class="panel"><p>{ format!("Message #{id} has left the network.") }</p></div>
+                };
+            }
+        },
+    };
+    let act = |label: &str, action: Action, enabled: bool| {
+        let ui = ui.clone();
+        html! {
+            <button aria-label={format!("{label} message #{id}")} disabled={!enabled}
+                onclick={move |_| ui.act(action.clone())}>{ label.to_string() }</button>
+        }
+    };
+    let fields = message_fields(&packet).into_iter().map(|(name, value)| {
+        html! { <><dt>{ name }</dt><dd>{ value }</dd></> }
+    });
+    html! {
+        <div class="panel inspector">
+            <h2>{ format!("Message #{id}: {}", packet_name(&packet)) }</h2>
+            <div class="button-row">
+                { act("Drop", Action::DropMessage { id }, in_flight && route.lost.is_none()) }
+                { act("Delay 100 ms", Action::DelayMessage { id, by_ms: 100 }, in_flight) }
+                { act("Duplicate", Action::DuplicateMessage { id }, in_flight) }
+            </div>
+            { route.facts(now_us, in_flight) }
+            <section class="inspector-section">
+                <h3>{ "Fields" }</h3>
+                <dl class="facts message-fields">{ for fields }</dl>
+            </section>
+            if matches!(packet, Packet::Raft(_)) {
+                <p class="hint">{ "Every Raft message carries its sender's term (paper §5.1)." }</p>
+            }
+        </div>
+    }
+}
+
+/// Where a message goes, when, and what becomes of it.
+struct Route {
+    from: Endpoint,
+    to: Endpoint,
+    sent_us: u64,
+    arrive_us: u64,
+    lost: Option<LossReason>,
+    duplicate_of: Option<u64>,
+}
+
+impl Route {
+    fn facts(&self, now_us: u64, in_flight: bool) -> Html {
+        let arrival = if in_flight {
+            format!(
+                "{} (in {})",
+                format_time(self.arrive_us),
+                format_duration(self.arrive_us.saturating_sub(now_us))
+            )
+        } else {
+            format_time(self.arrive_us)
+        };
+        let fate = match (self.lost, in_flight) {
+            (Some(reason), _) => loss_label(reason).to_string(),
+            (None, true) => "on its way".to_string(),
+            (None, false) => "delivered".to_string(),
+        };
+        html! {
+            <dl class="facts">
+                { fact("from → to", format!("{} → {}", endpoint_name(self.from), endpoint_name(self.to))) }
+                { fact("sent", format_time(self.sent_us)) }
+                { fact(if in_flight { "arrives" } else { "arrived" }, arrival) }
+                { fact("latency", format_duration(self.arrive_us.saturating_sub(self.sent_us))) }
+                { fact("fate", html! { <span class={classes!(self.lost.is_some().then_some("state-bad"))}>{ fate }</span> }) }
+                if let Some(original) = self.duplicate_of {
+                    { fact("duplicate of", format!("message #{original}")) }
+                }
+            </dl>
+        }
     }
 }

@@ -1,65 +1,667 @@
-//! The log panel: one row per node, cells coloured by term, the committed prefix solid, the
-//! compacted prefix as one block.
+//! The log panel: one row per node, cells coloured by term, the committed prefix solid and the
+//! rest hollow, the compacted prefix as one block with its last index and term, the leader's
+//! match index (▲) and next index (△) for each follower, and the entries a safety violation
+//! involves ringed in red. A crashed node's row shows what is on its disk, faded.
+//!
+//! The panel follows the newest entries unless scrolled back: by wheel, by dragging, or with
+//! the buttons above it (which are the keyboard's way in). Clicking a row selects its node.
+//!
+//! `draw` runs every animation frame, so it draws only the visible cells, one rectangle per run
+//! of committed cells of one term, and formats only the few labels it shows. The scroll
+//! position lives here rather than in the engine: nothing else reads it.
 
-use web_sys::CanvasRenderingContext2d as Context;
+use std::cell::{Cell, RefCell};
+use std::fmt::Write;
+
+use wasm_bindgen::JsCast;
+use web_sys::{CanvasRenderingContext2d as Context, HtmlCanvasElement, PointerEvent, WheelEvent};
 use yew::prelude::*;
 
-use super::context::use_ui;
-use super::engine::Engine;
-use super::palette::{Palette, term_colour};
+use super::context::{Ui, use_ui};
+use super::engine::{Engine, Selection};
+use super::palette::{Palette, node_fill, term_colour};
+use crate::raft::{Entry, NodeId, Progress, Role};
+use crate::sim::server::{Server, Status};
+use crate::view::{NodeLook, log_first_shown, ruler_step};
 
-const ROW_HEIGHT: f64 = 22.0;
-const LABEL_WIDTH: f64 = 44.0;
+const LABEL_WIDTH: f64 = 92.0;
 const CELL_WIDTH: f64 = 14.0;
+const GAP: f64 = 2.0;
+const RULER_HEIGHT: f64 = 16.0;
+const ROW_HEIGHT_MAX: f64 = 24.0;
+const ROW_HEIGHT_MIN: f64 = 12.0;
+const BOTTOM_PADDING: f64 = 4.0;
+/// Below this row height there is no room under the cells for the match and next markers.
+const MARKER_ROOM_MIN: f64 = 19.0;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Scroll {
+    follow_tail: bool,
+    /// The first index shown when not following the tail.
+    first_index: u64,
+}
+
+/// Where the last frame put things, for the scroll controls and the pointer.
+#[derive(Clone, Copy, Debug, Default)]
+struct Geometry {
+    first_shown: u64,
+    fit: u64,
+    highest: u64,
+    row_height: f64,
+}
+
+impl Geometry {
+    fn scrollable(&self) -> bool {
+        log_first_shown(self.highest, self.fit, true, 0) > 1
+    }
+}
+
+thread_local! {
+    static SCROLL: Cell<Scroll> = const {
+        Cell::new(Scroll { follow_tail: true, first_index: 1 })
+    };
+    static GEOMETRY: Cell<Geometry> = Cell::new(Geometry::default());
+    /// Reused for the few numbers drawn each frame, so drawing does not allocate for them.
+    static TEXT: RefCell<String> = RefCell::new(String::with_capacity(32));
+}
+
+/// A drag in progress: where it started, the first index then, and whether it moved.
+#[derive(Clone, Copy, Debug)]
+struct Drag {
+    start_x: f64,
+    start_first: u64,
+    moved: bool,
+}
 
 #[function_component(LogPanel)]
 pub fn log_panel() -> Html {
     let ui = use_ui();
+    let update = use_force_update();
+    let drag = use_mut_ref(|| None::<Drag>);
     let canvas_ref = ui.painter.borrow().log_canvas.clone();
     let rows = ui.engine.borrow().simulation().servers().count();
-    let height = format!("height: {}px", (rows as f64 * ROW_HEIGHT + 8.0).max(60.0));
+    let height = RULER_HEIGHT + rows as f64 * ROW_HEIGHT_MAX + BOTTOM_PADDING;
+    let scroll_to = {
+        let ui = ui.clone();
+        let update = update.clone();
+        Callback::from(move |scroll: Scroll| {
+            SCROLL.set(scroll);
+            ui.painter.borrow_mut().paint(&ui.engine.borrow());
+            update.force_update();
+        })
+    };
+    let by = |cells: i64| {
+        let scroll_to = scroll_to.clone();
+        Callback::from(move |_: MouseEvent| scroll_to.emit(scrolled_by(cells)))
+    };
+    let page = GEOMETRY.get().fit.max(4) as i64 * 3 / 4;
+    let follow = SCROLL.get().follow_tail;
+    let geometry = GEOMETRY.get();
+    let range = (geometry.fit > 0).then(|| {
+        let last = (geometry.first_shown + geometry.fit - 1).min(geometry.highest);
+        format!("{}–{} of {}", geometry.first_shown, last, geometry.highest)
+    });
     html! {
-        <canvas ref={canvas_ref} class="log-canvas" style={height} role="img"
-            aria-label="Every node's log: one row per node, cells coloured by term, committed entries solid." />
+        <section class="log-panel" aria-label="Logs">
+            <div class="log-toolbar">
+                <h2 class="log-title">{ "Logs" }</h2>
+                { legend() }
+                <span class="log-range" aria-live="off">{ range.unwrap_or_default() }</span>
+                <div class="log-scroll" role="group" aria-label="Scroll the logs">
+                    <button aria-label="Show the oldest entries" title="Oldest entries"
+                        onclick={ let scroll_to = scroll_to.clone(); move |_| scroll_to.emit(Scroll { follow_tail: false, first_index: 1 }) }>{ "⇤" }</button>
+                    <button aria-label="Scroll the logs back" title="Back" onclick={by(-page)}>{ "◀" }</button>
+                    <button aria-label="Scroll the logs forward" title="Forward" onclick={by(page)}>{ "▶" }</button>
+                    <button class={classes!("log-follow", follow.then_some("segment-on"))} aria-pressed={follow.to_string()}
+                        aria-label="Follow the newest entries" title="Follow the newest entries"
+                        onclick={ let scroll_to = scroll_to.clone(); move |_| scroll_to.emit(Scroll { follow_tail: true, first_index: 1 }) }>{ "Newest ⇥" }</button>
+                </div>
+            </div>
+            <canvas ref={canvas_ref} class="log-canvas" style={format!("height: {height}px")}
+                role="img" aria-label={describe(&ui)}
+                onwheel={on_wheel(&scroll_to)}
+                onpointerdown={on_pointer_down(&drag)}
+                onpointermove={on_pointer_move(&drag, &scroll_to)}
+                onpointerup={on_pointer_up(&drag, &ui)} />
+        </section>
     }
 }
 
-/// Draws every node's log, showing the newest entries that fit.
+fn legend() -> Html {
+    html! {
+        <span class="log-legend" aria-hidden="true">
+            <span><i class="swatch swatch-committed"></i>{ "committed" }</span>
+            <span><i class="swatch swatch-uncommitted"></i>{ "not yet" }</span>
+            <span><i class="swatch swatch-snapshot"></i>{ "snapshot" }</span>
+            <span>{ "▲ match · △ next (leader's view)" }</span>
+            <span><i class="swatch swatch-violation"></i>{ "violation" }</span>
+        </span>
+    }
+}
+
+/// The scroll position `cells` cells on from what the last frame showed; reaching the tail
+/// follows it again.
+fn scrolled_by(cells: i64) -> Scroll {
+    let geometry = GEOMETRY.get();
+    let first = (geometry.first_shown as i64 + cells).max(1) as u64;
+    scrolled_to(first, &geometry)
+}
+
+fn scrolled_to(first: u64, geometry: &Geometry) -> Scroll {
+    let tail = log_first_shown(geometry.highest, geometry.fit, true, 0);
+    Scroll {
+        follow_tail: first >= tail,
+        first_index: first.min(tail),
+    }
+}
+
+fn on_wheel(scroll_to: &Callback<Scroll>) -> Callback<WheelEvent> {
+    let scroll_to = scroll_to.clone();
+    Callback::from(move |event: WheelEvent| {
+        if !GEOMETRY.get().scrollable() {
+            return; // Nothing to scroll: let the page have the wheel.
+        }
+        let (dx, dy) = (event.delta_x(), event.delta_y());
+        let delta = if dx.abs() > dy.abs() { dx } else { dy };
+        let pixels = match event.delta_mode() {
+            WheelEvent::DOM_DELTA_LINE => delta * 16.0,
+            WheelEvent::DOM_DELTA_PAGE => delta * 400.0,
+            _ => delta,
+        };
+        let cells = (pixels / CELL_WIDTH).round() as i64;
+        let cells = if cells == 0 {
+            pixels.signum() as i64
+        } else {
+            cells
+        };
+        event.prevent_default();
+        scroll_to.emit(scrolled_by(cells));
+    })
+}
+
+fn on_pointer_down(drag: &std::rc::Rc<RefCell<Option<Drag>>>) -> Callback<PointerEvent> {
+    let drag = drag.clone();
+    Callback::from(move |event: PointerEvent| {
+        if let Some(canvas) = event.target_dyn_into::<HtmlCanvasElement>() {
+            let _ = canvas.set_pointer_capture(event.pointer_id());
+        }
+        *drag.borrow_mut() = Some(Drag {
+            start_x: f64::from(event.client_x()),
+            start_first: GEOMETRY.get().first_shown,
+            moved: false,
+        });
+    })
+}
+
+fn on_pointer_move(
+    drag: &std::rc::Rc<RefCell<Option<Drag>>>,
+    scroll_to: &Callback<Scroll>,
+) -> Callback<PointerEvent> {
+    let drag = drag.clone();
+    let scroll_to = scroll_to.clone();
+    Callback::from(move |event: PointerEvent| {
+        let Some(mut state) = *drag.borrow() else {
+            return;
+        };
+        let dx = f64::from(event.client_x()) - state.start_x;
+        if dx.abs() < 4.0 && !state.moved {
+            return;
+        }
+        state.moved = true;
+        *drag.borrow_mut() = Some(state);
+        let geometry = GEOMETRY.get();
+        if !geometry.scrollable() {
+            return;
+        }
+        let cells = (-dx / CELL_WIDTH).round() as i64;
+        let first = (state.start_first as i64 + cells).max(1) as u64;
+        let scroll = scrolled_to(first, &geometry);
+        if scroll != SCROLL.get() {
+            scroll_to.emit(scroll);
+        }
+    })
+}
+
+/// A press that did not move is a click: it selects the node of the row under it.
+fn on_pointer_up(drag: &std::rc::Rc<RefCell<Option<Drag>>>, ui: &Ui) -> Callback<PointerEvent> {
+    let drag = drag.clone();
+    let ui = ui.clone();
+    Callback::from(move |event: PointerEvent| {
+        let Some(state) = drag.borrow_mut().take() else {
+            return;
+        };
+        if state.moved {
+            return;
+        }
+        let Some(canvas) = event
+            .target()
+            .and_then(|target| target.dyn_into::<HtmlCanvasElement>().ok())
+        else {
+            return;
+        };
+        let y = f64::from(event.client_y()) - canvas.get_bounding_client_rect().top();
+        let geometry = GEOMETRY.get();
+        let row = ((y - RULER_HEIGHT) / geometry.row_height.max(1.0)).floor();
+        let id = (row >= 0.0)
+            .then(|| {
+                ui.engine
+                    .borrow()
+                    .simulation()
+                    .servers()
+                    .nth(row as usize)
+                    .map(|server| server.id)
+            })
+            .flatten();
+        if let Some(id) = id {
+            ui.select(Selection::Node(id));
+        }
+    })
+}
+
+/// The canvas's text alternative: where each log stands.
+fn describe(ui: &Ui) -> String {
+    let engine = ui.engine.borrow();
+    let mut text = String::from("Every node's log, one row per node. ");
+    for server in engine.simulation().servers() {
+        let log = RowLog::of(server);
+        let _ = write!(
+            text,
+            "S{}: last index {}, committed {}, snapshot up to {}{}. ",
+            server.id,
+            log.last_index(),
+            log.commit_index,
+            log.snapshot_index,
+            if log.down {
+                " (down: what is on disk)"
+            } else {
+                ""
+            }
+        );
+    }
+    text
+}
+
+/// What one row shows: the node's log in memory, or what is on disk while it is down.
+struct RowLog<'a> {
+    snapshot_index: u64,
+    snapshot_term: u64,
+    entries: &'a [Entry],
+    /// 0 while down: the commit index is volatile.
+    commit_index: u64,
+    down: bool,
+}
+
+impl<'a> RowLog<'a> {
+    fn of(server: &'a Server) -> Self {
+        match &server.raft {
+            Some(raft) => RowLog {
+                snapshot_index: raft.log().snapshot_index(),
+                snapshot_term: raft.log().snapshot().last_included_term,
+                entries: raft.log().entries(),
+                commit_index: raft.commit_index(),
+                down: false,
+            },
+            None => {
+                let disk = &server.disk.persisted;
+                RowLog {
+                    snapshot_index: disk.snapshot.last_included_index,
+                    snapshot_term: disk.snapshot.last_included_term,
+                    entries: &disk.entries,
+                    commit_index: 0,
+                    down: true,
+                }
+            }
+        }
+    }
+
+    fn last_index(&self) -> u64 {
+        self.snapshot_index + self.entries.len() as u64
+    }
+
+    /// The entries with indices in `first..first + count`.
+    fn visible(&self, first: u64, count: u64) -> &'a [Entry] {
+        let start = first.saturating_sub(self.snapshot_index + 1) as usize;
+        let end = (first + count).saturating_sub(self.snapshot_index + 1) as usize;
+        let end = end.min(self.entries.len());
+        &self.entries[start.min(end)..end]
+    }
+}
+
+/// How a node looks, as on the ring: role, or down or paused.
+pub(super) fn look_of(server: &Server) -> NodeLook {
+    match (server.status, server.raft.as_ref()) {
+        (Status::Down, _) | (_, None) => NodeLook::Down,
+        (Status::Paused, _) => NodeLook::Paused,
+        (_, Some(raft)) if raft.membership().is_learner(server.id) => NodeLook::Learner,
+        (_, Some(raft)) => match raft.role() {
+            Role::Follower => NodeLook::Follower,
+            Role::PreCandidate => NodeLook::PreCandidate,
+            Role::Candidate => NodeLook::Candidate,
+            Role::Leader => NodeLook::Leader,
+        },
+    }
+}
+
+/// Where rows and cells go this frame.
+struct Frame<'a> {
+    context: &'a Context,
+    palette: &'a Palette,
+    first_shown: u64,
+    fit: u64,
+    row_height: f64,
+    cell_height: f64,
+}
+
+impl Frame<'_> {
+    fn x_of(&self, index: u64) -> f64 {
+        LABEL_WIDTH + (index as f64 - self.first_shown as f64) * CELL_WIDTH
+    }
+
+    fn row_y(&self, row: usize) -> f64 {
+        RULER_HEIGHT + row as f64 * self.row_height + 2.0
+    }
+
+    fn shows(&self, index: u64) -> bool {
+        index >= self.first_shown && index < self.first_shown + self.fit
+    }
+}
+
+/// Draws every node's log.
 pub fn draw(context: &Context, engine: &Engine, width: f64, height: f64, palette: &Palette) {
+    let simulation = engine.simulation();
     context.set_fill_style_str(palette.background);
     context.fill_rect(0.0, 0.0, width, height);
-    let simulation = engine.simulation();
     let highest = simulation
         .servers()
-        .filter_map(|s| s.raft.as_ref().map(|r| r.log().last_index()))
+        .map(|server| RowLog::of(server).last_index())
         .max()
         .unwrap_or(0);
-    let fit = ((width - LABEL_WIDTH) / CELL_WIDTH).floor().max(1.0) as u64;
-    let first_shown = highest.saturating_sub(fit - 1).max(1);
-    context.set_font("11px system-ui, sans-serif");
-    context.set_text_align("left");
+    let fit = ((width - LABEL_WIDTH - 4.0) / CELL_WIDTH).floor().max(1.0) as u64;
+    let scroll = SCROLL.get();
+    let first_shown = log_first_shown(highest, fit, scroll.follow_tail, scroll.first_index);
+    let rows = simulation.servers().count().max(1);
+    let row_height = ((height - RULER_HEIGHT - BOTTOM_PADDING) / rows as f64)
+        .clamp(ROW_HEIGHT_MIN, ROW_HEIGHT_MAX);
+    GEOMETRY.set(Geometry {
+        first_shown,
+        fit,
+        highest,
+        row_height,
+    });
+    let cell_height = if row_height >= MARKER_ROOM_MIN {
+        row_height - 10.0
+    } else {
+        row_height - 4.0
+    };
+    let frame = Frame {
+        context,
+        palette,
+        first_shown,
+        fit,
+        row_height,
+        cell_height,
+    };
+    draw_ruler(&frame);
     for (row, server) in simulation.servers().enumerate() {
-        let y = 4.0 + row as f64 * ROW_HEIGHT;
-        context.set_fill_style_str(palette.text);
-        let _ = context.fill_text(&format!("S{}", server.id), 6.0, y + 14.0);
-        let Some(raft) = server.raft.as_ref() else {
-            continue;
-        };
-        for entry in raft
-            .log()
-            .entries()
-            .iter()
-            .filter(|entry| entry.index >= first_shown)
-        {
-            let x = LABEL_WIDTH + (entry.index - first_shown) as f64 * CELL_WIDTH;
-            context.set_fill_style_str(&term_colour(entry.term));
-            context.set_global_alpha(if entry.index <= raft.commit_index() {
-                1.0
-            } else {
-                0.4
-            });
-            context.fill_rect(x, y + 2.0, CELL_WIDTH - 2.0, ROW_HEIGHT - 6.0);
-        }
+        draw_committed_runs(&frame, &RowLog::of(server), frame.row_y(row));
+    }
+    draw_separators(&frame, rows);
+    if let Selection::Node(selected) = engine.selection
+        && let Some(row) = simulation
+            .servers()
+            .position(|server| server.id == selected)
+    {
+        context.set_fill_style_str(palette.selection);
+        context.set_global_alpha(0.12);
+        context.fill_rect(0.0, frame.row_y(row) - 2.0, width, row_height);
         context.set_global_alpha(1.0);
+    }
+    let leader_progress = simulation
+        .leader()
+        .and_then(|leader| simulation.server(leader))
+        .and_then(|server| server.raft.as_ref())
+        .and_then(|raft| raft.progress());
+    for (row, server) in simulation.servers().enumerate() {
+        let log = RowLog::of(server);
+        let y = frame.row_y(row);
+        draw_uncommitted(&frame, &log, y);
+        draw_snapshot(&frame, &log, y);
+        draw_commit_mark(&frame, &log, y);
+        draw_label(&frame, server, &log, y);
+        if let Some(progress) = leader_progress.and_then(|map| map.get(&server.id))
+            && simulation.leader() != Some(server.id)
+        {
+            draw_progress(&frame, progress, y);
+        }
+    }
+    draw_violations(&frame, simulation);
+}
+
+fn with_number<R>(prefix: &str, number: u64, suffix: &str, use_text: impl FnOnce(&str) -> R) -> R {
+    TEXT.with_borrow_mut(|text| {
+        text.clear();
+        let _ = write!(text, "{prefix}{number}{suffix}");
+        use_text(text)
+    })
+}
+
+fn draw_ruler(frame: &Frame) {
+    let context = frame.context;
+    let step = ruler_step(CELL_WIDTH, 34.0);
+    context.set_font("10px system-ui, sans-serif");
+    context.set_text_align("center");
+    context.set_fill_style_str(frame.palette.muted);
+    let first_label = frame.first_shown.div_ceil(step) * step;
+    let mut index = first_label.max(step);
+    while frame.shows(index) {
+        let x = frame.x_of(index) + (CELL_WIDTH - GAP) / 2.0;
+        with_number("", index, "", |text| context.fill_text(text, x, 11.0)).ok();
+        context.fill_rect(x - 0.5, 13.0, 1.0, 3.0);
+        index += step;
+    }
+}
+
+/// Committed entries, one rectangle per run of one term.
+fn draw_committed_runs(frame: &Frame, log: &RowLog, y: f64) {
+    let context = frame.context;
+    let visible = log.visible(frame.first_shown, frame.fit);
+    let committed = visible.partition_point(|entry| entry.index <= log.commit_index);
+    let mut start = 0;
+    while start < committed {
+        let term = visible[start].term;
+        let end = start + visible[start..committed].partition_point(|entry| entry.term == term);
+        context.set_fill_style_str(&term_colour(term));
+        let x = frame.x_of(visible[start].index);
+        let width = (end - start) as f64 * CELL_WIDTH - GAP;
+        context.fill_rect(x, y, width, frame.cell_height);
+        start = end;
+    }
+}
+
+/// Gaps between the cells of committed runs, in one pass over all rows.
+fn draw_separators(frame: &Frame, rows: usize) {
+    let context = frame.context;
+    context.set_fill_style_str(frame.palette.background);
+    let top = RULER_HEIGHT;
+    let height = rows as f64 * frame.row_height;
+    context.begin_path();
+    for cell in 1..=frame.fit {
+        context.rect(
+            LABEL_WIDTH + cell as f64 * CELL_WIDTH - GAP,
+            top,
+            GAP,
+            height,
+        );
+    }
+    context.fill();
+}
+
+/// Entries not known to be committed: hollow cells (few, so one call each). On a down node,
+/// every entry on disk (its commit index died with it).
+fn draw_uncommitted(frame: &Frame, log: &RowLog, y: f64) {
+    let context = frame.context;
+    let visible = log.visible(frame.first_shown, frame.fit);
+    let committed = visible.partition_point(|entry| entry.index <= log.commit_index);
+    let fade = if log.down { 0.45 } else { 1.0 };
+    let mut term = None;
+    context.set_line_width(1.5);
+    for entry in &visible[committed..] {
+        if term != Some(entry.term) {
+            term = Some(entry.term);
+            let colour = term_colour(entry.term);
+            context.set_fill_style_str(&colour);
+            context.set_stroke_style_str(&colour);
+        }
+        let x = frame.x_of(entry.index);
+        context.set_global_alpha(0.25 * fade);
+        context.fill_rect(x, y, CELL_WIDTH - GAP, frame.cell_height);
+        context.set_global_alpha(fade);
+        context.stroke_rect(
+            x + 0.75,
+            y + 0.75,
+            CELL_WIDTH - GAP - 1.5,
+            frame.cell_height - 1.5,
+        );
+    }
+    context.set_global_alpha(1.0);
+}
+
+/// The compacted prefix: one block up to the snapshot's last index, labelled with it and its
+/// term; when scrolled out of sight, the label goes beside the node's name.
+fn draw_snapshot(frame: &Frame, log: &RowLog, y: f64) {
+    let context = frame.context;
+    let index = log.snapshot_index;
+    if index == 0 {
+        return;
+    }
+    if index < frame.first_shown {
+        context.set_font("9px system-ui, sans-serif");
+        context.set_text_align("right");
+        context.set_fill_style_str(frame.palette.muted);
+        let text = format!("≤{index} t{}", log.snapshot_term);
+        let _ = context.fill_text(&text, LABEL_WIDTH - 6.0, y + frame.cell_height / 2.0 + 3.0);
+        return;
+    }
+    // Only the visible part: its label is centred in what can be seen.
+    let x = LABEL_WIDTH;
+    let right =
+        (frame.x_of(index) + CELL_WIDTH - GAP).min(frame.x_of(frame.first_shown + frame.fit));
+    let width = right - x;
+    context.set_fill_style_str(frame.palette.muted);
+    context.set_global_alpha(0.22);
+    context.fill_rect(x, y, width, frame.cell_height);
+    context.set_global_alpha(0.9);
+    context.set_stroke_style_str(frame.palette.muted);
+    context.set_line_width(1.0);
+    context.stroke_rect(x + 0.5, y + 0.5, width - 1.0, frame.cell_height - 1.0);
+    context.set_global_alpha(1.0);
+    let long = format!("snapshot ≤ {index} · term {}", log.snapshot_term);
+    let text = if width >= long.chars().count() as f64 * 5.6 + 8.0 {
+        long
+    } else {
+        format!("≤{index} t{}", log.snapshot_term)
+    };
+    context.save();
+    context.begin_path();
+    context.rect(x, y, width, frame.cell_height);
+    context.clip();
+    context.set_font("10px system-ui, sans-serif");
+    context.set_text_align("center");
+    context.set_fill_style_str(frame.palette.text);
+    let _ = context.fill_text(&text, x + width / 2.0, y + frame.cell_height / 2.0 + 3.5);
+    context.restore();
+}
+
+/// A bar after the last committed entry.
+fn draw_commit_mark(frame: &Frame, log: &RowLog, y: f64) {
+    if log.down || log.commit_index == 0 || !frame.shows(log.commit_index) {
+        return;
+    }
+    let x = frame.x_of(log.commit_index) + CELL_WIDTH - GAP / 2.0 - 1.0;
+    frame.context.set_fill_style_str(frame.palette.text);
+    frame
+        .context
+        .fill_rect(x, y - 2.0, 2.0, frame.cell_height + 4.0);
+}
+
+fn draw_label(frame: &Frame, server: &Server, log: &RowLog, y: f64) {
+    let context = frame.context;
+    let middle = y + frame.cell_height / 2.0;
+    context.set_fill_style_str(node_fill(look_of(server)));
+    context.begin_path();
+    let _ = context.arc(9.0, middle, 4.5, 0.0, std::f64::consts::TAU);
+    context.fill();
+    context.set_font("600 12px system-ui, sans-serif");
+    context.set_text_align("left");
+    context.set_fill_style_str(if log.down {
+        frame.palette.muted
+    } else {
+        frame.palette.text
+    });
+    with_number("S", server.id, "", |text| {
+        context.fill_text(text, 18.0, middle + 4.0)
+    })
+    .ok();
+}
+
+/// The leader's view of this follower: ▲ under its match index, △ under its next index.
+fn draw_progress(frame: &Frame, progress: &Progress, y: f64) {
+    let context = frame.context;
+    let base = if frame.row_height >= MARKER_ROOM_MIN {
+        y + frame.cell_height + 6.5
+    } else {
+        y + frame.cell_height
+    };
+    let triangle = |index: u64| {
+        let x = frame.x_of(index) + (CELL_WIDTH - GAP) / 2.0;
+        context.begin_path();
+        context.move_to(x, base - 5.0);
+        context.line_to(x + 4.0, base);
+        context.line_to(x - 4.0, base);
+        context.close_path();
+    };
+    context.set_fill_style_str(frame.palette.text);
+    context.set_stroke_style_str(frame.palette.text);
+    context.set_line_width(1.2);
+    if progress.match_index > 0 && frame.shows(progress.match_index) {
+        triangle(progress.match_index);
+        context.fill();
+    }
+    if frame.shows(progress.next_index) {
+        triangle(progress.next_index);
+        context.stroke();
+    }
+}
+
+/// The entries a violation names, ringed in red on the rows of the nodes it involves; a
+/// violation without a position marks the node's name.
+fn draw_violations(frame: &Frame, simulation: &crate::sim::Simulation) {
+    let context = frame.context;
+    context.set_stroke_style_str(frame.palette.violation);
+    context.set_fill_style_str(frame.palette.violation);
+    context.set_line_width(2.5);
+    let row_of = |node: NodeId| simulation.servers().position(|server| server.id == node);
+    for violation in simulation.violations() {
+        for row in violation.nodes.iter().filter_map(|&node| row_of(node)) {
+            let y = frame.row_y(row);
+            match violation.index {
+                Some(index) if frame.shows(index) => {
+                    let x = frame.x_of(index);
+                    context.stroke_rect(
+                        x - 2.0,
+                        y - 2.0,
+                        CELL_WIDTH - GAP + 4.0,
+                        frame.cell_height + 4.0,
+                    );
+                    context.fill_rect(x, 2.0, CELL_WIDTH - GAP, 3.0);
+                }
+                Some(_) => {}
+                None => {
+                    context.set_global_alpha(0.25);
+                    context.fill_rect(2.0, y - 2.0, LABEL_WIDTH - 6.0, frame.cell_height + 4.0);
+                    context.set_global_alpha(1.0);
+                }
+            }
+        }
     }
 }

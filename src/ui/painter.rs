@@ -23,6 +23,8 @@ pub struct Painter {
     /// The layout of the last painted ring, for hit tests.
     pub layout: Layout,
     pub view: Option<ClusterView>,
+    /// What the cluster canvas showed last, for hit tests.
+    pub view_mode: ViewMode,
 }
 
 impl Painter {
@@ -36,10 +38,15 @@ impl Painter {
             drag_origin_x: 0.0,
             layout: Layout::default(),
             view: None,
+            view_mode: ViewMode::Ring,
         }
     }
 
     pub fn paint(&mut self, engine: &Engine) {
+        // The space-time diagram draws messages that have already arrived, so its recorder
+        // watches every frame, whatever the canvas shows (embedded pages included).
+        super::spacetime::observe(engine.simulation());
+        self.view_mode = engine.view_mode;
         let view = ClusterView::of(engine.simulation());
         if let Some((canvas, context)) = prepare(&self.cluster_canvas) {
             let (width, height) = css_size(&canvas);
@@ -57,9 +64,13 @@ impl Painter {
                     };
                     draw::draw(&context, &scene);
                 }
-                ViewMode::SpaceTime => {
-                    super::spacetime::draw(&context, engine, width, height, palette)
-                }
+                ViewMode::SpaceTime => super::spacetime::draw(
+                    &context,
+                    engine,
+                    (width, height),
+                    palette,
+                    self.reduced_motion,
+                ),
             }
         }
         if let Some((canvas, context)) = prepare(&self.log_canvas) {
@@ -69,10 +80,12 @@ impl Painter {
         self.view = Some(view);
     }
 
-    /// What the last painted ring shows at (`x`, `y`).
+    /// What the last painted frame shows at (`x`, `y`).
     pub fn hit(&self, x: f64, y: f64) -> Option<Hit> {
-        let view = self.view.as_ref()?;
-        draw::hit_test(view, &self.layout, x, y)
+        match self.view_mode {
+            ViewMode::Ring => draw::hit_test(self.view.as_ref()?, &self.layout, x, y),
+            ViewMode::SpaceTime => super::spacetime::hit_test(x, y),
+        }
     }
 }
 

@@ -1,55 +1,567 @@
-//! The space-time (Lamport) diagram: a vertical line per node, time flowing down, each recent
-//! message a line from its send to its arrival.
+//! The space-time (Lamport) diagram: a column per node (and one for the clients), virtual time
+//! flowing down to "now" at the bottom, and each message of the last `WINDOW_US` an arrow from
+//! its sender at its send time to its receiver at its arrival time, coloured by kind. Requests
+//! are drawn bold with a filled head, answers thin with an open head, refusals end in a red dot,
+//! and lost messages are dashed and stop short in a cross. A node's line is thick while it
+//! leads, dashed while it is down; elections, crashes and restarts are written beside it.
+//!
+//! The simulator keeps only the messages still in flight, so `recorder` records them as it sees
+//! them (`observe`, called every frame) to draw the ones that already arrived. A message sent
+//! and delivered between two frames (possible only at high speed) is never seen: the diagram
+//! says how many it missed. After a jump in time, it says what it has not recorded.
+//! `lifelines` draws the nodes' lines from the run's trace; `path_text` hands the canvas whole
+//! batches of lines at once.
+
+mod lifelines;
+mod path_text;
+mod recorder;
+
+use std::cell::RefCell;
+use std::fmt::Write;
 
 use web_sys::CanvasRenderingContext2d as Context;
 
-use super::engine::Engine;
-use super::palette::{Palette, message_colour};
+use lifelines::draw_lifelines;
+use path_text::{PATH, Paint, PathText};
+use recorder::{RECORDER, Recorded, Recorder};
+pub use recorder::{observe, recorded};
+
+use super::draw::Hit;
+use super::engine::{Engine, Selection};
+use super::log_panel::look_of;
+use super::palette::{Palette, message_colour, node_fill};
+use crate::raft::NodeId;
+use crate::sim::Simulation;
 use crate::sim::network::Endpoint;
-use crate::view::ClusterView;
+use crate::view::{MessageKind, NodeLook, tick_step_us};
 
 /// How much recent virtual time the diagram shows.
-const WINDOW_US: u64 = 400_000;
+pub(super) const WINDOW_US: u64 = 400_000;
+/// With reduced motion the window moves in steps of this much instead of scrolling smoothly.
+pub(super) const REDUCED_MOTION_STEP_US: u64 = 100_000;
+/// A lost message's line stops this far along its way, in a cross.
+const LOST_AT: f64 = 0.8;
 
-pub fn draw(context: &Context, engine: &Engine, width: f64, height: f64, palette: &Palette) {
+const AXIS_WIDTH: f64 = 62.0;
+const HEADER_HEIGHT: f64 = 42.0;
+const LEGEND_HEIGHT: f64 = 40.0;
+
+thread_local! {
+    /// Where the last frame drew each message and node, for hit tests.
+    static HITS: RefCell<Hits> = RefCell::new(Hits::default());
+    pub(super) static TEXT: RefCell<String> = RefCell::new(String::with_capacity(32));
+    /// The messages of the last frame, reused so drawing does not allocate.
+    static DRAWN: RefCell<Vec<Drawn>> = const { RefCell::new(Vec::new()) };
+}
+
+#[derive(Default)]
+struct Hits {
+    /// (message id, x1, y1, x2, y2).
+    segments: Vec<(u64, f64, f64, f64, f64)>,
+    /// (node id, x).
+    columns: Vec<(NodeId, f64)>,
+}
+
+/// What the diagram shows at (`x`, `y`) in the last frame: a message line, or a node's column.
+/// For `Painter::hit` while the canvas shows this diagram.
+pub fn hit_test(x: f64, y: f64) -> Option<Hit> {
+    HITS.with_borrow(|hits| {
+        let message = hits
+            .segments
+            .iter()
+            .rev()
+            .find(|&&(_, x1, y1, x2, y2)| distance_to_segment(x, y, x1, y1, x2, y2) <= 5.0);
+        if let Some(&(id, ..)) = message {
+            return Some(Hit::Message(id));
+        }
+        hits.columns
+            .iter()
+            .find(|&&(_, column_x)| (column_x - x).abs() <= 14.0 && y >= 4.0)
+            .map(|&(id, _)| Hit::Node(id))
+    })
+}
+
+fn distance_to_segment(x: f64, y: f64, x1: f64, y1: f64, x2: f64, y2: f64) -> f64 {
+    let (dx, dy) = (x2 - x1, y2 - y1);
+    let length_squared = (dx * dx + dy * dy).max(f64::EPSILON);
+    let t = (((x - x1) * dx + (y - y1) * dy) / length_squared).clamp(0.0, 1.0);
+    ((x - x1 - t * dx).powi(2) + (y - y1 - t * dy).powi(2)).sqrt()
+}
+
+/// Where things go this frame.
+pub(super) struct Plot<'a> {
+    context: &'a Context,
+    palette: &'a Palette,
+    now_us: u64,
+    start_us: u64,
+    end_us: u64,
+    top: f64,
+    bottom: f64,
+    left: f64,
+    right: f64,
+    column_width: f64,
+    /// Node ids in column order (the clients' column comes first).
+    nodes: Vec<NodeId>,
+}
+
+impl Plot<'_> {
+    fn y_of(&self, at_us: u64) -> f64 {
+        let offset = at_us as f64 - self.start_us as f64;
+        self.top + offset / (self.end_us - self.start_us) as f64 * (self.bottom - self.top)
+    }
+
+    fn column_x(&self, column: usize) -> f64 {
+        self.left + (column as f64 + 0.5) * self.column_width
+    }
+
+    fn x_of(&self, endpoint: Endpoint) -> f64 {
+        match endpoint {
+            Endpoint::Client(_) => self.column_x(0),
+            Endpoint::Node(id) => match self.nodes.binary_search(&id) {
+                Ok(index) => self.column_x(index + 1),
+                Err(_) => self.column_x(0),
+            },
+        }
+    }
+}
+
+pub fn draw(
+    context: &Context,
+    engine: &Engine,
+    (width, height): (f64, f64),
+    palette: &Palette,
+    reduced_motion: bool,
+) {
+    let simulation = engine.simulation();
     context.set_fill_style_str(palette.background);
     context.fill_rect(0.0, 0.0, width, height);
-    let view = ClusterView::of(engine.simulation());
-    let columns = view.nodes.len().max(1) as f64;
-    let x_of = |endpoint: Endpoint| match endpoint {
-        Endpoint::Node(id) => view
-            .nodes
-            .iter()
-            .position(|n| n.id == id)
-            .map_or(width / 2.0, |i| (i as f64 + 0.5) * width / columns),
-        Endpoint::Client(_) => 8.0,
+    let now_us = simulation.now_us();
+    let end_us = if reduced_motion {
+        now_us.div_ceil(REDUCED_MOTION_STEP_US).max(1) * REDUCED_MOTION_STEP_US
+    } else {
+        now_us.max(WINDOW_US)
     };
-    let now = view.now_us;
-    let y_of = |at: u64| {
-        24.0 + (height - 32.0) * (1.0 - (now.saturating_sub(at) as f64 / WINDOW_US as f64).min(1.0))
+    let nodes: Vec<NodeId> = simulation.servers().map(|server| server.id).collect();
+    let plot = Plot {
+        context,
+        palette,
+        now_us,
+        start_us: end_us - WINDOW_US,
+        end_us,
+        top: HEADER_HEIGHT,
+        bottom: (height - LEGEND_HEIGHT).max(HEADER_HEIGHT + 40.0),
+        left: AXIS_WIDTH,
+        right: width - 4.0,
+        column_width: (width - AXIS_WIDTH - 8.0) / (nodes.len() + 1) as f64,
+        nodes,
     };
-    context.set_stroke_style_str(palette.ring);
-    context.set_fill_style_str(palette.text);
-    context.set_font("12px system-ui, sans-serif");
-    context.set_text_align("center");
-    for node in &view.nodes {
-        let x = x_of(Endpoint::Node(node.id));
-        let _ = context.fill_text(&format!("S{}", node.id), x, 16.0);
-        context.begin_path();
-        context.move_to(x, 22.0);
-        context.line_to(x, height - 8.0);
-        context.stroke();
+    RECORDER.with_borrow(|recorder| {
+        draw_unrecorded(&plot, recorder, width);
+        draw_time_axis(&plot, width);
+        draw_lifelines(&plot, simulation);
+        HITS.with_borrow_mut(|hits| {
+            hits.segments.clear();
+            draw_messages(&plot, recorder, engine.selection, hits);
+            hits.columns.clear();
+            hits.columns.extend(
+                plot.nodes
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &id)| (id, plot.column_x(i + 1))),
+            );
+        });
+        draw_header(&plot, simulation, engine.selection);
+        draw_missed_note(&plot, recorder, width);
+    });
+    draw_legend(&plot, height);
+}
+
+fn with_text<R>(write: impl FnOnce(&mut String), use_text: impl FnOnce(&str) -> R) -> R {
+    TEXT.with_borrow_mut(|text| {
+        text.clear();
+        write(text);
+        use_text(text)
+    })
+}
+
+/// Shades the part of the window the recorder did not see (after loading or jumping).
+fn draw_unrecorded(plot: &Plot, recorder: &Recorder, width: f64) {
+    if recorder.complete_from_us <= plot.start_us || recorder.complete_from_us == 0 {
+        return;
     }
-    for message in &view.messages {
-        context.set_stroke_style_str(message_colour(message.kind));
-        context.begin_path();
-        context.move_to(x_of(message.from), y_of(message.sent_us));
-        let end = message.sent_us
-            + ((message.arrive_us - message.sent_us) as f64 * message.progress) as u64;
-        context.line_to(
-            x_of(message.from) + (x_of(message.to) - x_of(message.from)) * message.progress,
-            y_of(end),
+    let context = plot.context;
+    let y = plot.y_of(recorder.complete_from_us).min(plot.bottom);
+    context.set_fill_style_str(plot.palette.muted);
+    context.set_global_alpha(0.08);
+    context.fill_rect(plot.left, plot.top, width - plot.left, y - plot.top);
+    context.set_global_alpha(1.0);
+    if y - plot.top > 30.0 {
+        context.set_fill_style_str(plot.palette.muted);
+        context.set_font("11px system-ui, sans-serif");
+        context.set_text_align("center");
+        let _ = context.fill_text(
+            "earlier messages not recorded: the run jumped here",
+            (plot.left + width) / 2.0,
+            plot.top + (y - plot.top) / 2.0,
         );
-        context.stroke();
     }
+}
+
+fn draw_time_axis(plot: &Plot, width: f64) {
+    let context = plot.context;
+    let step = tick_step_us(WINDOW_US, 8);
+    let now_y = plot.y_of(plot.now_us);
+    context.set_font("10px system-ui, sans-serif");
+    context.set_text_align("right");
+    let mut tick = plot.start_us.div_ceil(step) * step;
+    while tick <= plot.end_us {
+        let y = plot.y_of(tick);
+        context.set_fill_style_str(plot.palette.ring);
+        context.fill_rect(plot.left, y, width - plot.left - 4.0, 1.0);
+        // Near "now", the label would collide with its own.
+        if (y - now_y).abs() >= 12.0 {
+            context.set_fill_style_str(plot.palette.muted);
+            with_text(
+                |text| {
+                    let _ = write!(text, "{}.{:03} s", tick / 1_000_000, (tick / 1_000) % 1_000);
+                },
+                |text| context.fill_text(text, plot.left - 6.0, y + 3.5),
+            )
+            .ok();
+        }
+        tick += step;
+    }
+    // "Now": where arrows in flight reach.
+    context.set_fill_style_str(plot.palette.timer);
+    context.fill_rect(plot.left, now_y - 0.75, width - plot.left - 4.0, 1.5);
+    let _ = context.fill_text("now", plot.left - 6.0, now_y + 3.5);
+}
+
+/// One message as this frame draws it.
+#[derive(Clone, Copy, Debug)]
+struct Drawn {
+    style: Style,
+    id: u64,
+    refused: bool,
+    ends: (f64, f64, f64, f64),
+}
+
+/// The messages, in a few batches of one style each (kind, answer or not, lost or not). Each
+/// batch is one path handed to the canvas as text, so a frame crosses into JavaScript a few
+/// dozen times however many messages there are.
+fn draw_messages(plot: &Plot, recorder: &Recorder, selection: Selection, hits: &mut Hits) {
+    let context = plot.context;
+    DRAWN.with_borrow_mut(|drawn| {
+        drawn.clear();
+        drawn.extend(
+            recorder
+                .messages
+                .iter()
+                .filter(|message| {
+                    message.sent_us <= plot.now_us
+                        && message.arrive_us.min(plot.now_us) >= plot.start_us
+                })
+                .map(|message| Drawn {
+                    style: Style {
+                        kind: message.kind,
+                        response: message.response,
+                        lost: message.lost.is_some(),
+                    },
+                    id: message.id,
+                    refused: message.refused && message.lost.is_none(),
+                    ends: ends(plot, message),
+                }),
+        );
+        drawn.sort_by_key(|message| message.style.key());
+        context.save();
+        context.begin_path();
+        context.rect(
+            plot.left,
+            plot.top - 2.0,
+            plot.right - plot.left,
+            plot.bottom - plot.top + 4.0,
+        );
+        context.clip();
+        if let Selection::Message(id) = selection
+            && let Some(message) = drawn.iter().find(|message| message.id == id)
+        {
+            let (x1, y1, x2, y2) = message.ends;
+            context.set_stroke_style_str(plot.palette.selection);
+            context.set_line_width(6.0);
+            context.set_global_alpha(0.45);
+            context.begin_path();
+            context.move_to(x1, y1);
+            context.line_to(x2, y2);
+            context.stroke();
+            context.set_global_alpha(1.0);
+        }
+        PATH.with_borrow_mut(|path| {
+            for batch in drawn.chunk_by(|a, b| a.style.key() == b.style.key()) {
+                draw_batch(plot, batch, path);
+            }
+            draw_refusals(plot, drawn, path);
+        });
+        context.restore();
+        hits.segments.extend(drawn.iter().map(|message| {
+            let (x1, y1, x2, y2) = message.ends;
+            (message.id, x1, y1, x2, y2)
+        }));
+    });
+}
+
+/// How a batch of messages is drawn.
+#[derive(Clone, Copy, Debug)]
+struct Style {
+    kind: MessageKind,
+    response: bool,
+    lost: bool,
+}
+
+impl Style {
+    /// Orders batches: by kind, then requests before answers, then delivered before lost.
+    fn key(self) -> (MessageKind, bool, bool) {
+        (self.kind, self.response, self.lost)
+    }
+
+    fn line_width(self) -> f64 {
+        match (self.kind, self.response) {
+            (MessageKind::Heartbeat, false) => 1.1,
+            (MessageKind::Heartbeat, true) => 0.8,
+            (_, false) => 1.8,
+            (_, true) => 1.1,
+        }
+    }
+
+    fn dash(self) -> &'static [f64] {
+        if self.lost { &[5.0, 4.0] } else { &[] }
+    }
+}
+
+/// Where a message's line starts and where it ends now: at its arrival, at "now" while in
+/// flight, or short of the receiver if lost.
+fn ends(plot: &Plot, message: &Recorded) -> (f64, f64, f64, f64) {
+    let (x1, x2) = (plot.x_of(message.from), plot.x_of(message.to));
+    let span = message.arrive_us.saturating_sub(message.sent_us).max(1) as f64;
+    let progress = (plot.now_us.saturating_sub(message.sent_us) as f64 / span).clamp(0.0, 1.0);
+    let reach = if message.lost.is_some() {
+        progress.min(LOST_AT)
+    } else {
+        progress
+    };
+    let end_us = message.sent_us as f64 + span * reach;
+    let y1 = plot.y_of(message.sent_us);
+    let y2 = plot.top
+        + (end_us - plot.start_us as f64) / (plot.end_us - plot.start_us) as f64
+            * (plot.bottom - plot.top);
+    (x1, y1, x1 + (x2 - x1) * reach, y2)
+}
+
+/// Messages of one style: their lines in one stroke, then their heads (or crosses) in one more.
+fn draw_batch(plot: &Plot, batch: &[Drawn], path: &mut PathText) {
+    let Some(first) = batch.first() else {
+        return;
+    };
+    let style = first.style;
+    path.clear();
+    for message in batch {
+        let (x1, y1, x2, y2) = message.ends;
+        path.move_to(x1, y1);
+        path.line_to(x2, y2);
+    }
+    let context = plot.context;
+    let colour = message_colour(style.kind);
+    context.set_stroke_style_str(colour);
+    context.set_fill_style_str(colour);
+    context.set_global_alpha(if style.kind == MessageKind::Heartbeat {
+        0.5
+    } else {
+        1.0
+    });
+    path.paint(context, Paint::Stroke, style.line_width(), style.dash());
+    path.clear();
+    for message in batch {
+        let (x1, y1, x2, y2) = message.ends;
+        if style.lost {
+            cross(path, x2, y2);
+        } else {
+            head(path, x1, y1, x2, y2, style.response);
+        }
+    }
+    if style.lost {
+        context.set_stroke_style_str(plot.palette.failure);
+        path.paint(context, Paint::Stroke, 1.8, &[]);
+    } else if style.response {
+        path.paint(context, Paint::Stroke, style.line_width(), &[]);
+    } else {
+        path.paint(context, Paint::Fill, 0.0, &[]);
+    }
+    context.set_global_alpha(1.0);
+}
+
+/// An arrowhead at (`x2`, `y2`) pointing along the line: closed for requests, open for answers.
+fn head(path: &mut PathText, x1: f64, y1: f64, x2: f64, y2: f64, open: bool) {
+    let length = ((x2 - x1).powi(2) + (y2 - y1).powi(2)).sqrt();
+    if length < 3.0 {
+        return;
+    }
+    let (ux, uy) = ((x2 - x1) / length, (y2 - y1) / length);
+    let size = if open { 6.0 } else { 7.0 };
+    let (bx, by) = (x2 - ux * size, y2 - uy * size);
+    let (px, py) = (-uy * size * 0.45, ux * size * 0.45);
+    path.move_to(bx + px, by + py);
+    path.line_to(x2, y2);
+    path.line_to(bx - px, by - py);
+    if !open {
+        path.close();
+    }
+}
+
+fn cross(path: &mut PathText, x: f64, y: f64) {
+    path.move_to(x - 4.0, y - 4.0);
+    path.line_to(x + 4.0, y + 4.0);
+    path.move_to(x + 4.0, y - 4.0);
+    path.line_to(x - 4.0, y + 4.0);
+}
+
+/// A red dot where a refusal (vote refused, append rejected) arrives.
+fn draw_refusals(plot: &Plot, drawn: &[Drawn], path: &mut PathText) {
+    path.clear();
+    for message in drawn.iter().filter(|message| message.refused) {
+        let (_, _, x, y) = message.ends;
+        path.dot(x, y, 3.0);
+    }
+    if !path.is_empty() {
+        plot.context.set_fill_style_str(plot.palette.failure);
+        path.paint(plot.context, Paint::Fill, 0.0, &[]);
+    }
+}
+
+fn draw_header(plot: &Plot, simulation: &Simulation, selection: Selection) {
+    let context = plot.context;
+    let y = HEADER_HEIGHT / 2.0 - 2.0;
+    context.set_text_align("center");
+    context.set_font("11px system-ui, sans-serif");
+    context.set_fill_style_str(plot.palette.muted);
+    let _ = context.fill_text("clients", plot.column_x(0), y + 4.0);
+    for (column, server) in simulation.servers().enumerate() {
+        let x = plot.column_x(column + 1);
+        let look = look_of(server);
+        context.set_fill_style_str(node_fill(look));
+        context.begin_path();
+        let _ = context.arc(x, y, 13.0, 0.0, std::f64::consts::TAU);
+        context.fill();
+        if selection == Selection::Node(server.id) {
+            context.set_stroke_style_str(plot.palette.selection);
+            context.set_line_width(3.0);
+            context.stroke();
+        }
+        context.set_font("600 11px system-ui, sans-serif");
+        context.set_fill_style_str(if look == NodeLook::Down {
+            plot.palette.muted
+        } else {
+            plot.palette.node_text
+        });
+        with_text(
+            |text| {
+                let _ = write!(text, "S{}", server.id);
+            },
+            |text| context.fill_text(text, x, y + 4.0),
+        )
+        .ok();
+    }
+}
+
+fn draw_missed_note(plot: &Plot, recorder: &Recorder, width: f64) {
+    let missed: u64 = recorder
+        .missed
+        .iter()
+        .filter(|&&(at, _)| at >= plot.start_us)
+        .map(|&(_, count)| count)
+        .sum();
+    if missed == 0 {
+        return;
+    }
+    let context = plot.context;
+    context.set_font("11px system-ui, sans-serif");
+    context.set_text_align("right");
+    context.set_fill_style_str(plot.palette.muted);
+    with_text(
+        |text| {
+            let _ = write!(
+                text,
+                "{missed} messages came and went between frames: slow down to see every one"
+            );
+        },
+        |text| context.fill_text(text, width - 8.0, plot.bottom - 6.0),
+    )
+    .ok();
+}
+
+fn text_width(context: &Context, text: &str) -> f64 {
+    context
+        .measure_text(text)
+        .map_or(text.len() as f64 * 6.0, |metrics| metrics.width())
+}
+
+fn draw_legend(plot: &Plot, height: f64) {
+    let context = plot.context;
+    context.set_font("11px system-ui, sans-serif");
+    context.set_text_align("left");
+    let mut x = 8.0;
+    let y = height - LEGEND_HEIGHT + 16.0;
+    for kind in MessageKind::ALL {
+        context.set_fill_style_str(message_colour(kind));
+        context.fill_rect(x, y - 4.0, 14.0, 3.0);
+        context.set_fill_style_str(plot.palette.muted);
+        let _ = context.fill_text(kind.label(), x + 18.0, y);
+        x += 30.0 + text_width(context, kind.label());
+    }
+    let y = y + 16.0;
+    let samples: [(&str, bool, bool); 3] = [
+        ("request", false, false),
+        ("answer", true, false),
+        ("lost", false, true),
+    ];
+    let mut x = 8.0;
+    PATH.with_borrow_mut(|path| {
+        for (label, response, lost) in samples {
+            context.set_stroke_style_str(plot.palette.muted);
+            context.set_fill_style_str(plot.palette.muted);
+            let style = Style {
+                kind: MessageKind::Heartbeat,
+                response,
+                lost,
+            };
+            path.clear();
+            path.move_to(x, y - 3.0);
+            path.line_to(x + 22.0, y - 3.0);
+            path.paint(context, Paint::Stroke, style.line_width(), style.dash());
+            path.clear();
+            if lost {
+                cross(path, x + 24.0, y - 3.0);
+                context.set_stroke_style_str(plot.palette.failure);
+                path.paint(context, Paint::Stroke, 1.8, &[]);
+            } else {
+                head(path, x, y - 3.0, x + 26.0, y - 3.0, response);
+                let paint = if response { Paint::Stroke } else { Paint::Fill };
+                path.paint(context, paint, style.line_width(), &[]);
+            }
+            context.set_fill_style_str(plot.palette.muted);
+            let _ = context.fill_text(label, x + 32.0, y);
+            x += 40.0 + text_width(context, label);
+        }
+    });
+    context.set_fill_style_str(plot.palette.failure);
+    context.begin_path();
+    let _ = context.arc(x + 3.0, y - 3.0, 3.0, 0.0, std::f64::consts::TAU);
+    context.fill();
+    context.set_fill_style_str(plot.palette.muted);
+    let _ = context.fill_text("refused or rejected", x + 10.0, y);
+    x += 130.0;
+    context.set_fill_style_str(node_fill(NodeLook::Leader));
+    context.set_global_alpha(0.55);
+    context.fill_rect(x, y - 6.0, 5.0, 8.0);
+    context.set_global_alpha(1.0);
+    context.set_fill_style_str(plot.palette.muted);
+    let _ = context.fill_text("leading", x + 9.0, y);
 }
