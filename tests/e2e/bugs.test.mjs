@@ -1,0 +1,76 @@
+// A bug switch in the real page: with `forget_vote_on_restart` on, restarting a node that voted
+// in its current term is caught at once by the restart check. The page says so in its toolbar,
+// stops the run, and tells script listeners.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { screenshot } from "./harness.mjs";
+import { startSession, openPlayground, load, state, waitForState, recordEvents, recordedEvents, summary, call } from "./playground.mjs";
+
+let session;
+
+before(async () => {
+  session = await startSession();
+});
+
+after(async () => {
+  await session?.close();
+});
+
+// Seed 3 elects S4 in term 1 before 1 s, with S1's vote; S1 restarts at 1300 ms having
+// forgotten it (natively: `restart_state` at 1300 ms).
+const BUGGY = {
+  format: 1,
+  seed: 3,
+  nodes: 5,
+  config: { bugs: ["forget_vote_on_restart"] },
+  workload: { writes_per_sec: 10 },
+  timeline: [
+    { at_ms: 1000, do: "crash", node: 1 },
+    { at_ms: 1300, do: "restart", node: 1 },
+  ],
+  until_ms: 3000,
+};
+
+test("a bug switch leads to a violation the page shows and reports", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, BUGGY);
+  await page.locator(".bugs-on").filter({ hasText: "forget_vote_on_restart" }).waitFor({ timeout: 5000 });
+
+  // Back to before the restart: no violation yet, the verdict is safe.
+  await call(page, "seek", 1200);
+  const clean = await state(page);
+  assert.deepEqual(clean.violations, [], `no violation at 1200 ms: ${summary(clean)}`);
+  await page.locator(".verdict").filter({ hasText: /safe/i }).waitFor({ timeout: 5000 });
+
+  // Play into the restart.
+  await recordEvents(page, "violation");
+  await call(page, "play");
+  const broken = await waitForState(page, (s) => s.violations.length > 0, { timeout: 15_000 });
+  const [violation] = broken.violations;
+  assert.equal(violation.kind, "restart_state", JSON.stringify(violation));
+  assert.equal(violation.at_ms, 1300, JSON.stringify(violation));
+  assert.match(violation.detail, /node 1/);
+
+  const verdict = page.locator(".verdict");
+  await verdict.filter({ hasText: /violation/i }).waitFor({ timeout: 5000 });
+  assert.match(await verdict.textContent(), /1 violation/);
+  await page.getByRole("button", { name: /Play/ }).first().waitFor({ timeout: 5000 }); // the run stopped
+
+  const events = await recordedEvents(page, "violation");
+  assert.equal(events.length, 1, `on("violation") fired once: ${JSON.stringify(events)}`);
+  assert.deepEqual(
+    { kind: events[0].kind, at_ms: events[0].at_ms },
+    { kind: "restart_state", at_ms: 1300 },
+  );
+  assert.match(events[0].detail, /node 1/);
+
+  // Stopped: playing again does not move past the violation.
+  const stopped = await state(page);
+  await call(page, "play");
+  await page.waitForTimeout(300);
+  assert.equal((await state(page)).until_ms, stopped.until_ms, "the run stays stopped at the violation");
+
+  await screenshot(page, "bug-violation");
+  assert.deepEqual(page.errors, [], "no console errors");
+});

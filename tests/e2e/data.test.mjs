@@ -1,0 +1,134 @@
+// Client data in the real page: writes commit on every live node (timeline requests and the
+// Clients panel's form), and snapshots shrink every node's log (automatic, and the `s` key).
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { screenshot } from "./harness.mjs";
+import { startSession, openPlayground, load, state, press, waitForState, summary, call } from "./playground.mjs";
+
+let session;
+
+before(async () => {
+  session = await startSession();
+});
+
+after(async () => {
+  await session?.close();
+});
+
+// S5 is down from 600 ms on; requests go through different nodes, including a
+// compare-and-set and a delete.
+const WRITES = {
+  format: 1,
+  seed: 5,
+  nodes: 5,
+  timeline: [
+    { at_ms: 600, do: "crash", node: 5 },
+    { at_ms: 1000, do: "put", key: "x", value: "1", via: 1 },
+    { at_ms: 1100, do: "put", key: "y", value: "2", via: 2 },
+    { at_ms: 1200, do: "put", key: "z", value: "3", via: 3 },
+    { at_ms: 1300, do: "cas", key: "x", expected: "1", new: "10", via: 4 },
+    { at_ms: 1400, do: "delete", key: "y" },
+  ],
+  until_ms: 1400,
+};
+
+test("client writes commit on every live node, with equal commit indices", async (t) => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, WRITES);
+  const expected = { x: "10", z: "3" };
+
+  // One more write through the Clients panel's request form, if it has one. The page is at
+  // the scenario's last moment, so acting drops none of its timeline (acting earlier forks).
+  await page.click("#tab-clients");
+  const key = page.getByLabel("Key", { exact: true });
+  const value = page.getByLabel("Value", { exact: true });
+  const send = page.getByRole("button", { name: /^Send put/i });
+  if ((await key.count()) === 1 && (await value.count()) === 1 && (await send.count()) === 1) {
+    await key.fill("form");
+    await value.fill("from-the-panel");
+    await send.click();
+    expected.form = "from-the-panel";
+  } else {
+    t.diagnostic("the Clients panel has no put form with Key and Value fields: timeline writes only");
+  }
+
+  await press(page, "+", 3);
+  await call(page, "play");
+  const done = await waitForState(
+    page,
+    (s) => {
+      const up = s.nodes.filter((n) => n.up);
+      const first = up[0];
+      return (
+        up.length === 4 &&
+        up.every((n) => n.kv.x === "10" && n.kv.z === "3" && !("y" in n.kv)) &&
+        up.every((n) => n.commit_index === first.commit_index && n.last_applied === first.commit_index) &&
+        up.every((n) => JSON.stringify(n.kv) === JSON.stringify(first.kv))
+      );
+    },
+    { timeout: 20_000 },
+  );
+  await call(page, "pause");
+  const up = done.nodes.filter((n) => n.up);
+  assert.deepEqual(
+    done.nodes.filter((n) => !n.up).map((n) => n.id),
+    [5],
+    `only S5 is down: ${summary(done)}`,
+  );
+  for (const node of up) {
+    for (const [k, v] of Object.entries(expected)) {
+      assert.equal(node.kv[k], v, `S${node.id} holds ${k}=${v}: ${summary(done)}`);
+    }
+    assert.equal(node.kv.y, undefined, `S${node.id} deleted y`);
+    assert.equal(node.commit_index, up[0].commit_index, "commit indices agree");
+  }
+  assert.deepEqual(done.nodes.find((n) => n.id === 5).kv, {}, "the crashed node applied nothing");
+  assert.ok(done.history.ok >= 4, `the clients saw their writes succeed: ${JSON.stringify(done.history)}`);
+  assert.notEqual(done.history.linearizable, false, "the history is linearizable");
+  assert.deepEqual(done.violations, []);
+  await screenshot(page, "data-writes");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
+
+test("snapshots move every node's log start forward, automatically and with the s key", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  // Automatic: a snapshot every 10 applied entries, 40 writes a second.
+  await load(page, { format: 1, seed: 5, nodes: 5, config: { snapshot_every: 10 }, workload: { writes_per_sec: 40 }, until_ms: 800 });
+  const early = await state(page);
+  await press(page, "+", 4);
+  await call(page, "play");
+  const later = await waitForState(
+    page,
+    (s) => s.until_ms >= 3000 && s.nodes.every((n) => n.up && n.log_start > 30),
+    { timeout: 20_000 },
+  );
+  await call(page, "pause");
+  for (const node of later.nodes) {
+    const before = early.nodes.find((n) => n.id === node.id);
+    assert.ok(node.log_start > before.log_start, `S${node.id}'s log start moved from ${before.log_start} to ${node.log_start}`);
+    assert.ok(node.log_start <= node.last_index + 1, `S${node.id}'s log is consistent: ${summary(later)}`);
+    assert.ok(node.last_index - node.log_start < 40, `S${node.id} keeps a short log: ${summary(later)}`);
+  }
+  assert.deepEqual(later.violations, []);
+  await screenshot(page, "data-snapshots-auto");
+
+  // By hand: no automatic snapshots; select S2 and press s.
+  await load(page, { format: 1, seed: 5, nodes: 5, config: { snapshot_every: 0 }, workload: { writes_per_sec: 40 }, until_ms: 2000 });
+  const unsnapshotted = await state(page);
+  const s2 = unsnapshotted.nodes.find((n) => n.id === 2);
+  assert.ok(unsnapshotted.nodes.every((n) => n.log_start <= 1), `no snapshot yet: ${summary(unsnapshotted)}`);
+  assert.ok(s2.last_applied > 20, `S2 has applied entries to snapshot: ${summary(unsnapshotted)}`);
+  await page.click("#tab-inspect");
+  await press(page, "2");
+  await page.getByRole("heading", { name: "Node S2" }).waitFor({ timeout: 5000 });
+  await press(page, "s");
+  const snapshotted = await waitForState(page, (s) => s.nodes.find((n) => n.id === 2).log_start > 1, { timeout: 5000 });
+  const after = snapshotted.nodes.find((n) => n.id === 2);
+  assert.ok(after.log_start >= s2.last_applied, `S2's log now starts after what it had applied (${s2.last_applied}): ${summary(snapshotted)}`);
+  for (const node of snapshotted.nodes.filter((n) => n.id !== 2)) {
+    assert.ok(node.log_start <= 1, `only S2 snapshotted: ${summary(snapshotted)}`);
+  }
+  await screenshot(page, "data-snapshot-key");
+  assert.deepEqual(page.errors, [], "no console errors");
+});

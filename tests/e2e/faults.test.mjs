@@ -1,0 +1,248 @@
+// Faults in the real page: crash the leader with the keyboard and watch a new one elected;
+// partition the cluster and heal it; a longer run with random faults stays free of errors.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { screenshot } from "./harness.mjs";
+import {
+  startSession,
+  openPlayground,
+  load,
+  state,
+  press,
+  waitForState,
+  recordEvents,
+  recordedEvents,
+  summary,
+  call,
+  sleep,
+} from "./playground.mjs";
+
+let session;
+
+before(async () => {
+  session = await startSession();
+});
+
+after(async () => {
+  await session?.close();
+});
+
+test("crashing the leader with the keyboard gets a new leader elected in a higher term", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, { format: 1, seed: 3, nodes: 5, workload: { writes_per_sec: 5 }, until_ms: 1000 });
+  const before = await state(page);
+  assert.ok(before.leader, `a leader by 1 s: ${summary(before)}`);
+  const old = { leader: before.leader, term: before.term };
+  await recordEvents(page, "leader");
+
+  // Select the leader with its number key: the inspector shows it; `c` crashes it.
+  await page.click("#tab-inspect");
+  await press(page, String(old.leader));
+  await page.getByRole("heading", { name: `Node S${old.leader}` }).waitFor({ timeout: 5000 });
+  await press(page, "c");
+  const crashed = await waitForState(page, (s) => s.nodes.some((n) => !n.up));
+  assert.deepEqual(
+    crashed.nodes.filter((n) => !n.up).map((n) => n.id),
+    [old.leader],
+    `only the leader is down: ${summary(crashed)}`,
+  );
+
+  // Play (space), faster (+ + +: ×0.8), until another node leads in a higher term.
+  await press(page, "+", 3);
+  await press(page, " ");
+  await waitForState(
+    page,
+    (s, old) =>
+      s.leader != null &&
+      s.leader !== old.leader &&
+      s.term > old.term &&
+      s.nodes.some((n) => n.id === s.leader && n.up && n.role === "leader" && n.term === s.term),
+    { timeout: 20_000, arg: old },
+  );
+  await call(page, "pause");
+  const now = await state(page);
+  assert.notEqual(now.leader, old.leader, `a different leader: ${summary(now)}`);
+  assert.ok(now.term > old.term, `in a higher term than ${old.term}: ${summary(now)}`);
+  assert.equal(now.nodes.find((n) => n.id === old.leader).up, false, "the old leader is still down");
+  assert.deepEqual(now.violations, [], "no safety violation");
+
+  const events = await recordedEvents(page, "leader");
+  assert.ok(
+    events.some((e) => e.leader === now.leader && e.term === now.term),
+    `on("leader") reported the new leader: ${JSON.stringify(events)}`,
+  );
+  await screenshot(page, "fault-crash-leader");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
+
+// Seed 3 elects S4 in term 1 before 1 s. The partition at 1 s leaves S4 and S5 in the minority;
+// writes go to the majority side (one asks S4 first). Healing is the `h` key at 3 s.
+const PARTITION = {
+  format: 1,
+  seed: 3,
+  nodes: 5,
+  timeline: [
+    { at_ms: 1000, do: "partition", groups: [[4, 5], [1, 2, 3]] },
+    { at_ms: 1500, do: "put", key: "m", value: "asked-the-minority", via: 4 },
+    { at_ms: 2000, do: "put", key: "a", value: "1", via: 1 },
+    { at_ms: 2200, do: "put", key: "b", value: "2", via: 2 },
+    { at_ms: 2400, do: "put", key: "c", value: "3", via: 3 },
+  ],
+  until_ms: 3000,
+};
+
+test("a partitioned minority does not commit; after healing every node converges", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, PARTITION);
+  await call(page, "seek", 1000);
+  const atPartition = await state(page);
+  const committedBefore = Math.max(...atPartition.nodes.map((n) => n.commit_index));
+  await call(page, "seek", 3000);
+  const split = await state(page);
+  const minority = split.nodes.filter((n) => [4, 5].includes(n.id));
+  const majority = split.nodes.filter((n) => [1, 2, 3].includes(n.id));
+  for (const node of minority) {
+    assert.ok(
+      node.commit_index <= committedBefore,
+      `minority S${node.id} commits nothing new during the partition (${node.commit_index} > ${committedBefore}): ${summary(split)}`,
+    );
+    assert.deepEqual(node.kv, {}, `minority S${node.id} applied no write: ${summary(split)}`);
+  }
+  for (const node of majority) {
+    assert.ok(
+      node.commit_index > committedBefore + 2,
+      `majority S${node.id} commits the writes: ${summary(split)}`,
+    );
+  }
+  assert.ok([1, 2, 3].includes(split.leader), `the majority elected a leader: ${summary(split)}`);
+
+  // The Network panel shows the partition (tolerant: only if it lists blocked links).
+  await page.click("#tab-network");
+  const networkText = (await page.locator(".tab-content").textContent()) ?? "";
+  if (/blocked/i.test(networkText)) {
+    assert.doesNotMatch(networkText, /blocked\s*none/i, "the Network panel shows blocked links");
+  }
+  await screenshot(page, "fault-partitioned");
+
+  // Heal with the keyboard and play until every node holds the same committed state.
+  await press(page, "h");
+  await press(page, "+", 3);
+  await call(page, "play");
+  const healed = await waitForState(
+    page,
+    (s) => {
+      const [first, ...rest] = s.nodes;
+      const same = (n) =>
+        n.up && n.commit_index === first.commit_index && n.last_applied === first.commit_index && JSON.stringify(n.kv) === JSON.stringify(first.kv);
+      return first.up && first.commit_index > 0 && rest.every(same) && s.nodes.every((n) => n.term === first.term);
+    },
+    { timeout: 20_000 },
+  );
+  await call(page, "pause");
+  for (const node of healed.nodes) {
+    assert.ok(node.commit_index >= Math.max(...majority.map((n) => n.commit_index)), `S${node.id} caught up: ${summary(healed)}`);
+    for (const [key, value] of Object.entries({ a: "1", b: "2", c: "3" })) {
+      assert.equal(node.kv[key], value, `S${node.id} holds ${key}=${value}: ${summary(healed)}`);
+    }
+  }
+  assert.deepEqual(healed.violations, []);
+  await page.click("#tab-network");
+  await screenshot(page, "fault-healed");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
+
+test("the Network panel's partition editor isolates the leader; the majority moves on", async (t) => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, { format: 1, seed: 3, nodes: 5, until_ms: 1000 });
+  const before = await state(page);
+  assert.equal(before.leader, 4, `seed 3 elects S4 by 1 s: ${summary(before)}`);
+  await page.click("#tab-network");
+  const apply = page.getByRole("button", { name: "Apply partition" });
+  const s4 = page.getByRole("button", { name: "S4 in group B" });
+  const s5 = page.getByRole("button", { name: "S5 in group B" });
+  if ((await apply.count()) !== 1 || (await s4.count()) !== 1 || (await s5.count()) !== 1) {
+    t.skip("the Network panel has no partition editor (Apply partition, S4 in group B)");
+    return;
+  }
+  await s4.click();
+  await s5.click();
+  await apply.click();
+  await page.locator(".tab-content").filter({ hasText: /S1 ↔ S4/ }).waitFor({ timeout: 5000 });
+  await screenshot(page, "fault-panel-partition");
+  const committed = Math.max(...before.nodes.map((n) => n.commit_index));
+
+  // The majority elects a leader in a higher term and commits its no-op entry.
+  await press(page, "+", 3);
+  await call(page, "play");
+  const moved = await waitForState(
+    page,
+    (s) => [1, 2, 3].includes(s.leader) && s.term > 1 && s.nodes.filter((n) => n.id <= 3).every((n) => n.commit_index > 1),
+    { timeout: 20_000 },
+  );
+  await call(page, "pause");
+  for (const node of moved.nodes.filter((n) => n.id >= 4)) {
+    assert.ok(node.commit_index <= committed, `minority S${node.id} commits nothing new: ${summary(moved)}`);
+  }
+  assert.deepEqual(moved.violations, []);
+  assert.deepEqual(page.errors, [], "no console errors");
+});
+
+// Random loss and duplication, crashes right after votes and commits (each restarts later),
+// and a timeline of partitions, crashes, a snapshot and a membership change, under load.
+const STORM = {
+  format: 1,
+  seed: 11,
+  nodes: 5,
+  config: {
+    loss: 0.03,
+    duplicate: 0.03,
+    snapshot_every: 20,
+    crash_after_vote: 0.02,
+    crash_after_commit: 0.002,
+  },
+  workload: { writes_per_sec: 30, reads_per_sec: 10, keys: 8, cas_percent: 20 },
+  timeline: [
+    { at_ms: 1500, do: "partition", groups: [[1, 2], [3, 4, 5]] },
+    { at_ms: 3000, do: "heal" },
+    { at_ms: 3500, do: "crash", node: 3 },
+    { at_ms: 4000, do: "add_node" },
+    { at_ms: 4500, do: "restart", node: 3 },
+    { at_ms: 5000, do: "slow_link", from: 1, to: 2, extra_ms: 200 },
+    { at_ms: 6000, do: "snapshot", node: 2 },
+    { at_ms: 7000, do: "heal" },
+    { at_ms: 8000, do: "remove_node", node: 6 },
+  ],
+  until_ms: 8000,
+};
+
+test("a longer run with faults, every panel and both views logs no error", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, STORM);
+  await call(page, "seek", 500);
+  await press(page, "+", 7); // ×10, the fastest
+  await call(page, "play");
+  const tabs = ["#tab-inspect", "#tab-clients", "#tab-network", "#tab-config", "#tab-metrics", "#tab-share", "#tab-help"];
+  // Every tab at least twice, and on until the run is well past 25 s of virtual time however
+  // long a busy machine takes; the round cap only stops a stalled page.
+  let round = 0;
+  while ((round < 2 * tabs.length || (await state(page)).until_ms <= 25_000) && round < 200) {
+    const tab = tabs[round % tabs.length];
+    if (await page.locator(tab).count()) await page.click(tab);
+    if (round % 3 === 0) await press(page, String((round % 5) + 1)); // select a node
+    if (round % 4 === 0) await press(page, "v"); // switch view
+    round += 1;
+    await sleep(600);
+  }
+  await call(page, "pause");
+  const end = await state(page);
+  assert.ok(end.until_ms > 25_000, `the run went well past 25 s: ${summary(end)}`);
+  assert.deepEqual(end.violations, [], `no safety violation: ${summary(end)}`);
+  assert.ok(end.history.ok > 100, `clients got answers: ${JSON.stringify(end.history)}`);
+  await page.locator(".verdict").waitFor();
+  assert.match(await page.textContent(".verdict"), /safe/i);
+  const frames = await call(page, "frameStats");
+  assert.ok(frames.count > 100, `frames were drawn: ${JSON.stringify(frames)}`);
+  await screenshot(page, "fault-storm");
+  assert.deepEqual(page.errors, [], "no console errors over the run");
+});

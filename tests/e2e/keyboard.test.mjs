@@ -1,0 +1,101 @@
+// Keyboard shortcuts in the real page (src/ui/app.rs `handle_shortcut`, listed in the Help
+// panel): space plays and pauses, n steps one event, + and - change the speed, a digit selects
+// a node for the inspector, v switches the view, Escape clears the selection, a adds a node.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { screenshot } from "./harness.mjs";
+import { startSession, openPlayground, load, state, press, waitForState, canvasFingerprint, call } from "./playground.mjs";
+
+let session;
+
+before(async () => {
+  session = await startSession();
+});
+
+after(async () => {
+  await session?.close();
+});
+
+test("keyboard shortcuts play, step, select, switch the view and clear", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, { format: 1, seed: 7, nodes: 5, workload: { writes_per_sec: 10 }, until_ms: 1000 });
+  const playButton = page.getByRole("button", { name: "Play (space)" });
+  const pauseButton = page.getByRole("button", { name: "Pause (space)" });
+  await playButton.waitFor({ timeout: 5000 });
+
+  // Space plays (the button turns into Pause and time moves), space again pauses.
+  await press(page, " ");
+  await pauseButton.waitFor({ timeout: 5000 });
+  await waitForState(page, (s) => s.until_ms > 1000, { timeout: 10_000 });
+  await press(page, " ");
+  await playButton.waitFor({ timeout: 5000 });
+  const paused = await state(page);
+  await page.waitForTimeout(400);
+  assert.equal((await state(page)).until_ms, paused.until_ms, "paused: time stands still");
+
+  // n runs exactly one event.
+  const beforeStep = await state(page);
+  await press(page, "n");
+  const afterStep = await waitForState(page, (s) => s.events !== undefined, { timeout: 5000 });
+  assert.equal(afterStep.events, beforeStep.events + 1, "one event");
+  assert.ok(afterStep.until_ms >= beforeStep.until_ms, "time does not go back");
+  await press(page, "n", 3);
+  assert.equal((await state(page)).events, beforeStep.events + 4, "four events in all");
+
+  // + doubles the speed, - halves it.
+  const speed = page.locator(".speed-value");
+  const speedBefore = (await speed.textContent()).trim();
+  await press(page, "+");
+  await page.waitForFunction((before) => document.querySelector(".speed-value").textContent.trim() !== before, speedBefore);
+  await press(page, "-");
+  await page.waitForFunction((before) => document.querySelector(".speed-value").textContent.trim() === before, speedBefore);
+
+  // 1 selects S1: the inspector shows it and the canvas marks it.
+  await page.click("#tab-inspect");
+  const unselected = await canvasFingerprint(page);
+  await press(page, "1");
+  const heading = page.getByRole("heading", { name: /Node S1\b/ });
+  await heading.waitFor({ timeout: 5000 });
+  assert.notEqual(await canvasFingerprint(page), unselected, "the canvas shows the selection");
+  await screenshot(page, "keyboard-selected");
+
+  // v switches to the space-time view and back.
+  const ringButton = page.getByRole("button", { name: "Ring view (v)" });
+  const spaceTimeButton = page.getByRole("button", { name: "Space-time view (v)" });
+  assert.equal(await ringButton.getAttribute("aria-pressed"), "true");
+  const ring = await canvasFingerprint(page);
+  await press(page, "v");
+  await page.waitForFunction(() => document.querySelector('[aria-label="Space-time view (v)"]')?.getAttribute("aria-pressed") === "true");
+  assert.equal(await spaceTimeButton.getAttribute("aria-pressed"), "true");
+  assert.equal(await ringButton.getAttribute("aria-pressed"), "false");
+  assert.notEqual(await canvasFingerprint(page), ring, "the canvas draws another picture");
+  await screenshot(page, "keyboard-spacetime");
+  await press(page, "v");
+  await page.waitForFunction(() => document.querySelector('[aria-label="Ring view (v)"]')?.getAttribute("aria-pressed") === "true");
+
+  // Escape clears the selection: the inspector goes back to its hint.
+  await press(page, "Escape");
+  await page.getByText(/press 1.9\) to inspect/i).waitFor({ timeout: 5000 });
+  assert.equal(await heading.count(), 0, "no node in the inspector");
+
+  // a adds a node (S6), which the digit 6 then selects.
+  await press(page, "a");
+  const grown = await waitForState(page, (s) => s.nodes.length === 6, { timeout: 5000 });
+  assert.deepEqual(grown.nodes.map((n) => n.id), [1, 2, 3, 4, 5, 6]);
+  await press(page, "6");
+  await page.getByRole("heading", { name: /Node S6\b/ }).waitFor({ timeout: 5000 });
+
+  // Keys typed into a field are not shortcuts.
+  await page.click("#tab-clients");
+  const key = page.getByLabel("Key", { exact: true });
+  if ((await key.count()) === 1) {
+    const events = (await state(page)).events;
+    await key.click();
+    await page.keyboard.type("n v");
+    assert.equal((await state(page)).events, events, "typing n in a field does not step");
+    assert.equal(await ringButton.getAttribute("aria-pressed"), "true", "typing v in a field does not switch the view");
+  }
+  await screenshot(page, "keyboard-end");
+  assert.deepEqual(page.errors, [], "no console errors");
+});

@@ -1,0 +1,24 @@
+// The page's weight (issue 5's budget: 250 KB gzipped), asserted as a ceiling that catches
+// growth. Its time budgets (a frame under 4 ms at the 95th percentile with 9 nodes and about
+// 300 messages in flight; the first frame within 1 s of load) are figures, not tests: a timed
+// test fails on a busy machine with a correct program. `scripts/bench` measures and prints them
+// with this weight, and says which budget does not hold.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { BUDGETS, pageWeight } from "./bench-lib.mjs";
+
+// The page does not meet its 250 KB budget yet (issue 5 stays open on it): until it does, this
+// is a ceiling that catches growth, and the figure against the budget is reported.
+const PAGE_WEIGHT_CEILING_KB = 460;
+
+test("the page's weight does not grow (budget: 250 KB gzipped)", async (t) => {
+  const weight = await pageWeight();
+  for (const [name, size] of Object.entries(weight.files)) t.diagnostic(`${name}: ${size.raw} bytes, ${size.gzip} gzipped`);
+  const verdict = weight.gzip_kb < BUDGETS.page_weight_gzip_kb ? "within" : "OVER";
+  t.diagnostic(`page weight ${weight.gzip_kb.toFixed(1)} KB gzipped: ${verdict} the ${BUDGETS.page_weight_gzip_kb} KB budget`);
+  assert.ok(
+    weight.gzip_kb < PAGE_WEIGHT_CEILING_KB,
+    `page weight ${weight.gzip_kb.toFixed(1)} KB gzipped grew past ${PAGE_WEIGHT_CEILING_KB} KB: ${JSON.stringify(weight.files)}`,
+  );
+});
