@@ -498,11 +498,11 @@ impl SafetyChecker {
     ) -> Result<(), Violation> {
         let mismatch = if node.hard_state() != disk.hard_state {
             Some(format!(
-                "node {id} restarted with term {} and vote {:?}, but persisted term {} and vote {:?}",
+                "node {id} restarted with term {} and {}, but persisted term {} and {}",
                 node.current_term(),
-                node.voted_for(),
+                vote_text(node.voted_for()),
                 disk.hard_state.current_term,
-                disk.hard_state.voted_for
+                vote_text(disk.hard_state.voted_for)
             ))
         } else if node.log().snapshot() != &disk.snapshot
             || node.log().entries() != disk.entries.as_slice()
@@ -533,6 +533,14 @@ impl SafetyChecker {
         self.committed_prefix = self.committed_prefix.split_off(&index);
         self.prefix_of_position = self.prefix_of_position.split_off(&(index, 0));
     }
+}
+
+/// "a vote for node 4" or "no vote", for explanations people read.
+fn vote_text(voted_for: Option<NodeId>) -> String {
+    voted_for.map_or_else(
+        || "no vote".to_string(),
+        |node| format!("a vote for node {node}"),
+    )
 }
 
 #[cfg(test)]

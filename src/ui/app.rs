@@ -279,6 +279,7 @@ pub fn app() -> Html {
                     <main class="stage">
                         <ClusterCanvas />
                         <super::lesson::LessonCard />
+                        <super::violation::ViolationCard />
                     </main>
                     <SidePanels />
                 </div>

@@ -27,6 +27,7 @@ mod spacetime;
 mod timeline;
 mod toolbar;
 mod url;
+mod violation;
 
 /// The `#...` part of a link.
 fn url_fragment_of(link: &str) -> &str {

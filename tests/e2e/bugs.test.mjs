@@ -71,6 +71,15 @@ test("a bug switch leads to a violation the page shows and reports", async () =>
   await page.waitForTimeout(300);
   assert.equal((await state(page)).until_ms, stopped.until_ms, "the run stays stopped at the violation");
 
+  // The card over the canvas explains which property broke and names the switch behind it.
+  const card = page.getByRole("alert", { name: "Safety violation" });
+  await card.waitFor({ timeout: 5000 });
+  const explained = await card.textContent();
+  assert.match(explained, /Restart state broke/);
+  assert.match(explained, /exactly the state it persisted/);
+  assert.match(explained, /forget_vote_on_restart turns off: the vote is persisted/);
+  assert.match(explained, /S1/);
+
   await screenshot(page, "bug-violation");
   assert.deepEqual(page.errors, [], "no console errors");
 });

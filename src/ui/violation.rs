@@ -1,0 +1,101 @@
+//! The violation card over the canvas: when a checker finds a broken guarantee the run stops,
+//! and this card says which property broke, in the paper's words, when, on which nodes and
+//! entries, and which bug switches were on (each one turns off a rule, so it is the likely
+//! cause). The nodes and entries themselves are ringed in red on the canvas and in the logs.
+
+use yew::prelude::*;
+
+use super::context::use_ui;
+use crate::check::safety::Violation;
+use crate::view::format_time;
+
+#[function_component(ViolationCard)]
+pub fn violation_card() -> Html {
+    let ui = use_ui();
+    let engine = ui.engine.borrow();
+    let Some(first) = engine.simulation().violations().first().cloned() else {
+        return Html::default();
+    };
+    let more = engine.simulation().violations().len() - 1;
+    let bugs: Vec<(&str, &str)> = engine
+        .scenario()
+        .config
+        .bugs
+        .iter()
+        .map(|bug| (bug.name(), bug.rule()))
+        .collect();
+    drop(engine);
+    let jump = {
+        let ui = ui.clone();
+        let at_us = first.at_us;
+        Callback::from(move |_| {
+            ui.set_playing.emit(false);
+            ui.seek(at_us);
+        })
+    };
+    html! {
+        <section class="violation-card" role="alert" aria-label="Safety violation">
+            <header class="violation-header">
+                <strong>{ format!("✗ {} broke", title_of(&first)) }</strong>
+                <span class="violation-when">{ format!("at {}", format_time(first.at_us)) }</span>
+                if more > 0 {
+                    <span class="violation-more">{ format!("(and {more} more)") }</span>
+                }
+            </header>
+            <p class="violation-property">{ format!("The guarantee: {}.", first.kind.property()) }</p>
+            <p class="violation-detail">{ format!("What happened: {}", where_of(&first)) }</p>
+            { cause(&bugs) }
+            <div class="violation-nav">
+                <button onclick={jump} aria-label="Go to the moment of the violation">{ "Go to the moment" }</button>
+            </div>
+        </section>
+    }
+}
+
+/// "Election safety" from `election_safety`.
+fn title_of(violation: &Violation) -> String {
+    let name = violation.kind.name().replace('_', " ");
+    let mut letters = name.chars();
+    letters
+        .next()
+        .map(|first| first.to_uppercase().chain(letters).collect())
+        .unwrap_or_default()
+}
+
+/// The checker's detail, with the nodes and the log position it names.
+fn where_of(violation: &Violation) -> String {
+    let mut text = violation.detail.clone();
+    if !violation.nodes.is_empty() {
+        let nodes: Vec<String> = violation
+            .nodes
+            .iter()
+            .map(|node| format!("S{node}"))
+            .collect();
+        text.push_str(&format!(" (nodes {}", nodes.join(", ")));
+        if let Some(index) = violation.index {
+            text.push_str(&format!(", index {index}"));
+            if let Some(term) = violation.term {
+                text.push_str(&format!(" term {term}"));
+            }
+        }
+        text.push(')');
+    }
+    text
+}
+
+fn cause(bugs: &[(&str, &str)]) -> Html {
+    if bugs.is_empty() {
+        return html! {
+            <p class="violation-cause">{ "No bug switch is on: this is a bug in the playground's Raft. Please report it with the link from the Share tab." }</p>
+        };
+    }
+    let items = bugs.iter().map(|(name, rule)| {
+        html! { <li><code>{ *name }</code>{ format!(" turns off: {rule}") }</li> }
+    });
+    html! {
+        <div class="violation-cause">
+            <p>{ "Bug switches on (Config tab), each turning off one of Raft's rules:" }</p>
+            <ul>{ for items }</ul>
+        </div>
+    }
+}
