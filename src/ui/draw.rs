@@ -18,6 +18,9 @@ pub struct Layout {
     pub height: f64,
     pub center: (f64, f64),
     pub node_radius: f64,
+    /// The distance between neighbours on the ring: a caption wider than this would run into
+    /// the next node's, so it wraps.
+    pub caption_width: f64,
     pub nodes: BTreeMap<NodeId, (f64, f64)>,
 }
 
@@ -29,7 +32,8 @@ impl Layout {
         height: f64,
         dragged: Option<(NodeId, f64, f64)>,
     ) -> Self {
-        let center = (width / 2.0, height / 2.0);
+        // A little above the middle: captions hang under the nodes, up to two lines at the bottom.
+        let center = (width / 2.0, height / 2.0 - 8.0);
         let ring_radius = (width.min(height) * 0.36).max(40.0);
         let count = view.nodes.len();
         let mut nodes = BTreeMap::new();
@@ -45,6 +49,7 @@ impl Layout {
             height,
             center,
             node_radius: node_radius(count, ring_radius),
+            caption_width: neighbour_distance(count, ring_radius).min(width),
             nodes,
         }
     }
@@ -347,20 +352,44 @@ fn draw_node(context: &Context, scene: &Scene, node: &crate::view::NodeView) {
     draw_caption(context, scene, node, x, y + radius + 16.0);
 }
 
-/// Under each node: what it is, whom it voted for, whom it follows.
+/// Under each node: what it is, whom it voted for, whom it follows; on two lines when one
+/// would run into a neighbour's caption.
 fn draw_caption(context: &Context, scene: &Scene, node: &crate::view::NodeView, x: f64, y: f64) {
-    let mut parts = vec![node.look.label().to_string()];
+    let role = node.look.label();
+    let mut details = Vec::new();
     if !scene.layout.is_narrow() {
         if let Some(vote) = node.voted_for.filter(|_| node.look != NodeLook::Leader) {
-            parts.push(format!("voted S{vote}"));
+            details.push(format!("voted S{vote}"));
         }
         if let Some(leader) = node.leader_id.filter(|&leader| leader != node.id) {
-            parts.push(format!("leader S{leader}"));
+            details.push(format!("leader S{leader}"));
         }
     }
     context.set_fill_style_str(scene.palette.muted);
     context.set_font("11px system-ui, sans-serif");
-    let _ = context.fill_text(&parts.join(" · "), x, y);
+    if details.is_empty() {
+        let _ = context.fill_text(role, x, y);
+        return;
+    }
+    let details = details.join(" · ");
+    let one_line = format!("{role} · {details}");
+    let width = context
+        .measure_text(&one_line)
+        .map_or(0.0, |metrics| metrics.width());
+    if width <= scene.layout.caption_width - 8.0 {
+        let _ = context.fill_text(&one_line, x, y);
+    } else {
+        let _ = context.fill_text(role, x, y);
+        let _ = context.fill_text(&details, x, y + 13.0);
+    }
+}
+
+/// The chord between two neighbours on a ring of `count` nodes.
+fn neighbour_distance(count: usize, ring_radius: f64) -> f64 {
+    if count < 2 {
+        return f64::INFINITY;
+    }
+    2.0 * ring_radius * (std::f64::consts::PI / count as f64).sin()
 }
 
 fn draw_legend(context: &Context, scene: &Scene) {

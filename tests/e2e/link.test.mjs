@@ -1,11 +1,13 @@
-// Embed-readiness: the page's `link()` replays natively. A run changed with the keyboard
-// (crash, restart, heal, a new node) is put in a link, `raft-sim run LINK` replays it, and the
-// native state hash (and every node's state) equals the page's.
+// Links both ways: the page's `link()` replays natively (a run changed with the keyboard, put in
+// a link: `raft-sim run LINK` gives the page's state hash and every node's state), a link made
+// by `raft-sim link` opens in the page at the same state, and bad links name their problem
+// without touching the current run.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { ROOT, screenshot } from "./harness.mjs";
@@ -114,4 +116,78 @@ test("a link from the page replays natively to the same state hash", async (t) =
   await screenshot(reopened, "link-reopened");
   assert.deepEqual(page.errors, [], "no console errors");
   assert.deepEqual(reopened.errors, [], "no console errors in the reopened page");
+});
+
+test("a link made natively by raft-sim opens in the page at the same state", async (t) => {
+  if (raftSim.missing) {
+    t.skip(raftSim.missing);
+    return;
+  }
+  const file = join(ROOT, "target", "e2e", "native-scenario.json");
+  const scenario = {
+    format: 1,
+    seed: 7,
+    nodes: 5,
+    config: { loss: 0.02, snapshot_every: 20 },
+    workload: { writes_per_sec: 20, reads_per_sec: 5 },
+    timeline: [
+      { at_ms: 800, do: "crash", node: 2 },
+      { at_ms: 1500, do: "restart", node: 2 },
+    ],
+    until_ms: 2500,
+  };
+  await writeFile(file, JSON.stringify(scenario));
+  const { stdout } = await run(raftSim.path, ["link", file, "--base", session.server.url]);
+  const link = stdout.trim();
+  assert.match(link, /#s=/, `raft-sim link printed a link: ${link}`);
+  const native = await raftSimRun(link);
+
+  const page = await openPlayground(session.browser, link);
+  const inPage = await state(page);
+  assert.equal(inPage.until_ms, 2500, "the page opens at the link's moment");
+  assert.equal(inPage.state_hash, native.state_hash, `same state hash:\n page:   ${summary(inPage)}\n native: ${summary(native)}`);
+  assert.deepEqual(inPage.nodes, native.nodes, "every node's state matches");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
+
+test("a bad link names its problem and leaves the current run untouched", async (t) => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, { format: 1, seed: 11, nodes: 3, workload: { writes_per_sec: 10 }, until_ms: 1200 });
+  const before = await state(page);
+  const good = await call(page, "link");
+  const fragment = good.slice(good.indexOf("#"));
+
+  const bad = [
+    [`${fragment.slice(0, fragment.length - 12)}`, /link/i],
+    ["#s=AAAA", /link/i],
+    ["#s=%%%not-base64%%%", /link/i],
+    [`#s=${"B".repeat(20_000)}`, /too long/i],
+    ["#s=CQ", /version 9 is not supported/i],
+  ];
+  for (const [link, problem] of bad) {
+    await page.evaluate((link) => {
+      location.hash = link;
+    }, link);
+    const notice = page.locator(".notice-text");
+    await notice.waitFor({ timeout: 5000 });
+    const text = await notice.textContent();
+    assert.match(text, problem, `the notice for ${link.slice(0, 40)} names the problem: ${text}`);
+    t.diagnostic(`${link.slice(0, 24)}… → ${text}`);
+    if (link === "#s=AAAA") await screenshot(page, "link-bad");
+    const after = await state(page);
+    assert.equal(after.state_hash, before.state_hash, `the run is untouched after ${link.slice(0, 40)}`);
+    assert.equal(after.until_ms, before.until_ms);
+    // The address goes back to the run's own link, so a reload does not bring the bad one back.
+    await page.waitForFunction((link) => location.hash !== link && location.hash.startsWith("#s="), link, { timeout: 5000 });
+    await page.getByRole("button", { name: "Dismiss the message" }).click();
+    await notice.waitFor({ state: "detached", timeout: 5000 });
+  }
+
+  // Opened directly, a bad link still gives a working page with the message.
+  const fresh = await openPlayground(session.browser, `${session.server.url}#s=AAAA`);
+  await fresh.locator(".notice-text").waitFor({ timeout: 5000 });
+  assert.match(await fresh.locator(".notice-text").textContent(), /link/i);
+  assert.ok((await state(fresh)).nodes.length >= 3, "the page still runs a cluster");
+  assert.deepEqual(page.errors, [], "no console errors");
+  assert.deepEqual(fresh.errors, [], "no console errors in the freshly opened page");
 });

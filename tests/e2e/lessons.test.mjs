@@ -1,0 +1,99 @@
+// A lesson played through in the real page: opened by its own link, stepped forward with Next
+// (each step a later moment of the run, with its caption), stepped back with Back (the run
+// really goes back: the same state as before), and taken over as a sandbox by acting.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { screenshot } from "./harness.mjs";
+import { startSession, openPlayground, state, press, summary } from "./playground.mjs";
+
+let session;
+
+before(async () => {
+  session = await startSession();
+});
+
+after(async () => {
+  await session?.close();
+});
+
+const LESSON = "commit-rule-figure-8";
+
+/** The lesson card's progress ("step K of N") as [K, N], and its caption. */
+async function card(page) {
+  const lesson = page.getByRole("region", { name: "Lesson" });
+  const progress = await lesson.locator(".lesson-progress").textContent();
+  const [, step, count] = progress.match(/step (\d+) of (\d+)/).map(Number);
+  const caption = (await lesson.locator(".lesson-caption, .lesson-sandbox-note").textContent()).trim();
+  return { step, count, caption };
+}
+
+/** Clicks a lesson button and waits until the card shows step `expected`. */
+async function clickAndWait(page, name, expected) {
+  await page.getByRole("button", { name }).click();
+  await page.waitForFunction(
+    (expected) => document.querySelector(".lesson-progress")?.textContent.startsWith(`step ${expected} `),
+    expected,
+    { timeout: 10_000 },
+  );
+}
+
+test("a lesson opened by its link plays through with Next and Back, then becomes a sandbox", async () => {
+  const page = await openPlayground(session.browser, `${session.server.url}#lesson=${LESSON}`);
+  await page.getByRole("region", { name: "Lesson" }).waitFor({ timeout: 10_000 });
+  const opening = await card(page);
+  assert.ok(opening.step <= 1, `a lesson opens at its start: step ${opening.step}`);
+  assert.ok(opening.count >= 4, `the lesson has steps: ${opening.count}`);
+  assert.match(await page.locator(".lesson-card strong").textContent(), /Figure 8/);
+
+  // Forward through every step: the caption changes and the run moves to a later moment.
+  const seen = [];
+  for (let step = Math.max(opening.step, 1); step <= opening.count; step += 1) {
+    if (step > opening.step) await clickAndWait(page, "Next step", step);
+    const shown = await card(page);
+    const now = await state(page);
+    assert.ok(shown.caption.length > 40, `step ${step} has a caption: ${shown.caption}`);
+    if (seen.length > 0) {
+      const before = seen[seen.length - 1];
+      assert.notEqual(shown.caption, before.caption, `step ${step} says something new`);
+      assert.ok(now.until_ms >= before.until_ms, `step ${step} is not earlier than step ${step - 1}`);
+    }
+    assert.deepEqual(now.violations, [], `the lesson replays clean at step ${step}: ${summary(now)}`);
+    seen.push({ caption: shown.caption, until_ms: now.until_ms, state_hash: now.state_hash });
+  }
+  assert.ok(await page.getByRole("button", { name: "Next step" }).isDisabled(), "no Next after the last step");
+  await screenshot(page, "lesson-last-step");
+
+  // Back goes back in time to exactly the state the earlier step showed.
+  await clickAndWait(page, "Previous step", opening.count - 1);
+  const back = await state(page);
+  const earlier = seen[seen.length - 2];
+  assert.equal(back.until_ms, earlier.until_ms, "Back returns to the earlier step's moment");
+  assert.equal(back.state_hash, earlier.state_hash, "and to the same state");
+  assert.equal((await card(page)).caption, earlier.caption);
+
+  // Acting (crash a node with the keyboard) turns the lesson into the learner's sandbox.
+  await press(page, "1");
+  await press(page, "c");
+  await page.locator(".lesson-sandbox-note").waitFor({ timeout: 5000 });
+  assert.match(await page.locator(".lesson-sandbox-note").textContent(), /taken over/);
+  const crashed = await state(page);
+  assert.equal(crashed.nodes.find((node) => node.id === 1).up, false, summary(crashed));
+  assert.ok(await page.getByRole("button", { name: "Next step" }).isDisabled(), "the captions stop");
+  await screenshot(page, "lesson-sandbox");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
+
+test("the Learn tab lists at least ten lessons, each with its own link", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await page.click("#tab-learn");
+  const links = await page.locator(".lesson-link").allTextContents();
+  assert.ok(links.length >= 10, `ten lessons or more: ${links.length}`);
+  assert.equal(new Set(links).size, links.length, "every lesson has its own link");
+  for (const link of links) assert.match(link, /^#lesson=[a-z0-9-]+$/);
+
+  await page.getByRole("button", { name: /Open the lesson .*election/i }).first().click();
+  await page.getByRole("region", { name: "Lesson" }).waitFor({ timeout: 10_000 });
+  await page.waitForFunction(() => location.hash.startsWith("#lesson="), null, { timeout: 5000 });
+  assert.deepEqual(page.errors, [], "no console errors");
+});
