@@ -33,3 +33,50 @@ test("the page draws its canvas, shows its version, and logs no error", async ()
   await screenshot(page, "page");
   assert.deepEqual(page.errors, [], "no console errors");
 });
+
+test("no animation frame is requested while paused or while the tab is hidden", async () => {
+  const page = await openPage(browser, server.url);
+  await page.waitForFunction(() => typeof window.raftPlayground?.state === "function");
+  // Count the page's frame requests (the wasm calls `window.requestAnimationFrame` each time).
+  await page.evaluate(() => {
+    window.__frames = 0;
+    const request = window.requestAnimationFrame.bind(window);
+    window.requestAnimationFrame = (callback) => {
+      window.__frames += 1;
+      return request(callback);
+    };
+  });
+  const framesDuring = async (ms) => {
+    await page.evaluate(() => {
+      window.__frames = 0;
+    });
+    await page.waitForTimeout(ms);
+    return page.evaluate(() => window.__frames);
+  };
+  const setHidden = (hidden) =>
+    page.evaluate((hidden) => {
+      Object.defineProperty(document, "hidden", { configurable: true, get: () => hidden });
+      Object.defineProperty(document, "visibilityState", { configurable: true, get: () => (hidden ? "hidden" : "visible") });
+      document.dispatchEvent(new Event("visibilitychange"));
+    }, hidden);
+
+  await page.evaluate(() => window.raftPlayground.play());
+  assert.ok((await framesDuring(400)) > 5, "playing requests frames");
+
+  await page.evaluate(() => window.raftPlayground.pause());
+  await page.waitForTimeout(100); // a frame already requested may still run once
+  assert.equal(await framesDuring(600), 0, "paused: no frame requested");
+
+  await page.evaluate(() => window.raftPlayground.play());
+  assert.ok((await framesDuring(300)) > 3, "playing again requests frames");
+  await setHidden(true);
+  await page.waitForTimeout(100);
+  const hiddenAt = (await page.evaluate(() => window.raftPlayground.state())).until_ms;
+  assert.equal(await framesDuring(600), 0, "hidden: no frame requested");
+  const stillAt = (await page.evaluate(() => window.raftPlayground.state())).until_ms;
+  assert.equal(stillAt, hiddenAt, "hidden: the simulation does not advance");
+
+  await setHidden(false);
+  assert.ok((await framesDuring(300)) > 3, "visible again: frames resume");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
