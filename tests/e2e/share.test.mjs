@@ -1,0 +1,116 @@
+// The Share tab: export the run as scenario JSON and import it back (same state), refuse a bad
+// file with a message while keeping the run, export the canvas as a PNG, and copy embed code
+// whose iframe shows the same run in embed mode.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { readFile, writeFile, mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { SCREENSHOTS, screenshot } from "./harness.mjs";
+import { startSession, openPlayground, load, state, summary } from "./playground.mjs";
+
+let session;
+
+before(async () => {
+  session = await startSession();
+});
+
+after(async () => {
+  await session?.close();
+});
+
+const SCENARIO = {
+  format: 1,
+  seed: 21,
+  nodes: 5,
+  config: { snapshot_every: 25 },
+  workload: { writes_per_sec: 12, reads_per_sec: 4 },
+  timeline: [
+    { at_ms: 600, do: "crash", node: 3 },
+    { at_ms: 1400, do: "restart", node: 3 },
+  ],
+  until_ms: 2000,
+};
+
+/** Clicks `button` and returns the bytes of the file the page downloads, and its name. */
+async function download(page, button) {
+  const [file] = await Promise.all([page.waitForEvent("download", { timeout: 10_000 }), button.click()]);
+  const path = await file.path();
+  return { name: file.suggestedFilename(), bytes: await readFile(path) };
+}
+
+test("scenario JSON exports and imports back to the same state; a bad file changes nothing", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, SCENARIO);
+  const original = await state(page);
+  await page.click("#tab-share");
+
+  const exported = await download(page, page.getByRole("button", { name: "Export scenario JSON" }));
+  assert.equal(exported.name, "raft-scenario.json");
+  const json = JSON.parse(exported.bytes.toString("utf8"));
+  assert.equal(json.seed, SCENARIO.seed);
+  assert.equal(json.until_ms, original.until_ms, "the file ends at the page's moment");
+  assert.equal(json.timeline.length, SCENARIO.timeline.length);
+
+  // Import it into a page running something else: it comes back to the same state.
+  const other = await openPlayground(session.browser, session.server.url);
+  await other.click("#tab-share");
+  await other.getByLabel("Import scenario JSON file").setInputFiles({
+    name: "raft-scenario.json",
+    mimeType: "application/json",
+    buffer: exported.bytes,
+  });
+  await other.waitForFunction((hash) => window.raftPlayground.state().state_hash === hash, original.state_hash, {
+    timeout: 10_000,
+  });
+  const imported = await state(other);
+  assert.equal(imported.until_ms, original.until_ms, summary(imported));
+
+  // A file that is not a scenario: a message naming the problem, and the run stays.
+  await other.getByLabel("Import scenario JSON file").setInputFiles({
+    name: "notes.json",
+    mimeType: "application/json",
+    buffer: Buffer.from('{"format": 1, "seed": "eleven", "nodes": 5}'),
+  });
+  const notice = other.locator(".notice-text");
+  await notice.waitFor({ timeout: 5000 });
+  assert.match(await notice.textContent(), /seed/, "the message names the bad field");
+  assert.equal((await state(other)).state_hash, original.state_hash, "the run is untouched");
+  await screenshot(other, "share-bad-file");
+  assert.deepEqual(page.errors, [], "no console errors");
+  assert.deepEqual(other.errors, [], "no console errors in the importing page");
+});
+
+test("the canvas exports as a PNG and the embed code shows the same run", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, SCENARIO);
+  const original = await state(page);
+  await page.click("#tab-share");
+  await screenshot(page, "share-panel");
+
+  const png = await download(page, page.getByRole("button", { name: "Export canvas as PNG" }));
+  assert.equal(png.name, "raft-playground.png");
+  assert.deepEqual([...png.bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], "a PNG file");
+  assert.ok(png.bytes.length > 5000, `a drawn canvas, not an empty one: ${png.bytes.length} bytes`);
+  await mkdir(SCREENSHOTS, { recursive: true });
+  await writeFile(join(SCREENSHOTS, "share-export.png"), png.bytes);
+
+  const code = await page.getByLabel("Embed code").inputValue();
+  const src = code.match(/<iframe src="([^"]+)"/)?.[1];
+  assert.ok(src, `an iframe snippet: ${code}`);
+  assert.match(src, /\?embed#s=/);
+
+  // The snippet in a host page: the iframe runs the same moment, in embed mode.
+  const host = await session.browser.newPage({ viewport: { width: 900, height: 640 } });
+  host.errors = [];
+  host.on("pageerror", (error) => host.errors.push(error.message));
+  await host.setContent(`<!doctype html><title>Course notes</title><h1>Notes</h1>${code}`);
+  const frame = await (await host.waitForSelector("iframe")).contentFrame();
+  await frame.waitForFunction(() => typeof window.raftPlayground?.state === "function", null, { timeout: 15_000 });
+  assert.ok(await frame.locator(".app.embedded").count(), "the iframe is in embed mode");
+  const embedded = await frame.evaluate(() => window.raftPlayground.state());
+  assert.equal(embedded.state_hash, original.state_hash, "the embedded run is the same run");
+  await screenshot(host, "share-embedded");
+  assert.deepEqual(host.errors, [], "no errors in the host page");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
