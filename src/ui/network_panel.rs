@@ -267,15 +267,14 @@ struct PartitionEditorProps {
 fn partition_editor(props: &PartitionEditorProps) -> Html {
     let ui = use_ui();
     let draft = use_state(|| None::<BTreeMap<NodeId, usize>>);
-    let assignment: BTreeMap<NodeId, usize> = props
-        .nodes
-        .iter()
-        .map(|node| {
-            let from_draft = draft.as_ref().and_then(|draft| draft.get(node).copied());
-            let group = from_draft.or_else(|| props.current.get(node).copied());
-            (*node, group.unwrap_or(0))
-        })
-        .collect();
+    // Built by insertion, not `collect`: collecting into a B-tree sorts a buffer first, and that
+    // stable sort is compiled anew for each element type, which weighs on the page's wasm.
+    let mut assignment = BTreeMap::new();
+    assignment.extend(props.nodes.iter().map(|node| {
+        let from_draft = draft.as_ref().and_then(|draft| draft.get(node).copied());
+        let group = from_draft.or_else(|| props.current.get(node).copied());
+        (*node, group.unwrap_or(0))
+    }));
     let rows = props.nodes.iter().map(|&node| {
         let choices = GROUP_NAMES.iter().enumerate().map(|(group, name)| {
             let pressed = assignment.get(&node) == Some(&group);
