@@ -309,8 +309,10 @@ fn earlier_term_entry_on_majority(simulation: &Simulation) -> bool {
                 .map_or(0, |follower| follower.match_index),
         })
         .collect();
-    matched.sort_unstable_by(|a, b| b.cmp(a));
-    let Some(&on_majority) = matched.get(voters.len() / 2) else {
+    // The (voters / 2 + 1)-th largest, held by a majority. Sorted ascending, not descending by a
+    // comparator: the plain sort is shared with other callers (one copy in the page's wasm).
+    matched.sort_unstable();
+    let Some(&on_majority) = matched.iter().rev().nth(voters.len() / 2) else {
         return false;
     };
     on_majority > raft.commit_index()
