@@ -171,13 +171,14 @@ impl<'a> Replay<'a> {
 }
 
 fn commit_indexes(simulation: &Simulation) -> BTreeMap<NodeId, Index> {
-    simulation
-        .servers()
-        .map(|server| {
-            let commit = server.raft.as_ref().map_or(0, |raft| raft.commit_index());
-            (server.id, commit)
-        })
-        .collect()
+    // Built by insertion, not `collect`: collecting into a B-tree sorts a buffer first, and that
+    // stable sort is compiled anew for each element type, which weighs on the page's wasm.
+    let mut commits = BTreeMap::new();
+    commits.extend(simulation.servers().map(|server| {
+        let commit = server.raft.as_ref().map_or(0, |raft| raft.commit_index());
+        (server.id, commit)
+    }));
+    commits
 }
 
 /// The happenings the simulator does not count itself, counted by looking at the run after
@@ -308,8 +309,10 @@ fn earlier_term_entry_on_majority(simulation: &Simulation) -> bool {
                 .map_or(0, |follower| follower.match_index),
         })
         .collect();
-    matched.sort_unstable_by(|a, b| b.cmp(a));
-    let Some(&on_majority) = matched.get(voters.len() / 2) else {
+    // The (voters / 2 + 1)-th largest, held by a majority. Sorted ascending, not descending by a
+    // comparator: the plain sort is shared with other callers (one copy in the page's wasm).
+    matched.sort_unstable();
+    let Some(&on_majority) = matched.iter().rev().nth(voters.len() / 2) else {
         return false;
     };
     on_majority > raft.commit_index()

@@ -13,9 +13,11 @@ pub fn quorum_index(mut match_indices: Vec<Index>) -> Index {
     if match_indices.is_empty() {
         return 0;
     }
-    // Sorted descending, the majority-th value is held by a majority (it and everyone before).
-    match_indices.sort_unstable_by(|a, b| b.cmp(a));
-    match_indices[majority(match_indices.len()) - 1]
+    // The majority-th largest value is held by a majority (it and every larger one). Sorted
+    // ascending, not descending by a comparator: the plain sort is shared with other callers,
+    // so the page's wasm carries one copy of it.
+    match_indices.sort_unstable();
+    match_indices[match_indices.len() - majority(match_indices.len())]
 }
 
 /// Where an election stands.

@@ -73,8 +73,12 @@ pub enum MembershipChange {
 impl Membership {
     /// A cluster of voters `1..=count`.
     pub fn with_voters(count: u64) -> Self {
+        // Built by insertion, not `collect`: collecting into a B-tree sorts a buffer first, and that
+        // stable sort is compiled anew for each element type, which weighs on the page's wasm.
+        let mut voters = BTreeSet::new();
+        voters.extend(1..=count);
         Membership {
-            voters: (1..=count).collect(),
+            voters,
             learners: BTreeSet::new(),
         }
     }

@@ -14,6 +14,8 @@
 //! below 128 a `u8` and a varint are the same byte, so a later version may widen them.
 //! Every list is [`Bounded`] for the same reason.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::bounded::Bounded;
@@ -478,15 +480,20 @@ pub(super) fn from_wire(wire: ScenarioV1) -> Result<Scenario, ScenarioError> {
             Some(restore) => Some(Restore {
                 index: restore.index,
                 term: restore.term,
-                kv: restore
-                    .kv
-                    .into_items("restore.kv", "keys")?
-                    .into_iter()
-                    .collect(),
+                kv: kv_from_wire(restore.kv.into_items("restore.kv", "keys")?),
             }),
             None => None,
         },
     })
+}
+
+/// The restored store; a repeated key keeps its last value, as `collect` would.
+fn kv_from_wire(pairs: Vec<(String, String)>) -> BTreeMap<String, String> {
+    // Built by insertion, not `collect`: collecting into a B-tree sorts a buffer first, and that
+    // stable sort is compiled anew for each element type, which weighs on the page's wasm.
+    let mut kv = BTreeMap::new();
+    kv.extend(pairs);
+    kv
 }
 
 fn apply_config_field(

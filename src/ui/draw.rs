@@ -1,7 +1,5 @@
 //! Drawing the cluster ring: a pure function from view data (and layout) to canvas calls.
 
-use std::collections::BTreeMap;
-
 use wasm_bindgen::JsValue;
 use web_sys::CanvasRenderingContext2d as Context;
 
@@ -21,7 +19,38 @@ pub struct Layout {
     /// The distance between neighbours on the ring: a caption wider than this would run into
     /// the next node's, so it wraps.
     pub caption_width: f64,
-    pub nodes: BTreeMap<NodeId, (f64, f64)>,
+    pub nodes: NodePoints,
+}
+
+/// Each node's centre, by id. A `Vec` sorted by id rather than a `BTreeMap`: a cluster has a
+/// few nodes, and the page's wasm then carries no B-tree code instantiated for this map.
+#[derive(Clone, Debug, Default)]
+pub struct NodePoints(Vec<(NodeId, (f64, f64))>);
+
+impl NodePoints {
+    /// Places `id` at `point`, replacing where it was.
+    fn insert(&mut self, id: NodeId, point: (f64, f64)) {
+        match self.0.binary_search_by_key(&id, |&(id, _)| id) {
+            Ok(index) => self.0[index].1 = point,
+            Err(index) => self.0.insert(index, (id, point)),
+        }
+    }
+
+    pub fn get(&self, id: NodeId) -> Option<(f64, f64)> {
+        let index = self.0.binary_search_by_key(&id, |&(id, _)| id).ok()?;
+        Some(self.0[index].1)
+    }
+
+    /// Where `id` is; every node of the view the layout was made for has a place.
+    fn at(&self, id: NodeId) -> (f64, f64) {
+        self.get(id)
+            .expect("the layout places every node of its view")
+    }
+
+    /// Ids and centres, in id order.
+    pub fn iter(&self) -> impl Iterator<Item = (NodeId, (f64, f64))> + '_ {
+        self.0.iter().copied()
+    }
 }
 
 impl Layout {
@@ -36,7 +65,7 @@ impl Layout {
         let center = (width / 2.0, height / 2.0 - 8.0);
         let ring_radius = (width.min(height) * 0.36).max(40.0);
         let count = view.nodes.len();
-        let mut nodes = BTreeMap::new();
+        let mut nodes = NodePoints::default();
         for (index, node) in view.nodes.iter().enumerate() {
             let position = ring_position(index, count, center.0, center.1, ring_radius);
             nodes.insert(node.id, position);
@@ -62,7 +91,7 @@ impl Layout {
     /// Where an endpoint is drawn: a node's centre, or the clients' hub in the middle.
     pub fn point(&self, endpoint: Endpoint) -> (f64, f64) {
         match endpoint {
-            Endpoint::Node(id) => self.nodes.get(&id).copied().unwrap_or(self.center),
+            Endpoint::Node(id) => self.nodes.get(id).unwrap_or(self.center),
             Endpoint::Client(_) => self.center,
         }
     }
@@ -99,7 +128,7 @@ pub fn hit_test(view: &ClusterView, layout: &Layout, x: f64, y: f64) -> Option<H
     }
     view.nodes
         .iter()
-        .find(|node| near(layout.nodes[&node.id], layout.node_radius + 4.0))
+        .find(|node| near(layout.nodes.at(node.id), layout.node_radius + 4.0))
         .map(|node| Hit::Node(node.id))
 }
 
@@ -140,7 +169,7 @@ pub fn draw(context: &Context, scene: &Scene) {
 
 fn draw_ring(context: &Context, scene: &Scene) {
     let (cx, cy) = scene.layout.center;
-    let Some(&(x0, y0)) = scene.layout.nodes.values().next() else {
+    let Some((_, (x0, y0))) = scene.layout.nodes.iter().next() else {
         return;
     };
     let radius = ((x0 - cx).powi(2) + (y0 - cy).powi(2)).sqrt();
@@ -298,7 +327,7 @@ fn draw_cross(context: &Context, x: f64, y: f64, colour: &str) {
 }
 
 fn draw_node(context: &Context, scene: &Scene, node: &crate::view::NodeView) {
-    let (x, y) = scene.layout.nodes[&node.id];
+    let (x, y) = scene.layout.nodes.at(node.id);
     let radius = scene.layout.node_radius;
     let palette = scene.palette;
     if scene.view.flagged.contains(&node.id) {

@@ -139,7 +139,7 @@ impl Engine {
                 ..FrameStats::default()
             };
         }
-        times.sort_by(f64::total_cmp);
+        sort_f64(&mut times);
         let at = |percent: usize| times[(times.len() - 1) * percent / 100];
         FrameStats {
             count: times.len(),
@@ -283,4 +283,34 @@ impl EngineHandle {
     pub fn borrow_mut(&self) -> std::cell::RefMut<'_, Engine> {
         self.0.borrow_mut()
     }
+}
+
+/// Sorts like `sort_by(f64::total_cmp)`, through the `u64` sort the simulator already uses,
+/// so the page's wasm carries no sort instantiated for `f64`. Values equal under `total_cmp`
+/// have the same bits, so an unstable sort gives the same result.
+fn sort_f64(values: &mut [f64]) {
+    let mut keys: Vec<u64> = values.iter().map(|&value| total_order_key(value)).collect();
+    keys.sort_unstable();
+    for (value, key) in values.iter_mut().zip(keys) {
+        *value = from_total_order_key(key);
+    }
+}
+
+/// The bits of `value`, mapped so that comparing them as `u64` is `f64::total_cmp`: negative
+/// values have every bit flipped, the others only their sign bit.
+fn total_order_key(value: f64) -> u64 {
+    let bits = value.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    }
+}
+
+fn from_total_order_key(key: u64) -> f64 {
+    f64::from_bits(if key >> 63 == 1 {
+        key & !(1 << 63)
+    } else {
+        !key
+    })
 }

@@ -272,7 +272,7 @@ fn draw_messages(plot: &Plot, recorder: &Recorder, selection: Selection, hits: &
                     ends: ends(plot, message),
                 }),
         );
-        drawn.sort_by_key(|message| message.style.key());
+        sort_by_style(drawn);
         context.save();
         context.begin_path();
         context.rect(
@@ -296,7 +296,7 @@ fn draw_messages(plot: &Plot, recorder: &Recorder, selection: Selection, hits: &
             context.set_global_alpha(1.0);
         }
         PATH.with_borrow_mut(|path| {
-            for batch in drawn.chunk_by(|a, b| a.style.key() == b.style.key()) {
+            for batch in drawn.chunk_by(|a, b| a.style.rank() == b.style.rank()) {
                 draw_batch(plot, batch, path);
             }
             draw_refusals(plot, drawn, path);
@@ -309,6 +309,23 @@ fn draw_messages(plot: &Plot, recorder: &Recorder, selection: Selection, hits: &
     });
 }
 
+/// Orders `drawn` by style, equal styles in their order, as a stable `sort_by_key` would. The
+/// (style, position) pairs go through the `(u64, u64)` sort the linearizability checker already
+/// uses, so the page's wasm carries no stable sort of its own for `Drawn`. Positions are
+/// unique, so sorting the pairs unstably keeps equal styles in order.
+fn sort_by_style(drawn: &mut Vec<Drawn>) {
+    let mut order: Vec<(u64, u64)> = drawn
+        .iter()
+        .enumerate()
+        .map(|(position, message)| (message.style.rank(), position as u64))
+        .collect();
+    order.sort_unstable();
+    *drawn = order
+        .iter()
+        .map(|&(_, position)| drawn[position as usize])
+        .collect();
+}
+
 /// How a batch of messages is drawn.
 #[derive(Clone, Copy, Debug)]
 struct Style {
@@ -318,9 +335,10 @@ struct Style {
 }
 
 impl Style {
-    /// Orders batches: by kind, then requests before answers, then delivered before lost.
-    fn key(self) -> (MessageKind, bool, bool) {
-        (self.kind, self.response, self.lost)
+    /// Orders batches: by kind, then requests before answers, then delivered before lost. The
+    /// kinds' order is their declaration order, as their derived `Ord`.
+    fn rank(self) -> u64 {
+        (self.kind as u64) << 2 | u64::from(self.response) << 1 | u64::from(self.lost)
     }
 
     fn line_width(self) -> f64 {

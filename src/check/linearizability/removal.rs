@@ -79,17 +79,19 @@ impl<'a> RemovalRules<'a> {
         let operations = self.operations;
         // Removal order: the reads and failed compare-and-sets first (always safe), then the
         // writers that also look at the key (compare-and-sets), then plain writes and deletes.
-        // A writer must be safe to remove from what is left at its turn.
-        let mut removed_writers: Vec<usize> = current
+        // A writer must be safe to remove from what is left at its turn. Those that may
+        // depend come first, each group in its order: a stable partition, not a stable sort
+        // by key, which would add a sort of its own to the page's wasm.
+        let (mut removed_writers, independent): (Vec<usize>, Vec<usize>) = current
             .iter()
             .copied()
             .filter(|index| candidate.binary_search(index).is_err())
             .filter(|&index| operations[index].action.produced().is_some())
-            .collect();
+            .partition(|&index| may_depend(operations[index].action, None));
+        removed_writers.extend(independent);
         if removed_writers.is_empty() {
             return Some(true);
         }
-        removed_writers.sort_by_key(|&index| !may_depend(operations[index].action, None));
         let kept_dependents: Vec<usize> = candidate
             .iter()
             .copied()

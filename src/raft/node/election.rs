@@ -223,12 +223,15 @@ impl RaftNode {
     /// no-op entry so that committing it commits everything before it.
     fn become_leader(&mut self) {
         let last_index = self.log.last_index();
-        let progress: BTreeMap<NodeId, Progress> = self
-            .membership
-            .members()
-            .filter(|&member| member != self.id)
-            .map(|member| (member, Progress::new(last_index)))
-            .collect();
+        // Built by insertion, not `collect`: collecting into a B-tree sorts a buffer first, and that
+        // stable sort is compiled anew for each element type, which weighs on the page's wasm.
+        let mut progress = BTreeMap::new();
+        progress.extend(
+            self.membership
+                .members()
+                .filter(|&member| member != self.id)
+                .map(|member| (member, Progress::new(last_index))),
+        );
         self.role = RoleState::Leader(Box::new(LeaderState {
             progress,
             heartbeat_deadline_us: self.now_us + self.config.heartbeat_interval_us,
