@@ -96,17 +96,13 @@ pub fn log_panel() -> Html {
     };
     let page = GEOMETRY.get().fit.max(4) as i64 * 3 / 4;
     let follow = SCROLL.get().follow_tail;
-    let geometry = GEOMETRY.get();
-    let range = (geometry.fit > 0).then(|| {
-        let last = (geometry.first_shown + geometry.fit - 1).min(geometry.highest);
-        format!("{}–{} of {}", geometry.first_shown, last, geometry.highest)
-    });
     html! {
         <section class="log-panel" aria-label="Logs">
             <div class="log-toolbar">
                 <h2 class="log-title">{ "Logs" }</h2>
                 { legend() }
-                <span class="log-range" aria-live="off">{ range.unwrap_or_default() }</span>
+                // Filled in by `draw`, which knows the range as it draws it.
+                <span class="log-range" aria-live="off"></span>
                 <div class="log-scroll" role="group" aria-label="Scroll the logs">
                     <button aria-label="Show the oldest entries" title="Oldest entries"
                         onclick={ let scroll_to = scroll_to.clone(); move |_| scroll_to.emit(Scroll { follow_tail: false, first_index: 1 }) }>{ "⇤" }</button>
@@ -366,6 +362,31 @@ impl Frame<'_> {
     }
 }
 
+/// "51–133 of 133": the indexes shown, of the highest any node holds.
+fn range_text(geometry: &Geometry) -> Option<String> {
+    (geometry.fit > 0).then(|| {
+        let last = (geometry.first_shown + geometry.fit - 1).min(geometry.highest);
+        format!("{}–{} of {}", geometry.first_shown, last, geometry.highest)
+    })
+}
+
+/// Writes the range into the toolbar's label as the canvas is drawn. Yew renders the label
+/// empty and never touches its text: rendered by Yew, it would lag one drawing behind, since
+/// the panels render before the canvas is drawn.
+fn show_range(context: &Context, geometry: &Geometry) {
+    let label = context
+        .canvas()
+        .and_then(|canvas| canvas.parent_element())
+        .and_then(|panel| panel.query_selector(".log-range").ok().flatten());
+    let Some(label) = label else {
+        return;
+    };
+    let text = range_text(geometry).unwrap_or_default();
+    if label.text_content().as_deref() != Some(text.as_str()) {
+        label.set_text_content(Some(&text));
+    }
+}
+
 /// Draws every node's log.
 pub fn draw(context: &Context, engine: &Engine, width: f64, height: f64, palette: &Palette) {
     let simulation = engine.simulation();
@@ -382,12 +403,14 @@ pub fn draw(context: &Context, engine: &Engine, width: f64, height: f64, palette
     let rows = simulation.servers().count().max(1);
     let row_height = ((height - RULER_HEIGHT - BOTTOM_PADDING) / rows as f64)
         .clamp(ROW_HEIGHT_MIN, ROW_HEIGHT_MAX);
-    GEOMETRY.set(Geometry {
+    let geometry = Geometry {
         first_shown,
         fit,
         highest,
         row_height,
-    });
+    };
+    show_range(context, &geometry);
+    GEOMETRY.set(geometry);
     let cell_height = if row_height >= MARKER_ROOM_MIN {
         row_height - 10.0
     } else {

@@ -62,6 +62,9 @@ test("seeking back to an earlier moment gives back exactly the state seen there"
     assert.equal(scrubbed.state_hash, t1.state_hash, "the scrubber reaches the same state");
     assert.equal(await scrubber.inputValue(), "1800");
     await page.locator(".timeline-clock").filter({ hasText: /^1\.800 s/ }).waitFor({ timeout: 5000 });
+    // The logs' range label follows at once: it ends at the highest index held at 1800 ms.
+    const highest = Math.max(...scrubbed.nodes.map((node) => node.last_index));
+    await page.locator(".log-range").filter({ hasText: new RegExp(` of ${highest}$`) }).waitFor({ timeout: 2000 });
   } else {
     assert.fail("no timeline scrubber (a slider named Timeline) on the page");
   }
