@@ -381,12 +381,23 @@ fn draw_node(context: &Context, scene: &Scene, node: &crate::view::NodeView) {
     draw_caption(context, scene, node, x, y + radius + 16.0);
 }
 
+/// Neighbours closer than this (a big cluster, a small canvas) leave no room for every
+/// caption: only the ones that say something the colour does not get drawn.
+const CROWDED_CAPTION_WIDTH: f64 = 110.0;
+
 /// Under each node: what it is, whom it voted for, whom it follows; on two lines when one
-/// would run into a neighbour's caption.
+/// would run into a neighbour's caption. On a crowded ring, a plain follower's caption is left
+/// out (its colour says it, and the inspector has the rest) unless it is selected, and only
+/// the selected node's caption gives the vote and the leader.
 fn draw_caption(context: &Context, scene: &Scene, node: &crate::view::NodeView, x: f64, y: f64) {
     let role = node.look.label();
+    let selected = scene.selection == Selection::Node(node.id);
+    let crowded = scene.layout.caption_width < CROWDED_CAPTION_WIDTH;
+    if crowded && node.look == NodeLook::Follower && !selected {
+        return;
+    }
     let mut details = Vec::new();
-    if !scene.layout.is_narrow() {
+    if !scene.layout.is_narrow() && (!crowded || selected) {
         if let Some(vote) = node.voted_for.filter(|_| node.look != NodeLook::Leader) {
             details.push(format!("voted S{vote}"));
         }

@@ -364,6 +364,9 @@ impl Frame<'_> {
 
 /// "51–133 of 133": the indexes shown, of the highest any node holds.
 fn range_text(geometry: &Geometry) -> Option<String> {
+    if geometry.highest == 0 {
+        return Some("no entries yet".to_string());
+    }
     (geometry.fit > 0).then(|| {
         let last = (geometry.first_shown + geometry.fit - 1).min(geometry.highest);
         format!("{}–{} of {}", geometry.first_shown, last, geometry.highest)
