@@ -79,6 +79,8 @@ pub struct Engine {
     pub horizon_us: u64,
     pub selection: Selection,
     pub view_mode: ViewMode,
+    /// Whether the space-time diagram leaves heartbeats out (they crowd it under load).
+    pub hide_heartbeats: bool,
     /// Virtual time not yet simulated because a frame's share was a fraction of a µs.
     carry_us: f64,
     /// The last error to show the person (a refused action), if any.
@@ -96,6 +98,7 @@ impl Engine {
             horizon_us: 0,
             selection: Selection::Nothing,
             view_mode: ViewMode::Ring,
+            hide_heartbeats: false,
             carry_us: 0.0,
             notice: None,
             frame_times_ms: VecDeque::new(),

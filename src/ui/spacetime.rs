@@ -161,7 +161,7 @@ pub fn draw(
         draw_lifelines(&plot, simulation);
         HITS.with_borrow_mut(|hits| {
             hits.segments.clear();
-            draw_messages(&plot, recorder, engine.selection, hits);
+            draw_messages(&plot, recorder, engine, hits);
             hits.columns.clear();
             hits.columns.extend(
                 plot.nodes
@@ -249,8 +249,10 @@ struct Drawn {
 /// The messages, in a few batches of one style each (kind, answer or not, lost or not). Each
 /// batch is one path handed to the canvas as text, so a frame crosses into JavaScript a few
 /// dozen times however many messages there are.
-fn draw_messages(plot: &Plot, recorder: &Recorder, selection: Selection, hits: &mut Hits) {
+fn draw_messages(plot: &Plot, recorder: &Recorder, engine: &Engine, hits: &mut Hits) {
     let context = plot.context;
+    let selection = engine.selection;
+    let hide_heartbeats = engine.hide_heartbeats;
     DRAWN.with_borrow_mut(|drawn| {
         drawn.clear();
         drawn.extend(
@@ -260,6 +262,7 @@ fn draw_messages(plot: &Plot, recorder: &Recorder, selection: Selection, hits: &
                 .filter(|message| {
                     message.sent_us <= plot.now_us
                         && message.arrive_us.min(plot.now_us) >= plot.start_us
+                        && !(hide_heartbeats && message.kind == MessageKind::Heartbeat)
                 })
                 .map(|message| Drawn {
                     style: Style {

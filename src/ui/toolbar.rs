@@ -20,6 +20,7 @@ struct Facts {
     violations: usize,
     bugs: Vec<&'static str>,
     view_mode: ViewMode,
+    hide_heartbeats: bool,
     notice: Option<String>,
 }
 
@@ -39,6 +40,7 @@ impl Facts {
                 .map(|bug| bug.name())
                 .collect(),
             view_mode: engine.view_mode,
+            hide_heartbeats: engine.hide_heartbeats,
             notice: engine.notice.clone(),
         }
     }
@@ -153,11 +155,30 @@ fn secondary_controls(ui: &Ui, facts: &Facts) -> Html {
                 { view_button(ViewMode::Ring, "Ring", "Ring view (v)") }
                 { view_button(ViewMode::SpaceTime, "Space-time", "Space-time view (v)") }
             </div>
+            if facts.view_mode == ViewMode::SpaceTime {
+                { heartbeat_toggle(ui, facts.hide_heartbeats) }
+            }
             <button class={classes!("theme-toggle", dark.then_some("segment-on"))} aria-pressed={dark.to_string()}
                 aria-label="Dark theme" onclick={toggle_theme}>{ "☾ Dark" }</button>
             <button onclick={act(Action::AddNode)} aria-label="Add node (a)" title="a">{ "+ Add node" }</button>
             <button onclick={act(Action::Heal)} aria-label="Heal the network: remove every partition, cut and slow link (h)" title="h">{ "Heal" }</button>
         </>
+    }
+}
+
+/// In the space-time view: show or hide heartbeats, which crowd the diagram under load.
+fn heartbeat_toggle(ui: &Ui, hidden: bool) -> Html {
+    let onclick = {
+        let ui = ui.clone();
+        Callback::from(move |_| {
+            ui.engine.borrow_mut().hide_heartbeats = !hidden;
+            ui.painter.borrow_mut().paint(&ui.engine.borrow());
+            ui.refresh.emit(());
+        })
+    };
+    html! {
+        <button class={classes!((!hidden).then_some("segment-on"))} aria-pressed={(!hidden).to_string()}
+            aria-label="Show heartbeats in the space-time view" {onclick}>{ if hidden { "Heartbeats hidden" } else { "Heartbeats shown" } }</button>
     }
 }
 

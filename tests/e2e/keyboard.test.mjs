@@ -71,6 +71,15 @@ test("keyboard shortcuts play, step, select, switch the view and clear", async (
   assert.equal(await ringButton.getAttribute("aria-pressed"), "false");
   assert.notEqual(await canvasFingerprint(page), ring, "the canvas draws another picture");
   await screenshot(page, "keyboard-spacetime");
+  // The space-time view can leave heartbeats out.
+  const heartbeats = page.getByRole("button", { name: "Show heartbeats in the space-time view" });
+  assert.equal(await heartbeats.getAttribute("aria-pressed"), "true");
+  const withHeartbeats = await canvasFingerprint(page);
+  await heartbeats.click();
+  await page.waitForFunction(() => document.querySelector('[aria-label="Show heartbeats in the space-time view"]')?.getAttribute("aria-pressed") === "false");
+  assert.notEqual(await canvasFingerprint(page), withHeartbeats, "heartbeats are no longer drawn");
+  await screenshot(page, "keyboard-spacetime-no-heartbeats");
+  await heartbeats.click();
   await press(page, "v");
   await page.waitForFunction(() => document.querySelector('[aria-label="Ring view (v)"]')?.getAttribute("aria-pressed") === "true");
 
