@@ -33,12 +33,67 @@ pub fn inspector() -> Html {
     match selection {
         Selection::Node(id) => node_inspector(&ui, id),
         Selection::Message(id) => message_inspector(&ui, id),
-        Selection::Nothing => html! {
-            <div class="panel">
-                <p class="hint">{ "Click a node or a message on the canvas (or press 1–9) to inspect it." }</p>
+        Selection::Nothing => nothing_selected(&ui),
+    }
+}
+
+/// Messages listed for choosing without a pointer; the canvas shows them all.
+const MESSAGES_LISTED: usize = 12;
+
+/// What to inspect: every node and the next messages to arrive, as buttons, so a keyboard
+/// reaches them all (the digit shortcuts stop at S9, and messages move too fast to click).
+fn nothing_selected(ui: &Ui) -> Html {
+    let engine = ui.engine.borrow();
+    let simulation = engine.simulation();
+    let select = |selection: Selection| {
+        let ui = ui.clone();
+        Callback::from(move |_| ui.select(selection))
+    };
+    let nodes = simulation.servers().map(|server| {
+        let name = node_name(server.id);
+        html! {
+            <button onclick={select(Selection::Node(server.id))}
+                aria-label={format!("Inspect node {name}")}>{ name }</button>
+        }
+    });
+    let mut on_their_way: Vec<_> = simulation
+        .network()
+        .in_flight()
+        .filter(|message| message.lost.is_none())
+        .collect();
+    on_their_way.sort_unstable_by_key(|message| (message.arrive_us, message.id));
+    let now_us = simulation.now_us();
+    let messages = on_their_way.iter().take(MESSAGES_LISTED).map(|message| {
+        let text = format!(
+            "{} → {} {}, arrives in {}",
+            endpoint_name(message.from),
+            endpoint_name(message.to),
+            packet_name(&message.packet),
+            format_duration(message.arrive_us.saturating_sub(now_us))
+        );
+        html! {
+            <li><button onclick={select(Selection::Message(message.id))}>{ text }</button></li>
+        }
+    });
+    let more = on_their_way.len().saturating_sub(MESSAGES_LISTED);
+    html! {
+        <div class="panel">
+            <p class="hint">{ "Click a node or a message on the canvas (or press 1–9) to inspect it." }</p>
+            <h3>{ "Nodes" }</h3>
+            <div class="button-row node-choices">
+                { for nodes }
                 <button onclick={ let ui = ui.clone(); move |_| ui.act(Action::AddNode) } aria-label="Add a node (a)">{ "Add a node" }</button>
             </div>
-        },
+            <h3>{ "Next messages to arrive" }</h3>
+            if on_their_way.is_empty() {
+                <p class="hint">{ "None on their way." }</p>
+            } else {
+                <ul class="message-choices">{ for messages }</ul>
+                if more > 0 {
+                    <p class="hint">{ format!("and {more} more on the canvas") }</p>
+                }
+            }
+        </div>
     }
 }
 

@@ -88,6 +88,23 @@ test("keyboard shortcuts play, step, select, switch the view and clear", async (
   await page.getByText(/press 1.9\) to inspect/i).waitFor({ timeout: 5000 });
   assert.equal(await heading.count(), 0, "no node in the inspector");
 
+  // With nothing selected, the Inspect panel lists the nodes and the next messages as buttons,
+  // so the keyboard reaches a message and its actions too.
+  const firstMessage = page.locator(".message-choices button").first();
+  await firstMessage.focus();
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: /Message #\d+/ }).waitFor({ timeout: 5000 });
+  const drop = page.getByRole("button", { name: "Drop" });
+  await drop.focus();
+  await page.keyboard.press("Enter");
+  await page.locator(".inspector .state-bad").filter({ hasText: /dropped/i }).waitFor({ timeout: 5000 });
+  await press(page, "Escape");
+  const nodeButton = page.getByRole("button", { name: "Inspect node S5" });
+  await nodeButton.focus();
+  await page.keyboard.press("Enter");
+  await page.getByRole("heading", { name: /Node S5\b/ }).waitFor({ timeout: 5000 });
+  await press(page, "Escape");
+
   // a adds a node (S6), which the digit 6 then selects.
   await press(page, "a");
   const grown = await waitForState(page, (s) => s.nodes.length === 6, { timeout: 5000 });
