@@ -12,6 +12,8 @@ use crate::view::format_time;
 #[function_component(ViolationCard)]
 pub fn violation_card() -> Html {
     let ui = use_ui();
+    // The moment of the violation whose card was folded away, to see the canvas it covers.
+    let folded = use_state(|| None::<u64>);
     let engine = ui.engine.borrow();
     let Some(first) = engine.simulation().violations().first().cloned() else {
         return Html::default();
@@ -25,6 +27,17 @@ pub fn violation_card() -> Html {
         .map(|bug| (bug.name(), bug.rule()))
         .collect();
     drop(engine);
+    let fold = |at_us: Option<u64>| {
+        let folded = folded.clone();
+        Callback::from(move |_| folded.set(at_us))
+    };
+    if *folded == Some(first.at_us) {
+        return html! {
+            <button class="violation-folded" onclick={fold(None)} aria-label="Show what broke">
+                { format!("✗ {} broke — show why", title_of(&first)) }
+            </button>
+        };
+    }
     let jump = {
         let ui = ui.clone();
         let at_us = first.at_us;
@@ -41,6 +54,8 @@ pub fn violation_card() -> Html {
                 if more > 0 {
                     <span class="violation-more">{ format!("(and {more} more)") }</span>
                 }
+                <button class="violation-fold" onclick={fold(Some(first.at_us))}
+                    aria-label="Fold the explanation away">{ "×" }</button>
             </header>
             <p class="violation-property">{ format!("The guarantee: {}.", first.kind.property()) }</p>
             <p class="violation-detail">{ format!("What happened: {}", where_of(&first)) }</p>

@@ -81,5 +81,11 @@ test("a bug switch leads to a violation the page shows and reports", async () =>
   assert.match(explained, /S1/);
 
   await screenshot(page, "bug-violation");
+
+  // The card folds away to show the canvas under it, and unfolds again.
+  await page.getByRole("button", { name: "Fold the explanation away" }).click();
+  await card.waitFor({ state: "detached", timeout: 5000 });
+  await page.getByRole("button", { name: "Show what broke" }).click();
+  await card.waitFor({ timeout: 5000 });
   assert.deepEqual(page.errors, [], "no console errors");
 });
