@@ -150,6 +150,28 @@ impl ClusterView {
     }
 }
 
+/// How a node looks, everywhere the page draws it: down or paused, else its role, or removed
+/// when `members` (the cluster's latest configuration) no longer has it. A node in no
+/// configuration at all yet (just added, not yet proposed by a leader) is a learner-to-be.
+pub fn look_of(server: &crate::sim::server::Server, members: &[NodeId]) -> NodeLook {
+    match (server.status, server.raft.as_ref()) {
+        (Status::Down, _) | (_, None) => NodeLook::Down,
+        (Status::Paused, _) => NodeLook::Paused,
+        _ if crate::sim::observe::is_removed(server, members) => NodeLook::Removed,
+        (_, Some(raft))
+            if !members.contains(&server.id) || raft.membership().is_learner(server.id) =>
+        {
+            NodeLook::Learner
+        }
+        (_, Some(raft)) => match raft.role() {
+            Role::Follower => NodeLook::Follower,
+            Role::PreCandidate => NodeLook::PreCandidate,
+            Role::Candidate => NodeLook::Candidate,
+            Role::Leader => NodeLook::Leader,
+        },
+    }
+}
+
 fn node_view(
     server: &crate::sim::server::Server,
     members: &[NodeId],
@@ -157,18 +179,7 @@ fn node_view(
     election_max_us: u64,
 ) -> NodeView {
     let raft = server.raft.as_ref();
-    let look = match (server.status, raft) {
-        (Status::Down, _) | (_, None) => NodeLook::Down,
-        (Status::Paused, _) => NodeLook::Paused,
-        _ if !members.contains(&server.id) => NodeLook::Removed,
-        (_, Some(raft)) if raft.membership().is_learner(server.id) => NodeLook::Learner,
-        (_, Some(raft)) => match raft.role() {
-            Role::Follower => NodeLook::Follower,
-            Role::PreCandidate => NodeLook::PreCandidate,
-            Role::Candidate => NodeLook::Candidate,
-            Role::Leader => NodeLook::Leader,
-        },
-    };
+    let look = look_of(server, members);
     let local_now = server.local_now(now_us);
     let timer_left = raft
         .and_then(|raft| raft.election_deadline_us())

@@ -386,3 +386,27 @@ fn clock_drift_changes_a_nodes_timing_not_safety() {
     assert_clean(&simulation);
     assert_eq!(simulation.server(1).unwrap().clock.rate_ppm(), -50_000);
 }
+
+#[test]
+fn a_node_added_before_any_leader_is_joining_and_a_removed_one_is_removed() {
+    // At 20 ms nobody leads yet, so node 4 is in no configuration: it is joining (a learner to
+    // be), not removed. Node 1, removed at 3000 ms, is reported as removed once the cluster
+    // no longer counts it.
+    let joining = run(r#"{"format": 1, "seed": 13, "nodes": 3,
+        "timeline": [{"at_ms": 10, "do": "add_node"}], "until_ms": 20}"#);
+    assert_eq!(joining.leader(), None);
+    let report = joining.report(None);
+    let role_of = |report: &raft_playground::sim::observe::RunReport, id| {
+        report.nodes.iter().find(|node| node.id == id).unwrap().role
+    };
+    assert_eq!(role_of(&report, 4), "learner");
+
+    let json = format!(
+        r#"{{"format": 1, "seed": 13, "nodes": 3, {WORKLOAD},
+            "timeline": [{{"at_ms": 1000, "do": "add_node"}}, {{"at_ms": 3000, "do": "remove_node", "node": 1}}],
+            "until_ms": 6000}}"#
+    );
+    let removed = run(&json).report(None);
+    assert_eq!(role_of(&removed, 1), "removed");
+    assert_eq!(role_of(&removed, 4), "follower");
+}

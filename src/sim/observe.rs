@@ -462,7 +462,8 @@ impl Simulation {
             (Status::Down, _) | (_, None) => "down",
             (Status::Paused, _) => "paused",
             // As the page draws it: the cluster no longer counts this node.
-            _ if !members.contains(&server.id) => "removed",
+            _ if is_removed(server, members) => "removed",
+            _ if !members.contains(&server.id) => "learner",
             (Status::Up, Some(raft)) if raft.membership().is_learner(server.id) => "learner",
             (Status::Up, Some(raft)) => role_name(raft.role()),
         };
@@ -532,6 +533,17 @@ pub struct ViolationReport {
     pub kind: &'static str,
     pub at_ms: u64,
     pub detail: String,
+}
+
+/// Whether the cluster no longer counts `server`: its latest configuration (`members`) lacks
+/// it, though the node has been in one. A node in no configuration yet (just added, before a
+/// leader proposed it) is joining, not removed.
+pub fn is_removed(server: &super::server::Server, members: &[NodeId]) -> bool {
+    !members.contains(&server.id)
+        && server
+            .raft
+            .as_ref()
+            .is_some_and(|raft| !raft.membership().is_empty())
 }
 
 /// A hasher whose output never depends on the platform or the Rust version.

@@ -81,6 +81,9 @@ pub struct Engine {
     pub view_mode: ViewMode,
     /// Whether the space-time diagram leaves heartbeats out (they crowd it under load).
     pub hide_heartbeats: bool,
+    /// How many times the run was moved by a seek rather than by playing: the space-time
+    /// diagram treats a long move right after one as a jump it could not record.
+    pub seeks: u64,
     /// Virtual time not yet simulated because a frame's share was a fraction of a µs.
     carry_us: f64,
     /// The last error to show the person (a refused action), if any.
@@ -99,6 +102,7 @@ impl Engine {
             selection: Selection::Nothing,
             view_mode: ViewMode::Ring,
             hide_heartbeats: false,
+            seeks: 0,
             carry_us: 0.0,
             notice: None,
             frame_times_ms: VecDeque::new(),
@@ -206,8 +210,13 @@ impl Engine {
         self.horizon_us = self.horizon_us.max(self.now_us());
     }
 
-    /// Moves to `at_us`, back or forward.
+    /// Moves to `at_us`, back or forward. Going back forgets a selected message: the run
+    /// from there may reuse its id for another message.
     pub fn seek(&mut self, at_us: u64) {
+        if at_us < self.now_us() && matches!(self.selection, Selection::Message(_)) {
+            self.selection = Selection::Nothing;
+        }
+        self.seeks += 1;
         self.extend_scenario_to(at_us);
         self.machine.seek(at_us);
         self.horizon_us = self.horizon_us.max(self.now_us());

@@ -118,7 +118,7 @@ fn node_inspector(ui: &Ui, id: NodeId) -> Html {
     let Some(server) = simulation.server(id) else {
         return html! { <div class="panel"><p>{ format!("There is no node S{id}.") }</p></div> };
     };
-    let look = look_of(server);
+    let look = look_of(simulation, server);
     html! {
         <div class="panel inspector">
             <h2 class="inspector-title">
@@ -198,7 +198,7 @@ fn volatile_state(simulation: &Simulation, server: &Server) -> Html {
         <section class="inspector-section">
             <h3>{ "Volatile state" }</h3>
             <dl class="facts">
-                { fact("role", role_text(raft, server)) }
+                { fact("role", role_text(simulation, raft, server)) }
                 { fact("leader", raft.leader_id().map_or("unknown".to_string(), node_name)) }
                 { fact("commit index", raft.commit_index().to_string()) }
                 { fact("last applied", server.kv.last_applied().to_string()) }
@@ -218,8 +218,8 @@ fn plural(count: usize) -> &'static str {
     if count == 1 { "" } else { "s" }
 }
 
-fn role_text(raft: &RaftNode, server: &Server) -> String {
-    let mut text = look_of(server).label().to_string();
+fn role_text(simulation: &Simulation, raft: &RaftNode, server: &Server) -> String {
+    let mut text = look_of(simulation, server).label().to_string();
     let votes = raft.votes_granted();
     if !votes.is_empty() {
         let names: Vec<String> = votes.into_iter().map(node_name).collect();

@@ -20,8 +20,9 @@ use yew::prelude::*;
 use super::context::{Ui, use_ui};
 use super::engine::{Engine, Selection};
 use super::palette::{Palette, node_fill, term_colour};
-use crate::raft::{Entry, NodeId, Progress, Role};
-use crate::sim::server::{Server, Status};
+use crate::raft::{Entry, NodeId, Progress};
+use crate::sim::Simulation;
+use crate::sim::server::Server;
 use crate::view::{NodeLook, log_first_shown, ruler_step};
 
 const LABEL_WIDTH: f64 = 92.0;
@@ -109,7 +110,7 @@ pub fn log_panel() -> Html {
                     <button aria-label="Scroll the logs back" title="Back" onclick={by(-page)}>{ "◀" }</button>
                     <button aria-label="Scroll the logs forward" title="Forward" onclick={by(page)}>{ "▶" }</button>
                     <button class={classes!("log-follow", follow.then_some("segment-on"))} aria-pressed={follow.to_string()}
-                        aria-label="Follow the newest entries" title="Follow the newest entries"
+                        aria-label="Newest: follow the newest entries" title="Follow the newest entries"
                         onclick={ let scroll_to = scroll_to.clone(); move |_| scroll_to.emit(Scroll { follow_tail: true, first_index: 1 }) }>{ "Newest ⇥" }</button>
                 </div>
             </div>
@@ -323,19 +324,9 @@ impl<'a> RowLog<'a> {
     }
 }
 
-/// How a node looks, as on the ring: role, or down or paused.
-pub(super) fn look_of(server: &Server) -> NodeLook {
-    match (server.status, server.raft.as_ref()) {
-        (Status::Down, _) | (_, None) => NodeLook::Down,
-        (Status::Paused, _) => NodeLook::Paused,
-        (_, Some(raft)) if raft.membership().is_learner(server.id) => NodeLook::Learner,
-        (_, Some(raft)) => match raft.role() {
-            Role::Follower => NodeLook::Follower,
-            Role::PreCandidate => NodeLook::PreCandidate,
-            Role::Candidate => NodeLook::Candidate,
-            Role::Leader => NodeLook::Leader,
-        },
-    }
+/// How a node looks, as on the ring (down, paused, removed, or its role).
+pub(super) fn look_of(simulation: &Simulation, server: &Server) -> NodeLook {
+    crate::view::look_of(server, &simulation.members())
 }
 
 /// Where rows and cells go this frame.
@@ -453,7 +444,7 @@ pub fn draw(context: &Context, engine: &Engine, width: f64, height: f64, palette
         draw_uncommitted(&frame, &log, y);
         draw_snapshot(&frame, &log, y);
         draw_commit_mark(&frame, &log, y);
-        draw_label(&frame, server, &log, y);
+        draw_label(&frame, simulation, server, &log, y);
         if let Some(progress) = leader_progress.and_then(|map| map.get(&server.id))
             && simulation.leader() != Some(server.id)
         {
@@ -610,10 +601,10 @@ fn draw_commit_mark(frame: &Frame, log: &RowLog, y: f64) {
         .fill_rect(x, y - 2.0, 2.0, frame.cell_height + 4.0);
 }
 
-fn draw_label(frame: &Frame, server: &Server, log: &RowLog, y: f64) {
+fn draw_label(frame: &Frame, simulation: &Simulation, server: &Server, log: &RowLog, y: f64) {
     let context = frame.context;
     let middle = y + frame.cell_height / 2.0;
-    context.set_fill_style_str(node_fill(look_of(server)));
+    context.set_fill_style_str(node_fill(look_of(simulation, server)));
     context.begin_path();
     let _ = context.arc(9.0, middle, 4.5, 0.0, std::f64::consts::TAU);
     context.fill();

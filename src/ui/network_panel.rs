@@ -286,8 +286,7 @@ struct PartitionEditorProps {
 fn partition_editor(props: &PartitionEditorProps) -> Html {
     let ui = use_ui();
     let draft = use_state(|| None::<Assignment>);
-    // Built by insertion, not `collect`: collecting into a B-tree sorts a buffer first, and that
-    // stable sort is compiled anew for each element type, which weighs on the page's wasm.
+    // Built by insertion into the sorted `Assignment`, which needs no sort of its own.
     let mut assignment = Assignment::default();
     for &node in &props.nodes {
         let from_draft = draft.as_ref().and_then(|draft| draft.get(node));

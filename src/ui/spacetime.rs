@@ -137,7 +137,7 @@ pub fn draw(
     context.fill_rect(0.0, 0.0, width, height);
     let now_us = simulation.now_us();
     let end_us = if reduced_motion {
-        now_us.div_ceil(REDUCED_MOTION_STEP_US).max(1) * REDUCED_MOTION_STEP_US
+        (now_us.div_ceil(REDUCED_MOTION_STEP_US) * REDUCED_MOTION_STEP_US).max(WINDOW_US)
     } else {
         now_us.max(WINDOW_US)
     };
@@ -466,7 +466,7 @@ fn draw_header(plot: &Plot, simulation: &Simulation, selection: Selection) {
     let _ = context.fill_text("clients", plot.column_x(0), y + 4.0);
     for (column, server) in simulation.servers().enumerate() {
         let x = plot.column_x(column + 1);
-        let look = look_of(server);
+        let look = look_of(simulation, server);
         context.set_fill_style_str(node_fill(look));
         context.begin_path();
         let _ = context.arc(x, y, 13.0, 0.0, std::f64::consts::TAU);

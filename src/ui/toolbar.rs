@@ -178,7 +178,7 @@ fn heartbeat_toggle(ui: &Ui, hidden: bool) -> Html {
     };
     html! {
         <button class={classes!((!hidden).then_some("segment-on"))} aria-pressed={(!hidden).to_string()}
-            aria-label="Show heartbeats in the space-time view" {onclick}>{ if hidden { "Heartbeats hidden" } else { "Heartbeats shown" } }</button>
+            aria-label="Heartbeats in the space-time view" title="Show or hide heartbeats" {onclick}>{ "Heartbeats" }</button>
     }
 }
 

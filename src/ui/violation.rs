@@ -33,7 +33,7 @@ pub fn violation_card() -> Html {
     };
     if *folded == Some(first.at_us) {
         return html! {
-            <button class="violation-folded" onclick={fold(None)} aria-label="Show what broke">
+            <button class="violation-folded" onclick={fold(None)}>
                 { format!("✗ {} broke — show why", title_of(&first)) }
             </button>
         };

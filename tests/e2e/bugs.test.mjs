@@ -85,7 +85,7 @@ test("a bug switch leads to a violation the page shows and reports", async () =>
   // The card folds away to show the canvas under it, and unfolds again.
   await page.getByRole("button", { name: "Fold the explanation away" }).click();
   await card.waitFor({ state: "detached", timeout: 5000 });
-  await page.getByRole("button", { name: "Show what broke" }).click();
+  await page.getByRole("button", { name: /broke — show why/ }).click();
   await card.waitFor({ timeout: 5000 });
   assert.deepEqual(page.errors, [], "no console errors");
 });

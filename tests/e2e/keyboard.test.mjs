@@ -27,7 +27,8 @@ test("keyboard shortcuts play, step, select, switch the view and clear", async (
   // Space plays (the button turns into Pause and time moves), space again pauses.
   await press(page, " ");
   await pauseButton.waitFor({ timeout: 5000 });
-  await waitForState(page, (s) => s.until_ms > 1000, { timeout: 10_000 });
+  // Long enough for the space-time view to record a few heartbeat rounds (50 ms apart).
+  await waitForState(page, (s) => s.until_ms > 1200, { timeout: 15_000 });
   await press(page, " ");
   await playButton.waitFor({ timeout: 5000 });
   const paused = await state(page);
@@ -37,7 +38,7 @@ test("keyboard shortcuts play, step, select, switch the view and clear", async (
   // n runs exactly one event.
   const beforeStep = await state(page);
   await press(page, "n");
-  const afterStep = await waitForState(page, (s) => s.events !== undefined, { timeout: 5000 });
+  const afterStep = await waitForState(page, (s, before) => s.events > before, { timeout: 5000, arg: beforeStep.events });
   assert.equal(afterStep.events, beforeStep.events + 1, "one event");
   assert.ok(afterStep.until_ms >= beforeStep.until_ms, "time does not go back");
   await press(page, "n", 3);
@@ -72,11 +73,11 @@ test("keyboard shortcuts play, step, select, switch the view and clear", async (
   assert.notEqual(await canvasFingerprint(page), ring, "the canvas draws another picture");
   await screenshot(page, "keyboard-spacetime");
   // The space-time view can leave heartbeats out.
-  const heartbeats = page.getByRole("button", { name: "Show heartbeats in the space-time view" });
+  const heartbeats = page.getByRole("button", { name: "Heartbeats in the space-time view" });
   assert.equal(await heartbeats.getAttribute("aria-pressed"), "true");
   const withHeartbeats = await canvasFingerprint(page);
   await heartbeats.click();
-  await page.waitForFunction(() => document.querySelector('[aria-label="Show heartbeats in the space-time view"]')?.getAttribute("aria-pressed") === "false");
+  await page.waitForFunction(() => document.querySelector('[aria-label="Heartbeats in the space-time view"]')?.getAttribute("aria-pressed") === "false");
   assert.notEqual(await canvasFingerprint(page), withHeartbeats, "heartbeats are no longer drawn");
   await screenshot(page, "keyboard-spacetime-no-heartbeats");
   await heartbeats.click();
@@ -115,13 +116,12 @@ test("keyboard shortcuts play, step, select, switch the view and clear", async (
   // Keys typed into a field are not shortcuts.
   await page.click("#tab-clients");
   const key = page.getByLabel("Key", { exact: true });
-  if ((await key.count()) === 1) {
-    const events = (await state(page)).events;
-    await key.click();
-    await page.keyboard.type("n v");
-    assert.equal((await state(page)).events, events, "typing n in a field does not step");
-    assert.equal(await ringButton.getAttribute("aria-pressed"), "true", "typing v in a field does not switch the view");
-  }
+  assert.equal(await key.count(), 1, "the Clients panel has a Key field");
+  const events = (await state(page)).events;
+  await key.click();
+  await page.keyboard.type("n v");
+  assert.equal((await state(page)).events, events, "typing n in a field does not step");
+  assert.equal(await ringButton.getAttribute("aria-pressed"), "true", "typing v in a field does not switch the view");
   await screenshot(page, "keyboard-end");
   assert.deepEqual(page.errors, [], "no console errors");
 });

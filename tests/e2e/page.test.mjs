@@ -80,3 +80,37 @@ test("no animation frame is requested while paused or while the tab is hidden", 
   assert.ok((await framesDuring(300)) > 3, "visible again: frames resume");
   assert.deepEqual(page.errors, [], "no console errors");
 });
+
+test("with reduced motion the page does not autoplay, and the space-time view draws from time 0", async () => {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, reducedMotion: "reduce" });
+  const errors = [];
+  page.on("console", (message) => message.type() === "error" && errors.push(message.text()));
+  page.on("pageerror", (error) => errors.push(error.message));
+  await page.goto(server.url);
+  await page.waitForFunction(() => typeof window.raftPlayground?.state === "function");
+  await page.waitForTimeout(300);
+  assert.equal(await page.evaluate(() => window.raftPlayground.state().until_ms), 0, "no autoplay with reduced motion");
+
+  await page.evaluate(() => document.activeElement?.blur?.());
+  await page.keyboard.press("v");
+  for (let i = 0; i < 5; i += 1) await page.keyboard.press("n");
+  await page.evaluate(() => window.raftPlayground.seek(250));
+  await page.waitForTimeout(200);
+  // The plot (below the node header, above the legend) shows coloured message arrows, not
+  // just its grey grid: the window's start was computed correctly.
+  const coloured = await page.evaluate(() => {
+    const canvas = document.querySelector("canvas.cluster-canvas");
+    const { width, height } = canvas;
+    const top = Math.floor(height * 0.2);
+    const data = canvas.getContext("2d").getImageData(0, top, width, Math.floor(height * 0.85) - top).data;
+    let count = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
+      if (Math.max(r, g, b) - Math.min(r, g, b) > 80) count += 1;
+    }
+    return count;
+  });
+  assert.ok(coloured > 50, `message arrows drawn in the plot: ${coloured} coloured pixels`);
+  await screenshot(page, "reduced-motion-spacetime");
+  assert.deepEqual(errors, [], "no errors (the page did not crash)");
+});

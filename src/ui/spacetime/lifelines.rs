@@ -49,7 +49,7 @@ pub(super) fn draw_lifelines(plot: &Plot, simulation: &Simulation) {
     // The last stretch reflects the node as it is now (the trace is bounded).
     for (column, server) in simulation.servers().enumerate() {
         let mut life = lives[column];
-        life.state = LifeState::of(look_of(server));
+        life.state = LifeState::of(look_of(simulation, server));
         draw_life_segment(plot, column, &life, plot.now_us);
     }
     set_dash(context, &[]);

@@ -19,7 +19,8 @@ use crate::view::{MessageKind, classify, same_past};
 
 /// A bound on recorded messages (a window holds a few hundred at most).
 const MAX_RECORDED: usize = 5_000;
-/// A jump forward longer than this is time travel, not playing: what lies between is unknown.
+/// A seek forward longer than this is time travel: what lies between is unknown. (Playing
+/// moves as far in one frame at high speed, but records what it can and counts the rest.)
 const JUMP_US: u64 = 60_000;
 
 thread_local! {
@@ -57,15 +58,18 @@ pub(super) struct Recorder {
     pub(super) missed: VecDeque<(u64, u64)>,
     /// Before this moment the record is incomplete (the run jumped here).
     pub(super) complete_from_us: u64,
+    /// The engine's seek count at the last look.
+    pub(super) seeks: u64,
 }
 
-/// Records the messages in flight now. Cheap when nothing changed; call it every frame.
-pub fn observe(simulation: &Simulation) {
-    RECORDER.with_borrow_mut(|recorder| recorder.observe(simulation));
+/// Records the messages in flight now. Cheap when nothing changed; call it every frame, with
+/// the engine's count of seeks (a move by seeking is a jump; a move by playing is not).
+pub fn observe(simulation: &Simulation, seeks: u64) {
+    RECORDER.with_borrow_mut(|recorder| recorder.observe(simulation, seeks));
 }
 
 impl Recorder {
-    fn observe(&mut self, simulation: &Simulation) {
+    fn observe(&mut self, simulation: &Simulation, seeks: u64) {
         let now_us = simulation.now_us();
         let events = simulation.events_processed();
         let scenario = simulation.scenario();
@@ -75,24 +79,28 @@ impl Recorder {
         if same_run && (now_us, events) == (self.now_us, self.events) {
             return;
         }
+        let jumped = seeks != self.seeks && now_us.saturating_sub(self.now_us) > JUMP_US;
+        self.seeks = seeks;
         if !same_run {
             *self = Recorder {
                 complete_from_us: now_us,
+                seeks,
                 ..Recorder::default()
             };
-        } else if now_us - self.now_us > JUMP_US {
+        } else if jumped {
             self.complete_from_us = now_us;
         }
         if self.scenario.as_ref() != Some(scenario) {
             self.scenario = Some(scenario.clone());
         }
-        self.record(simulation);
+        // Messages skipped over by a jump were never on screen: not "missed" by playing.
+        self.record(simulation, !jumped);
         self.now_us = now_us;
         self.events = events;
         self.prune(now_us);
     }
 
-    fn record(&mut self, simulation: &Simulation) {
+    fn record(&mut self, simulation: &Simulation, count_missed: bool) {
         let network = simulation.network();
         for message in self.messages.iter_mut().filter(|message| message.in_flight) {
             match network.get(message.id) {
@@ -114,7 +122,7 @@ impl Recorder {
             .in_flight()
             .filter(|message| message.id > self.last_id)
         {
-            if self.last_id > 0 {
+            if self.last_id > 0 && count_missed {
                 missed += message.id - previous_id - 1;
             }
             previous_id = message.id;
