@@ -121,6 +121,7 @@ impl Engine {
         self.horizon_us = 0;
         self.selection = Selection::Nothing;
         self.notice = None;
+        super::log_panel::follow_newest();
         self.lesson = Some(LessonProgress {
             id: lesson.id,
             title: lesson.title,
@@ -260,6 +261,7 @@ impl Engine {
             }
         } else {
             self.lesson = None;
+            super::log_panel::follow_newest();
         }
     }
 

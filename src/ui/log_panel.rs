@@ -138,6 +138,14 @@ fn legend() -> Html {
 
 /// The scroll position `cells` cells on from what the last frame showed; reaching the tail
 /// follows it again.
+/// Back to following the newest entries, as for a run just loaded.
+pub(super) fn follow_newest() {
+    SCROLL.set(Scroll {
+        follow_tail: true,
+        first_index: 1,
+    });
+}
+
 fn scrolled_by(cells: i64) -> Scroll {
     let geometry = GEOMETRY.get();
     let first = (geometry.first_shown as i64 + cells).max(1) as u64;

@@ -69,5 +69,13 @@ test("seeking back to an earlier moment gives back exactly the state seen there"
     assert.fail("no timeline scrubber (a slider named Timeline) on the page");
   }
   await screenshot(page, "timetravel");
+
+  // Scrolled back, the logs stop following the newest entries; a newly loaded run follows again.
+  const follow = page.getByRole("button", { name: /^Newest/ });
+  await page.getByRole("button", { name: "Show the oldest entries" }).click();
+  await page.waitForFunction(() => document.querySelector(".log-follow")?.getAttribute("aria-pressed") === "false");
+  await load(page, { ...SCENARIO, seed: SCENARIO.seed + 1 });
+  await page.waitForFunction(() => document.querySelector(".log-follow")?.getAttribute("aria-pressed") === "true");
+  assert.equal(await follow.getAttribute("aria-pressed"), "true");
   assert.deepEqual(page.errors, [], "no console errors");
 });
