@@ -326,7 +326,7 @@ impl Simulation {
                         server.inbox.push_back(message);
                     }
                 }
-                Some(Status::Down) | None => self.network.lost += 1,
+                Some(Status::Down) | None => self.network.lost_at_receiver(message_id),
             },
             Endpoint::Client(client) => {
                 if let Packet::Response(response) = message.packet {

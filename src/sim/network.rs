@@ -6,7 +6,7 @@
 //! Partitions and cuts are directed links that lose everything; a link cut while a message is
 //! on it loses that message too (the check is repeated at arrival).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use super::rng::Stream;
 use crate::kv;
@@ -15,6 +15,8 @@ use crate::scenario::ReadKind;
 
 /// Messages in flight on one directed link at most; more are dropped (a bounded queue).
 pub const MAX_IN_FLIGHT_PER_LINK: u32 = 256;
+/// Departed messages whose fate is remembered (a page frame at top speed sees fewer leave).
+const DEPARTED_KEPT: usize = 1_024;
 
 /// One end of a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -108,6 +110,9 @@ pub struct Network {
     slow: BTreeMap<(NodeId, NodeId), u64>,
     pub delivered: u64,
     pub lost: u64,
+    /// The fate of the latest messages to leave the network, oldest first (bounded): the page
+    /// looks once a frame, and must draw a message that left in between as it really ended.
+    departed: VecDeque<(u64, Option<LossReason>)>,
 }
 
 impl Network {
@@ -121,6 +126,7 @@ impl Network {
             slow: BTreeMap::new(),
             delivered: 0,
             lost: 0,
+            departed: VecDeque::new(),
         }
     }
 
@@ -206,12 +212,40 @@ impl Network {
         {
             message.lost = Some(LossReason::Partition);
         }
+        self.note_departure(message.id, message.lost);
         if message.lost.is_some() {
             self.lost += 1;
             return None;
         }
         self.delivered += 1;
         Some(message)
+    }
+
+    fn note_departure(&mut self, id: u64, fate: Option<LossReason>) {
+        if self.departed.len() == DEPARTED_KEPT {
+            self.departed.pop_front();
+        }
+        self.departed.push_back((id, fate));
+    }
+
+    /// The message that just arrived found its receiver down: it is lost after all.
+    pub fn lost_at_receiver(&mut self, id: u64) {
+        self.delivered = self.delivered.saturating_sub(1);
+        self.lost += 1;
+        if let Some(last) = self.departed.back_mut().filter(|(last, _)| *last == id) {
+            last.1 = Some(LossReason::TargetDown);
+        }
+    }
+
+    /// How message `id` ended (`None` inside: delivered), if it left recently enough to be
+    /// remembered.
+    pub fn departed_fate(&self, id: u64) -> Option<Option<LossReason>> {
+        // In order of arrival, not of id; the page asks about recent ones, so search back.
+        self.departed
+            .iter()
+            .rev()
+            .find(|&&(departed, _)| departed == id)
+            .map(|&(_, fate)| fate)
     }
 
     /// Messages on their way (or lost and fading), oldest first.
@@ -377,6 +411,49 @@ mod tests {
         )[0];
         assert!(net.arrive(at, after).is_some());
         assert_eq!((net.delivered, net.lost), (2, 1));
+    }
+
+    #[test]
+    fn departed_messages_keep_their_real_fate_for_a_while() {
+        let mut net = network(0, 0);
+        let mut random = Stream::new(4, "t");
+        let mut send = |net: &mut Network, to| {
+            net.send(
+                0,
+                Endpoint::Node(1),
+                Endpoint::Node(to),
+                heartbeat(1, to),
+                &mut random,
+            )[0]
+        };
+        let (cut_off, at_cut) = send(&mut net, 3);
+        let (delivered, at_delivered) = send(&mut net, 2);
+        let (to_a_crashed_node, at_crashed) = send(&mut net, 2);
+        net.partition(&[1, 2, 3], &[vec![1, 2], vec![3]]);
+        assert!(net.arrive(at_cut, cut_off).is_none());
+        assert!(net.arrive(at_delivered, delivered).is_some());
+        assert!(net.arrive(at_crashed, to_a_crashed_node).is_some());
+        net.lost_at_receiver(to_a_crashed_node);
+        // Healing afterwards does not rewrite how they ended.
+        net.heal();
+        assert_eq!(
+            net.departed_fate(cut_off),
+            Some(Some(LossReason::Partition))
+        );
+        assert_eq!(net.departed_fate(delivered), Some(None));
+        assert_eq!(
+            net.departed_fate(to_a_crashed_node),
+            Some(Some(LossReason::TargetDown))
+        );
+        assert_eq!(net.departed_fate(9_999), None, "never sent");
+        assert_eq!((net.delivered, net.lost), (1, 2), "counted once, as lost");
+
+        // Bounded: the oldest fates are forgotten.
+        for _ in 0..DEPARTED_KEPT {
+            let (id, at) = send(&mut net, 2);
+            net.arrive(at, id);
+        }
+        assert_eq!(net.departed_fate(cut_off), None);
     }
 
     #[test]

@@ -110,9 +110,12 @@ impl Recorder {
                 }
                 None => {
                     message.in_flight = false;
-                    message.lost = message
-                        .lost
-                        .or_else(|| fate_at_arrival(simulation, message));
+                    message.lost = match network.departed_fate(message.id) {
+                        Some(fate) => fate,
+                        None => message
+                            .lost
+                            .or_else(|| fate_at_arrival(simulation, message)),
+                    };
                 }
             }
         }
@@ -162,8 +165,8 @@ impl Recorder {
     }
 }
 
-/// What became of a message that left the network unseen at its arrival: the simulator
-/// drops one whose link is cut or whose receiver is down at that moment.
+/// What became of a message that left the network too long ago for it to remember, guessed
+/// from now: the simulator drops one whose link is cut or whose receiver is down.
 fn fate_at_arrival(simulation: &Simulation, message: &Recorded) -> Option<LossReason> {
     let Endpoint::Node(to) = message.to else {
         return None;
