@@ -33,7 +33,7 @@ pub fn inspector() -> Html {
     match selection {
         Selection::Node(id) => node_inspector(&ui, id),
         Selection::Message(id) => message_inspector(&ui, id),
-        Selection::Nothing => nothing_selected(&ui),
+        Selection::Nothing => html! { <NothingSelected /> },
     }
 }
 
@@ -42,7 +42,12 @@ const MESSAGES_LISTED: usize = 12;
 
 /// What to inspect: every node and the next messages to arrive, as buttons, so a keyboard
 /// reaches them all (the digit shortcuts stop at S9, and messages move too fast to click).
-fn nothing_selected(ui: &Ui) -> Html {
+/// While one of the message buttons has focus the list holds still, so the button under the
+/// keyboard keeps meaning the same message.
+#[function_component(NothingSelected)]
+fn nothing_selected() -> Html {
+    let ui = use_ui();
+    let held = use_mut_ref(Vec::<(u64, String)>::new);
     let engine = ui.engine.borrow();
     let simulation = engine.simulation();
     let select = |selection: Selection| {
@@ -62,20 +67,30 @@ fn nothing_selected(ui: &Ui) -> Html {
         .filter(|message| message.lost.is_none())
         .collect();
     on_their_way.sort_unstable_by_key(|message| (message.arrive_us, message.id));
-    let now_us = simulation.now_us();
-    let messages = on_their_way.iter().take(MESSAGES_LISTED).map(|message| {
-        let text = format!(
-            "{} → {} {}, arrives in {}",
-            endpoint_name(message.from),
-            endpoint_name(message.to),
-            packet_name(&message.packet),
-            format_duration(message.arrive_us.saturating_sub(now_us))
-        );
+    let more = on_their_way.len().saturating_sub(MESSAGES_LISTED);
+    if !focus_in_message_list() {
+        let now_us = simulation.now_us();
+        *held.borrow_mut() = on_their_way
+            .iter()
+            .take(MESSAGES_LISTED)
+            .map(|message| {
+                let text = format!(
+                    "{} → {} {}, arrives in {}",
+                    endpoint_name(message.from),
+                    endpoint_name(message.to),
+                    packet_name(&message.packet),
+                    format_duration(message.arrive_us.saturating_sub(now_us))
+                );
+                (message.id, text)
+            })
+            .collect();
+    }
+    let listed = held.borrow().clone();
+    let messages = listed.into_iter().map(|(id, text)| {
         html! {
-            <li><button onclick={select(Selection::Message(message.id))}>{ text }</button></li>
+            <li><button onclick={select(Selection::Message(id))}>{ text }</button></li>
         }
     });
-    let more = on_their_way.len().saturating_sub(MESSAGES_LISTED);
     html! {
         <div class="panel">
             <p class="hint">{ "Click a node or a message on the canvas (or press 1–9) to inspect it." }</p>
@@ -85,7 +100,7 @@ fn nothing_selected(ui: &Ui) -> Html {
                 <button onclick={ let ui = ui.clone(); move |_| ui.act(Action::AddNode) } aria-label="Add a node (a)">{ "Add a node" }</button>
             </div>
             <h3>{ "Next messages to arrive" }</h3>
-            if on_their_way.is_empty() {
+            if held.borrow().is_empty() {
                 <p class="hint">{ "None on their way." }</p>
             } else {
                 <ul class="message-choices">{ for messages }</ul>
@@ -95,6 +110,15 @@ fn nothing_selected(ui: &Ui) -> Html {
             }
         </div>
     }
+}
+
+/// Whether keyboard focus is on one of the listed message buttons.
+fn focus_in_message_list() -> bool {
+    web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.active_element())
+        .and_then(|element| element.closest(".message-choices").ok().flatten())
+        .is_some()
 }
 
 fn node_name(id: NodeId) -> String {

@@ -93,6 +93,18 @@ test("keyboard shortcuts play, step, select, switch the view and clear", async (
   // so the keyboard reaches a message and its actions too.
   const firstMessage = page.locator(".message-choices button").first();
   await firstMessage.focus();
+  // While it has focus the list holds still, even as the run plays on.
+  const focusedText = await firstMessage.textContent();
+  const playingFrom = (await state(page)).until_ms;
+  await call(page, "play");
+  await waitForState(page, (s, from) => s.until_ms > from + 30, { timeout: 10_000, arg: playingFrom });
+  await page.waitForTimeout(600);
+  await call(page, "pause");
+  assert.equal(await firstMessage.textContent(), focusedText, "the focused button still names the same message");
+  // Focus elsewhere, the list catches up with the run; then pick its first message.
+  await press(page, "Escape");
+  await page.waitForFunction((held) => document.querySelector(".message-choices button")?.textContent !== held, focusedText);
+  await firstMessage.focus();
   await page.keyboard.press("Enter");
   await page.getByRole("heading", { name: /Message #\d+/ }).waitFor({ timeout: 5000 });
   const drop = page.getByRole("button", { name: "Drop" });
