@@ -114,3 +114,25 @@ test("with reduced motion the page does not autoplay, and the space-time view dr
   await screenshot(page, "reduced-motion-spacetime");
   assert.deepEqual(errors, [], "no errors (the page did not crash)");
 });
+
+test("rings of 3 and of 15 nodes draw, and every node of the 15 can be inspected", async () => {
+  const page = await openPage(browser, server.url);
+  await page.waitForFunction(() => typeof window.raftPlayground?.state === "function");
+  for (const nodes of [3, 15]) {
+    await page.evaluate(
+      (nodes) => window.raftPlayground.load(JSON.stringify({ format: 1, seed: 5, nodes, workload: { writes_per_sec: 20 }, until_ms: 3000 })),
+      nodes,
+    );
+    const now = await page.evaluate(() => window.raftPlayground.state());
+    assert.equal(now.nodes.length, nodes);
+    assert.ok(now.leader, `a leader among ${nodes}`);
+    const pixels = await canvasPixels(page, "canvas.cluster-canvas");
+    assert.ok(pixels.colours > 1, `the ring of ${nodes} is drawn`);
+    await screenshot(page, `ring-${nodes}`);
+  }
+  // S10 to S15 have no digit shortcut: the Inspect panel's buttons reach them.
+  await page.click("#tab-inspect");
+  await page.getByRole("button", { name: "Inspect node S15" }).click();
+  await page.getByRole("heading", { name: /Node S15\b/ }).waitFor({ timeout: 5000 });
+  assert.deepEqual(page.errors, [], "no console errors");
+});
