@@ -13,7 +13,7 @@ use serde::Serialize;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 
-use super::engine::EngineHandle;
+use super::engine::{Engine, EngineHandle};
 use crate::check::linearizability::{self, Verdict};
 use crate::raft::NodeId;
 use crate::scenario::Scenario;
@@ -206,17 +206,26 @@ fn state(hooks: &Hooks) -> JsValue {
 /// The current scenario as a link to this page, ending at the current moment (rounded up to
 /// the millisecond: timelines are in milliseconds).
 pub fn current_link(hooks: &Hooks) -> String {
-    let engine = hooks.engine.borrow();
+    run_link(&hooks.engine.borrow(), true)
+}
+
+/// The run up to now as a link on this page's address, with its query (`?embed&controls=…`)
+/// or without it (to open the run in the full playground).
+pub fn run_link(engine: &Engine, with_query: bool) -> String {
     let mut scenario = engine.scenario().clone();
     scenario.until_ms = engine.now_us().div_ceil(1_000).max(1);
     let base = web_sys::window()
         .and_then(|window| {
             let location = window.location();
-            Some(format!(
-                "{}{}{}",
-                location.origin().ok()?,
-                location.pathname().ok()?,
+            let query = if with_query {
                 location.search().ok()?
+            } else {
+                String::new()
+            };
+            Some(format!(
+                "{}{}{query}",
+                location.origin().ok()?,
+                location.pathname().ok()?
             ))
         })
         .unwrap_or_default();

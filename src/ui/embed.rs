@@ -2,14 +2,14 @@
 //! (`&controls=play,step,speed,timeline,logs`), sized by the frame, with a link to open the
 //! run in the full playground.
 
-use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::canvas::ClusterCanvas;
 use super::context::use_ui;
 use super::log_panel::LogPanel;
 use super::timeline::Timeline;
-use crate::view::{SLIDER_STEPS, format_time, slider_to_speed, speed_label, speed_to_slider};
+use super::toolbar::{PlayCallbacks, play_callbacks};
+use crate::view::{SLIDER_STEPS, format_time, speed_label, speed_to_slider};
 
 #[derive(Properties, PartialEq)]
 pub struct EmbedProps {
@@ -29,37 +29,12 @@ pub fn embed_layout(props: &EmbedProps) -> Html {
             engine.simulation().violations().len(),
         )
     };
-    let toggle = {
-        let ui = ui.clone();
-        Callback::from(move |_| ui.set_playing.emit(!playing))
-    };
-    let step = {
-        let ui = ui.clone();
-        Callback::from(move |_| ui.step())
-    };
-    let on_speed = {
-        let ui = ui.clone();
-        Callback::from(move |event: InputEvent| {
-            let input: HtmlInputElement = event.target_unchecked_into();
-            ui.engine.borrow_mut().speed = slider_to_speed(input.value().parse().unwrap_or(0.0));
-            ui.refresh.emit(());
-        })
-    };
-    let full_link = {
-        let engine = ui.engine.borrow();
-        let mut scenario = engine.scenario().clone();
-        scenario.until_ms = engine.now_us().div_ceil(1_000).max(1);
-        let base = web_sys::window()
-            .and_then(|window| {
-                Some(format!(
-                    "{}{}",
-                    window.location().origin().ok()?,
-                    window.location().pathname().ok()?
-                ))
-            })
-            .unwrap_or_default();
-        scenario.to_link(&base)
-    };
+    let PlayCallbacks {
+        toggle,
+        step,
+        on_speed,
+    } = play_callbacks(&ui, playing);
+    let full_link = super::api::run_link(&ui.engine.borrow(), false);
     html! {
         <div class="embed-layout">
             <div class="embed-bar">

@@ -77,8 +77,14 @@ pub fn toolbar() -> Html {
     }
 }
 
-fn play_controls(ui: &Ui, facts: &Facts) -> Html {
-    let playing = facts.playing;
+/// What the play, step and speed controls do, here and in embed mode.
+pub(super) struct PlayCallbacks {
+    pub toggle: Callback<MouseEvent>,
+    pub step: Callback<MouseEvent>,
+    pub on_speed: Callback<InputEvent>,
+}
+
+pub(super) fn play_callbacks(ui: &Ui, playing: bool) -> PlayCallbacks {
     let toggle = {
         let ui = ui.clone();
         Callback::from(move |_| ui.set_playing.emit(!playing))
@@ -96,6 +102,20 @@ fn play_controls(ui: &Ui, facts: &Facts) -> Html {
             ui.refresh.emit(());
         })
     };
+    PlayCallbacks {
+        toggle,
+        step,
+        on_speed,
+    }
+}
+
+fn play_controls(ui: &Ui, facts: &Facts) -> Html {
+    let playing = facts.playing;
+    let PlayCallbacks {
+        toggle,
+        step,
+        on_speed,
+    } = play_callbacks(ui, playing);
     html! {
         <>
             <button class="primary" onclick={toggle} aria-label={ if playing { "Pause (space)" } else { "Play (space)" } }

@@ -110,6 +110,8 @@ test("the canvas exports as a PNG and the embed code shows the same run", async 
   assert.ok(await frame.locator(".app.embedded").count(), "the iframe is in embed mode");
   const embedded = await frame.evaluate(() => window.raftPlayground.state());
   assert.equal(embedded.state_hash, original.state_hash, "the embedded run is the same run");
+  const open = await frame.locator(".embed-open").getAttribute("href");
+  assert.match(open, /^http:\/\/127\.0\.0\.1:\d+\/#s=/, `"Open in Raft Playground" leaves embed mode: ${open}`);
   await screenshot(host, "share-embedded");
   assert.deepEqual(host.errors, [], "no errors in the host page");
   assert.deepEqual(page.errors, [], "no console errors");
