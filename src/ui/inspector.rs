@@ -10,7 +10,6 @@ use yew::prelude::*;
 
 use super::context::{Ui, use_ui};
 use super::engine::Selection;
-use super::log_panel::look_of;
 use super::palette::node_fill;
 use crate::raft::{NodeId, RaftNode, Snapshot};
 use crate::scenario::Action;
@@ -18,7 +17,8 @@ use crate::sim::Simulation;
 use crate::sim::network::{Endpoint, LossReason, Packet};
 use crate::sim::server::{Server, Status};
 use crate::view::{
-    follower_progress, format_duration, format_time, loss_label, message_fields, packet_name,
+    follower_progress, format_duration, format_time, look_of, loss_label, message_fields,
+    packet_name,
 };
 
 /// Keys listed in the key-value table; more are counted.
@@ -142,7 +142,7 @@ fn node_inspector(ui: &Ui, id: NodeId) -> Html {
     let Some(server) = simulation.server(id) else {
         return html! { <div class="panel"><p>{ format!("There is no node S{id}.") }</p></div> };
     };
-    let look = look_of(simulation, server);
+    let look = look_of(server, &simulation.members());
     html! {
         <div class="panel inspector">
             <h2 class="inspector-title">
@@ -243,7 +243,7 @@ fn plural(count: usize) -> &'static str {
 }
 
 fn role_text(simulation: &Simulation, raft: &RaftNode, server: &Server) -> String {
-    let mut text = look_of(simulation, server).label().to_string();
+    let mut text = look_of(server, &simulation.members()).label().to_string();
     let votes = raft.votes_granted();
     if !votes.is_empty() {
         let names: Vec<String> = votes.into_iter().map(node_name).collect();

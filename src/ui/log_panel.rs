@@ -21,9 +21,8 @@ use super::context::{Ui, use_ui};
 use super::engine::{Engine, Selection};
 use super::palette::{Palette, node_fill, term_colour};
 use crate::raft::{Entry, NodeId, Progress};
-use crate::sim::Simulation;
 use crate::sim::server::Server;
-use crate::view::{NodeLook, log_first_shown, ruler_step};
+use crate::view::{log_first_shown, look_of, ruler_step};
 
 const LABEL_WIDTH: f64 = 92.0;
 const CELL_WIDTH: f64 = 14.0;
@@ -332,11 +331,6 @@ impl<'a> RowLog<'a> {
     }
 }
 
-/// How a node looks, as on the ring (down, paused, removed, or its role).
-pub(super) fn look_of(simulation: &Simulation, server: &Server) -> NodeLook {
-    crate::view::look_of(server, &simulation.members())
-}
-
 /// Where rows and cells go this frame.
 struct Frame<'a> {
     context: &'a Context,
@@ -446,13 +440,14 @@ pub fn draw(context: &Context, engine: &Engine, width: f64, height: f64, palette
         .and_then(|leader| simulation.server(leader))
         .and_then(|server| server.raft.as_ref())
         .and_then(|raft| raft.progress());
+    let members = simulation.members();
     for (row, server) in simulation.servers().enumerate() {
         let log = RowLog::of(server);
         let y = frame.row_y(row);
         draw_uncommitted(&frame, &log, y);
         draw_snapshot(&frame, &log, y);
         draw_commit_mark(&frame, &log, y);
-        draw_label(&frame, simulation, server, &log, y);
+        draw_label(&frame, &members, server, &log, y);
         if let Some(progress) = leader_progress.and_then(|map| map.get(&server.id))
             && simulation.leader() != Some(server.id)
         {
@@ -609,10 +604,10 @@ fn draw_commit_mark(frame: &Frame, log: &RowLog, y: f64) {
         .fill_rect(x, y - 2.0, 2.0, frame.cell_height + 4.0);
 }
 
-fn draw_label(frame: &Frame, simulation: &Simulation, server: &Server, log: &RowLog, y: f64) {
+fn draw_label(frame: &Frame, members: &[NodeId], server: &Server, log: &RowLog, y: f64) {
     let context = frame.context;
     let middle = y + frame.cell_height / 2.0;
-    context.set_fill_style_str(node_fill(look_of(simulation, server)));
+    context.set_fill_style_str(node_fill(look_of(server, members)));
     context.begin_path();
     let _ = context.arc(9.0, middle, 4.5, 0.0, std::f64::consts::TAU);
     context.fill();

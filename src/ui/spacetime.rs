@@ -28,12 +28,11 @@ pub use recorder::{observe, recorded};
 
 use super::draw::Hit;
 use super::engine::{Engine, Selection};
-use super::log_panel::look_of;
 use super::palette::{Palette, message_colour, node_fill};
 use crate::raft::NodeId;
 use crate::sim::Simulation;
 use crate::sim::network::Endpoint;
-use crate::view::{MessageKind, NodeLook, tick_step_us};
+use crate::view::{MessageKind, NodeLook, look_of, tick_step_us};
 
 /// How much recent virtual time the diagram shows.
 pub(super) const WINDOW_US: u64 = 400_000;
@@ -102,6 +101,8 @@ pub(super) struct Plot<'a> {
     column_width: f64,
     /// Node ids in column order (the clients' column comes first).
     nodes: Vec<NodeId>,
+    /// The cluster's latest configuration, for how each node looks.
+    members: Vec<NodeId>,
 }
 
 impl Plot<'_> {
@@ -154,6 +155,7 @@ pub fn draw(
         right: width - 4.0,
         column_width: (width - AXIS_WIDTH - 8.0) / (nodes.len() + 1) as f64,
         nodes,
+        members: simulation.members(),
     };
     RECORDER.with_borrow(|recorder| {
         draw_unrecorded(&plot, recorder, width);
@@ -466,7 +468,7 @@ fn draw_header(plot: &Plot, simulation: &Simulation, selection: Selection) {
     let _ = context.fill_text("clients", plot.column_x(0), y + 4.0);
     for (column, server) in simulation.servers().enumerate() {
         let x = plot.column_x(column + 1);
-        let look = look_of(simulation, server);
+        let look = look_of(server, &plot.members);
         context.set_fill_style_str(node_fill(look));
         context.begin_path();
         let _ = context.arc(x, y, 13.0, 0.0, std::f64::consts::TAU);

@@ -8,9 +8,9 @@ use super::path_text::set_dash;
 use super::{Plot, TEXT};
 use crate::sim::Simulation;
 use crate::sim::observe::TraceEvent;
-use crate::ui::log_panel::look_of;
 use crate::ui::palette::{Palette, node_fill};
 use crate::view::NodeLook;
+use crate::view::look_of;
 
 /// Per node: a thin line, thick while it leads, dashed while down, tinted while paused; and
 /// what happened to it in the window, from the run's trace.
@@ -49,7 +49,7 @@ pub(super) fn draw_lifelines(plot: &Plot, simulation: &Simulation) {
     // The last stretch reflects the node as it is now (the trace is bounded).
     for (column, server) in simulation.servers().enumerate() {
         let mut life = lives[column];
-        life.state = LifeState::of(look_of(simulation, server));
+        life.state = LifeState::of(look_of(server, &plot.members));
         draw_life_segment(plot, column, &life, plot.now_us);
     }
     set_dash(context, &[]);
