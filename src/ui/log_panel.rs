@@ -61,6 +61,9 @@ thread_local! {
         Cell::new(Scroll { follow_tail: true, first_index: 1 })
     };
     static GEOMETRY: Cell<Geometry> = Cell::new(Geometry::default());
+    /// The range last written into the label (first shown, fit, highest), so a drawing
+    /// touches the page only when it changes; `None` when the label is new and empty.
+    static RANGE_SHOWN: Cell<Option<(u64, u64, u64)>> = const { Cell::new(None) };
     /// Reused for the few numbers drawn each frame, so drawing does not allocate for them.
     static TEXT: RefCell<String> = RefCell::new(String::with_capacity(32));
 }
@@ -79,6 +82,8 @@ pub fn log_panel() -> Html {
     let update = use_force_update();
     let drag = use_mut_ref(|| None::<Drag>);
     let canvas_ref = ui.painter.borrow().log_canvas.clone();
+    // A newly mounted label is empty: the next drawing must fill it.
+    use_effect_with((), |_| RANGE_SHOWN.set(None));
     let rows = ui.engine.borrow().simulation().servers().count();
     let height = RULER_HEIGHT + rows as f64 * ROW_HEIGHT_MAX + BOTTOM_PADDING;
     let scroll_to = {
@@ -370,6 +375,10 @@ fn range_text(geometry: &Geometry) -> Option<String> {
 /// empty and never touches its text: rendered by Yew, it would lag one drawing behind, since
 /// the panels render before the canvas is drawn.
 fn show_range(context: &Context, geometry: &Geometry) {
+    let range = (geometry.first_shown, geometry.fit, geometry.highest);
+    if RANGE_SHOWN.get() == Some(range) {
+        return;
+    }
     let label = context
         .canvas()
         .and_then(|canvas| canvas.parent_element())
@@ -377,10 +386,8 @@ fn show_range(context: &Context, geometry: &Geometry) {
     let Some(label) = label else {
         return;
     };
-    let text = range_text(geometry).unwrap_or_default();
-    if label.text_content().as_deref() != Some(text.as_str()) {
-        label.set_text_content(Some(&text));
-    }
+    label.set_text_content(range_text(geometry).as_deref());
+    RANGE_SHOWN.set(Some(range));
 }
 
 /// Draws every node's log.
