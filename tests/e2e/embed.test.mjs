@@ -4,23 +4,21 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { serveDist, launchBrowser, openPage, screenshot } from "./harness.mjs";
+import { openPage, screenshot } from "./harness.mjs";
+import { startSession } from "./playground.mjs";
 
-let server;
-let browser;
+let session;
 
 before(async () => {
-  server = await serveDist();
-  browser = await launchBrowser();
+  session = await startSession();
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
+  await session?.close();
 });
 
 test("a host page drives the embedded playground through postMessage", async () => {
-  const page = await openPage(browser, `${server.url}embed-example.html`);
+  const page = await openPage(session.browser, `${session.server.url}embed-example.html`);
   const frame = page.frameLocator("#playground");
   await frame.locator(".embed-bar").waitFor();
   assert.equal(await frame.locator(".side").count(), 0, "no side panels in embed mode");

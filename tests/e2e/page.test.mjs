@@ -2,23 +2,21 @@
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { serveDist, launchBrowser, openPage, screenshot, canvasPixels } from "./harness.mjs";
+import { openPage, screenshot, canvasPixels } from "./harness.mjs";
+import { startSession } from "./playground.mjs";
 
-let server;
-let browser;
+let session;
 
 before(async () => {
-  server = await serveDist();
-  browser = await launchBrowser();
+  session = await startSession();
 });
 
 after(async () => {
-  await browser?.close();
-  await server?.close();
+  await session?.close();
 });
 
 test("the page draws its canvas, shows its version, and logs no error", async () => {
-  const page = await openPage(browser, server.url);
+  const page = await openPage(session.browser, session.server.url);
   await page.waitForSelector("canvas.cluster-canvas");
   await page.waitForFunction(() => document.querySelector("canvas.cluster-canvas").width > 300);
 
@@ -35,7 +33,7 @@ test("the page draws its canvas, shows its version, and logs no error", async ()
 });
 
 test("no animation frame is requested while paused or while the tab is hidden", async () => {
-  const page = await openPage(browser, server.url);
+  const page = await openPage(session.browser, session.server.url);
   await page.waitForFunction(() => typeof window.raftPlayground?.state === "function");
   // Count the page's frame requests (the wasm calls `window.requestAnimationFrame` each time).
   await page.evaluate(() => {
@@ -82,11 +80,11 @@ test("no animation frame is requested while paused or while the tab is hidden", 
 });
 
 test("with reduced motion the page does not autoplay, and the space-time view draws from time 0", async () => {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, reducedMotion: "reduce" });
+  const page = await session.browser.newPage({ viewport: { width: 1280, height: 800 }, reducedMotion: "reduce" });
   const errors = [];
   page.on("console", (message) => message.type() === "error" && errors.push(message.text()));
   page.on("pageerror", (error) => errors.push(error.message));
-  await page.goto(server.url);
+  await page.goto(session.server.url);
   await page.waitForFunction(() => typeof window.raftPlayground?.state === "function");
   await page.waitForTimeout(300);
   assert.equal(await page.evaluate(() => window.raftPlayground.state().until_ms), 0, "no autoplay with reduced motion");
@@ -116,7 +114,7 @@ test("with reduced motion the page does not autoplay, and the space-time view dr
 });
 
 test("rings of 3 and of 15 nodes draw, and every node of the 15 can be inspected", async () => {
-  const page = await openPage(browser, server.url);
+  const page = await openPage(session.browser, session.server.url);
   await page.waitForFunction(() => typeof window.raftPlayground?.state === "function");
   for (const nodes of [3, 15]) {
     await page.evaluate(
