@@ -192,7 +192,6 @@ fn heartbeat_toggle(ui: &Ui, hidden: bool) -> Html {
         let ui = ui.clone();
         Callback::from(move |_| {
             ui.engine.borrow_mut().hide_heartbeats = !hidden;
-            ui.painter.borrow_mut().paint(&ui.engine.borrow());
             ui.refresh.emit(());
         })
     };
