@@ -375,6 +375,45 @@ fn single_messages_can_be_dropped_delayed_and_duplicated() {
 }
 
 #[test]
+fn a_message_due_before_the_next_millisecond_cannot_be_acted_on() {
+    // Actions take effect on whole milliseconds; a message arriving sooner is delivered
+    // first. Acting on it must say so rather than silently do nothing.
+    let scenario = scenario(r#"{"format": 1, "seed": 3, "until_ms": 3000}"#);
+    let mut machine = TimeMachine::new(&scenario);
+    machine.advance_to(500_000);
+    let due_first = |machine: &TimeMachine| {
+        let acts_at_us = machine.acts_at_us();
+        machine
+            .simulation()
+            .network()
+            .in_flight()
+            .find(|m| m.lost.is_none() && m.arrive_us < acts_at_us)
+            .map(|m| m.id)
+    };
+    let id = loop {
+        if let Some(id) = due_first(&machine) {
+            break id;
+        }
+        assert!(
+            machine.step(),
+            "some message is eventually due within a millisecond"
+        );
+    };
+    let before = machine.simulation().state_hash();
+    for action in [
+        Action::DropMessage { id },
+        Action::DelayMessage { id, by_ms: 100 },
+        Action::DuplicateMessage { id },
+    ] {
+        let error = machine.act(action).unwrap_err().to_string();
+        assert!(error.contains(&format!("message #{id}")), "{error}");
+        assert!(error.contains("no longer on its way"), "{error}");
+    }
+    assert_eq!(machine.simulation().state_hash(), before, "nothing changed");
+    assert!(machine.scenario().timeline.is_empty(), "no action recorded");
+}
+
+#[test]
 fn clock_drift_changes_a_nodes_timing_not_safety() {
     let json = format!(
         r#"{{"format": 1, "seed": 30, {WORKLOAD}, "config": {{"check_quorum": true}}, "workload": {{"writes_per_sec": 20, "reads_per_sec": 40, "read": "lease"}},

@@ -155,6 +155,16 @@ pub enum Action {
 }
 
 impl Action {
+    /// The message a per-message action targets, if this is one.
+    pub fn message_id(&self) -> Option<u64> {
+        match self {
+            Action::DropMessage { id }
+            | Action::DelayMessage { id, .. }
+            | Action::DuplicateMessage { id } => Some(*id),
+            _ => None,
+        }
+    }
+
     /// Every action's JSON name (its `"do"`), in declaration order.
     pub const NAMES: [&'static str; 23] = [
         "crash",

@@ -82,13 +82,27 @@ impl TimeMachine {
     /// (timelines are in milliseconds), forking the run if there were later actions. The
     /// action runs before anything else at that moment, exactly as when the timeline is
     /// replayed. On error nothing changes.
+    ///
+    /// A message that arrives before that boundary cannot be acted on any more: that is an
+    /// error naming when it arrives, not an action that silently does nothing.
     pub fn act(&mut self, action: Action) -> Result<(), ScenarioError> {
-        let at_ms = self.simulation.now_us() / 1_000 + 1;
+        let at_us = self.acts_at_us();
         let mut forked = self.simulation.clone();
-        forked.run_until(at_ms * 1_000 - 1);
-        forked.fork(at_ms, action)?;
+        forked.run_until(at_us - 1);
+        if let Some(id) = action.message_id() {
+            if forked.network().get(id).is_none() {
+                return Err(ScenarioError::new(
+                    "",
+                    format!(
+                        "message #{id} is no longer on its way at {} ms, when an action taken now takes effect",
+                        at_us / 1_000
+                    ),
+                ));
+            }
+        }
+        forked.fork(at_us / 1_000, action)?;
         forked.step();
-        debug_assert_eq!(forked.now_us(), at_ms * 1_000);
+        debug_assert_eq!(forked.now_us(), at_us);
         self.simulation = forked;
         let now = self.simulation.now_us();
         self.checkpoints
@@ -97,6 +111,12 @@ impl TimeMachine {
             checkpoint.replace_timeline(self.simulation.scenario());
         }
         Ok(())
+    }
+
+    /// When an action taken now takes effect: the first whole millisecond after the current
+    /// moment (timelines are in milliseconds). Anything due before then happens first.
+    pub fn acts_at_us(&self) -> u64 {
+        (self.simulation.now_us() / 1_000 + 1) * 1_000
     }
 
     /// Lets the run go on past the scenario's end (the page plays on until paused). The

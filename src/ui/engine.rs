@@ -177,6 +177,11 @@ impl Engine {
         self.machine.now_us()
     }
 
+    /// When an action taken now takes effect (see `TimeMachine::acts_at_us`).
+    pub fn acts_at_us(&self) -> u64 {
+        self.machine.acts_at_us()
+    }
+
     /// Advances by `wall_ms` of real time at the current speed, if playing. Returns whether
     /// the run moved.
     pub fn advance_wall(&mut self, wall_ms: f64) -> bool {

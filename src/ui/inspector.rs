@@ -489,6 +489,8 @@ fn message_inspector(ui: &Ui, id: u64) -> Html {
             }
         },
     };
+    // A message due before the next whole millisecond arrives before any action could.
+    let actionable = in_flight && route.arrive_us >= engine.acts_at_us();
     let act = |label: &str, action: Action, enabled: bool| {
         let ui = ui.clone();
         html! {
@@ -503,10 +505,13 @@ fn message_inspector(ui: &Ui, id: u64) -> Html {
         <div class="panel inspector">
             <h2>{ format!("Message #{id}: {}", packet_name(&packet)) }</h2>
             <div class="button-row">
-                { act("Drop", Action::DropMessage { id }, in_flight && route.lost.is_none()) }
-                { act("Delay 100 ms", Action::DelayMessage { id, by_ms: 100 }, in_flight) }
-                { act("Duplicate", Action::DuplicateMessage { id }, in_flight) }
+                { act("Drop", Action::DropMessage { id }, actionable && route.lost.is_none()) }
+                { act("Delay 100 ms", Action::DelayMessage { id, by_ms: 100 }, actionable) }
+                { act("Duplicate", Action::DuplicateMessage { id }, actionable) }
             </div>
+            if in_flight && !actionable {
+                <p class="hint">{ "It arrives within this millisecond, before an action taken now would take effect (actions happen on whole milliseconds)." }</p>
+            }
             { route.facts(now_us, in_flight) }
             <section class="inspector-section">
                 <h3>{ "Fields" }</h3>

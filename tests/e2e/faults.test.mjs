@@ -213,6 +213,44 @@ const STORM = {
   until_ms: 8000,
 };
 
+test("one message is dropped or delayed from the inspector; one due within the millisecond cannot be", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await call(page, "pause");
+  // At 1005 ms of this run, the next message (#355) arrives 0.68 ms later: before the next
+  // whole millisecond, when an action taken now would take effect (checked natively too).
+  await load(page, { format: 1, seed: 7, nodes: 5, workload: { writes_per_sec: 10 }, until_ms: 1005 });
+  await page.click("#tab-inspect");
+  const choices = page.locator(".message-choices button");
+  await choices.first().click();
+  await page.getByRole("heading", { name: /^Message #355\b/ }).waitFor({ timeout: 5000 });
+  for (const action of ["Drop", "Delay 100 ms", "Duplicate"]) {
+    assert.ok(await page.getByRole("button", { name: action }).isDisabled(), `${action} is disabled`);
+  }
+  await page.getByText(/arrives within this millisecond/i).waitFor({ timeout: 5000 });
+  await screenshot(page, "message-due-now");
+
+  // The last listed message arrives later: it can be dropped, and another delayed.
+  await press(page, "Escape");
+  await choices.last().click();
+  await page.getByRole("heading", { name: /^Message #\d+/ }).waitFor({ timeout: 5000 });
+  await page.getByRole("button", { name: "Drop" }).click();
+  await page.locator(".inspector .state-bad").filter({ hasText: "dropped by you" }).waitFor({ timeout: 5000 });
+  await press(page, "Escape");
+  await choices.last().click();
+  const arrives = page.locator(".inspector dt", { hasText: /^arrives$/ }).locator("xpath=following-sibling::dd[1]");
+  const arrivalBefore = await arrives.textContent();
+  await page.getByRole("button", { name: "Delay 100 ms" }).click();
+  await page.waitForFunction(
+    (before) => {
+      const term = [...document.querySelectorAll(".inspector dt")].find((dt) => dt.textContent === "arrives");
+      return term && term.nextElementSibling.textContent !== before;
+    },
+    arrivalBefore,
+  );
+  assert.match(await arrives.textContent(), /in 1\d\d ms/, "it now arrives about 100 ms from now");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
+
 test("a longer run with faults, every panel and both views logs no error", async () => {
   const page = await openPlayground(session.browser, session.server.url);
   await load(page, STORM);
