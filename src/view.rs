@@ -782,31 +782,6 @@ pub fn sparkline_points(
     text
 }
 
-/// Whether two scenarios give the same run up to `until_us`: same seed, cluster, settings,
-/// workload and starting backup, and the same actions up to then. Recorders of the page use
-/// it to tell time travel within one run from a different run.
-pub fn same_past(
-    a: &crate::scenario::Scenario,
-    b: &crate::scenario::Scenario,
-    until_us: u64,
-) -> bool {
-    let past = |scenario: &crate::scenario::Scenario| {
-        scenario
-            .timeline
-            .iter()
-            .take_while(|timed| timed.at_ms * 1_000 <= until_us)
-            .count()
-    };
-    let (count_a, count_b) = (past(a), past(b));
-    a.seed == b.seed
-        && a.nodes == b.nodes
-        && a.config == b.config
-        && a.workload == b.workload
-        && a.restore == b.restore
-        && count_a == count_b
-        && a.timeline[..count_a] == b.timeline[..count_b]
-}
-
 #[cfg(test)]
 mod inspection_tests {
     use super::*;
@@ -939,23 +914,5 @@ mod inspection_tests {
         );
         assert_eq!(points, "0.0,20.0 50.0,0.0 100.0,0.0");
         assert_eq!(sparkline_points(&[], (0.0, 1.0), 1.0, 10.0, 10.0), "");
-    }
-
-    #[test]
-    fn time_travel_keeps_the_past_but_another_run_does_not() {
-        let base = Scenario::from_json(
-            r#"{"format": 1, "seed": 5, "nodes": 3, "timeline": [{"at_ms": 500, "do": "crash", "node": 1}], "until_ms": 2000}"#,
-        )
-        .unwrap();
-        let mut forked = base.clone();
-        forked.timeline.push(crate::scenario::TimedAction {
-            at_ms: 900,
-            action: crate::scenario::Action::Heal,
-        });
-        assert!(same_past(&base, &forked, 800_000), "a fork keeps the past");
-        assert!(!same_past(&base, &forked, 900_000));
-        let mut reseeded = base.clone();
-        reseeded.seed = 6;
-        assert!(!same_past(&base, &reseeded, 0));
     }
 }

@@ -5,6 +5,10 @@
 //!
 //! Partitions and cuts are directed links that lose everything; a link cut while a message is
 //! on it loses that message too (the check is repeated at arrival).
+//!
+//! The network also remembers the latest messages to leave it, whole and with how they ended:
+//! nothing in the run reads that memory, so it changes nothing that happens, but it lets the
+//! page draw and inspect recent messages at any moment, also right after a seek or a link.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
@@ -15,8 +19,9 @@ use crate::scenario::ReadKind;
 
 /// Messages in flight on one directed link at most; more are dropped (a bounded queue).
 pub const MAX_IN_FLIGHT_PER_LINK: u32 = 256;
-/// Departed messages whose fate is remembered (a page frame at top speed sees fewer leave).
-const DEPARTED_KEPT: usize = 1_024;
+/// Departed messages remembered: more than a few hundred milliseconds' worth for the page's
+/// space-time window at ordinary sizes and loads.
+pub const DEPARTED_KEPT: usize = 1_024;
 
 /// One end of a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -110,9 +115,11 @@ pub struct Network {
     slow: BTreeMap<(NodeId, NodeId), u64>,
     pub delivered: u64,
     pub lost: u64,
-    /// The fate of the latest messages to leave the network, oldest first (bounded): the page
-    /// looks once a frame, and must draw a message that left in between as it really ended.
-    departed: VecDeque<(u64, Option<LossReason>)>,
+    /// The latest messages to leave the network, in the order they left, each with its fate
+    /// in `lost` (`None`: delivered). At most `DEPARTED_KEPT`.
+    departed: VecDeque<InFlight>,
+    /// Messages that left at or before this moment may be forgotten (0: none forgotten yet).
+    forgotten_until_us: u64,
 }
 
 impl Network {
@@ -127,6 +134,7 @@ impl Network {
             delivered: 0,
             lost: 0,
             departed: VecDeque::new(),
+            forgotten_until_us: 0,
         }
     }
 
@@ -212,40 +220,48 @@ impl Network {
         {
             message.lost = Some(LossReason::Partition);
         }
-        self.note_departure(message.id, message.lost);
         if message.lost.is_some() {
             self.lost += 1;
+            self.remember(message);
             return None;
         }
         self.delivered += 1;
+        self.remember(message.clone());
         Some(message)
     }
 
-    fn note_departure(&mut self, id: u64, fate: Option<LossReason>) {
-        if self.departed.len() == DEPARTED_KEPT {
-            self.departed.pop_front();
+    fn remember(&mut self, departed: InFlight) {
+        if self.departed.len() == DEPARTED_KEPT
+            && let Some(forgotten) = self.departed.pop_front()
+        {
+            self.forgotten_until_us = forgotten.arrive_us;
         }
-        self.departed.push_back((id, fate));
+        self.departed.push_back(departed);
     }
 
     /// The message that just arrived found its receiver down: it is lost after all.
     pub fn lost_at_receiver(&mut self, id: u64) {
         self.delivered = self.delivered.saturating_sub(1);
         self.lost += 1;
-        if let Some(last) = self.departed.back_mut().filter(|(last, _)| *last == id) {
-            last.1 = Some(LossReason::TargetDown);
+        if let Some(last) = self.departed.back_mut().filter(|last| last.id == id) {
+            last.lost = Some(LossReason::TargetDown);
         }
     }
 
-    /// How message `id` ended (`None` inside: delivered), if it left recently enough to be
-    /// remembered.
-    pub fn departed_fate(&self, id: u64) -> Option<Option<LossReason>> {
+    /// The latest messages to leave the network, in the order they left, with their fates.
+    pub fn departed(&self) -> impl Iterator<Item = &InFlight> {
+        self.departed.iter()
+    }
+
+    /// Message `id`, if it left recently enough to be remembered.
+    pub fn departed_message(&self, id: u64) -> Option<&InFlight> {
         // In order of arrival, not of id; the page asks about recent ones, so search back.
-        self.departed
-            .iter()
-            .rev()
-            .find(|&&(departed, _)| departed == id)
-            .map(|&(_, fate)| fate)
+        self.departed.iter().rev().find(|message| message.id == id)
+    }
+
+    /// Every message that left after this moment is remembered (0: every message ever sent).
+    pub fn remembers_from_us(&self) -> u64 {
+        self.forgotten_until_us
     }
 
     /// Messages on their way (or lost and fading), oldest first.
@@ -436,24 +452,38 @@ mod tests {
         net.lost_at_receiver(to_a_crashed_node);
         // Healing afterwards does not rewrite how they ended.
         net.heal();
+        let fate = |net: &Network, id| net.departed_message(id).map(|message| message.lost);
+        assert_eq!(fate(&net, cut_off), Some(Some(LossReason::Partition)));
+        assert_eq!(fate(&net, delivered), Some(None));
         assert_eq!(
-            net.departed_fate(cut_off),
-            Some(Some(LossReason::Partition))
-        );
-        assert_eq!(net.departed_fate(delivered), Some(None));
-        assert_eq!(
-            net.departed_fate(to_a_crashed_node),
+            fate(&net, to_a_crashed_node),
             Some(Some(LossReason::TargetDown))
         );
-        assert_eq!(net.departed_fate(9_999), None, "never sent");
+        assert_eq!(fate(&net, 9_999), None, "never sent");
         assert_eq!((net.delivered, net.lost), (1, 2), "counted once, as lost");
+        // Whole: what it carried, where and when.
+        let remembered = net.departed_message(delivered).unwrap();
+        assert_eq!(remembered.packet, heartbeat(1, 2));
+        assert_eq!(
+            (remembered.to, remembered.arrive_us),
+            (Endpoint::Node(2), at_delivered)
+        );
+        let order: Vec<u64> = net.departed().map(|message| message.id).collect();
+        assert_eq!(
+            order,
+            [cut_off, delivered, to_a_crashed_node],
+            "in the order they left"
+        );
+        assert_eq!(net.remembers_from_us(), 0, "nothing forgotten yet");
 
-        // Bounded: the oldest fates are forgotten.
+        // Bounded: the oldest are forgotten, and the network says from when it remembers.
         for _ in 0..DEPARTED_KEPT {
             let (id, at) = send(&mut net, 2);
             net.arrive(at, id);
         }
-        assert_eq!(net.departed_fate(cut_off), None);
+        assert_eq!(fate(&net, cut_off), None);
+        assert_eq!(net.departed().count(), DEPARTED_KEPT);
+        assert_eq!(net.remembers_from_us(), at_crashed);
     }
 
     #[test]

@@ -81,9 +81,6 @@ pub struct Engine {
     pub view_mode: ViewMode,
     /// Whether the space-time diagram leaves heartbeats out (they crowd it under load).
     pub hide_heartbeats: bool,
-    /// How many times the run was moved by a seek rather than by playing: the space-time
-    /// diagram treats a long move right after one as a jump it could not record.
-    pub seeks: u64,
     /// Virtual time not yet simulated because a frame's share was a fraction of a µs.
     carry_us: f64,
     /// The last error to show the person (a refused action), if any.
@@ -102,7 +99,6 @@ impl Engine {
             selection: Selection::Nothing,
             view_mode: ViewMode::Ring,
             hide_heartbeats: false,
-            seeks: 0,
             carry_us: 0.0,
             notice: None,
             frame_times_ms: VecDeque::new(),
@@ -222,7 +218,6 @@ impl Engine {
         if at_us < self.now_us() && matches!(self.selection, Selection::Message(_)) {
             self.selection = Selection::Nothing;
         }
-        self.seeks += 1;
         self.extend_scenario_to(at_us);
         self.machine.seek(at_us);
         self.horizon_us = self.horizon_us.max(self.now_us());

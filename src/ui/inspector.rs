@@ -14,7 +14,7 @@ use super::palette::node_fill;
 use crate::raft::{NodeId, RaftNode, Snapshot};
 use crate::scenario::Action;
 use crate::sim::Simulation;
-use crate::sim::network::{Endpoint, LossReason, Packet};
+use crate::sim::network::{Endpoint, InFlight, Packet};
 use crate::sim::server::{Server, Status};
 use crate::view::{
     follower_progress, format_duration, format_time, look_of, loss_label, message_fields,
@@ -456,32 +456,11 @@ fn message_inspector(ui: &Ui, id: u64) -> Html {
     let engine = ui.engine.borrow();
     let simulation = engine.simulation();
     let now_us = simulation.now_us();
-    let (route, packet, in_flight) = match simulation.network().get(id) {
-        Some(message) => (
-            Route {
-                from: message.from,
-                to: message.to,
-                sent_us: message.sent_us,
-                arrive_us: message.arrive_us,
-                lost: message.lost,
-                duplicate_of: message.duplicate_of,
-            },
-            message.packet.clone(),
-            true,
-        ),
-        None => match super::spacetime::recorded(id) {
-            Some(recorded) => (
-                Route {
-                    from: recorded.from,
-                    to: recorded.to,
-                    sent_us: recorded.sent_us,
-                    arrive_us: recorded.arrive_us,
-                    lost: recorded.lost,
-                    duplicate_of: recorded.duplicate_of,
-                },
-                recorded.packet,
-                false,
-            ),
+    let network = simulation.network();
+    let (message, in_flight) = match network.get(id) {
+        Some(message) => (message, true),
+        None => match network.departed_message(id) {
+            Some(message) => (message, false),
             None => {
                 return html! {
                     <div class="panel"><p>{ format!("Message #{id} has left the network.") }</p></div>
@@ -489,8 +468,9 @@ fn message_inspector(ui: &Ui, id: u64) -> Html {
             }
         },
     };
+    let packet = &message.packet;
     // A message due before the next whole millisecond arrives before any action could.
-    let actionable = in_flight && route.arrive_us >= engine.acts_at_us();
+    let actionable = in_flight && message.arrive_us >= engine.acts_at_us();
     let act = |label: &str, action: Action, enabled: bool| {
         let ui = ui.clone();
         html! {
@@ -498,21 +478,21 @@ fn message_inspector(ui: &Ui, id: u64) -> Html {
                 onclick={move |_| ui.act(action.clone())}>{ label.to_string() }</button>
         }
     };
-    let fields = message_fields(&packet).into_iter().map(|(name, value)| {
+    let fields = message_fields(packet).into_iter().map(|(name, value)| {
         html! { <><dt>{ name }</dt><dd>{ value }</dd></> }
     });
     html! {
         <div class="panel inspector">
-            <h2>{ format!("Message #{id}: {}", packet_name(&packet)) }</h2>
+            <h2>{ format!("Message #{id}: {}", packet_name(packet)) }</h2>
             <div class="button-row">
-                { act("Drop", Action::DropMessage { id }, actionable && route.lost.is_none()) }
+                { act("Drop", Action::DropMessage { id }, actionable && message.lost.is_none()) }
                 { act("Delay 100 ms", Action::DelayMessage { id, by_ms: 100 }, actionable) }
                 { act("Duplicate", Action::DuplicateMessage { id }, actionable) }
             </div>
             if in_flight && !actionable {
                 <p class="hint">{ "It arrives within this millisecond, before an action taken now would take effect (actions happen on whole milliseconds)." }</p>
             }
-            { route.facts(now_us, in_flight) }
+            { route_facts(message, now_us, in_flight) }
             <section class="inspector-section">
                 <h3>{ "Fields" }</h3>
                 <dl class="facts message-fields">{ for fields }</dl>
@@ -524,43 +504,32 @@ fn message_inspector(ui: &Ui, id: u64) -> Html {
     }
 }
 
-/// Where a message goes, when, and what becomes of it.
-struct Route {
-    from: Endpoint,
-    to: Endpoint,
-    sent_us: u64,
-    arrive_us: u64,
-    lost: Option<LossReason>,
-    duplicate_of: Option<u64>,
-}
-
-impl Route {
-    fn facts(&self, now_us: u64, in_flight: bool) -> Html {
-        let arrival = if in_flight {
-            format!(
-                "{} (in {})",
-                format_time(self.arrive_us),
-                format_duration(self.arrive_us.saturating_sub(now_us))
-            )
-        } else {
-            format_time(self.arrive_us)
-        };
-        let fate = match (self.lost, in_flight) {
-            (Some(reason), _) => loss_label(reason).to_string(),
-            (None, true) => "on its way".to_string(),
-            (None, false) => "delivered".to_string(),
-        };
-        html! {
-            <dl class="facts">
-                { fact("from → to", format!("{} → {}", endpoint_name(self.from), endpoint_name(self.to))) }
-                { fact("sent", format_time(self.sent_us)) }
-                { fact(if in_flight { "arrives" } else { "arrived" }, arrival) }
-                { fact("latency", format_duration(self.arrive_us.saturating_sub(self.sent_us))) }
-                { fact("fate", html! { <span class={classes!(self.lost.is_some().then_some("state-bad"))}>{ fate }</span> }) }
-                if let Some(original) = self.duplicate_of {
-                    { fact("duplicate of", format!("message #{original}")) }
-                }
-            </dl>
-        }
+/// Where a message goes, when, and what becomes (or became) of it.
+fn route_facts(message: &InFlight, now_us: u64, in_flight: bool) -> Html {
+    let arrival = if in_flight {
+        format!(
+            "{} (in {})",
+            format_time(message.arrive_us),
+            format_duration(message.arrive_us.saturating_sub(now_us))
+        )
+    } else {
+        format_time(message.arrive_us)
+    };
+    let fate = match (message.lost, in_flight) {
+        (Some(reason), _) => loss_label(reason).to_string(),
+        (None, true) => "on its way".to_string(),
+        (None, false) => "delivered".to_string(),
+    };
+    html! {
+        <dl class="facts">
+            { fact("from → to", format!("{} → {}", endpoint_name(message.from), endpoint_name(message.to))) }
+            { fact("sent", format_time(message.sent_us)) }
+            { fact(if in_flight { "arrives" } else { "arrived" }, arrival) }
+            { fact("latency", format_duration(message.arrive_us.saturating_sub(message.sent_us))) }
+            { fact("fate", html! { <span class={classes!(message.lost.is_some().then_some("state-bad"))}>{ fate }</span> }) }
+            if let Some(original) = message.duplicate_of {
+                { fact("duplicate of", format!("message #{original}")) }
+            }
+        </dl>
     }
 }

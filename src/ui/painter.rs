@@ -43,9 +43,6 @@ impl Painter {
     }
 
     pub fn paint(&mut self, engine: &Engine) {
-        // The space-time diagram draws messages that have already arrived, so its recorder
-        // watches every frame, whatever the canvas shows (embedded pages included).
-        super::spacetime::observe(engine.simulation(), engine.seeks);
         self.view_mode = engine.view_mode;
         let view = ClusterView::of(engine.simulation());
         if let Some((canvas, context)) = prepare(&self.cluster_canvas) {

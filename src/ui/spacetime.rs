@@ -5,16 +5,14 @@
 //! and lost messages are dashed and stop short in a cross. A node's line is thick while it
 //! leads, dashed while it is down; elections, crashes and restarts are written beside it.
 //!
-//! The simulator keeps only the messages still in flight, so `recorder` records them as it sees
-//! them (`observe`, called every frame) to draw the ones that already arrived. A message sent
-//! and delivered between two frames (possible only at high speed) is never seen: the diagram
-//! says how many it missed. After a jump in time, it says what it has not recorded.
-//! `lifelines` draws the nodes' lines from the run's trace; `path_text` hands the canvas whole
-//! batches of lines at once.
+//! The messages come from the simulator: those in flight and the latest to have left the
+//! network, which it remembers whole (`Network::departed`). So the diagram is the same at any
+//! moment however it was reached (playing at any speed, a seek, a link), and shades only what
+//! lies before the network's memory. `lifelines` draws the nodes' lines from the run's trace;
+//! `path_text` hands the canvas whole batches of lines at once.
 
 mod lifelines;
 mod path_text;
-mod recorder;
 
 use std::cell::RefCell;
 use std::fmt::Write;
@@ -23,21 +21,19 @@ use web_sys::CanvasRenderingContext2d as Context;
 
 use lifelines::draw_lifelines;
 use path_text::{PATH, Paint, PathText};
-use recorder::{RECORDER, Recorded, Recorder};
-pub use recorder::{observe, recorded};
 
 use super::draw::Hit;
 use super::engine::{Engine, Selection};
 use super::palette::{Palette, message_colour, node_fill};
 use crate::raft::NodeId;
 use crate::sim::Simulation;
-use crate::sim::network::Endpoint;
-use crate::view::{MessageKind, NodeLook, look_of, tick_step_us};
+use crate::sim::network::{Endpoint, InFlight};
+use crate::view::{MessageKind, NodeLook, classify, look_of, tick_step_us};
 
 /// How much recent virtual time the diagram shows.
-pub(super) const WINDOW_US: u64 = 400_000;
+const WINDOW_US: u64 = 400_000;
 /// With reduced motion the window moves in steps of this much instead of scrolling smoothly.
-pub(super) const REDUCED_MOTION_STEP_US: u64 = 100_000;
+const REDUCED_MOTION_STEP_US: u64 = 100_000;
 /// A lost message's line stops this far along its way, in a cross.
 const LOST_AT: f64 = 0.8;
 
@@ -157,24 +153,21 @@ pub fn draw(
         nodes,
         members: simulation.members(),
     };
-    RECORDER.with_borrow(|recorder| {
-        draw_unrecorded(&plot, recorder, width);
-        draw_time_axis(&plot, width);
-        draw_lifelines(&plot, simulation);
-        HITS.with_borrow_mut(|hits| {
-            hits.segments.clear();
-            draw_messages(&plot, recorder, engine, hits);
-            hits.columns.clear();
-            hits.columns.extend(
-                plot.nodes
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &id)| (id, plot.column_x(i + 1))),
-            );
-        });
-        draw_header(&plot, simulation, engine.selection);
-        draw_missed_note(&plot, recorder, width);
+    draw_forgotten(&plot, simulation.network().remembers_from_us(), width);
+    draw_time_axis(&plot, width);
+    draw_lifelines(&plot, simulation);
+    HITS.with_borrow_mut(|hits| {
+        hits.segments.clear();
+        draw_messages(&plot, simulation, engine, hits);
+        hits.columns.clear();
+        hits.columns.extend(
+            plot.nodes
+                .iter()
+                .enumerate()
+                .map(|(i, &id)| (id, plot.column_x(i + 1))),
+        );
     });
+    draw_header(&plot, simulation, engine.selection);
     draw_legend(&plot, height);
 }
 
@@ -186,13 +179,14 @@ fn with_text<R>(write: impl FnOnce(&mut String), use_text: impl FnOnce(&str) -> 
     })
 }
 
-/// Shades the part of the window the recorder did not see (after loading or jumping).
-fn draw_unrecorded(plot: &Plot, recorder: &Recorder, width: f64) {
-    if recorder.complete_from_us <= plot.start_us || recorder.complete_from_us == 0 {
+/// Shades the part of the window before the network's memory of departed messages (a busy
+/// cluster can send more in the window than it remembers).
+fn draw_forgotten(plot: &Plot, remembers_from_us: u64, width: f64) {
+    if remembers_from_us <= plot.start_us {
         return;
     }
     let context = plot.context;
-    let y = plot.y_of(recorder.complete_from_us).min(plot.bottom);
+    let y = plot.y_of(remembers_from_us).min(plot.bottom);
     context.set_fill_style_str(plot.palette.muted);
     context.set_global_alpha(0.08);
     context.fill_rect(plot.left, plot.top, width - plot.left, y - plot.top);
@@ -202,7 +196,7 @@ fn draw_unrecorded(plot: &Plot, recorder: &Recorder, width: f64) {
         context.set_font("11px system-ui, sans-serif");
         context.set_text_align("center");
         let _ = context.fill_text(
-            "earlier messages not recorded: the run jumped here",
+            "earlier messages no longer remembered by the simulator",
             (plot.left + width) / 2.0,
             plot.top + (y - plot.top) / 2.0,
         );
@@ -251,30 +245,30 @@ struct Drawn {
 /// The messages, in a few batches of one style each (kind, answer or not, lost or not). Each
 /// batch is one path handed to the canvas as text, so a frame crosses into JavaScript a few
 /// dozen times however many messages there are.
-fn draw_messages(plot: &Plot, recorder: &Recorder, engine: &Engine, hits: &mut Hits) {
+fn draw_messages(plot: &Plot, simulation: &Simulation, engine: &Engine, hits: &mut Hits) {
     let context = plot.context;
     let selection = engine.selection;
     let hide_heartbeats = engine.hide_heartbeats;
+    let network = simulation.network();
     DRAWN.with_borrow_mut(|drawn| {
         drawn.clear();
         drawn.extend(
-            recorder
-                .messages
-                .iter()
-                .filter(|message| {
-                    message.sent_us <= plot.now_us
-                        && message.arrive_us.min(plot.now_us) >= plot.start_us
-                        && !(hide_heartbeats && message.kind == MessageKind::Heartbeat)
-                })
-                .map(|message| Drawn {
-                    style: Style {
-                        kind: message.kind,
-                        response: message.response,
-                        lost: message.lost.is_some(),
-                    },
-                    id: message.id,
-                    refused: message.refused && message.lost.is_none(),
-                    ends: ends(plot, message),
+            network
+                .departed()
+                .chain(network.in_flight())
+                .filter(|message| message.arrive_us.min(plot.now_us) >= plot.start_us)
+                .filter_map(|message| {
+                    let (kind, response, success, _) = classify(&message.packet);
+                    (!(hide_heartbeats && kind == MessageKind::Heartbeat)).then(|| Drawn {
+                        style: Style {
+                            kind,
+                            response,
+                            lost: message.lost.is_some(),
+                        },
+                        id: message.id,
+                        refused: success == Some(false) && message.lost.is_none(),
+                        ends: ends(plot, message),
+                    })
                 }),
         );
         sort_by_style(drawn);
@@ -362,7 +356,7 @@ impl Style {
 
 /// Where a message's line starts and where it ends now: at its arrival, at "now" while in
 /// flight, or short of the receiver if lost.
-fn ends(plot: &Plot, message: &Recorded) -> (f64, f64, f64, f64) {
+fn ends(plot: &Plot, message: &InFlight) -> (f64, f64, f64, f64) {
     let (x1, x2) = (plot.x_of(message.from), plot.x_of(message.to));
     let span = message.arrive_us.saturating_sub(message.sent_us).max(1) as f64;
     let progress = (plot.now_us.saturating_sub(message.sent_us) as f64 / span).clamp(0.0, 1.0);
@@ -492,32 +486,6 @@ fn draw_header(plot: &Plot, simulation: &Simulation, selection: Selection) {
         )
         .ok();
     }
-}
-
-fn draw_missed_note(plot: &Plot, recorder: &Recorder, width: f64) {
-    let missed: u64 = recorder
-        .missed
-        .iter()
-        .filter(|&&(at, _)| at >= plot.start_us)
-        .map(|&(_, count)| count)
-        .sum();
-    if missed == 0 {
-        return;
-    }
-    let context = plot.context;
-    context.set_font("11px system-ui, sans-serif");
-    context.set_text_align("right");
-    context.set_fill_style_str(plot.palette.muted);
-    with_text(
-        |text| {
-            let _ = write!(
-                text,
-                "{missed} messages came and went between frames: slow down to see every one"
-            );
-        },
-        |text| context.fill_text(text, width - 8.0, plot.bottom - 6.0),
-    )
-    .ok();
 }
 
 fn text_width(context: &Context, text: &str) -> f64 {

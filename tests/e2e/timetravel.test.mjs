@@ -79,3 +79,43 @@ test("seeking back to an earlier moment gives back exactly the state seen there"
   assert.equal(await follow.getAttribute("aria-pressed"), "true");
   assert.deepEqual(page.errors, [], "no console errors");
 });
+
+test("after a seek back, the space-time view draws the whole window, and an arrived message can be inspected", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, SCENARIO);
+  await call(page, "seek", 1800);
+  await page.click("#tab-inspect");
+  await press(page, "v");
+  await page.waitForFunction(() => document.querySelector('[aria-label="Space-time view (v)"]')?.getAttribute("aria-pressed") === "true");
+  // The oldest part of the window (the top of the plot: 1.40 s to about 1.52 s) was never on
+  // screen: its messages come from the simulator's memory of departed ones. Find an
+  // AppendEntries arrow there (#3b82f6, drawn opaque).
+  const found = await page.evaluate(() => {
+    const canvas = document.querySelector("canvas.cluster-canvas");
+    const scale = canvas.width / canvas.getBoundingClientRect().width;
+    const top = Math.round(60 * scale);
+    const bottom = Math.round(top + (canvas.height - 82 * scale) * 0.3);
+    const data = canvas.getContext("2d").getImageData(0, top, canvas.width, bottom - top).data;
+    for (let i = 0; i < data.length; i += 4) {
+      if (Math.abs(data[i] - 0x3b) + Math.abs(data[i + 1] - 0x82) + Math.abs(data[i + 2] - 0xf6) < 12) {
+        const pixel = i / 4;
+        return { x: (pixel % canvas.width) / scale, y: (top + Math.floor(pixel / canvas.width)) / scale };
+      }
+    }
+    return null;
+  });
+  assert.ok(found, "an AppendEntries arrow is drawn in the oldest part of the window");
+  await screenshot(page, "spacetime-after-seek-back");
+  const box = await page.locator("canvas.cluster-canvas").boundingBox();
+  await page.mouse.click(box.x + found.x, box.y + found.y);
+  // The click picks the topmost line within a few pixels: some message of that moment.
+  await page.getByRole("heading", { name: /^Message #\d+/ }).waitFor({ timeout: 5000 });
+  const facts = await page.locator(".inspector .facts").first().textContent();
+  assert.match(facts, /arrived/, "it has arrived: shown from the simulator's memory");
+  assert.match(facts, /delivered|lost|dropped/, `its fate is known: ${facts}`);
+  for (const action of ["Drop", "Delay 100 ms", "Duplicate"]) {
+    assert.ok(await page.getByRole("button", { name: action }).isDisabled(), `${action} is disabled once it arrived`);
+  }
+  await screenshot(page, "spacetime-arrived-message");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
