@@ -19,9 +19,11 @@ use crate::scenario::ReadKind;
 
 /// Messages in flight on one directed link at most; more are dropped (a bounded queue).
 pub const MAX_IN_FLIGHT_PER_LINK: u32 = 256;
-/// Departed messages remembered: more than a few hundred milliseconds' worth for the page's
-/// space-time window at ordinary sizes and loads.
-pub const DEPARTED_KEPT: usize = 1_024;
+/// How long departed messages are remembered, in virtual time: the page's space-time window
+/// (400 ms) and a margin.
+pub const DEPARTED_KEPT_US: u64 = 500_000;
+/// At most this many are remembered (15 busy nodes send about this many in `DEPARTED_KEPT_US`).
+pub const DEPARTED_KEPT: usize = 4_096;
 
 /// One end of a message.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -116,7 +118,8 @@ pub struct Network {
     pub delivered: u64,
     pub lost: u64,
     /// The latest messages to leave the network, in the order they left, each with its fate
-    /// in `lost` (`None`: delivered). At most `DEPARTED_KEPT`.
+    /// in `lost` (`None`: delivered): those that left in the last `DEPARTED_KEPT_US`, at most
+    /// `DEPARTED_KEPT`.
     departed: VecDeque<InFlight>,
     /// Messages that left at or before this moment may be forgotten (0: none forgotten yet).
     forgotten_until_us: u64,
@@ -220,23 +223,26 @@ impl Network {
         {
             message.lost = Some(LossReason::Partition);
         }
+        self.forget_before(now_us.saturating_sub(DEPARTED_KEPT_US));
         if message.lost.is_some() {
             self.lost += 1;
-            self.remember(message);
+            self.departed.push_back(message);
             return None;
         }
         self.delivered += 1;
-        self.remember(message.clone());
+        self.departed.push_back(message.clone());
         Some(message)
     }
 
-    fn remember(&mut self, departed: InFlight) {
-        if self.departed.len() == DEPARTED_KEPT
-            && let Some(forgotten) = self.departed.pop_front()
+    /// Forgets departed messages that left before `start_us`, and the oldest beyond the count
+    /// bound, leaving room for one more.
+    fn forget_before(&mut self, start_us: u64) {
+        while let Some(oldest) = self.departed.front()
+            && (oldest.arrive_us < start_us || self.departed.len() >= DEPARTED_KEPT)
         {
-            self.forgotten_until_us = forgotten.arrive_us;
+            self.forgotten_until_us = oldest.arrive_us;
+            self.departed.pop_front();
         }
-        self.departed.push_back(departed);
     }
 
     /// The message that just arrived found its receiver down: it is lost after all.
@@ -476,7 +482,8 @@ mod tests {
         );
         assert_eq!(net.remembers_from_us(), 0, "nothing forgotten yet");
 
-        // Bounded: the oldest are forgotten, and the network says from when it remembers.
+        // Bounded in count: the oldest are forgotten, and the network says from when it
+        // remembers.
         for _ in 0..DEPARTED_KEPT {
             let (id, at) = send(&mut net, 2);
             net.arrive(at, id);
@@ -484,6 +491,22 @@ mod tests {
         assert_eq!(fate(&net, cut_off), None);
         assert_eq!(net.departed().count(), DEPARTED_KEPT);
         assert_eq!(net.remembers_from_us(), at_crashed);
+
+        // Bounded in time: a message leaving later makes those older than the span forgotten.
+        let later = at_crashed + DEPARTED_KEPT_US + 100_000;
+        let (id, at) = net.send(
+            later,
+            Endpoint::Node(1),
+            Endpoint::Node(2),
+            heartbeat(1, 2),
+            &mut random,
+        )[0];
+        net.arrive(at, id);
+        assert_eq!(
+            net.departed().map(|message| message.id).collect::<Vec<_>>(),
+            [id]
+        );
+        assert!(net.remembers_from_us() < at - DEPARTED_KEPT_US);
     }
 
     #[test]
