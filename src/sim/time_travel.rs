@@ -89,16 +89,16 @@ impl TimeMachine {
         let at_us = self.acts_at_us();
         let mut forked = self.simulation.clone();
         forked.run_until(at_us - 1);
-        if let Some(id) = action.message_id() {
-            if forked.network().get(id).is_none() {
-                return Err(ScenarioError::new(
-                    "",
-                    format!(
-                        "message #{id} is no longer on its way at {} ms, when an action taken now takes effect",
-                        at_us / 1_000
-                    ),
-                ));
-            }
+        if let Some(id) = action.message_id()
+            && forked.network().get(id).is_none()
+        {
+            return Err(ScenarioError::new(
+                "",
+                format!(
+                    "message #{id} is no longer on its way at {} ms, when an action taken now takes effect",
+                    at_us / 1_000
+                ),
+            ));
         }
         forked.fork(at_us / 1_000, action)?;
         forked.step();
