@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use litemap::LiteMap;
 use serde::Serialize;
 
 use crate::raft::{Entry, Index, NodeId, Payload, PersistentState, RaftNode, Role, Term};
@@ -143,7 +144,7 @@ pub struct SafetyChecker {
     applied: BTreeMap<Index, (u64, NodeId)>,
     /// Where each client command first took effect.
     first_effect: BTreeMap<(u64, u64), Index>,
-    books: BTreeMap<NodeId, NodeBook>,
+    books: LiteMap<NodeId, NodeBook>,
 }
 
 /// A stable hash of an entry: index, term and payload.

@@ -283,14 +283,14 @@ impl Expectation {
         Expectation::NAMES[index]
     }
 
-    /// Reads one expectation of a lesson file.
-    pub fn from_json(json: &serde_json::Value) -> Result<Expectation, String> {
-        if let Some(name) = json.as_str()
-            && let Some(happening) = Happening::from_name(name)
+    /// Reads one expectation of a lesson file from its JSON text.
+    pub fn from_json(json: &str) -> Result<Expectation, String> {
+        if let Ok(name) = serde_json::from_str::<String>(json)
+            && let Some(happening) = Happening::from_name(&name)
         {
             return Ok(Expectation::Happened(happening));
         }
-        let fact = Fact::deserialize(json).map_err(|error| {
+        let fact = serde_json::from_str::<Fact>(json).map_err(|error| {
             format!(
                 "{error} (a string may also name a happening: {})",
                 Happening::ALL.map(Happening::name).join(", ")

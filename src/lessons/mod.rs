@@ -28,6 +28,7 @@ mod expectation;
 mod replay;
 
 use serde::Deserialize;
+use serde_json::value::RawValue;
 
 use crate::scenario::Scenario;
 
@@ -130,22 +131,24 @@ pub fn by_id(id: &str) -> Option<Lesson> {
 /// The JSON shape of a lesson file, before its parts are read and checked.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct LessonFile {
+struct LessonFile<'a> {
     id: String,
     title: String,
     summary: String,
-    scenario: serde_json::Value,
-    steps: Vec<StepFile>,
+    #[serde(borrow)]
+    scenario: &'a RawValue,
+    #[serde(borrow)]
+    steps: Vec<StepFile<'a>>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct StepFile {
+struct StepFile<'a> {
     at_ms: Option<u64>,
     when: Option<String>,
     caption: String,
-    #[serde(default)]
-    expect: Vec<serde_json::Value>,
+    #[serde(default, borrow)]
+    expect: Vec<&'a RawValue>,
 }
 
 /// Reads a lesson from its JSON form and checks its shape: a kebab-case id, a valid
@@ -156,9 +159,7 @@ pub fn parse(text: &str) -> Result<Lesson, String> {
     let file: LessonFile =
         serde_json::from_str(text).map_err(|error| format!("invalid lesson JSON: {error}"))?;
     check_id(&file.id)?;
-    let scenario_text = serde_json::to_string(&file.scenario)
-        .map_err(|error| format!("lesson {}: scenario: {error}", file.id))?;
-    let scenario = Scenario::from_json(&scenario_text)
+    let scenario = Scenario::from_json(file.scenario.get())
         .map_err(|error| format!("lesson {}: scenario: {error}", file.id))?;
     if file.steps.is_empty() {
         return Err(format!("lesson {}: no steps", file.id));
@@ -217,7 +218,8 @@ fn read_step(step: StepFile) -> Result<Step, String> {
         .iter()
         .enumerate()
         .map(|(index, json)| {
-            Expectation::from_json(json).map_err(|problem| format!("expect[{index}]: {problem}"))
+            Expectation::from_json(json.get())
+                .map_err(|problem| format!("expect[{index}]: {problem}"))
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok(Step {

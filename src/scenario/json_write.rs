@@ -56,8 +56,12 @@ fn boolean(value: bool) -> Out {
 }
 
 fn string(text: &str) -> Out {
-    // `Value`'s `Display` is serde_json's own escaping, and cannot fail.
-    Out::Scalar(serde_json::Value::from(text).to_string())
+    Out::Scalar(json_string(text))
+}
+
+/// `text` as a JSON string literal, in serde_json's own escaping.
+fn json_string(text: &str) -> String {
+    serde_json::to_string(text).expect("a string always serializes")
 }
 
 fn optional_string(text: &Option<String>) -> Out {
@@ -253,7 +257,7 @@ fn print(value: &Out, indent: usize, column: usize, text: &mut String) {
         text.extend(std::iter::repeat_n(' ', inner));
         let mut item_column = inner;
         if let Some(key) = key {
-            let key = format!("{}: ", serde_json::Value::from(key.as_str()));
+            let key = format!("{}: ", json_string(key));
             item_column += key.chars().count();
             text.push_str(&key);
         }
@@ -287,7 +291,7 @@ fn print_inline(value: &Out, text: &mut String) {
                 if position > 0 {
                     text.push_str(", ");
                 }
-                text.push_str(&serde_json::Value::from(key.as_str()).to_string());
+                text.push_str(&json_string(key));
                 text.push_str(": ");
                 print_inline(item, text);
             }

@@ -28,6 +28,8 @@ pub mod time_travel;
 
 use std::collections::{BTreeMap, VecDeque};
 
+use litemap::LiteMap;
+
 use crate::check::safety::{SafetyChecker, Violation};
 use crate::kv::{self, Store};
 use crate::raft::{self, Membership, NodeId, PersistentState, Role, Snapshot};
@@ -51,9 +53,9 @@ pub struct Simulation {
     events: EventQueue,
     streams: Streams,
     network: Network,
-    servers: BTreeMap<NodeId, Server>,
+    servers: LiteMap<NodeId, Server>,
     next_node_id: NodeId,
-    clients: BTreeMap<u64, Client>,
+    clients: LiteMap<u64, Client>,
     history: History,
     checker: SafetyChecker,
     violations: Vec<Violation>,
@@ -96,9 +98,9 @@ impl Simulation {
             events: EventQueue::default(),
             streams: Streams::new(scenario.seed),
             network,
-            servers: BTreeMap::new(),
+            servers: LiteMap::new(),
             next_node_id: u64::from(scenario.nodes) + 1,
-            clients: BTreeMap::new(),
+            clients: LiteMap::new(),
             history: History::default(),
             checker: SafetyChecker::default(),
             violations: Vec::new(),

@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, VecDeque};
 
+use litemap::LiteMap;
+
 use super::clock::Clock;
 use super::disk::Disk;
 use super::network::InFlight;
@@ -41,7 +43,7 @@ pub struct Server {
     /// Client commands this node proposed as leader, by log index.
     pub proposals: BTreeMap<Index, Proposal>,
     /// Client reads waiting for confirmation or for the state machine to catch up.
-    pub reads: BTreeMap<u64, PendingRead>,
+    pub reads: LiteMap<u64, PendingRead>,
     pub next_read_id: u64,
     /// Role, term, last log index and commit index at the last look, to notice changes.
     pub seen_role: Role,
@@ -81,7 +83,7 @@ impl Server {
             timer_at_us: None,
             inbox: VecDeque::new(),
             proposals: BTreeMap::new(),
-            reads: BTreeMap::new(),
+            reads: LiteMap::new(),
             next_read_id: 1,
             seen_role: Role::Follower,
             seen_term: 0,

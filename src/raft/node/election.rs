@@ -1,6 +1,8 @@
 //! Elections (paper §5.2, §5.4.1) and pre-vote (thesis §9.6).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+
+use litemap::LiteMap;
 
 use super::{LeaderState, RaftNode, RoleState};
 use crate::raft::config::Bug;
@@ -223,15 +225,16 @@ impl RaftNode {
     /// no-op entry so that committing it commits everything before it.
     fn become_leader(&mut self) {
         let last_index = self.log.last_index();
-        // Built by insertion, not `collect`: collecting into a B-tree sorts a buffer first, and that
+        // Built by insertion, not `collect` or `extend`: those sort a buffer first, and that
         // stable sort is compiled anew for each element type, which weighs on the page's wasm.
-        let mut progress = BTreeMap::new();
-        progress.extend(
-            self.membership
-                .members()
-                .filter(|&member| member != self.id)
-                .map(|member| (member, Progress::new(last_index))),
-        );
+        let mut progress = LiteMap::new();
+        for member in self
+            .membership
+            .members()
+            .filter(|&member| member != self.id)
+        {
+            progress.insert(member, Progress::new(last_index));
+        }
         self.role = RoleState::Leader(Box::new(LeaderState {
             progress,
             heartbeat_deadline_us: self.now_us + self.config.heartbeat_interval_us,

@@ -19,7 +19,9 @@ mod replication;
 mod snapshot;
 mod transfer;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
+
+use litemap::LiteMap;
 
 use super::config::{Bug, Config};
 use super::log::RaftLog;
@@ -174,7 +176,7 @@ enum RoleState {
 struct LeaderState {
     /// Every other member of the membership, voters and learners (paper Figure 2's
     /// `nextIndex[]` and `matchIndex[]`, plus flow control).
-    progress: BTreeMap<NodeId, Progress>,
+    progress: LiteMap<NodeId, Progress>,
     heartbeat_deadline_us: u64,
     check_quorum_deadline_us: u64,
     transfer: Option<transfer::Transfer>,
@@ -310,7 +312,7 @@ impl RaftNode {
     }
 
     /// The leader's view of each follower; `None` unless leading.
-    pub fn progress(&self) -> Option<&BTreeMap<NodeId, Progress>> {
+    pub fn progress(&self) -> Option<&LiteMap<NodeId, Progress>> {
         match &self.role {
             RoleState::Leader(leader) => Some(&leader.progress),
             _ => None,

@@ -45,7 +45,7 @@ impl RaftNode {
                 voter == self.id || leader.progress.get(&voter).is_some_and(|p| p.recent_active)
             })
             .count();
-        for progress in leader.progress.values_mut() {
+        for (_, progress) in leader.progress.iter_mut() {
             progress.recent_active = false;
         }
         leader.check_quorum_deadline_us = now_us + period_us;
