@@ -10,7 +10,7 @@ import { BUDGETS, pageWeight } from "./bench-lib.mjs";
 
 // The page does not meet its 250 KB budget yet (issue 5 stays open on it): until it does, this
 // is a ceiling that catches growth, and the figure against the budget is reported.
-const PAGE_WEIGHT_CEILING_KB = 445;
+const PAGE_WEIGHT_CEILING_KB = 432;
 
 test("the page's weight does not grow (budget: 250 KB gzipped)", async (t) => {
   const weight = await pageWeight();
