@@ -116,7 +116,7 @@ async function benchLink(browser, url) {
  * last 600 frames after a warm-up. Also estimates the messages in flight by Little's law from
  * the Network panel's delivered count: deliveries a second times the mean latency.
  */
-export async function frameBench(browser, url, { speed = 1 } = {}) {
+export async function frameBench(browser, url, { speed = 1, view = "ring" } = {}) {
   const link = await benchLink(browser, url);
   const page = await openPlayground(browser, link);
   const start = await state(page);
@@ -128,6 +128,10 @@ export async function frameBench(browser, url, { speed = 1 } = {}) {
   const position = Math.round((Math.log(speed / 0.001) / Math.log(10 / 0.001)) * 1000);
   await slider.fill(String(position));
   await page.evaluate(() => document.activeElement?.blur?.());
+  if (view === "spacetime") {
+    await page.keyboard.press("v");
+    await page.waitForFunction(() => document.querySelector('[aria-label="Space-time view (v)"]')?.getAttribute("aria-pressed") === "true");
+  }
   const speedLabel = (await page.locator(".speed-value").textContent())?.trim();
 
   // Count animation frames alongside the page's own loop, then play.
@@ -154,6 +158,7 @@ export async function frameBench(browser, url, { speed = 1 } = {}) {
   return {
     ...stats,
     speed: speedLabel,
+    view,
     nodes: end.nodes.length,
     virtual_ms: end.until_ms - start.until_ms,
     wall_seconds: wallSeconds,
@@ -168,7 +173,7 @@ export function benchLine({ frames, weight, first }) {
   const figure = (value, digits = 2) => (value === null || value === undefined ? "n/a" : Number(value).toFixed(digits));
   return (
     `page-bench: frame_p95_ms=${figure(frames.p95_ms)} frame_p50_ms=${figure(frames.p50_ms)} frame_max_ms=${figure(frames.max_ms)}` +
-    ` frames=${frames.count} speed=${frames.speed} nodes=${frames.nodes} messages_in_flight=${frames.messages_in_flight ?? "n/a"}` +
+    ` frames=${frames.count} view=${frames.view} speed=${frames.speed} nodes=${frames.nodes} messages_in_flight=${frames.messages_in_flight ?? "n/a"}` +
     ` fps=${figure(frames.fps, 0)} page_weight_gzip_kb=${figure(weight.gzip_kb, 1)} first_frame_ms=${figure(first.ms, 0)}`
   );
 }

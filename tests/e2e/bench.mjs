@@ -1,6 +1,7 @@
 // `npm run bench`: the page's benchmarks on this machine, printed as one line (see
 // bench-lib.mjs for what each figure measures). Needs the page built into target/dist;
-// scripts/bench builds it first. BENCH_SPEED=10 measures frames at another speed.
+// scripts/bench builds it first. BENCH_SPEED=10 measures frames at another speed, and
+// BENCH_VIEW=spacetime in the space-time diagram instead of the ring.
 
 import { startSession } from "./playground.mjs";
 import { BUDGETS, benchLine, firstFrameMedian, frameBench, pageWeight } from "./bench-lib.mjs";
@@ -9,7 +10,10 @@ const session = await startSession();
 try {
   const weight = await pageWeight();
   const first = await firstFrameMedian(session.browser, session.server.url, 3);
-  const frames = await frameBench(session.browser, session.server.url, { speed: Number(process.env.BENCH_SPEED ?? 1) });
+  const frames = await frameBench(session.browser, session.server.url, {
+    speed: Number(process.env.BENCH_SPEED ?? 1),
+    view: process.env.BENCH_VIEW ?? "ring",
+  });
   for (const [name, size] of Object.entries(weight.files)) {
     console.log(`# ${name}: ${size.raw} bytes, ${size.gzip} gzipped`);
   }
