@@ -466,6 +466,7 @@ pub fn loss_label(reason: LossReason) -> &'static str {
         LossReason::Partition => "lost to a partition or cut link",
         LossReason::DroppedByUser => "dropped by you",
         LossReason::TargetDown => "lost: the receiver was down",
+        LossReason::InboxFull => "lost: the paused receiver's inbox was full",
     }
 }
 

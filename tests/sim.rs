@@ -3,6 +3,7 @@
 use raft_playground::check::linearizability::{self, Verdict};
 use raft_playground::scenario::{Action, Scenario};
 use raft_playground::sim::Simulation;
+use raft_playground::sim::network::Endpoint;
 use raft_playground::sim::server::Status;
 use raft_playground::sim::time_travel::TimeMachine;
 
@@ -129,6 +130,40 @@ fn acting_in_the_past_forks_the_timeline() {
         "an invalid action changes nothing"
     );
     assert_eq!(machine.scenario().timeline.len(), 1);
+}
+
+#[test]
+fn a_paused_node_with_a_full_inbox_loses_what_arrives_and_says_so() {
+    use raft_playground::sim::network::LossReason;
+    use raft_playground::sim::server::MAX_INBOX;
+    let scenario = scenario(
+        // The leader sends a paused follower about 20 heartbeats a second (its flow control
+        // holds back entries), so the inbox fills in under four minutes.
+        r#"{"format": 1, "seed": 4, "nodes": 3,
+            "timeline": [{"at_ms": 2000, "do": "pause", "node": 3}], "until_ms": 240000}"#,
+    );
+    let mut simulation = Simulation::new(&scenario);
+    simulation.run();
+    assert_eq!(simulation.server(3).unwrap().status, Status::Paused);
+    assert_eq!(simulation.server(3).unwrap().inbox.len(), MAX_INBOX);
+    let network = simulation.network();
+    let overflowed = network
+        .departed()
+        .filter(|message| message.to == Endpoint::Node(3))
+        .inspect(|message| assert_eq!(message.lost, Some(LossReason::InboxFull)))
+        .count();
+    assert!(overflowed > 0, "messages kept arriving for the paused node");
+    // Counted once, as lost: every message ever sent is delivered, lost or still on its way.
+    let sent = network
+        .in_flight()
+        .chain(network.departed())
+        .map(|m| m.id)
+        .max()
+        .unwrap();
+    assert_eq!(
+        network.delivered + network.lost + network.in_flight_count() as u64,
+        sent
+    );
 }
 
 #[test]

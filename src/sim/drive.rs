@@ -5,7 +5,9 @@ use super::Simulation;
 use super::clients::{CLIENT_TIMEOUT_US, Next};
 use super::disk::Submitted;
 use super::events::Event;
-use super::network::{ClientRequest, ClientResponse, Endpoint, InFlight, Packet, Reply};
+use super::network::{
+    ClientRequest, ClientResponse, Endpoint, InFlight, LossReason, Packet, Reply,
+};
 use super::observe::TraceEvent;
 use super::server::{MAX_INBOX, PendingRead, Proposal, Status};
 use crate::check::safety::{LogChange, Violation, ViolationKind};
@@ -324,9 +326,14 @@ impl Simulation {
                     let server = self.servers.get_mut(&id).expect("known node");
                     if server.inbox.len() < MAX_INBOX {
                         server.inbox.push_back(message);
+                    } else {
+                        self.network
+                            .lost_at_receiver(message_id, LossReason::InboxFull);
                     }
                 }
-                Some(Status::Down) | None => self.network.lost_at_receiver(message_id),
+                Some(Status::Down) | None => self
+                    .network
+                    .lost_at_receiver(message_id, LossReason::TargetDown),
             },
             Endpoint::Client(client) => {
                 if let Packet::Response(response) = message.packet {

@@ -81,6 +81,8 @@ pub enum LossReason {
     Partition,
     DroppedByUser,
     TargetDown,
+    /// The receiver was paused and its inbox full (`server::MAX_INBOX`).
+    InboxFull,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -245,12 +247,13 @@ impl Network {
         }
     }
 
-    /// The message that just arrived found its receiver down: it is lost after all.
-    pub fn lost_at_receiver(&mut self, id: u64) {
+    /// The message that just arrived could not be taken in (its receiver was down, or paused
+    /// with a full inbox): it is lost after all.
+    pub fn lost_at_receiver(&mut self, id: u64, reason: LossReason) {
         self.delivered = self.delivered.saturating_sub(1);
         self.lost += 1;
         if let Some(last) = self.departed.back_mut().filter(|last| last.id == id) {
-            last.lost = Some(LossReason::TargetDown);
+            last.lost = Some(reason);
         }
     }
 
@@ -455,7 +458,7 @@ mod tests {
         assert!(net.arrive(at_cut, cut_off).is_none());
         assert!(net.arrive(at_delivered, delivered).is_some());
         assert!(net.arrive(at_crashed, to_a_crashed_node).is_some());
-        net.lost_at_receiver(to_a_crashed_node);
+        net.lost_at_receiver(to_a_crashed_node, LossReason::TargetDown);
         // Healing afterwards does not rewrite how they ended.
         net.heal();
         let fate = |net: &Network, id| net.departed_message(id).map(|message| message.lost);
