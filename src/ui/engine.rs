@@ -81,6 +81,9 @@ pub struct Engine {
     pub view_mode: ViewMode,
     /// Whether the space-time diagram leaves heartbeats out (they crowd it under load).
     pub hide_heartbeats: bool,
+    /// How many runs were loaded (a link, a file, a lesson): panels that keep their own view
+    /// of a run, like the logs' scroll position, start afresh when it changes.
+    pub runs_loaded: u64,
     /// Virtual time not yet simulated because a frame's share was a fraction of a µs.
     carry_us: f64,
     /// The last error to show the person (a refused action), if any.
@@ -99,6 +102,7 @@ impl Engine {
             selection: Selection::Nothing,
             view_mode: ViewMode::Ring,
             hide_heartbeats: false,
+            runs_loaded: 0,
             carry_us: 0.0,
             notice: None,
             frame_times_ms: VecDeque::new(),
@@ -117,7 +121,7 @@ impl Engine {
         self.horizon_us = 0;
         self.selection = Selection::Nothing;
         self.notice = None;
-        super::log_panel::follow_newest();
+        self.runs_loaded += 1;
         self.lesson = Some(LessonProgress {
             id: lesson.id,
             title: lesson.title,
@@ -261,7 +265,7 @@ impl Engine {
             }
         } else {
             self.lesson = None;
-            super::log_panel::follow_newest();
+            self.runs_loaded += 1;
         }
     }
 

@@ -61,6 +61,9 @@ thread_local! {
         Cell::new(Scroll { follow_tail: true, first_index: 1 })
     };
     static GEOMETRY: Cell<Geometry> = Cell::new(Geometry::default());
+    /// The engine's `runs_loaded` when the scroll position was last read: a run loaded since
+    /// starts at its newest entries.
+    static RUN_SHOWN: Cell<u64> = const { Cell::new(0) };
     /// The range last written into the label (first shown, fit, highest), so a drawing
     /// touches the page only when it changes; `None` when the label is new and empty.
     static RANGE_SHOWN: Cell<Option<(u64, u64, u64)>> = const { Cell::new(None) };
@@ -100,7 +103,7 @@ pub fn log_panel() -> Html {
         Callback::from(move |_: MouseEvent| scroll_to.emit(scrolled_by(cells)))
     };
     let page = GEOMETRY.get().fit.max(4) as i64 * 3 / 4;
-    let follow = SCROLL.get().follow_tail;
+    let follow = scroll(&ui.engine.borrow()).follow_tail;
     html! {
         <section class="log-panel" aria-label="Logs">
             <div class="log-toolbar">
@@ -140,16 +143,20 @@ fn legend() -> Html {
     }
 }
 
-/// The scroll position `cells` cells on from what the last frame showed; reaching the tail
-/// follows it again.
-/// Back to following the newest entries, as for a run just loaded.
-pub(super) fn follow_newest() {
-    SCROLL.set(Scroll {
-        follow_tail: true,
-        first_index: 1,
-    });
+/// The scroll position, back to following the newest entries if another run was loaded
+/// since the last look.
+fn scroll(engine: &Engine) -> Scroll {
+    if RUN_SHOWN.replace(engine.runs_loaded) != engine.runs_loaded {
+        SCROLL.set(Scroll {
+            follow_tail: true,
+            first_index: 1,
+        });
+    }
+    SCROLL.get()
 }
 
+/// The scroll position `cells` cells on from what the last frame showed; reaching the tail
+/// follows it again.
 fn scrolled_by(cells: i64) -> Scroll {
     let geometry = GEOMETRY.get();
     let first = (geometry.first_shown as i64 + cells).max(1) as u64;
@@ -401,7 +408,7 @@ pub fn draw(context: &Context, engine: &Engine, width: f64, height: f64, palette
         .max()
         .unwrap_or(0);
     let fit = ((width - LABEL_WIDTH - 4.0) / CELL_WIDTH).floor().max(1.0) as u64;
-    let scroll = SCROLL.get();
+    let scroll = scroll(engine);
     let first_shown = log_first_shown(highest, fit, scroll.follow_tail, scroll.first_index);
     let rows = simulation.servers().count().max(1);
     let row_height = ((height - RULER_HEIGHT - BOTTOM_PADDING) / rows as f64)
