@@ -4,39 +4,11 @@
 //! Everything here is read from the simulator's real state: a message is drawn where its real
 //! send and arrival times put it, a node's timer arc is its real election deadline.
 
-use crate::raft::{MessageBody, NodeId, Role};
+use crate::raft::{MessageBody, NodeId};
 use crate::sim::Simulation;
 use crate::sim::network::{Endpoint, LossReason, Packet, Reply};
+pub use crate::sim::observe::{NodeLook, look_of};
 use crate::sim::server::Status;
-
-/// What a node looks like.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum NodeLook {
-    Follower,
-    PreCandidate,
-    Candidate,
-    Leader,
-    Learner,
-    Down,
-    Paused,
-    /// No longer in the cluster (removed by a membership change).
-    Removed,
-}
-
-impl NodeLook {
-    pub fn label(self) -> &'static str {
-        match self {
-            NodeLook::Follower => "follower",
-            NodeLook::PreCandidate => "pre-candidate",
-            NodeLook::Candidate => "candidate",
-            NodeLook::Leader => "leader",
-            NodeLook::Learner => "learner",
-            NodeLook::Down => "down",
-            NodeLook::Paused => "paused",
-            NodeLook::Removed => "removed",
-        }
-    }
-}
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct NodeView {
@@ -147,28 +119,6 @@ impl ClusterView {
                 .flat_map(|violation| violation.nodes.iter().copied())
                 .collect(),
         }
-    }
-}
-
-/// How a node looks, everywhere the page draws it: down or paused, else its role, or removed
-/// when `members` (the cluster's latest configuration) no longer has it. A node in no
-/// configuration at all yet (just added, not yet proposed by a leader) is a learner-to-be.
-pub fn look_of(server: &crate::sim::server::Server, members: &[NodeId]) -> NodeLook {
-    match (server.status, server.raft.as_ref()) {
-        (Status::Down, _) | (_, None) => NodeLook::Down,
-        (Status::Paused, _) => NodeLook::Paused,
-        _ if crate::sim::observe::is_removed(server, members) => NodeLook::Removed,
-        (_, Some(raft))
-            if !members.contains(&server.id) || raft.membership().is_learner(server.id) =>
-        {
-            NodeLook::Learner
-        }
-        (_, Some(raft)) => match raft.role() {
-            Role::Follower => NodeLook::Follower,
-            Role::PreCandidate => NodeLook::PreCandidate,
-            Role::Candidate => NodeLook::Candidate,
-            Role::Leader => NodeLook::Leader,
-        },
     }
 }
 

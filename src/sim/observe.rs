@@ -1,6 +1,6 @@
 //! What the simulation lets people and tools see: a bounded trace of notable events, metrics,
-//! coverage counters (did the run reach the interesting cases?), the state hash and the run
-//! report of the `raft-sim run` contract.
+//! coverage counters (did the run reach the interesting cases?), the state hash, the run
+//! report of the `raft-sim run` contract, and how each node looks (`look_of`).
 
 use std::collections::{BTreeMap, VecDeque};
 
@@ -458,18 +458,10 @@ impl Simulation {
 
     fn node_report(&self, server: &super::server::Server, members: &[NodeId]) -> NodeReport {
         let raft = server.raft.as_ref();
-        let role = match (server.status, raft) {
-            (Status::Down, _) | (_, None) => "down",
-            (Status::Paused, _) => "paused",
-            // As the page draws it: the cluster no longer counts this node.
-            _ if is_removed(server, members) => "removed",
-            _ if !members.contains(&server.id) => "learner",
-            (Status::Up, Some(raft)) if raft.membership().is_learner(server.id) => "learner",
-            (Status::Up, Some(raft)) => role_name(raft.role()),
-        };
         NodeReport {
             id: server.id,
-            role,
+            // As the page draws it.
+            role: look_of(server, members).name(),
             term: raft.map_or(server.disk.persisted.hard_state.current_term, |raft| {
                 raft.current_term()
             }),
@@ -482,15 +474,6 @@ impl Simulation {
             up: server.status != Status::Down,
             kv: server.kv.data().clone(),
         }
-    }
-}
-
-pub fn role_name(role: Role) -> &'static str {
-    match role {
-        Role::Follower => "follower",
-        Role::PreCandidate => "pre_candidate",
-        Role::Candidate => "candidate",
-        Role::Leader => "leader",
     }
 }
 
@@ -533,6 +516,67 @@ pub struct ViolationReport {
     pub kind: &'static str,
     pub at_ms: u64,
     pub detail: String,
+}
+
+/// What a node looks like: one answer for the page's drawings and panels and for the run
+/// report's `role`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NodeLook {
+    Follower,
+    PreCandidate,
+    Candidate,
+    Leader,
+    Learner,
+    Down,
+    Paused,
+    /// No longer in the cluster (removed by a membership change).
+    Removed,
+}
+
+impl NodeLook {
+    /// In words, as the page labels it.
+    pub fn label(self) -> &'static str {
+        match self {
+            NodeLook::Follower => "follower",
+            NodeLook::PreCandidate => "pre-candidate",
+            NodeLook::Candidate => "candidate",
+            NodeLook::Leader => "leader",
+            NodeLook::Learner => "learner",
+            NodeLook::Down => "down",
+            NodeLook::Paused => "paused",
+            NodeLook::Removed => "removed",
+        }
+    }
+
+    /// As `raft-sim run` reports it (see ARCHITECTURE.md): the label, in snake case.
+    pub fn name(self) -> &'static str {
+        match self {
+            NodeLook::PreCandidate => "pre_candidate",
+            look => look.label(),
+        }
+    }
+}
+
+/// How a node looks, everywhere the page draws it and in the run report: down or paused, else its role, or removed
+/// when `members` (the cluster's latest configuration) no longer has it. A node in no
+/// configuration at all yet (just added, not yet proposed by a leader) is a learner-to-be.
+pub fn look_of(server: &super::server::Server, members: &[NodeId]) -> NodeLook {
+    match (server.status, server.raft.as_ref()) {
+        (Status::Down, _) | (_, None) => NodeLook::Down,
+        (Status::Paused, _) => NodeLook::Paused,
+        _ if is_removed(server, members) => NodeLook::Removed,
+        (_, Some(raft))
+            if !members.contains(&server.id) || raft.membership().is_learner(server.id) =>
+        {
+            NodeLook::Learner
+        }
+        (_, Some(raft)) => match raft.role() {
+            Role::Follower => NodeLook::Follower,
+            Role::PreCandidate => NodeLook::PreCandidate,
+            Role::Candidate => NodeLook::Candidate,
+            Role::Leader => NodeLook::Leader,
+        },
+    }
 }
 
 /// Whether the cluster no longer counts `server`: its latest configuration (`members`) lacks
