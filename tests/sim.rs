@@ -449,6 +449,26 @@ fn a_message_due_before_the_next_millisecond_cannot_be_acted_on() {
 }
 
 #[test]
+fn the_moment_the_page_test_uses_has_a_message_due_within_the_millisecond() {
+    // tests/e2e/faults.test.mjs opens this run at 1005 ms and expects its first message to be
+    // #355, due before the next whole millisecond.
+    let scenario = scenario(
+        r#"{"format": 1, "seed": 7, "nodes": 5, "workload": {"writes_per_sec": 10}, "until_ms": 1005}"#,
+    );
+    let mut machine = TimeMachine::new(&scenario);
+    machine.advance_to(1_005_000);
+    let first = machine
+        .simulation()
+        .network()
+        .in_flight()
+        .filter(|m| m.lost.is_none())
+        .min_by_key(|m| (m.arrive_us, m.id))
+        .unwrap();
+    assert_eq!(first.id, 355);
+    assert!(first.arrive_us < machine.acts_at_us());
+}
+
+#[test]
 fn clock_drift_changes_a_nodes_timing_not_safety() {
     let json = format!(
         r#"{{"format": 1, "seed": 30, {WORKLOAD}, "config": {{"check_quorum": true}}, "workload": {{"writes_per_sec": 20, "reads_per_sec": 40, "read": "lease"}},

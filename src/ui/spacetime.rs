@@ -27,11 +27,13 @@ use super::engine::{Engine, Selection};
 use super::palette::{Palette, message_colour, node_fill};
 use crate::raft::NodeId;
 use crate::sim::Simulation;
-use crate::sim::network::{Endpoint, InFlight};
+use crate::sim::network::{DEPARTED_KEPT_US, Endpoint, InFlight};
 use crate::view::{MessageKind, NodeLook, classify, look_of, tick_step_us};
 
 /// How much recent virtual time the diagram shows.
 const WINDOW_US: u64 = 400_000;
+// The simulator remembers departed messages for at least the whole window.
+const _: () = assert!(DEPARTED_KEPT_US >= WINDOW_US);
 /// With reduced motion the window moves in steps of this much instead of scrolling smoothly.
 const REDUCED_MOTION_STEP_US: u64 = 100_000;
 /// A lost message's line stops this far along its way, in a cross.

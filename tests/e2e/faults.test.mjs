@@ -217,7 +217,8 @@ test("one message is dropped or delayed from the inspector; one due within the m
   const page = await openPlayground(session.browser, session.server.url);
   await call(page, "pause");
   // At 1005 ms of this run, the next message (#355) arrives 0.68 ms later: before the next
-  // whole millisecond, when an action taken now would take effect (checked natively too).
+  // whole millisecond, when an action taken now would take effect (tests/sim.rs checks this
+  // moment natively, so a change to the run fails there with a clear message).
   await load(page, { format: 1, seed: 7, nodes: 5, workload: { writes_per_sec: 10 }, until_ms: 1005 });
   await page.click("#tab-inspect");
   const choices = page.locator(".message-choices button");
@@ -232,11 +233,15 @@ test("one message is dropped or delayed from the inspector; one due within the m
   // The last listed message arrives later: it can be dropped, and another delayed.
   await press(page, "Escape");
   await choices.last().click();
-  await page.getByRole("heading", { name: /^Message #\d+/ }).waitFor({ timeout: 5000 });
+  const heading = page.getByRole("heading", { name: /^Message #\d+/ });
+  await heading.waitFor({ timeout: 5000 });
+  const dropped = (await heading.textContent()).match(/#(\d+)/)[1];
   await page.getByRole("button", { name: "Drop" }).click();
   await page.locator(".inspector .state-bad").filter({ hasText: "dropped by you" }).waitFor({ timeout: 5000 });
   await press(page, "Escape");
   await choices.last().click();
+  await heading.waitFor({ timeout: 5000 });
+  assert.notEqual((await heading.textContent()).match(/#(\d+)/)[1], dropped, "a dropped message leaves the list");
   const arrives = page.locator(".inspector dt", { hasText: /^arrives$/ }).locator("xpath=following-sibling::dd[1]");
   const arrivalBefore = await arrives.textContent();
   await page.getByRole("button", { name: "Delay 100 ms" }).click();
