@@ -189,6 +189,20 @@ fn violation(
 }
 
 impl SafetyChecker {
+    /// A rough size of the books on the heap, for `Simulation::approx_bytes`: they grow with
+    /// every index committed and every client command applied.
+    pub fn approx_bytes(&self) -> usize {
+        // A B-tree holds its entries in nodes about two-thirds full, plus edges.
+        const PER_ENTRY: usize = 48;
+        let entries = self.leader_of_term.len()
+            + self.prefix_of_position.len()
+            + self.committed_prefix.len()
+            + self.highest_committed_in_term.len()
+            + self.applied.len()
+            + self.first_effect.len();
+        entries * PER_ENTRY
+    }
+
     /// Looks at `node` after an input that changed its log as `change` says.
     pub fn observe(
         &mut self,

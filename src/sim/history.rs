@@ -73,6 +73,12 @@ impl History {
         &self.ops
     }
 
+    /// A rough size of the record on the heap, for `Simulation::approx_bytes`.
+    pub fn approx_bytes(&self) -> usize {
+        // Each operation also owns a key and usually a value: small strings.
+        self.ops.len() * (std::mem::size_of::<HistoryOp>() + 48)
+    }
+
     pub fn is_full(&self) -> bool {
         self.ops.len() >= MAX_OPERATIONS
     }

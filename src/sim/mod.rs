@@ -187,6 +187,31 @@ impl Simulation {
         &self.history
     }
 
+    /// A rough size of what a clone of this simulation allocates, for the time machine's
+    /// checkpoint budget: the parts that grow with a run (the client history, the safety
+    /// checker's books, each node's log in memory and on disk, the messages in flight and
+    /// remembered), plus a fixed share per node for the rest. `tests/memory.rs` checks it
+    /// against what a clone really allocates.
+    pub fn approx_bytes(&self) -> usize {
+        const PER_NODE: usize = 16 << 10;
+        // Payloads are shared between clones (`raft::Bytes`); each entry's header is not.
+        let entry_bytes = std::mem::size_of::<raft::Entry>();
+        let logs: usize = self
+            .servers
+            .values()
+            .map(|server| {
+                let in_memory = server
+                    .raft
+                    .as_ref()
+                    .map_or(0, |raft| raft.log().entries().len());
+                PER_NODE + (in_memory + server.disk.persisted.entries.len()) * entry_bytes
+            })
+            .sum();
+        let messages = (self.network.in_flight_count() + self.network.departed().count())
+            * std::mem::size_of::<network::InFlight>();
+        self.history.approx_bytes() + self.checker.approx_bytes() + logs + messages
+    }
+
     pub fn violations(&self) -> &[Violation] {
         &self.violations
     }

@@ -2,8 +2,10 @@
 //! restores the nearest earlier checkpoint and replays to the moment; acting in the past forks
 //! the run (the future part of the timeline is dropped, the new action appended).
 //!
-//! Memory is bounded: at most `MAX_CHECKPOINTS` are kept; when full, every other one is
-//! dropped and the spacing doubles, so a long run keeps evenly spread checkpoints.
+//! Memory is bounded: at most `MAX_CHECKPOINTS` are kept, holding at most about
+//! `CHECKPOINT_BUDGET_BYTES` (a long, busy run grows each clone to tens of megabytes). When
+//! either is reached, every other checkpoint is dropped and the spacing doubles, so a long
+//! run keeps evenly spread checkpoints; seeking back then replays further.
 
 use super::Simulation;
 use crate::scenario::{Action, Scenario, ScenarioError};
@@ -11,6 +13,8 @@ use crate::scenario::{Action, Scenario, ScenarioError};
 pub const MAX_CHECKPOINTS: usize = 32;
 /// The initial spacing between checkpoints, in virtual time.
 pub const CHECKPOINT_EVERY_US: u64 = 1_000_000;
+/// What all checkpoints together may hold, by `Simulation::approx_bytes`.
+pub const CHECKPOINT_BUDGET_BYTES: usize = 64 << 20;
 
 #[derive(Clone, Debug)]
 pub struct TimeMachine {
@@ -138,19 +142,32 @@ impl TimeMachine {
     }
 
     fn checkpoint(&mut self) {
-        if self.checkpoints.len() == MAX_CHECKPOINTS {
-            // Keep time 0 and every other checkpoint after it; space future ones twice as far.
-            let mut index = 0;
-            self.checkpoints.retain(|_| {
-                index += 1;
-                index % 2 == 1
-            });
-            self.spacing_us *= 2;
+        let size = self.simulation.approx_bytes();
+        while self.checkpoints.len() > 1
+            && (self.checkpoints.len() >= MAX_CHECKPOINTS
+                || self.checkpoint_bytes() + size > CHECKPOINT_BUDGET_BYTES)
+        {
+            self.thin_out();
         }
         self.checkpoints.push(self.simulation.clone());
     }
 
+    /// Keeps time 0 and every other checkpoint after it; future ones are spaced twice as far.
+    fn thin_out(&mut self) {
+        let mut index = 0;
+        self.checkpoints.retain(|_| {
+            index += 1;
+            index % 2 == 1
+        });
+        self.spacing_us *= 2;
+    }
+
     pub fn checkpoint_count(&self) -> usize {
         self.checkpoints.len()
+    }
+
+    /// What the checkpoints hold, by `Simulation::approx_bytes`.
+    pub fn checkpoint_bytes(&self) -> usize {
+        self.checkpoints.iter().map(Simulation::approx_bytes).sum()
     }
 }
