@@ -280,7 +280,6 @@ fn assert_reaches_the_crux(bug: Bug, simulation: &Simulation, link: &str) {
             let lease_reads: Vec<&OpOutcome> = simulation
                 .history()
                 .ops()
-                .iter()
                 .filter(|op| op.kind == OpKind::Read { read: "lease" })
                 .map(|op| &op.outcome)
                 .collect();

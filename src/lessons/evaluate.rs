@@ -188,7 +188,7 @@ impl Expectation {
                 check_read(simulation, &wanted)
             }
             Expectation::WriteAcknowledged { key, value } => {
-                let acknowledged = simulation.history().ops().iter().any(|op| {
+                let acknowledged = simulation.history().ops().any(|op| {
                     op.key == *key
                         && op.outcome == OpOutcome::Done
                         && matches!(&op.kind, OpKind::Put { value: put } if put == value)
@@ -224,7 +224,6 @@ fn check_read(simulation: &Simulation, wanted: &ReadWanted) -> Result<(), String
     let reads: Vec<_> = simulation
         .history()
         .ops()
-        .iter()
         .filter(|op| op.key == key && op.kind == OpKind::Read { read: read.name() })
         .filter(|op| {
             wanted

@@ -1,6 +1,8 @@
 //! Every client operation of a run: when it was called, when (if ever) it was answered, and
 //! with what. The linearizability checker reads it after the run.
 
+use std::rc::Rc;
+
 use serde::Serialize;
 
 use crate::check::linearizability::{Operation, OperationKind, Outcome};
@@ -55,9 +57,12 @@ pub struct HistoryOp {
     pub attempts: u32,
 }
 
+/// Operations are shared between clones of a run (the time machine's checkpoints hold tens of
+/// thousands of them in a busy run); one is copied only when a clone changes it, which only
+/// the few still pending can be.
 #[derive(Clone, Debug, Default)]
 pub struct History {
-    ops: Vec<HistoryOp>,
+    ops: Vec<Rc<HistoryOp>>,
 }
 
 /// Counts for the run report.
@@ -69,14 +74,15 @@ pub struct HistorySummary {
 }
 
 impl History {
-    pub fn ops(&self) -> &[HistoryOp] {
-        &self.ops
+    /// Every operation, in the order they were invoked (by id).
+    pub fn ops(&self) -> impl DoubleEndedIterator<Item = &HistoryOp> + ExactSizeIterator {
+        self.ops.iter().map(|op| &**op)
     }
 
     /// A rough size of the record on the heap, for `Simulation::approx_bytes`.
     pub fn approx_bytes(&self) -> usize {
-        // Each operation also owns a key and usually a value: small strings.
-        self.ops.len() * (std::mem::size_of::<HistoryOp>() + 48)
+        // A clone shares the operations themselves.
+        self.ops.len() * std::mem::size_of::<Rc<HistoryOp>>()
     }
 
     pub fn is_full(&self) -> bool {
@@ -114,7 +120,7 @@ impl History {
                 },
             ),
         };
-        self.ops.push(HistoryOp {
+        self.ops.push(Rc::new(HistoryOp {
             id,
             client_id,
             key,
@@ -123,12 +129,12 @@ impl History {
             complete_us: None,
             outcome: OpOutcome::Pending,
             attempts: 1,
-        });
+        }));
         id
     }
 
     pub fn complete(&mut self, id: u64, response: &kv::Response, now_us: u64) {
-        let op = &mut self.ops[id as usize];
+        let op = Rc::make_mut(&mut self.ops[id as usize]);
         op.complete_us = Some(now_us);
         op.outcome = match response {
             kv::Response::Value(value) => OpOutcome::Value(value.clone()),
@@ -140,7 +146,7 @@ impl History {
     }
 
     pub fn give_up(&mut self, id: u64, may_have_taken_effect: bool) {
-        self.ops[id as usize].outcome = if may_have_taken_effect {
+        Rc::make_mut(&mut self.ops[id as usize]).outcome = if may_have_taken_effect {
             OpOutcome::Unknown
         } else {
             OpOutcome::Failed
@@ -148,7 +154,7 @@ impl History {
     }
 
     pub fn retried(&mut self, id: u64) {
-        self.ops[id as usize].attempts += 1;
+        Rc::make_mut(&mut self.ops[id as usize]).attempts += 1;
     }
 
     pub fn summary(&self) -> HistorySummary {

@@ -388,14 +388,14 @@ fn history_list() -> Html {
     let report = use_state(|| None::<CheckReport>);
     let engine = ui.engine.borrow();
     let now_us = engine.now_us();
-    let ops = engine.simulation().history().ops();
-    let counts = Counts::of(ops);
+    let history = engine.simulation().history();
+    let counts = Counts::of(history.ops());
     let counterexample: &[u64] = match report.as_ref().map(|report| &report.verdict) {
         Some(Verdict::NotLinearizable { counterexample, .. }) => counterexample,
         _ => &[],
     };
-    let rows: Vec<Html> = ops
-        .iter()
+    let rows: Vec<Html> = history
+        .ops()
         .rev()
         .take(HISTORY_SHOWN)
         .map(|op| history_row(op, now_us, counterexample.contains(&op.id)))
@@ -454,7 +454,7 @@ struct Counts {
 }
 
 impl Counts {
-    fn of(ops: &[HistoryOp]) -> Counts {
+    fn of<'a>(ops: impl ExactSizeIterator<Item = &'a HistoryOp>) -> Counts {
         let mut counts = Counts {
             total: ops.len(),
             ..Counts::default()
