@@ -1,0 +1,360 @@
+//! View data: what the page draws, as plain structs computed from the simulation. Pure and
+//! native, so it is tested without a browser; the canvas code only turns it into pixels.
+//!
+//! Everything here is read from the simulator's real state: a message is drawn where its real
+//! send and arrival times put it, a node's timer arc is its real election deadline.
+//!
+//! This file is the ring: nodes, messages, their kinds and places, the speed scale. `inspect`
+//! holds the helpers of the panels beside it.
+
+use crate::raft::{MessageBody, NodeId};
+use crate::sim::Simulation;
+use crate::sim::network::{Endpoint, LossReason, Packet, Reply};
+pub use crate::sim::observe::{NodeLook, look_of};
+use crate::sim::server::Status;
+
+mod inspect;
+pub use inspect::{
+    FollowerProgress, MAX_ENTRIES_SHOWN, follower_progress, format_duration, log_first_shown,
+    loss_label, message_fields, operation_label, packet_name, payload_label, ruler_step,
+    sparkline_points, tick_step_us,
+};
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct NodeView {
+    pub id: NodeId,
+    pub look: NodeLook,
+    pub term: u64,
+    pub voted_for: Option<NodeId>,
+    pub leader_id: Option<NodeId>,
+    pub commit_index: u64,
+    pub last_index: u64,
+    /// How much of the longest election timeout is left, from 1 (just reset) to 0 (firing).
+    pub timer_left: Option<f64>,
+    /// Clock drift, in parts per million.
+    pub drift_ppm: i32,
+}
+
+/// The kinds of message, each drawn its own way.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MessageKind {
+    PreVote,
+    RequestVote,
+    AppendEntries,
+    Heartbeat,
+    InstallSnapshot,
+    TimeoutNow,
+    ReadIndex,
+    Client,
+}
+
+impl MessageKind {
+    pub const ALL: [MessageKind; 8] = [
+        MessageKind::PreVote,
+        MessageKind::RequestVote,
+        MessageKind::AppendEntries,
+        MessageKind::Heartbeat,
+        MessageKind::InstallSnapshot,
+        MessageKind::TimeoutNow,
+        MessageKind::ReadIndex,
+        MessageKind::Client,
+    ];
+
+    pub fn label(self) -> &'static str {
+        match self {
+            MessageKind::PreVote => "PreVote",
+            MessageKind::RequestVote => "RequestVote",
+            MessageKind::AppendEntries => "AppendEntries",
+            MessageKind::Heartbeat => "Heartbeat",
+            MessageKind::InstallSnapshot => "InstallSnapshot",
+            MessageKind::TimeoutNow => "TimeoutNow",
+            MessageKind::ReadIndex => "ReadIndex",
+            MessageKind::Client => "client",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct MessageView {
+    pub id: u64,
+    pub from: Endpoint,
+    pub to: Endpoint,
+    pub kind: MessageKind,
+    pub response: bool,
+    /// For answers: granted / success (true) or refused / rejected (false).
+    pub success: Option<bool>,
+    /// Entries carried by an AppendEntries.
+    pub entries: usize,
+    /// How far along its way, from 0 (just sent) to 1 (arriving).
+    pub progress: f64,
+    pub lost: Option<LossReason>,
+    pub duplicate: bool,
+    pub sent_us: u64,
+    pub arrive_us: u64,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct ClusterView {
+    pub now_us: u64,
+    pub nodes: Vec<NodeView>,
+    pub messages: Vec<MessageView>,
+    /// Directed links that lose everything (partitions and cuts).
+    pub blocked: Vec<(NodeId, NodeId)>,
+    /// The nodes a violation involves, to highlight.
+    pub flagged: Vec<NodeId>,
+}
+
+impl ClusterView {
+    pub fn of(simulation: &Simulation) -> Self {
+        let now_us = simulation.now_us();
+        let members = simulation.members();
+        let election_max_us = simulation.scenario().config.election_timeout_ms.1 * 1_000;
+        let nodes = simulation
+            .servers()
+            .map(|server| node_view(server, &members, now_us, election_max_us))
+            .collect();
+        let messages = simulation
+            .network()
+            .in_flight()
+            .map(|message| message_view(message, now_us))
+            .collect();
+        ClusterView {
+            now_us,
+            nodes,
+            messages,
+            blocked: simulation.network().blocked_links().copied().collect(),
+            flagged: simulation
+                .violations()
+                .iter()
+                .flat_map(|violation| violation.nodes.iter().copied())
+                .collect(),
+        }
+    }
+}
+
+fn node_view(
+    server: &crate::sim::server::Server,
+    members: &[NodeId],
+    now_us: u64,
+    election_max_us: u64,
+) -> NodeView {
+    let raft = server.raft.as_ref();
+    let look = look_of(server, members);
+    let local_now = server.local_now(now_us);
+    let timer_left = raft
+        .and_then(|raft| raft.election_deadline_us())
+        .filter(|_| server.status == Status::Up)
+        .map(|deadline| {
+            let left = deadline.saturating_sub(local_now) as f64;
+            (left / election_max_us.max(1) as f64).clamp(0.0, 1.0)
+        });
+    NodeView {
+        id: server.id,
+        look,
+        term: raft.map_or(server.disk.persisted.hard_state.current_term, |raft| {
+            raft.current_term()
+        }),
+        voted_for: raft.map_or(server.disk.persisted.hard_state.voted_for, |raft| {
+            raft.voted_for()
+        }),
+        leader_id: raft.and_then(|raft| raft.leader_id()),
+        commit_index: raft.map_or(0, |raft| raft.commit_index()),
+        last_index: raft.map_or(0, |raft| raft.log().last_index()),
+        timer_left,
+        drift_ppm: server.clock.rate_ppm(),
+    }
+}
+
+fn message_view(message: &crate::sim::network::InFlight, now_us: u64) -> MessageView {
+    let span = message.arrive_us.saturating_sub(message.sent_us).max(1) as f64;
+    let progress = (now_us.saturating_sub(message.sent_us) as f64 / span).clamp(0.0, 1.0);
+    let (kind, response, success, entries) = classify(&message.packet);
+    MessageView {
+        id: message.id,
+        from: message.from,
+        to: message.to,
+        kind,
+        response,
+        success,
+        entries,
+        progress,
+        lost: message.lost,
+        duplicate: message.duplicate_of.is_some(),
+        sent_us: message.sent_us,
+        arrive_us: message.arrive_us,
+    }
+}
+
+/// A message's kind, whether it answers another, whether that answer was positive, and how many
+/// entries it carries.
+pub fn classify(packet: &Packet) -> (MessageKind, bool, Option<bool>, usize) {
+    use crate::raft::AppendOutcome;
+    match packet {
+        Packet::Raft(message) => match &message.body {
+            MessageBody::PreVote { .. } => (MessageKind::PreVote, false, None, 0),
+            MessageBody::PreVoteResponse { granted } => {
+                (MessageKind::PreVote, true, Some(*granted), 0)
+            }
+            MessageBody::RequestVote { .. } => (MessageKind::RequestVote, false, None, 0),
+            MessageBody::RequestVoteResponse { granted } => {
+                (MessageKind::RequestVote, true, Some(*granted), 0)
+            }
+            MessageBody::AppendEntries { entries, .. } if entries.is_empty() => {
+                (MessageKind::Heartbeat, false, None, 0)
+            }
+            MessageBody::AppendEntries { entries, .. } => {
+                (MessageKind::AppendEntries, false, None, entries.len())
+            }
+            MessageBody::AppendEntriesResponse { outcome } => {
+                let success = matches!(outcome, AppendOutcome::Success { .. });
+                (MessageKind::AppendEntries, true, Some(success), 0)
+            }
+            MessageBody::Heartbeat { .. } => (MessageKind::Heartbeat, false, None, 0),
+            MessageBody::HeartbeatResponse { .. } => (MessageKind::Heartbeat, true, Some(true), 0),
+            MessageBody::InstallSnapshot { .. } => (MessageKind::InstallSnapshot, false, None, 0),
+            MessageBody::InstallSnapshotResponse { .. } => {
+                (MessageKind::InstallSnapshot, true, Some(true), 0)
+            }
+            MessageBody::TimeoutNow => (MessageKind::TimeoutNow, false, None, 0),
+            MessageBody::ReadIndex { .. } => (MessageKind::ReadIndex, false, None, 0),
+            MessageBody::ReadIndexResponse { read_index, .. } => {
+                (MessageKind::ReadIndex, true, Some(read_index.is_some()), 0)
+            }
+        },
+        Packet::Request(_) => (MessageKind::Client, false, None, 0),
+        Packet::Response(response) => {
+            let success = matches!(response.reply, Reply::Done(_));
+            (MessageKind::Client, true, Some(success), 0)
+        }
+    }
+}
+
+/// Where node `index` of `count` sits on a ring centred at (`cx`, `cy`): evenly spaced,
+/// the first at the top, going clockwise.
+pub fn ring_position(index: usize, count: usize, cx: f64, cy: f64, radius: f64) -> (f64, f64) {
+    let angle =
+        -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * index as f64 / count.max(1) as f64;
+    (cx + radius * angle.cos(), cy + radius * angle.sin())
+}
+
+/// How big a node is drawn: large for a few, smaller for many, so a ring of 15 still fits.
+pub fn node_radius(count: usize, ring_radius: f64) -> f64 {
+    let spacing = std::f64::consts::TAU * ring_radius / count.max(3) as f64;
+    (spacing * 0.32).clamp(14.0, 44.0)
+}
+
+/// The slowest and fastest speeds the page plays at, as virtual time per wall-clock time.
+pub const SPEED_MIN: f64 = 0.001;
+pub const SPEED_MAX: f64 = 10.0;
+
+/// The speed slider runs from 0 to this; its position is log-scaled to the speed.
+pub const SLIDER_STEPS: f64 = 1_000.0;
+
+pub fn speed_to_slider(speed: f64) -> f64 {
+    let span = (SPEED_MAX / SPEED_MIN).ln();
+    ((speed / SPEED_MIN).ln() / span * SLIDER_STEPS).clamp(0.0, SLIDER_STEPS)
+}
+
+pub fn slider_to_speed(position: f64) -> f64 {
+    let span = (SPEED_MAX / SPEED_MIN).ln();
+    (SPEED_MIN * (position / SLIDER_STEPS * span).exp()).clamp(SPEED_MIN, SPEED_MAX)
+}
+
+/// "×0.1", "×1/250", "×10": readable speeds.
+pub fn speed_label(speed: f64) -> String {
+    if speed >= 1.0 {
+        format!("×{:.1}", speed).replace(".0", "")
+    } else if speed >= 0.1 {
+        format!("×{speed:.2}")
+    } else {
+        format!("×1/{:.0}", 1.0 / speed)
+    }
+}
+
+pub fn format_time(us: u64) -> String {
+    format!("{}.{:03} s", us / 1_000_000, (us / 1_000) % 1_000)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_speed_slider_is_logarithmic_and_round_trips() {
+        assert!((slider_to_speed(0.0) - SPEED_MIN).abs() < 1e-12);
+        assert!((slider_to_speed(SLIDER_STEPS) - SPEED_MAX).abs() < 1e-9);
+        for speed in [0.001, 0.01, 0.1, 1.0, 10.0] {
+            assert!((slider_to_speed(speed_to_slider(speed)) - speed).abs() / speed < 1e-9);
+        }
+        assert_eq!(speed_label(0.001), "×1/1000");
+        assert_eq!(speed_label(1.0), "×1");
+    }
+    use crate::scenario::Scenario;
+
+    #[test]
+    fn a_ring_starts_at_the_top_and_spaces_nodes_evenly() {
+        let (x, y) = ring_position(0, 4, 100.0, 100.0, 50.0);
+        assert!((x - 100.0).abs() < 1e-9 && (y - 50.0).abs() < 1e-9);
+        let (x, y) = ring_position(1, 4, 100.0, 100.0, 50.0);
+        assert!(
+            (x - 150.0).abs() < 1e-9 && (y - 100.0).abs() < 1e-9,
+            "clockwise"
+        );
+        assert!(node_radius(15, 200.0) < node_radius(3, 200.0));
+    }
+
+    #[test]
+    fn the_view_shows_the_real_cluster() {
+        let scenario = Scenario::from_json(
+            r#"{"format": 1, "seed": 4, "nodes": 3, "timeline": [{"at_ms": 1000, "do": "crash", "node": 2}], "until_ms": 2000}"#,
+        )
+        .unwrap();
+        let mut simulation = Simulation::new(&scenario);
+        simulation.run();
+        let view = ClusterView::of(&simulation);
+        assert_eq!(view.nodes.len(), 3);
+        assert_eq!(view.nodes[1].look, NodeLook::Down);
+        let leaders = view
+            .nodes
+            .iter()
+            .filter(|node| node.look == NodeLook::Leader)
+            .count();
+        assert_eq!(leaders, 1);
+        let leader = view
+            .nodes
+            .iter()
+            .find(|node| node.look == NodeLook::Leader)
+            .unwrap();
+        assert!(
+            leader.timer_left.is_none(),
+            "leaders have no election timer"
+        );
+        for node in view
+            .nodes
+            .iter()
+            .filter(|node| node.look == NodeLook::Follower)
+        {
+            let left = node.timer_left.unwrap();
+            assert!((0.0..=1.0).contains(&left));
+        }
+        for message in &view.messages {
+            assert!((0.0..=1.0).contains(&message.progress));
+            let expected = (view.now_us - message.sent_us) as f64
+                / (message.arrive_us - message.sent_us) as f64;
+            assert!(
+                (message.progress - expected.min(1.0)).abs() < 1e-9,
+                "placed by its real times"
+            );
+        }
+        while !simulation.network().in_flight().any(|m| matches!(&m.packet, Packet::Raft(r) if matches!(r.body, MessageBody::Heartbeat { .. }))) {
+            assert!(simulation.step(), "the leader keeps sending heartbeats");
+        }
+        let view = ClusterView::of(&simulation);
+        let heartbeat = view
+            .messages
+            .iter()
+            .find(|m| m.kind == MessageKind::Heartbeat && !m.response)
+            .unwrap();
+        assert_eq!(heartbeat.from, Endpoint::Node(leader.id));
+    }
+}
