@@ -91,6 +91,25 @@ pub fn operation_label(operation: &crate::kv::Operation) -> String {
 }
 
 /// What a log entry carries, in words.
+/// A configuration in words: `membership: voters S1 S2 S3; learners S4`.
+fn membership_label(membership: &crate::raft::Membership) -> String {
+    let names = |ids: &std::collections::BTreeSet<NodeId>| {
+        ids.iter()
+            .map(|id| format!("S{id}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    if membership.learners.is_empty() {
+        format!("membership: voters {}", names(&membership.voters))
+    } else {
+        format!(
+            "membership: voters {}; learners {}",
+            names(&membership.voters),
+            names(&membership.learners)
+        )
+    }
+}
+
 pub fn payload_label(payload: &crate::raft::Payload) -> String {
     use crate::raft::Payload;
     match payload {
@@ -104,23 +123,7 @@ pub fn payload_label(payload: &crate::raft::Payload) -> String {
             ),
             Err(_) => format!("command of {} bytes (unreadable)", data.len()),
         },
-        Payload::Membership(membership) => {
-            let names = |ids: &std::collections::BTreeSet<NodeId>| {
-                ids.iter()
-                    .map(|id| format!("S{id}"))
-                    .collect::<Vec<_>>()
-                    .join(" ")
-            };
-            if membership.learners.is_empty() {
-                format!("membership: voters {}", names(&membership.voters))
-            } else {
-                format!(
-                    "membership: voters {}; learners {}",
-                    names(&membership.voters),
-                    names(&membership.learners)
-                )
-            }
-        }
+        Payload::Membership(membership) => membership_label(membership),
     }
 }
 
@@ -287,10 +290,7 @@ fn body_fields(body: &MessageBody) -> Vec<(String, String)> {
                     offset + chunk.len() as u64
                 ),
             ),
-            field(
-                "membership",
-                payload_label(&crate::raft::Payload::Membership(membership.clone())),
-            ),
+            field("membership", membership_label(membership)),
         ],
         MessageBody::InstallSnapshotResponse {
             last_included_index,
