@@ -136,14 +136,10 @@ fn acting_in_the_past_forks_the_timeline() {
 fn a_paused_node_with_a_full_inbox_loses_what_arrives_and_says_so() {
     use raft_playground::sim::network::LossReason;
     use raft_playground::sim::server::MAX_INBOX;
-    let scenario = scenario(
-        // The leader sends a paused follower about 20 heartbeats a second (its flow control
-        // holds back entries), so the inbox fills in under four minutes.
-        r#"{"format": 1, "seed": 4, "nodes": 3,
-            "timeline": [{"at_ms": 2000, "do": "pause", "node": 3}], "until_ms": 240000}"#,
-    );
-    let mut simulation = Simulation::new(&scenario);
-    simulation.run();
+    // The leader sends a paused follower about 20 heartbeats a second (its flow control holds
+    // back entries), so the inbox fills in under four minutes.
+    let simulation = run(r#"{"format": 1, "seed": 4, "nodes": 3,
+        "timeline": [{"at_ms": 2000, "do": "pause", "node": 3}], "until_ms": 240000}"#);
     assert_eq!(simulation.server(3).unwrap().status, Status::Paused);
     assert_eq!(simulation.server(3).unwrap().inbox.len(), MAX_INBOX);
     let network = simulation.network();

@@ -215,27 +215,8 @@ impl SampleSeries {
         self.samples.push_back(sample);
     }
 
-    /// Forgets the samples after `now_us` (the run went back in time).
-    pub fn truncate_after(&mut self, now_us: u64) {
-        while self.samples.back().is_some_and(|last| last.at_us > now_us) {
-            self.samples.pop_back();
-        }
-    }
-
-    pub fn clear(&mut self) {
-        self.samples.clear();
-    }
-
     pub fn last(&self) -> Option<&MetricsSample> {
         self.samples.back()
-    }
-
-    pub fn len(&self) -> usize {
-        self.samples.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.samples.is_empty()
     }
 
     pub fn iter(&self) -> impl DoubleEndedIterator<Item = &MetricsSample> + ExactSizeIterator {
@@ -557,37 +538,34 @@ impl NodeLook {
     }
 }
 
-/// How a node looks, everywhere the page draws it and in the run report: down or paused, else its role, or removed
-/// when `members` (the cluster's latest configuration) no longer has it. A node in no
-/// configuration at all yet (just added, not yet proposed by a leader) is a learner-to-be.
+/// How a node looks, everywhere the page draws it and in the run report: down or paused, else
+/// its role, or removed when `members` (the cluster's latest configuration) no longer has it.
+/// A node in no configuration at all yet (just added, not yet proposed by a leader) is a
+/// learner-to-be.
 pub fn look_of(server: &super::server::Server, members: &[NodeId]) -> NodeLook {
-    match (server.status, server.raft.as_ref()) {
-        (Status::Down, _) | (_, None) => NodeLook::Down,
-        (Status::Paused, _) => NodeLook::Paused,
-        _ if is_removed(server, members) => NodeLook::Removed,
-        (_, Some(raft))
-            if !members.contains(&server.id) || raft.membership().is_learner(server.id) =>
-        {
+    let raft = match (server.status, server.raft.as_ref()) {
+        (Status::Down, _) | (_, None) => return NodeLook::Down,
+        (Status::Paused, _) => return NodeLook::Paused,
+        (Status::Up, Some(raft)) => raft,
+    };
+    if !members.contains(&server.id) {
+        // Out of the latest configuration: removed once it has been in one; a node in none
+        // yet (just added, before a leader proposed it) is joining.
+        return if raft.membership().is_empty() {
             NodeLook::Learner
-        }
-        (_, Some(raft)) => match raft.role() {
-            Role::Follower => NodeLook::Follower,
-            Role::PreCandidate => NodeLook::PreCandidate,
-            Role::Candidate => NodeLook::Candidate,
-            Role::Leader => NodeLook::Leader,
-        },
+        } else {
+            NodeLook::Removed
+        };
     }
-}
-
-/// Whether the cluster no longer counts `server`: its latest configuration (`members`) lacks
-/// it, though the node has been in one. A node in no configuration yet (just added, before a
-/// leader proposed it) is joining, not removed.
-pub fn is_removed(server: &super::server::Server, members: &[NodeId]) -> bool {
-    !members.contains(&server.id)
-        && server
-            .raft
-            .as_ref()
-            .is_some_and(|raft| !raft.membership().is_empty())
+    if raft.membership().is_learner(server.id) {
+        return NodeLook::Learner;
+    }
+    match raft.role() {
+        Role::Follower => NodeLook::Follower,
+        Role::PreCandidate => NodeLook::PreCandidate,
+        Role::Candidate => NodeLook::Candidate,
+        Role::Leader => NodeLook::Leader,
+    }
 }
 
 /// A hasher whose output never depends on the platform or the Rust version.
@@ -630,22 +608,11 @@ mod sample_tests {
         for period in 1..(SAMPLE_CAPACITY as u64 + 10) {
             series.push(at(period * SAMPLE_EVERY_US + 7));
         }
-        assert_eq!(series.len(), SAMPLE_CAPACITY);
+        assert_eq!(series.iter().len(), SAMPLE_CAPACITY);
         assert_eq!(
             series.iter().next().unwrap().at_us,
             10 * SAMPLE_EVERY_US + 7
         );
-    }
-
-    #[test]
-    fn going_back_in_time_forgets_the_future() {
-        let mut series = SampleSeries::default();
-        for period in 0..5 {
-            series.push(at(period * SAMPLE_EVERY_US));
-        }
-        series.truncate_after(2 * SAMPLE_EVERY_US + 1);
-        assert_eq!(series.last().unwrap().at_us, 2 * SAMPLE_EVERY_US);
-        assert!(series.is_due(3 * SAMPLE_EVERY_US));
     }
 
     #[test]

@@ -91,10 +91,8 @@ impl TimeMachine {
     /// error naming when it arrives, not an action that silently does nothing.
     pub fn act(&mut self, action: Action) -> Result<(), ScenarioError> {
         let at_us = self.acts_at_us();
-        let mut forked = self.simulation.clone();
-        forked.run_until(at_us - 1);
         if let Some(id) = action.message_id()
-            && forked.network().get(id).is_none()
+            && !self.can_act_on(id)
         {
             return Err(ScenarioError::new(
                 "",
@@ -104,6 +102,14 @@ impl TimeMachine {
                 ),
             ));
         }
+        let mut forked = self.simulation.clone();
+        forked.run_until(at_us - 1);
+        debug_assert!(
+            action
+                .message_id()
+                .is_none_or(|id| forked.is_halted() || forked.network().get(id).is_some()),
+            "only its arrival takes a message off the network"
+        );
         forked.fork(at_us / 1_000, action)?;
         forked.step();
         debug_assert_eq!(forked.now_us(), at_us);
@@ -121,6 +127,17 @@ impl TimeMachine {
     /// moment (timelines are in milliseconds). Anything due before then happens first.
     pub fn acts_at_us(&self) -> u64 {
         (self.simulation.now_us() / 1_000 + 1) * 1_000
+    }
+
+    /// Whether an action taken now can still act on message `id`: it is on its way and does not
+    /// arrive before the action takes effect (`acts_at_us`). Only its arrival takes a message
+    /// off the network, so this is known without running ahead.
+    pub fn can_act_on(&self, id: u64) -> bool {
+        let acts_at_us = self.acts_at_us();
+        self.simulation
+            .network()
+            .get(id)
+            .is_some_and(|message| message.arrive_us >= acts_at_us)
     }
 
     /// Lets the run go on past the scenario's end (the page plays on until paused). The

@@ -177,9 +177,10 @@ impl Engine {
         self.machine.now_us()
     }
 
-    /// When an action taken now takes effect (see `TimeMachine::acts_at_us`).
-    pub fn acts_at_us(&self) -> u64 {
-        self.machine.acts_at_us()
+    /// Whether an action taken now can still act on message `id` (see
+    /// `TimeMachine::can_act_on`).
+    pub fn can_act_on(&self, id: u64) -> bool {
+        self.machine.can_act_on(id)
     }
 
     /// Advances by `wall_ms` of real time at the current speed, if playing. Returns whether

@@ -470,7 +470,7 @@ fn message_inspector(ui: &Ui, id: u64) -> Html {
     };
     let packet = &message.packet;
     // A message due before the next whole millisecond arrives before any action could.
-    let actionable = in_flight && message.arrive_us >= engine.acts_at_us();
+    let actionable = engine.can_act_on(id);
     let act = |label: &str, action: Action, enabled: bool| {
         let ui = ui.clone();
         html! {

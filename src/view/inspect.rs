@@ -90,7 +90,6 @@ pub fn operation_label(operation: &crate::kv::Operation) -> String {
     }
 }
 
-/// What a log entry carries, in words.
 /// A configuration in words: `membership: voters S1 S2 S3; learners S4`.
 fn membership_label(membership: &crate::raft::Membership) -> String {
     let names = |ids: &std::collections::BTreeSet<NodeId>| {
@@ -110,6 +109,7 @@ fn membership_label(membership: &crate::raft::Membership) -> String {
     }
 }
 
+/// What a log entry carries, in words.
 pub fn payload_label(payload: &crate::raft::Payload) -> String {
     use crate::raft::Payload;
     match payload {

@@ -112,9 +112,9 @@ async function benchLink(browser, url) {
 }
 
 /**
- * Plays the benchmark scenario at `speed` in a fresh page and reads `frameStats()` over the
- * last 600 frames after a warm-up. Also estimates the messages in flight by Little's law from
- * the Network panel's delivered count: deliveries a second times the mean latency.
+ * Plays the benchmark scenario at `speed` in a fresh page (in the ring or the space-time
+ * `view`) and reads `frameStats()` over the last 600 frames after a warm-up; its figures
+ * include the messages in flight.
  */
 export async function frameBench(browser, url, { speed = 1, view = "ring" } = {}) {
   const link = await benchLink(browser, url);
