@@ -316,25 +316,36 @@ impl Simulation {
     // ----- Messages -----
 
     pub(super) fn on_arrive(&mut self, message_id: u64) {
-        let Some(message) = self.network.arrive(self.now_us, message_id) else {
+        let servers = &self.servers;
+        let refused = |to: Endpoint| {
+            let Endpoint::Node(id) = to else {
+                return None;
+            };
+            match servers
+                .get(&id)
+                .map(|server| (server.status, server.inbox.len()))
+            {
+                Some((Status::Up, _)) => None,
+                Some((Status::Paused, held)) if held < MAX_INBOX => None,
+                Some((Status::Paused, _)) => Some(LossReason::InboxFull),
+                Some((Status::Down, _)) | None => Some(LossReason::TargetDown),
+            }
+        };
+        let Some(message) = self.network.arrive(self.now_us, message_id, refused) else {
             return;
         };
         match message.to {
-            Endpoint::Node(id) => match self.status_of(id) {
-                Some(Status::Up) => self.deliver(id, message),
-                Some(Status::Paused) => {
-                    let server = self.servers.get_mut(&id).expect("known node");
-                    if server.inbox.len() < MAX_INBOX {
-                        server.inbox.push_back(message);
-                    } else {
-                        self.network
-                            .lost_at_receiver(message_id, LossReason::InboxFull);
-                    }
+            Endpoint::Node(id) => {
+                let server = self
+                    .servers
+                    .get_mut(&id)
+                    .expect("a receiver that took it in");
+                if server.status == Status::Paused {
+                    server.inbox.push_back(message);
+                } else {
+                    self.deliver(id, message);
                 }
-                Some(Status::Down) | None => self
-                    .network
-                    .lost_at_receiver(message_id, LossReason::TargetDown),
-            },
+            }
             Endpoint::Client(client) => {
                 if let Packet::Response(response) = message.packet {
                     self.on_client_response(client, response);

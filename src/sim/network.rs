@@ -209,8 +209,15 @@ impl Network {
     }
 
     /// The message `id` reaches its destination at `now_us`: returns it if it is delivered,
-    /// `None` if it was lost (or delayed past now, or already gone).
-    pub fn arrive(&mut self, now_us: u64, id: u64) -> Option<InFlight> {
+    /// `None` if it was lost (or delayed past now, or already gone). A message the network
+    /// would deliver can still be turned away by its receiver: `refused` says why, if so (a
+    /// node that is down, or paused with a full inbox).
+    pub fn arrive(
+        &mut self,
+        now_us: u64,
+        id: u64,
+        refused: impl FnOnce(Endpoint) -> Option<LossReason>,
+    ) -> Option<InFlight> {
         if self.in_flight.get(&id)?.arrive_us != now_us {
             return None; // Delayed by a person: a later event delivers it.
         }
@@ -226,6 +233,9 @@ impl Network {
             && self.blocked.contains(&(a, b))
         {
             message.lost = Some(LossReason::Partition);
+        }
+        if message.lost.is_none() {
+            message.lost = refused(message.to);
         }
         self.forget_before(now_us.saturating_sub(DEPARTED_KEPT_US));
         if message.lost.is_some() {
@@ -246,21 +256,6 @@ impl Network {
         {
             self.forgotten_until_us = oldest.arrive_us;
             self.departed.pop_front();
-        }
-    }
-
-    /// The message that just arrived could not be taken in (its receiver was down, or paused
-    /// with a full inbox): it is lost after all.
-    pub fn lost_at_receiver(&mut self, id: u64, reason: LossReason) {
-        debug_assert_eq!(
-            self.departed.back().map(|last| last.id),
-            Some(id),
-            "called right after `arrive` delivered it"
-        );
-        self.delivered = self.delivered.saturating_sub(1);
-        self.lost += 1;
-        if let Some(last) = self.departed.back_mut().filter(|last| last.id == id) {
-            last.lost = Some(reason);
         }
     }
 
@@ -424,7 +419,10 @@ mod tests {
             &mut random,
         )[0];
         net.partition(&[1, 2, 3], &[vec![1, 2], vec![3]]);
-        assert!(net.arrive(at, before).is_none(), "cut while on the wire");
+        assert!(
+            net.arrive(at, before, |_| None).is_none(),
+            "cut while on the wire"
+        );
         let (inside, at) = net.send(
             at,
             Endpoint::Node(1),
@@ -432,7 +430,7 @@ mod tests {
             heartbeat(1, 2),
             &mut random,
         )[0];
-        assert!(net.arrive(at, inside).is_some());
+        assert!(net.arrive(at, inside, |_| None).is_some());
         net.heal();
         let (after, at) = net.send(
             at,
@@ -441,7 +439,7 @@ mod tests {
             heartbeat(1, 3),
             &mut random,
         )[0];
-        assert!(net.arrive(at, after).is_some());
+        assert!(net.arrive(at, after, |_| None).is_some());
         assert_eq!((net.delivered, net.lost), (2, 1));
     }
 
@@ -462,10 +460,11 @@ mod tests {
         let (delivered, at_delivered) = send(&mut net, 2);
         let (to_a_crashed_node, at_crashed) = send(&mut net, 2);
         net.partition(&[1, 2, 3], &[vec![1, 2], vec![3]]);
-        assert!(net.arrive(at_cut, cut_off).is_none());
-        assert!(net.arrive(at_delivered, delivered).is_some());
-        assert!(net.arrive(at_crashed, to_a_crashed_node).is_some());
-        net.lost_at_receiver(to_a_crashed_node, LossReason::TargetDown);
+        // A cut link loses the message before any receiver could refuse it.
+        let down = |_| Some(LossReason::TargetDown);
+        assert!(net.arrive(at_cut, cut_off, down).is_none());
+        assert!(net.arrive(at_delivered, delivered, |_| None).is_some());
+        assert!(net.arrive(at_crashed, to_a_crashed_node, down).is_none());
         // Healing afterwards does not rewrite how they ended.
         net.heal();
         let fate = |net: &Network, id| net.departed_message(id).map(|message| message.lost);
@@ -496,7 +495,7 @@ mod tests {
         // remembers.
         for _ in 0..DEPARTED_KEPT {
             let (id, at) = send(&mut net, 2);
-            net.arrive(at, id);
+            net.arrive(at, id, |_| None);
         }
         assert_eq!(fate(&net, cut_off), None);
         assert_eq!(net.departed().count(), DEPARTED_KEPT);
@@ -511,7 +510,7 @@ mod tests {
             heartbeat(1, 2),
             &mut random,
         )[0];
-        net.arrive(at, id);
+        net.arrive(at, id, |_| None);
         assert_eq!(
             net.departed().map(|message| message.id).collect::<Vec<_>>(),
             [id]
@@ -538,8 +537,8 @@ mod tests {
             heartbeat(2, 1),
             &mut random,
         )[0];
-        assert!(net.arrive(at, one_two).is_none());
-        assert!(net.arrive(at2, two_one).is_some());
+        assert!(net.arrive(at, one_two, |_| None).is_none());
+        assert!(net.arrive(at2, two_one, |_| None).is_some());
     }
 
     #[test]
@@ -558,7 +557,7 @@ mod tests {
                 &mut random,
             ) {
                 copies += 1;
-                if net.arrive(at, id).is_some() {
+                if net.arrive(at, id, |_| None).is_some() {
                     delivered += 1;
                 }
             }
@@ -605,7 +604,7 @@ mod tests {
             &mut random,
         )[0];
         assert!(net.drop_message(dropped));
-        assert!(net.arrive(at, dropped).is_none());
+        assert!(net.arrive(at, dropped, |_| None).is_none());
         let (delayed, at) = net.send(
             0,
             Endpoint::Node(1),
@@ -615,11 +614,14 @@ mod tests {
         )[0];
         let new_at = net.delay_message(delayed, 5_000).unwrap();
         assert_eq!(new_at, at + 5_000);
-        assert!(net.arrive(at, delayed).is_none(), "not at the old time");
+        assert!(
+            net.arrive(at, delayed, |_| None).is_none(),
+            "not at the old time"
+        );
         let (copy, copy_at) = net.duplicate_message(0, delayed, &mut random).unwrap();
-        assert!(net.arrive(new_at, delayed).is_some());
+        assert!(net.arrive(new_at, delayed, |_| None).is_some());
         assert_eq!(
-            net.arrive(copy_at, copy).unwrap().duplicate_of,
+            net.arrive(copy_at, copy, |_| None).unwrap().duplicate_of,
             Some(delayed)
         );
     }
