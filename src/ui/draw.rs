@@ -15,6 +15,8 @@ pub struct Layout {
     pub width: f64,
     pub height: f64,
     pub center: (f64, f64),
+    /// The ring the nodes sit on (a dragged node leaves it; the ring stays).
+    pub ring_radius: f64,
     pub node_radius: f64,
     /// The distance between neighbours on the ring: a caption wider than this would run into
     /// the next node's, so it wraps.
@@ -77,6 +79,7 @@ impl Layout {
             width,
             height,
             center,
+            ring_radius,
             node_radius: node_radius(count, ring_radius),
             caption_width: neighbour_distance(count, ring_radius).min(width),
             nodes,
@@ -168,15 +171,14 @@ pub fn draw(context: &Context, scene: &Scene) {
 }
 
 fn draw_ring(context: &Context, scene: &Scene) {
-    let (cx, cy) = scene.layout.center;
-    let Some((_, (x0, y0))) = scene.layout.nodes.iter().next() else {
+    if scene.view.nodes.is_empty() {
         return;
-    };
-    let radius = ((x0 - cx).powi(2) + (y0 - cy).powi(2)).sqrt();
+    }
+    let (cx, cy) = scene.layout.center;
     context.set_stroke_style_str(scene.palette.ring);
     context.set_line_width(1.0);
     context.begin_path();
-    let _ = context.arc(cx, cy, radius, 0.0, std::f64::consts::TAU);
+    let _ = context.arc(cx, cy, scene.layout.ring_radius, 0.0, std::f64::consts::TAU);
     context.stroke();
 }
 

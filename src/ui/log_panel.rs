@@ -449,6 +449,7 @@ pub fn draw(context: &Context, engine: &Engine, width: f64, height: f64, palette
         context.fill_rect(0.0, frame.row_y(row) - 2.0, width, row_height);
         context.set_global_alpha(1.0);
     }
+    // The leader's view of every other member (it keeps no progress for itself).
     let leader_progress = simulation
         .leader()
         .and_then(|leader| simulation.server(leader))
@@ -462,9 +463,7 @@ pub fn draw(context: &Context, engine: &Engine, width: f64, height: f64, palette
         draw_snapshot(&frame, &log, y);
         draw_commit_mark(&frame, &log, y);
         draw_label(&frame, &members, server, &log, y);
-        if let Some(progress) = leader_progress.and_then(|map| map.get(&server.id))
-            && simulation.leader() != Some(server.id)
-        {
+        if let Some(progress) = leader_progress.and_then(|map| map.get(&server.id)) {
             draw_progress(&frame, progress, y);
         }
     }

@@ -44,13 +44,14 @@ impl Painter {
 
     pub fn paint(&mut self, engine: &Engine) {
         self.view_mode = engine.view_mode;
-        let view = ClusterView::of(engine.simulation());
         if let Some((canvas, context)) = prepare(&self.cluster_canvas) {
             let (width, height) = css_size(&canvas);
-            self.layout = Layout::new(&view, width, height, self.drag);
             let palette = Palette::of(self.theme);
             match engine.view_mode {
+                // The ring's view and layout serve its drawing, hit tests and drags only.
                 ViewMode::Ring => {
+                    let view = ClusterView::of(engine.simulation());
+                    self.layout = Layout::new(&view, width, height, self.drag);
                     let scene = Scene {
                         view: &view,
                         layout: &self.layout,
@@ -60,6 +61,7 @@ impl Painter {
                         partitioning: self.drag.is_some(),
                     };
                     draw::draw(&context, &scene);
+                    self.view = Some(view);
                 }
                 ViewMode::SpaceTime => super::spacetime::draw(
                     &context,
@@ -74,7 +76,6 @@ impl Painter {
             let (width, height) = css_size(&canvas);
             super::log_panel::draw(&context, engine, width, height, Palette::of(self.theme));
         }
-        self.view = Some(view);
     }
 
     /// What the last painted frame shows at (`x`, `y`).
