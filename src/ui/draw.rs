@@ -182,7 +182,8 @@ fn draw_ring(context: &Context, scene: &Scene) {
     context.stroke();
 }
 
-fn dashed(context: &Context, pattern: &[f64]) {
+/// Sets the line dash (`&[]`: solid) for what is stroked next.
+pub(super) fn dashed(context: &Context, pattern: &[f64]) {
     let array = js_sys::Array::new();
     for value in pattern {
         array.push(&JsValue::from_f64(*value));

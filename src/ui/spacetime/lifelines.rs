@@ -4,10 +4,10 @@
 
 use std::fmt::Write;
 
-use super::path_text::set_dash;
 use super::{Plot, TEXT};
 use crate::sim::Simulation;
 use crate::sim::observe::TraceEvent;
+use crate::ui::draw::dashed;
 use crate::ui::palette::{Palette, node_fill};
 use crate::view::NodeLook;
 use crate::view::look_of;
@@ -52,7 +52,7 @@ pub(super) fn draw_lifelines(plot: &Plot, simulation: &Simulation) {
         life.state = LifeState::of(look_of(server, &plot.members));
         draw_life_segment(plot, column, &life, plot.now_us);
     }
-    set_dash(context, &[]);
+    dashed(context, &[]);
     context.set_global_alpha(1.0);
 }
 
@@ -123,13 +123,13 @@ fn draw_life_segment(plot: &Plot, column: usize, life: &Life, until_us: u64) {
     context.set_stroke_style_str(colour);
     context.set_line_width(width);
     context.set_global_alpha(alpha);
-    set_dash(context, dash);
+    dashed(context, dash);
     context.begin_path();
     context.move_to(x, from);
     context.line_to(x, to);
     context.stroke();
     context.set_global_alpha(1.0);
-    set_dash(context, &[]);
+    dashed(context, &[]);
 }
 
 fn draw_event_label(plot: &Plot, column: usize, event: TraceEvent, at_us: u64) {

@@ -3,20 +3,13 @@
 
 use std::cell::RefCell;
 
-use wasm_bindgen::JsValue;
 use web_sys::CanvasRenderingContext2d as Context;
+
+use crate::ui::draw::dashed;
 
 thread_local! {
     /// Reused by every frame, so drawing does not allocate.
     pub(super) static PATH: RefCell<PathText> = RefCell::new(PathText::default());
-}
-
-pub(super) fn set_dash(context: &Context, pattern: &[f64]) {
-    let array = js_sys::Array::new();
-    for &value in pattern {
-        array.push(&JsValue::from_f64(value));
-    }
-    let _ = context.set_line_dash(&array);
 }
 
 /// Appends `value` in decimal. Paths hold thousands of numbers a frame; this skips the
@@ -106,7 +99,7 @@ impl PathText {
         context.scale(0.1, 0.1).ok();
         context.set_line_width(line_width * 10.0);
         let scaled: Vec<f64> = dash.iter().map(|length| length * 10.0).collect();
-        set_dash(context, &scaled);
+        dashed(context, &scaled);
         match paint {
             Paint::Fill => context.fill_with_path_2d(&path),
             Paint::Stroke => context.stroke_with_path(&path),
