@@ -17,8 +17,8 @@ use crate::sim::Simulation;
 use crate::sim::network::{Endpoint, InFlight, Packet};
 use crate::sim::server::{Server, Status};
 use crate::view::{
-    follower_progress, format_duration, format_time, look_of, loss_label, message_fields,
-    packet_name,
+    follower_progress, format_duration, format_time, look_of, loss_label, members_text,
+    message_fields, packet_name,
 };
 
 /// Keys listed in the key-value table; more are counted.
@@ -232,7 +232,7 @@ fn volatile_state(simulation: &Simulation, server: &Server) -> Html {
                     { fact("not yet on disk", format!("{unpersisted} entr{}", if unpersisted == 1 { "y" } else { "ies" })) }
                 }
                 { fact("election timer", election_timer(simulation, server, raft)) }
-                { fact("members", members_text(raft)) }
+                { fact("members", members_text(raft.membership())) }
             </dl>
         </section>
     }
@@ -280,17 +280,6 @@ fn election_timer(simulation: &Simulation, server: &Server, raft: &RaftNode) -> 
             }
         }
     }
-}
-
-fn members_text(raft: &RaftNode) -> String {
-    let membership = raft.membership();
-    let voters: Vec<String> = membership.voters.iter().copied().map(node_name).collect();
-    let mut text = format!("voters {}", voters.join(" "));
-    if !membership.learners.is_empty() {
-        let learners: Vec<String> = membership.learners.iter().copied().map(node_name).collect();
-        text.push_str(&format!("; learners {}", learners.join(" ")));
-    }
-    text
 }
 
 /// For a leader: what it knows of each follower (paper Figure 2, "volatile state on leaders").

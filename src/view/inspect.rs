@@ -90,8 +90,8 @@ pub fn operation_label(operation: &crate::kv::Operation) -> String {
     }
 }
 
-/// A configuration in words: `membership: voters S1 S2 S3; learners S4`.
-fn membership_label(membership: &crate::raft::Membership) -> String {
+/// A configuration's members: `voters S1 S2 S3; learners S4`.
+pub fn members_text(membership: &crate::raft::Membership) -> String {
     let names = |ids: &std::collections::BTreeSet<NodeId>| {
         ids.iter()
             .map(|id| format!("S{id}"))
@@ -99,14 +99,19 @@ fn membership_label(membership: &crate::raft::Membership) -> String {
             .join(" ")
     };
     if membership.learners.is_empty() {
-        format!("membership: voters {}", names(&membership.voters))
+        format!("voters {}", names(&membership.voters))
     } else {
         format!(
-            "membership: voters {}; learners {}",
+            "voters {}; learners {}",
             names(&membership.voters),
             names(&membership.learners)
         )
     }
+}
+
+/// A configuration in words: `membership: voters S1 S2 S3; learners S4`.
+fn membership_label(membership: &crate::raft::Membership) -> String {
+    format!("membership: {}", members_text(membership))
 }
 
 /// What a log entry carries, in words.

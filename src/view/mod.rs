@@ -16,8 +16,8 @@ use crate::sim::server::Status;
 mod inspect;
 pub use inspect::{
     FollowerProgress, MAX_ENTRIES_SHOWN, follower_progress, format_duration, log_first_shown,
-    loss_label, message_fields, operation_label, packet_name, payload_label, ruler_step,
-    sparkline_points, tick_step_us,
+    loss_label, members_text, message_fields, operation_label, packet_name, payload_label,
+    ruler_step, sparkline_points, tick_step_us,
 };
 
 #[derive(Clone, Debug, PartialEq)]
