@@ -7,7 +7,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { DIST } from "./harness.mjs";
-import { openPlayground, load, call, state } from "./playground.mjs";
+import { openPlayground, load, call, state, showView } from "./playground.mjs";
 
 export const BUDGETS = { frame_p95_ms: 4, page_weight_gzip_kb: 250, first_frame_ms: 1000 };
 
@@ -128,10 +128,7 @@ export async function frameBench(browser, url, { speed = 1, view = "ring" } = {}
   const position = Math.round((Math.log(speed / 0.001) / Math.log(10 / 0.001)) * 1000);
   await slider.fill(String(position));
   await page.evaluate(() => document.activeElement?.blur?.());
-  if (view === "spacetime") {
-    await page.keyboard.press("v");
-    await page.waitForFunction(() => document.querySelector('[aria-label="Space-time view (v)"]')?.getAttribute("aria-pressed") === "true");
-  }
+  await showView(page, view);
   const speedLabel = (await page.locator(".speed-value").textContent())?.trim();
 
   // Count animation frames alongside the page's own loop, then play.

@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { screenshot } from "./harness.mjs";
-import { startSession, openPlayground, load, state, press, waitForState, canvasFingerprint, call } from "./playground.mjs";
+import { startSession, openPlayground, load, state, press, waitForState, canvasFingerprint, call, showView } from "./playground.mjs";
 
 let session;
 
@@ -66,8 +66,7 @@ test("keyboard shortcuts play, step, select, switch the view and clear", async (
   const spaceTimeButton = page.getByRole("button", { name: "Space-time view (v)" });
   assert.equal(await ringButton.getAttribute("aria-pressed"), "true");
   const ring = await canvasFingerprint(page);
-  await press(page, "v");
-  await page.waitForFunction(() => document.querySelector('[aria-label="Space-time view (v)"]')?.getAttribute("aria-pressed") === "true");
+  await showView(page, "spacetime");
   assert.equal(await spaceTimeButton.getAttribute("aria-pressed"), "true");
   assert.equal(await ringButton.getAttribute("aria-pressed"), "false");
   assert.notEqual(await canvasFingerprint(page), ring, "the canvas draws another picture");
@@ -81,8 +80,7 @@ test("keyboard shortcuts play, step, select, switch the view and clear", async (
   assert.notEqual(await canvasFingerprint(page), withHeartbeats, "heartbeats are no longer drawn");
   await screenshot(page, "keyboard-spacetime-no-heartbeats");
   await heartbeats.click();
-  await press(page, "v");
-  await page.waitForFunction(() => document.querySelector('[aria-label="Ring view (v)"]')?.getAttribute("aria-pressed") === "true");
+  await showView(page, "ring");
 
   // Escape clears the selection: the inspector goes back to its hint.
   await press(page, "Escape");

@@ -3,7 +3,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { openPage, screenshot, canvasPixels } from "./harness.mjs";
-import { startSession } from "./playground.mjs";
+import { startSession, showView, press } from "./playground.mjs";
 
 let session;
 
@@ -89,9 +89,8 @@ test("with reduced motion the page does not autoplay, and the space-time view dr
   await page.waitForTimeout(300);
   assert.equal(await page.evaluate(() => window.raftPlayground.state().until_ms), 0, "no autoplay with reduced motion");
 
-  await page.evaluate(() => document.activeElement?.blur?.());
-  await page.keyboard.press("v");
-  for (let i = 0; i < 5; i += 1) await page.keyboard.press("n");
+  await showView(page, "spacetime");
+  await press(page, "n", 5);
   await page.evaluate(() => window.raftPlayground.seek(250));
   await page.waitForTimeout(200);
   // The plot (below the node header, above the legend) shows coloured message arrows, not

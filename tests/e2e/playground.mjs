@@ -49,6 +49,17 @@ export async function press(page, key, times = 1) {
 }
 
 /**
+ * Shows `view` ("ring" or "spacetime") on the canvas, switching with the v key if another is
+ * shown, and waits until the page says it is shown.
+ */
+export async function showView(page, view) {
+  const label = view === "spacetime" ? "Space-time view (v)" : "Ring view (v)";
+  const shown = (label) => document.querySelector(`[aria-label="${label}"]`)?.getAttribute("aria-pressed") === "true";
+  if (!(await page.evaluate(shown, label))) await press(page, "v");
+  await page.waitForFunction(shown, label);
+}
+
+/**
  * Waits until `predicate(state, arg)` holds, polling `state()` in the page; `predicate` runs in
  * the page, so it must be self-contained (pass what it needs as `arg`, JSON data). Returns the
  * state that satisfied it, or throws with the last state seen.

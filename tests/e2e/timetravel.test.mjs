@@ -4,7 +4,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { screenshot } from "./harness.mjs";
-import { startSession, openPlayground, load, state, press, waitForState, summary, call } from "./playground.mjs";
+import { startSession, openPlayground, load, state, press, waitForState, summary, call, showView } from "./playground.mjs";
 
 let session;
 
@@ -85,8 +85,7 @@ test("after a seek back, the space-time view draws the whole window, and an arri
   await load(page, SCENARIO);
   await call(page, "seek", 1800);
   await page.click("#tab-inspect");
-  await press(page, "v");
-  await page.waitForFunction(() => document.querySelector('[aria-label="Space-time view (v)"]')?.getAttribute("aria-pressed") === "true");
+  await showView(page, "spacetime");
   // The oldest part of the window (the top of the plot: 1.40 s to about 1.52 s) was never on
   // screen: its messages come from the simulator's memory of departed ones. Find an
   // AppendEntries arrow there (#3b82f6, drawn opaque).
