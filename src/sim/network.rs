@@ -155,11 +155,13 @@ impl Network {
         packet: Packet,
         random: &mut Stream,
     ) -> Vec<(u64, u64)> {
-        let mut scheduled = vec![self.send_one(now_us, from, to, packet.clone(), None, random)];
+        let mut scheduled = vec![self.send_one(now_us, from, to, packet, None, random)];
         let between_nodes = matches!((from, to), (Endpoint::Node(_), Endpoint::Node(_)));
         if between_nodes && random.chance_ppm(self.config.duplicate_ppm) {
+            // Copied only when the network duplicates it.
             let original = scheduled[0].0;
-            scheduled.push(self.send_one(now_us, from, to, packet, Some(original), random));
+            let copy = self.in_flight[&original].packet.clone();
+            scheduled.push(self.send_one(now_us, from, to, copy, Some(original), random));
         }
         scheduled
     }
