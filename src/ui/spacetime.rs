@@ -44,34 +44,34 @@ const HEADER_HEIGHT: f64 = 42.0;
 const LEGEND_HEIGHT: f64 = 40.0;
 
 thread_local! {
-    /// Where the last frame drew each message and node, for hit tests.
-    static HITS: RefCell<Hits> = RefCell::new(Hits::default());
+    /// Where the last frame put each node's column (node id, x), for hit tests.
+    static COLUMNS: RefCell<Vec<(NodeId, f64)>> = const { RefCell::new(Vec::new()) };
     pub(super) static TEXT: RefCell<String> = RefCell::new(String::with_capacity(32));
-    /// The messages of the last frame, reused so drawing does not allocate.
+    /// The messages of the last frame, in drawing order: reused so drawing does not allocate,
+    /// and read by hit tests.
     static DRAWN: RefCell<Vec<Drawn>> = const { RefCell::new(Vec::new()) };
+    /// Scratch space for `sort_by_style`.
+    static UNSORTED: RefCell<Vec<Drawn>> = const { RefCell::new(Vec::new()) };
 }
 
-#[derive(Default)]
-struct Hits {
-    /// (message id, x1, y1, x2, y2).
-    segments: Vec<(u64, f64, f64, f64, f64)>,
-    /// (node id, x).
-    columns: Vec<(NodeId, f64)>,
-}
-
-/// What the diagram shows at (`x`, `y`) in the last frame: a message line, or a node's column.
-/// For `Painter::hit` while the canvas shows this diagram.
+/// What the diagram shows at (`x`, `y`) in the last frame: a message line (the one drawn on
+/// top), or a node's column. For `Painter::hit` while the canvas shows this diagram.
 pub fn hit_test(x: f64, y: f64) -> Option<Hit> {
-    HITS.with_borrow(|hits| {
-        let message = hits
-            .segments
+    let message = DRAWN.with_borrow(|drawn| {
+        drawn
             .iter()
             .rev()
-            .find(|&&(_, x1, y1, x2, y2)| distance_to_segment(x, y, x1, y1, x2, y2) <= 5.0);
-        if let Some(&(id, ..)) = message {
-            return Some(Hit::Message(id));
-        }
-        hits.columns
+            .find(|message| {
+                let (x1, y1, x2, y2) = message.ends;
+                distance_to_segment(x, y, x1, y1, x2, y2) <= 5.0
+            })
+            .map(|message| message.id)
+    });
+    if let Some(id) = message {
+        return Some(Hit::Message(id));
+    }
+    COLUMNS.with_borrow(|columns| {
+        columns
             .iter()
             .find(|&&(_, column_x)| (column_x - x).abs() <= 14.0 && y >= 4.0)
             .map(|&(id, _)| Hit::Node(id))
@@ -99,8 +99,8 @@ pub(super) struct Plot<'a> {
     column_width: f64,
     /// Node ids in column order (the clients' column comes first).
     nodes: Vec<NodeId>,
-    /// The cluster's latest configuration, for how each node looks.
-    members: Vec<NodeId>,
+    /// How each node looks, in column order (computed once a frame for the header and lines).
+    looks: Vec<NodeLook>,
 }
 
 impl Plot<'_> {
@@ -153,16 +153,21 @@ pub fn draw(
         right: width - 4.0,
         column_width: (width - AXIS_WIDTH - 8.0) / (nodes.len() + 1) as f64,
         nodes,
-        members: simulation.members(),
+        looks: {
+            let members = simulation.members();
+            simulation
+                .servers()
+                .map(|server| look_of(server, &members))
+                .collect()
+        },
     };
     draw_forgotten(&plot, simulation.network().remembers_from_us(), width);
     draw_time_axis(&plot, width);
     draw_lifelines(&plot, simulation);
-    HITS.with_borrow_mut(|hits| {
-        hits.segments.clear();
-        draw_messages(&plot, simulation, engine, hits);
-        hits.columns.clear();
-        hits.columns.extend(
+    draw_messages(&plot, simulation, engine);
+    COLUMNS.with_borrow_mut(|columns| {
+        columns.clear();
+        columns.extend(
             plot.nodes
                 .iter()
                 .enumerate()
@@ -247,7 +252,7 @@ struct Drawn {
 /// The messages, in a few batches of one style each (kind, answer or not, lost or not). Each
 /// batch is one path handed to the canvas as text, so a frame crosses into JavaScript a few
 /// dozen times however many messages there are.
-fn draw_messages(plot: &Plot, simulation: &Simulation, engine: &Engine, hits: &mut Hits) {
+fn draw_messages(plot: &Plot, simulation: &Simulation, engine: &Engine) {
     let context = plot.context;
     let selection = engine.selection;
     let hide_heartbeats = engine.hide_heartbeats;
@@ -303,28 +308,30 @@ fn draw_messages(plot: &Plot, simulation: &Simulation, engine: &Engine, hits: &m
             draw_refusals(plot, drawn, path);
         });
         context.restore();
-        hits.segments.extend(drawn.iter().map(|message| {
-            let (x1, y1, x2, y2) = message.ends;
-            (message.id, x1, y1, x2, y2)
-        }));
     });
 }
 
-/// Orders `drawn` by style, equal styles in their order, as a stable `sort_by_key` would. The
-/// (style, position) pairs go through the `(u64, u64)` sort the linearizability checker already
-/// uses, so the page's wasm carries no stable sort of its own for `Drawn`. Positions are
-/// unique, so sorting the pairs unstably keeps equal styles in order.
-fn sort_by_style(drawn: &mut Vec<Drawn>) {
-    let mut order: Vec<(u64, u64)> = drawn
-        .iter()
-        .enumerate()
-        .map(|(position, message)| (message.style.rank(), position as u64))
-        .collect();
-    order.sort_unstable();
-    *drawn = order
-        .iter()
-        .map(|&(_, position)| drawn[position as usize])
-        .collect();
+/// Orders `drawn` by style, equal styles in their order, as a stable `sort_by_key` would: a
+/// counting sort over the few ranks, through reused scratch space, so a frame allocates
+/// nothing for it and the page's wasm carries no sort of its own for `Drawn`.
+fn sort_by_style(drawn: &mut [Drawn]) {
+    // Where each rank's messages start: counted one slot up, then summed.
+    let mut next = [0usize; Style::RANKS + 1];
+    for message in drawn.iter() {
+        next[message.style.rank() as usize + 1] += 1;
+    }
+    for rank in 1..=Style::RANKS {
+        next[rank] += next[rank - 1];
+    }
+    UNSORTED.with_borrow_mut(|unsorted| {
+        unsorted.clear();
+        unsorted.extend_from_slice(drawn);
+        for message in unsorted.iter() {
+            let slot = &mut next[message.style.rank() as usize];
+            drawn[*slot] = *message;
+            *slot += 1;
+        }
+    });
 }
 
 /// How a batch of messages is drawn.
@@ -336,6 +343,9 @@ struct Style {
 }
 
 impl Style {
+    /// How many ranks there are: `rank` is below this.
+    const RANKS: usize = MessageKind::ALL.len() << 2;
+
     /// Orders batches: by kind, then requests before answers, then delivered before lost. The
     /// kinds' order is their declaration order, as their derived `Ord`.
     fn rank(self) -> u64 {
@@ -464,7 +474,7 @@ fn draw_header(plot: &Plot, simulation: &Simulation, selection: Selection) {
     let _ = context.fill_text("clients", plot.column_x(0), y + 4.0);
     for (column, server) in simulation.servers().enumerate() {
         let x = plot.column_x(column + 1);
-        let look = look_of(server, &plot.members);
+        let look = plot.looks[column];
         context.set_fill_style_str(node_fill(look));
         context.begin_path();
         let _ = context.arc(x, y, 13.0, 0.0, std::f64::consts::TAU);

@@ -10,7 +10,6 @@ use crate::sim::observe::TraceEvent;
 use crate::ui::draw::dashed;
 use crate::ui::palette::{Palette, node_fill};
 use crate::view::NodeLook;
-use crate::view::look_of;
 
 /// Per node: a thin line, thick while it leads, dashed while down, tinted while paused; and
 /// what happened to it in the window, from the run's trace.
@@ -47,9 +46,9 @@ pub(super) fn draw_lifelines(plot: &Plot, simulation: &Simulation) {
         }
     }
     // The last stretch reflects the node as it is now (the trace is bounded).
-    for (column, server) in simulation.servers().enumerate() {
+    for (column, &look) in plot.looks.iter().enumerate() {
         let mut life = lives[column];
-        life.state = LifeState::of(look_of(server, &plot.members));
+        life.state = LifeState::of(look);
         draw_life_segment(plot, column, &life, plot.now_us);
     }
     dashed(context, &[]);
