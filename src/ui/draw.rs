@@ -1,5 +1,7 @@
 //! Drawing the cluster ring: a pure function from view data (and layout) to canvas calls.
 
+use std::cell::RefCell;
+
 use wasm_bindgen::JsValue;
 use web_sys::CanvasRenderingContext2d as Context;
 
@@ -8,6 +10,20 @@ use super::palette::{Palette, message_colour, node_fill};
 use crate::raft::NodeId;
 use crate::sim::network::Endpoint;
 use crate::view::{ClusterView, MessageKind, MessageView, NodeLook, node_radius, ring_position};
+
+thread_local! {
+    /// Reused for the labels every canvas draws each frame, so drawing them does not allocate.
+    pub(super) static TEXT: RefCell<String> = RefCell::new(String::with_capacity(64));
+}
+
+/// Writes a label into the reused `TEXT` with `write` and hands it to `use_text`.
+pub(super) fn with_text<R>(write: impl FnOnce(&mut String), use_text: impl FnOnce(&str) -> R) -> R {
+    TEXT.with_borrow_mut(|text| {
+        text.clear();
+        write(text);
+        use_text(text)
+    })
+}
 
 /// Where everything sits on the canvas, in CSS pixels.
 #[derive(Clone, Debug, Default)]

@@ -18,6 +18,7 @@ use web_sys::{CanvasRenderingContext2d as Context, HtmlCanvasElement, PointerEve
 use yew::prelude::*;
 
 use super::context::{Ui, use_ui};
+use super::draw::with_text;
 use super::engine::{Engine, Selection};
 use super::palette::{Palette, node_fill, term_colour};
 use crate::raft::{Entry, NodeId, Progress};
@@ -67,8 +68,6 @@ thread_local! {
     /// The range last written into the label (first shown, fit, highest), so a drawing
     /// touches the page only when it changes; `None` when the label is new and empty.
     static RANGE_SHOWN: Cell<Option<(u64, u64, u64)>> = const { Cell::new(None) };
-    /// Reused for the few numbers drawn each frame, so drawing does not allocate for them.
-    static TEXT: RefCell<String> = RefCell::new(String::with_capacity(32));
 }
 
 /// A drag in progress: where it started, the first index then, and whether it moved.
@@ -470,14 +469,6 @@ pub fn draw(context: &Context, engine: &Engine, width: f64, height: f64, palette
     draw_violations(&frame, simulation);
 }
 
-fn with_number<R>(prefix: &str, number: u64, suffix: &str, use_text: impl FnOnce(&str) -> R) -> R {
-    TEXT.with_borrow_mut(|text| {
-        text.clear();
-        let _ = write!(text, "{prefix}{number}{suffix}");
-        use_text(text)
-    })
-}
-
 fn draw_ruler(frame: &Frame) {
     let context = frame.context;
     let step = ruler_step(CELL_WIDTH, 34.0);
@@ -488,7 +479,13 @@ fn draw_ruler(frame: &Frame) {
     let mut index = first_label.max(step);
     while frame.shows(index) {
         let x = frame.x_of(index) + (CELL_WIDTH - GAP) / 2.0;
-        with_number("", index, "", |text| context.fill_text(text, x, 11.0)).ok();
+        with_text(
+            |text| {
+                let _ = write!(text, "{index}");
+            },
+            |text| context.fill_text(text, x, 11.0),
+        )
+        .ok();
         context.fill_rect(x - 0.5, 13.0, 1.0, 3.0);
         index += step;
     }
@@ -503,7 +500,7 @@ fn draw_committed_runs(frame: &Frame, log: &RowLog, y: f64) {
     while start < committed {
         let term = visible[start].term;
         let end = start + visible[start..committed].partition_point(|entry| entry.term == term);
-        context.set_fill_style_str(&term_colour(term));
+        context.set_fill_style_str(term_colour(term));
         let x = frame.x_of(visible[start].index);
         let width = (end - start) as f64 * CELL_WIDTH - GAP;
         context.fill_rect(x, y, width, frame.cell_height);
@@ -542,8 +539,8 @@ fn draw_uncommitted(frame: &Frame, log: &RowLog, y: f64) {
         if term != Some(entry.term) {
             term = Some(entry.term);
             let colour = term_colour(entry.term);
-            context.set_fill_style_str(&colour);
-            context.set_stroke_style_str(&colour);
+            context.set_fill_style_str(colour);
+            context.set_stroke_style_str(colour);
         }
         let x = frame.x_of(entry.index);
         context.set_global_alpha(0.25 * fade);
@@ -571,8 +568,13 @@ fn draw_snapshot(frame: &Frame, log: &RowLog, y: f64) {
         context.set_font("9px system-ui, sans-serif");
         context.set_text_align("right");
         context.set_fill_style_str(frame.palette.muted);
-        let text = format!("≤{index} t{}", log.snapshot_term);
-        let _ = context.fill_text(&text, LABEL_WIDTH - 6.0, y + frame.cell_height / 2.0 + 3.0);
+        with_text(
+            |text| {
+                let _ = write!(text, "≤{index} t{}", log.snapshot_term);
+            },
+            |text| context.fill_text(text, LABEL_WIDTH - 6.0, y + frame.cell_height / 2.0 + 3.0),
+        )
+        .ok();
         return;
     }
     // Only the visible part: its label is centred in what can be seen.
@@ -588,12 +590,6 @@ fn draw_snapshot(frame: &Frame, log: &RowLog, y: f64) {
     context.set_line_width(1.0);
     context.stroke_rect(x + 0.5, y + 0.5, width - 1.0, frame.cell_height - 1.0);
     context.set_global_alpha(1.0);
-    let long = format!("snapshot ≤ {index} · term {}", log.snapshot_term);
-    let text = if width >= long.chars().count() as f64 * 5.6 + 8.0 {
-        long
-    } else {
-        format!("≤{index} t{}", log.snapshot_term)
-    };
     context.save();
     context.begin_path();
     context.rect(x, y, width, frame.cell_height);
@@ -601,7 +597,17 @@ fn draw_snapshot(frame: &Frame, log: &RowLog, y: f64) {
     context.set_font("10px system-ui, sans-serif");
     context.set_text_align("center");
     context.set_fill_style_str(frame.palette.text);
-    let _ = context.fill_text(&text, x + width / 2.0, y + frame.cell_height / 2.0 + 3.5);
+    with_text(
+        |text| {
+            let _ = write!(text, "snapshot ≤ {index} · term {}", log.snapshot_term);
+            if width < text.chars().count() as f64 * 5.6 + 8.0 {
+                text.clear();
+                let _ = write!(text, "≤{index} t{}", log.snapshot_term);
+            }
+        },
+        |text| context.fill_text(text, x + width / 2.0, y + frame.cell_height / 2.0 + 3.5),
+    )
+    .ok();
     context.restore();
 }
 
@@ -631,9 +637,12 @@ fn draw_label(frame: &Frame, members: &[NodeId], server: &Server, log: &RowLog, 
     } else {
         frame.palette.text
     });
-    with_number("S", server.id, "", |text| {
-        context.fill_text(text, 18.0, middle + 4.0)
-    })
+    with_text(
+        |text| {
+            let _ = write!(text, "S{}", server.id);
+        },
+        |text| context.fill_text(text, 18.0, middle + 4.0),
+    )
     .ok();
 }
 

@@ -117,7 +117,11 @@ pub fn message_colour(kind: MessageKind) -> &'static str {
 }
 
 /// Log cells are coloured by term: successive terms get well-separated hues.
-pub fn term_colour(term: u64) -> String {
-    let hue = (term * 137 + 200) % 360;
-    format!("hsl({hue} 62% 55%)")
+pub fn term_colour(term: u64) -> &'static str {
+    // The log panel asks for a colour per run of one term in every row, every frame: the 360
+    // possible ones are written once.
+    static COLOURS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let colours =
+        COLOURS.get_or_init(|| (0..360).map(|hue| format!("hsl({hue} 62% 55%)")).collect());
+    &colours[((term * 137 + 200) % 360) as usize]
 }

@@ -22,7 +22,7 @@ use web_sys::CanvasRenderingContext2d as Context;
 use lifelines::draw_lifelines;
 use path_text::{PATH, Paint, PathText};
 
-use super::draw::Hit;
+use super::draw::{Hit, with_text};
 use super::engine::{Engine, Selection};
 use super::palette::{Palette, message_colour, node_fill};
 use crate::raft::NodeId;
@@ -46,7 +46,6 @@ const LEGEND_HEIGHT: f64 = 40.0;
 thread_local! {
     /// Where the last frame put each node's column (node id, x), for hit tests.
     static COLUMNS: RefCell<Vec<(NodeId, f64)>> = const { RefCell::new(Vec::new()) };
-    pub(super) static TEXT: RefCell<String> = RefCell::new(String::with_capacity(32));
     /// The messages of the last frame, in drawing order: reused so drawing does not allocate,
     /// and read by hit tests.
     static DRAWN: RefCell<Vec<Drawn>> = const { RefCell::new(Vec::new()) };
@@ -176,14 +175,6 @@ pub fn draw(
     });
     draw_header(&plot, simulation, engine.selection);
     draw_legend(&plot, height);
-}
-
-fn with_text<R>(write: impl FnOnce(&mut String), use_text: impl FnOnce(&str) -> R) -> R {
-    TEXT.with_borrow_mut(|text| {
-        text.clear();
-        write(text);
-        use_text(text)
-    })
 }
 
 /// Shades the part of the window before the network's memory of departed messages (a busy

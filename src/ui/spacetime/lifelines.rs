@@ -4,10 +4,10 @@
 
 use std::fmt::Write;
 
-use super::{Plot, TEXT};
+use super::Plot;
 use crate::sim::Simulation;
 use crate::sim::observe::TraceEvent;
-use crate::ui::draw::dashed;
+use crate::ui::draw::{TEXT, dashed};
 use crate::ui::palette::{Palette, node_fill};
 use crate::view::NodeLook;
 
