@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::raft::{Index, NodeId, Term};
 use crate::scenario::ReadKind;
+use crate::sim::observe::NodeLook;
 
 /// Something that happens during a run, counted from its start. A `when` step waits for the
 /// count to grow past what it was at the previous step; a bare-string expectation asks that
@@ -217,18 +218,6 @@ enum Fact {
     BackupCopies(usize),
 }
 
-/// The role names of the `raft-sim run` report.
-const ROLE_NAMES: [&str; 8] = [
-    "follower",
-    "pre_candidate",
-    "candidate",
-    "leader",
-    "learner",
-    "down",
-    "paused",
-    "removed",
-];
-
 impl Expectation {
     /// The names of the expectations that are not happenings, as lesson files write them.
     pub const NAMES: [&'static str; 20] = [
@@ -308,10 +297,12 @@ impl Expectation {
             Fact::TermAtLeast(term) => Expectation::TermAtLeast(term),
             Fact::NodeTermAtMost { node, term } => Expectation::NodeTermAtMost { node, term },
             Fact::Role { node, is } => {
-                if !ROLE_NAMES.contains(&is.as_str()) {
+                // The role names of the `raft-sim run` report.
+                let names = NodeLook::ALL.map(NodeLook::name);
+                if !names.contains(&is.as_str()) {
                     return Err(format!(
                         "role: unknown role {is:?} (known: {})",
-                        ROLE_NAMES.join(", ")
+                        names.join(", ")
                     ));
                 }
                 Expectation::Role { node, is }

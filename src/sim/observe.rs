@@ -515,6 +515,17 @@ pub enum NodeLook {
 }
 
 impl NodeLook {
+    pub const ALL: [NodeLook; 8] = [
+        NodeLook::Follower,
+        NodeLook::PreCandidate,
+        NodeLook::Candidate,
+        NodeLook::Leader,
+        NodeLook::Learner,
+        NodeLook::Down,
+        NodeLook::Paused,
+        NodeLook::Removed,
+    ];
+
     /// In words, as the page labels it.
     pub fn label(self) -> &'static str {
         match self {
