@@ -6,7 +6,7 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
-import { DIST } from "./harness.mjs";
+import { DIST, newPage } from "./harness.mjs";
 import { openPlayground, load, call, state, showView } from "./playground.mjs";
 
 export const BUDGETS = { frame_p95_ms: 4, page_weight_gzip_kb: 250, first_frame_ms: 1000 };
@@ -53,10 +53,7 @@ export async function pageWeight() {
  * through a small scratch canvas, so the page's own context is left alone.
  */
 export async function firstFrame(browser, url) {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  const errors = [];
-  page.on("console", (message) => message.type() === "error" && errors.push(message.text()));
-  page.on("pageerror", (error) => errors.push(error.message));
+  const page = await newPage(browser);
   await page.addInitScript(() => {
     window.__firstFrameMs = null;
     const scratch = document.createElement("canvas");
@@ -86,7 +83,7 @@ export async function firstFrame(browser, url) {
   const handle = await page.waitForFunction(() => window.__firstFrameMs, null, { timeout: 15_000 });
   const ms = await handle.jsonValue();
   await page.close();
-  return { ms, errors };
+  return { ms, errors: page.errors };
 }
 
 /** The median of `runs` first-frame measurements, each in a fresh page (no warm cache). */

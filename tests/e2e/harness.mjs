@@ -76,16 +76,23 @@ export async function launchBrowser() {
 }
 
 /**
- * Opens `url` in a fresh page and records every console error and uncaught exception in
- * `page.errors`, so a test can assert the page stayed clean.
+ * A fresh page (with Playwright's page `options`, 1280×800 unless they say otherwise) that
+ * records every console error and uncaught exception in `page.errors`, so a test can assert
+ * the page stayed clean. Nothing is loaded yet: init scripts can still be added.
  */
-export async function openPage(browser, url, { viewport = { width: 1280, height: 800 } } = {}) {
-  const page = await browser.newPage({ viewport });
+export async function newPage(browser, options = {}) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 800 }, ...options });
   page.errors = [];
   page.on("console", (message) => {
     if (message.type() === "error") page.errors.push(`console: ${message.text()}`);
   });
   page.on("pageerror", (error) => page.errors.push(`page: ${error.message}`));
+  return page;
+}
+
+/** Opens `url` in a `newPage`. */
+export async function openPage(browser, url, options = {}) {
+  const page = await newPage(browser, options);
   await page.goto(url);
   return page;
 }

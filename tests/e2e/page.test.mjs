@@ -80,11 +80,7 @@ test("no animation frame is requested while paused or while the tab is hidden", 
 });
 
 test("with reduced motion the page does not autoplay, and the space-time view draws from time 0", async () => {
-  const page = await session.browser.newPage({ viewport: { width: 1280, height: 800 }, reducedMotion: "reduce" });
-  const errors = [];
-  page.on("console", (message) => message.type() === "error" && errors.push(message.text()));
-  page.on("pageerror", (error) => errors.push(error.message));
-  await page.goto(session.server.url);
+  const page = await openPage(session.browser, session.server.url, { reducedMotion: "reduce" });
   await page.waitForFunction(() => typeof window.raftPlayground?.state === "function");
   await page.waitForTimeout(300);
   assert.equal(await page.evaluate(() => window.raftPlayground.state().until_ms), 0, "no autoplay with reduced motion");
@@ -109,7 +105,7 @@ test("with reduced motion the page does not autoplay, and the space-time view dr
   });
   assert.ok(coloured > 50, `message arrows drawn in the plot: ${coloured} coloured pixels`);
   await screenshot(page, "reduced-motion-spacetime");
-  assert.deepEqual(errors, [], "no errors (the page did not crash)");
+  assert.deepEqual(page.errors, [], "no errors (the page did not crash)");
 });
 
 test("rings of 3 and of 15 nodes draw, and every node of the 15 can be inspected", async () => {

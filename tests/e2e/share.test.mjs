@@ -6,7 +6,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { SCREENSHOTS, screenshot } from "./harness.mjs";
+import { SCREENSHOTS, newPage, screenshot } from "./harness.mjs";
 import { startSession, openPlayground, load, state, summary } from "./playground.mjs";
 
 let session;
@@ -101,9 +101,7 @@ test("the canvas exports as a PNG and the embed code shows the same run", async 
   assert.match(src, /\?embed#s=/);
 
   // The snippet in a host page: the iframe runs the same moment, in embed mode.
-  const host = await session.browser.newPage({ viewport: { width: 900, height: 640 } });
-  host.errors = [];
-  host.on("pageerror", (error) => host.errors.push(error.message));
+  const host = await newPage(session.browser, { viewport: { width: 900, height: 640 } });
   await host.setContent(`<!doctype html><title>Course notes</title><h1>Notes</h1>${code}`);
   const frame = await (await host.waitForSelector("iframe")).contentFrame();
   await frame.waitForFunction(() => typeof window.raftPlayground?.state === "function", null, { timeout: 15_000 });
