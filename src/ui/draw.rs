@@ -1,6 +1,7 @@
 //! Drawing the cluster ring: a pure function from view data (and layout) to canvas calls.
 
 use std::cell::RefCell;
+use std::fmt::Write;
 
 use wasm_bindgen::JsValue;
 use web_sys::CanvasRenderingContext2d as Context;
@@ -415,32 +416,39 @@ fn draw_caption(context: &Context, scene: &Scene, node: &crate::view::NodeView, 
     if crowded && node.look == NodeLook::Follower && !selected {
         return;
     }
-    let mut details = Vec::new();
-    if !scene.layout.is_narrow() && (!crowded || selected) {
-        if let Some(vote) = node.voted_for.filter(|_| node.look != NodeLook::Leader) {
-            details.push(format!("voted S{vote}"));
-        }
-        if let Some(leader) = node.leader_id.filter(|&leader| leader != node.id) {
-            details.push(format!("leader S{leader}"));
-        }
-    }
+    let vote = node.voted_for.filter(|_| node.look != NodeLook::Leader);
+    let leader = node.leader_id.filter(|&leader| leader != node.id);
+    let detailed = !scene.layout.is_narrow() && (!crowded || selected);
     context.set_fill_style_str(scene.palette.muted);
     context.set_font("11px system-ui, sans-serif");
-    if details.is_empty() {
+    if !detailed || (vote.is_none() && leader.is_none()) {
         let _ = context.fill_text(role, x, y);
         return;
     }
-    let details = details.join(" · ");
-    let one_line = format!("{role} · {details}");
-    let width = context
-        .measure_text(&one_line)
-        .map_or(0.0, |metrics| metrics.width());
-    if width <= scene.layout.caption_width - 8.0 {
-        let _ = context.fill_text(&one_line, x, y);
-    } else {
-        let _ = context.fill_text(role, x, y);
-        let _ = context.fill_text(&details, x, y + 13.0);
-    }
+    // `role · voted S2 · leader S3` on one line if it fits, else the details under the role.
+    with_text(
+        |text| {
+            text.push_str(role);
+            if let Some(vote) = vote {
+                let _ = write!(text, " · voted S{vote}");
+            }
+            if let Some(leader) = leader {
+                let _ = write!(text, " · leader S{leader}");
+            }
+        },
+        |one_line| {
+            let width = context
+                .measure_text(one_line)
+                .map_or(0.0, |metrics| metrics.width());
+            if width <= scene.layout.caption_width - 8.0 {
+                let _ = context.fill_text(one_line, x, y);
+            } else {
+                let details = &one_line[role.len() + " · ".len()..];
+                let _ = context.fill_text(role, x, y);
+                let _ = context.fill_text(details, x, y + 13.0);
+            }
+        },
+    );
 }
 
 /// The chord between two neighbours on a ring of `count` nodes.
