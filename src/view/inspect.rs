@@ -17,34 +17,29 @@ pub fn log_first_shown(highest: u64, fit: u64, follow_tail: bool, requested: u64
     }
 }
 
-/// Every how many cells the log panel's ruler writes an index: the smallest of 1, 2, 5, 10,
-/// 20, 50, ... that leaves at least `min_gap_px` between labels.
-pub fn ruler_step(cell_width_px: f64, min_gap_px: f64) -> u64 {
-    let mut step = 1;
-    for _ in 0..18 {
-        for factor in [1, 2, 5] {
-            if (step * factor) as f64 * cell_width_px >= min_gap_px {
-                return step * factor;
-            }
-        }
-        step *= 10;
-    }
-    step
-}
-
-/// A tick spacing for a time axis spanning `span_us` with at most about `ticks` ticks:
-/// 1, 2 or 5 times a power of ten microseconds.
-pub fn tick_step_us(span_us: u64, ticks: u64) -> u64 {
-    let target = span_us.div_ceil(ticks.max(1)).max(1);
+/// A readable spacing for labels on an axis: the smallest of 1, 2, 5, 10, 20, 50, ... that is
+/// at least `at_least`.
+pub fn nice_step(at_least: u64) -> u64 {
     let mut step = 1;
     loop {
         for factor in [1, 2, 5] {
-            if step * factor >= target {
+            if step * factor >= at_least {
                 return step * factor;
             }
         }
         step *= 10;
     }
+}
+
+/// Every how many cells the log panel's ruler writes an index, leaving at least `min_gap_px`
+/// between labels.
+pub fn ruler_step(cell_width_px: f64, min_gap_px: f64) -> u64 {
+    nice_step((min_gap_px / cell_width_px).ceil() as u64)
+}
+
+/// A tick spacing for a time axis spanning `span_us` with at most about `ticks` ticks.
+pub fn tick_step_us(span_us: u64, ticks: u64) -> u64 {
+    nice_step(span_us.div_ceil(ticks.max(1)))
 }
 
 /// A readable duration: "850 µs", "12.5 ms", "1.25 s".
