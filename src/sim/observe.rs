@@ -55,7 +55,7 @@ impl Trace {
         self.entries.push_back(TraceEntry { at_us, node, event });
     }
 
-    pub fn entries(&self) -> impl Iterator<Item = &TraceEntry> {
+    pub fn entries(&self) -> impl DoubleEndedIterator<Item = &TraceEntry> {
         self.entries.iter()
     }
 }

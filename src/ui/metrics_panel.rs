@@ -11,7 +11,7 @@ use yew::prelude::*;
 use super::context::use_ui;
 use crate::raft::NodeId;
 use crate::sim::Simulation;
-use crate::sim::observe::{MetricsSample, SampleSeries, TraceEvent};
+use crate::sim::observe::{MetricsSample, TraceEvent};
 use crate::view::{follower_progress, format_duration, format_time, sparkline_points};
 
 /// How far back throughput is measured.
@@ -24,14 +24,14 @@ pub fn metrics_panel() -> Html {
     let ui = use_ui();
     let engine = ui.engine.borrow();
     let simulation = engine.simulation();
-    let series = simulation.metrics.samples();
+    let samples: Vec<&MetricsSample> = simulation.metrics.samples().iter().collect();
     let frame = engine.frame_stats();
     html! {
         <div class="panel metrics-panel">
             <h2>{ "Metrics" }</h2>
-            { figures(simulation, series) }
+            { figures(simulation, &samples) }
             <h3>{ "Last 30 s" }</h3>
-            { charts(series) }
+            { charts(&samples) }
             { replication(simulation) }
             if frame.count > 0 {
                 <p class="hint frame-stats">{ format!(
@@ -52,7 +52,7 @@ fn figure(label: &str, value: String, detail: Option<String>) -> Html {
     }
 }
 
-fn figures(simulation: &Simulation, series: &SampleSeries) -> Html {
+fn figures(simulation: &Simulation, samples: &[&MetricsSample]) -> Html {
     let metrics = &simulation.metrics;
     let now_us = simulation.now_us();
     let leader = simulation.leader().and_then(|id| {
@@ -70,7 +70,11 @@ fn figures(simulation: &Simulation, series: &SampleSeries) -> Html {
     });
     let p50 = metrics.commit_latency_percentile_us(50);
     let p99 = metrics.commit_latency_percentile_us(99);
-    let (rate, rate_detail) = match throughput(series) {
+    let rate = samples
+        .len()
+        .checked_sub(1)
+        .and_then(|last| rate_at(samples, last));
+    let (rate, rate_detail) = match rate {
         Some(rate) => (Some(rate), "commits/s, last second".to_string()),
         None if now_us > 0 => (
             Some(metrics.committed_commands as f64 * 1e6 / now_us as f64),
@@ -102,10 +106,10 @@ fn leader_since(simulation: &Simulation, leader: NodeId) -> Option<u64> {
     simulation
         .trace
         .entries()
-        .filter(|entry| {
+        .rev()
+        .find(|entry| {
             entry.node == Some(leader) && matches!(entry.event, TraceEvent::BecameLeader { .. })
         })
-        .last()
         .map(|entry| entry.at_us)
 }
 
@@ -121,15 +125,7 @@ fn rate_at(samples: &[&MetricsSample], at: usize) -> Option<f64> {
     Some(commands as f64 * 1e6 / (now.at_us - earlier.at_us) as f64)
 }
 
-fn throughput(series: &SampleSeries) -> Option<f64> {
-    let samples: Vec<&MetricsSample> = series.iter().collect();
-    (!samples.is_empty())
-        .then(|| rate_at(&samples, samples.len() - 1))
-        .flatten()
-}
-
-fn charts(series: &SampleSeries) -> Html {
-    let samples: Vec<&MetricsSample> = series.iter().collect();
+fn charts(samples: &[&MetricsSample]) -> Html {
     let (Some(first), Some(last)) = (samples.first(), samples.last()) else {
         return html! { <p class="hint">{ "Charts fill in as the run plays." }</p> };
     };
@@ -138,12 +134,14 @@ fn charts(series: &SampleSeries) -> Html {
     }
     let x_range = (first.at_us as f64, (last.at_us.max(first.at_us + 1)) as f64);
     let at = |sample: &MetricsSample| sample.at_us as f64;
+    // The commit index starts from the window's lowest, so its growth shows.
+    let commit_floor = first.commit_index as f64;
     let commit: Vec<(f64, f64)> = samples
         .iter()
-        .map(|sample| (at(sample), sample.commit_index as f64))
+        .map(|sample| (at(sample), sample.commit_index as f64 - commit_floor))
         .collect();
     let rates: Vec<(f64, f64)> = (0..samples.len())
-        .filter_map(|index| rate_at(&samples, index).map(|rate| (at(samples[index]), rate)))
+        .filter_map(|index| rate_at(samples, index).map(|rate| (at(samples[index]), rate)))
         .collect();
     let latency: Vec<(f64, f64)> = samples
         .iter()
@@ -161,9 +159,6 @@ fn charts(series: &SampleSeries) -> Html {
                 .map(|us| (at(sample), us as f64 / 1_000.0))
         })
         .collect();
-    // The commit index starts from the window's lowest, so its growth shows.
-    let commit_floor = first.commit_index as f64;
-    let commit: Vec<(f64, f64)> = commit.iter().map(|&(x, y)| (x, y - commit_floor)).collect();
     html! {
         <div class="charts">
             { chart("Commit index", format!("{}", last.commit_index), &[(&commit, "line")], x_range,
@@ -173,7 +168,7 @@ fn charts(series: &SampleSeries) -> Html {
             { chart("Commit latency", latency.last().map_or("—".to_string(), |&(_, ms)| format!("{ms:.0} ms median")),
                 &[(&latency_max, "line line-faint"), (&latency, "line")], x_range,
                 "median (solid) and slowest (faint) per 100 ms".to_string()) }
-            { leader_strip(&samples, x_range) }
+            { leader_strip(samples, x_range) }
         </div>
     }
 }
