@@ -282,6 +282,11 @@ impl Network {
         self.in_flight.values()
     }
 
+    /// Whether message `id` has been sent by now (ids are handed out in sending order).
+    pub fn has_sent(&self, id: u64) -> bool {
+        id < self.next_id
+    }
+
     pub fn get(&self, id: u64) -> Option<&InFlight> {
         self.in_flight.get(&id)
     }

@@ -217,12 +217,10 @@ impl Engine {
         self.horizon_us = self.horizon_us.max(self.now_us());
     }
 
-    /// Moves to `at_us`, back or forward. Going back forgets a selected message: the run
-    /// from there may reuse its id for another message.
+    /// Moves to `at_us`, back or forward. A selected message stays selected: seeking replays
+    /// the same run, so its id names the same message at every moment (the inspector says
+    /// when it is not sent yet, or no longer remembered).
     pub fn seek(&mut self, at_us: u64) {
-        if at_us < self.now_us() && matches!(self.selection, Selection::Message(_)) {
-            self.selection = Selection::Nothing;
-        }
         self.extend_scenario_to(at_us);
         self.machine.seek(at_us);
         self.horizon_us = self.horizon_us.max(self.now_us());
@@ -236,6 +234,13 @@ impl Engine {
             Ok(()) => {
                 self.notice = None;
                 self.horizon_us = self.now_us();
+                // The fork sends its own messages from now on: an id not sent yet may come to
+                // name a different message than the one selected.
+                if let Selection::Message(id) = self.selection
+                    && !self.simulation().network().has_sent(id)
+                {
+                    self.selection = Selection::Nothing;
+                }
                 if let Some(lesson) = &mut self.lesson {
                     lesson.sandbox = true;
                 }

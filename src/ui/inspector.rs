@@ -451,9 +451,12 @@ fn message_inspector(ui: &Ui, id: u64) -> Html {
         None => match network.departed_message(id) {
             Some(message) => (message, false),
             None => {
-                return html! {
-                    <div class="panel"><p>{ format!("Message #{id} has left the network.") }</p></div>
+                let text = if network.has_sent(id) {
+                    format!("Message #{id} has left the network and is no longer remembered.")
+                } else {
+                    format!("Message #{id} is not sent yet at this moment.")
                 };
+                return html! { <div class="panel"><p>{ text }</p></div> };
             }
         },
     };

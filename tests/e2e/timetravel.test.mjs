@@ -116,5 +116,13 @@ test("after a seek back, the space-time view draws the whole window, and an arri
     assert.ok(await page.getByRole("button", { name: action }).isDisabled(), `${action} is disabled once it arrived`);
   }
   await screenshot(page, "spacetime-arrived-message");
+
+  // Seeking keeps the message selected: the same run, so the same message at every moment.
+  const heading = await page.getByRole("heading", { name: /^Message #\d+/ }).textContent();
+  const id = heading.match(/#(\d+)/)[1];
+  await call(page, "seek", 1000);
+  await page.getByText(`Message #${id} is not sent yet at this moment.`).waitFor({ timeout: 5000 });
+  await call(page, "seek", 1800);
+  await page.getByRole("heading", { name: heading }).waitFor({ timeout: 5000 });
   assert.deepEqual(page.errors, [], "no console errors");
 });
