@@ -34,8 +34,11 @@ pub fn cluster_canvas() -> Html {
                 }
                 Some(Hit::Node(id)) => {
                     let mut painter = ui.painter.borrow_mut();
-                    painter.drag_origin_x =
-                        painter.layout.nodes.get(id).map_or(x, |(origin, _)| origin);
+                    painter.drag_origin_x = painter
+                        .layout
+                        .nodes
+                        .get(&id)
+                        .map_or(x, |&(origin, _)| origin);
                     painter.drag = Some((id, x, y));
                     drop(painter);
                     ui.select(Selection::Node(id));
@@ -94,7 +97,7 @@ fn split_groups(ui: &super::context::Ui, dragged: NodeId, dropped_left: bool) ->
     let painter = ui.painter.borrow();
     let center = painter.layout.center.0;
     let (mut left, mut right) = (Vec::new(), Vec::new());
-    for (id, (x, _)) in painter.layout.nodes.iter() {
+    for (&id, &(x, _)) in painter.layout.nodes.iter() {
         let on_left = if id == dragged {
             dropped_left
         } else {

@@ -3,6 +3,7 @@
 use std::cell::RefCell;
 use std::fmt::Write;
 
+use litemap::LiteMap;
 use wasm_bindgen::JsValue;
 use web_sys::CanvasRenderingContext2d as Context;
 
@@ -41,36 +42,9 @@ pub struct Layout {
     pub nodes: NodePoints,
 }
 
-/// Each node's centre, by id. A `Vec` sorted by id rather than a `BTreeMap`: a cluster has a
-/// few nodes, and the page's wasm then carries no B-tree code instantiated for this map.
-#[derive(Clone, Debug, Default)]
-pub struct NodePoints(Vec<(NodeId, (f64, f64))>);
-
-impl NodePoints {
-    /// Places `id` at `point`, replacing where it was.
-    fn insert(&mut self, id: NodeId, point: (f64, f64)) {
-        match self.0.binary_search_by_key(&id, |&(id, _)| id) {
-            Ok(index) => self.0[index].1 = point,
-            Err(index) => self.0.insert(index, (id, point)),
-        }
-    }
-
-    pub fn get(&self, id: NodeId) -> Option<(f64, f64)> {
-        let index = self.0.binary_search_by_key(&id, |&(id, _)| id).ok()?;
-        Some(self.0[index].1)
-    }
-
-    /// Where `id` is; every node of the view the layout was made for has a place.
-    fn at(&self, id: NodeId) -> (f64, f64) {
-        self.get(id)
-            .expect("the layout places every node of its view")
-    }
-
-    /// Ids and centres, in id order.
-    pub fn iter(&self) -> impl Iterator<Item = (NodeId, (f64, f64))> + '_ {
-        self.0.iter().copied()
-    }
-}
+/// Each node's centre, by id. A cluster has a few nodes: a sorted `Vec` (`LiteMap`) costs the
+/// page less code than a B-tree.
+pub type NodePoints = LiteMap<NodeId, (f64, f64)>;
 
 impl Layout {
     /// Nodes evenly on a ring; `dragged` overrides the position of a node being dragged.
@@ -103,6 +77,14 @@ impl Layout {
         }
     }
 
+    /// Where node `id` is; every node of the view the layout was made for has a place.
+    fn node_at(&self, id: NodeId) -> (f64, f64) {
+        *self
+            .nodes
+            .get(&id)
+            .expect("the layout places every node of its view")
+    }
+
     /// A phone-sized canvas: captions shrink and the legend moves to the Help panel.
     pub fn is_narrow(&self) -> bool {
         self.width < 520.0 || self.height < 380.0
@@ -111,7 +93,7 @@ impl Layout {
     /// Where an endpoint is drawn: a node's centre, or the clients' hub in the middle.
     pub fn point(&self, endpoint: Endpoint) -> (f64, f64) {
         match endpoint {
-            Endpoint::Node(id) => self.nodes.get(id).unwrap_or(self.center),
+            Endpoint::Node(id) => self.nodes.get(&id).copied().unwrap_or(self.center),
             Endpoint::Client(_) => self.center,
         }
     }
@@ -148,7 +130,7 @@ pub fn hit_test(view: &ClusterView, layout: &Layout, x: f64, y: f64) -> Option<H
     }
     view.nodes
         .iter()
-        .find(|node| near(layout.nodes.at(node.id), layout.node_radius + 4.0))
+        .find(|node| near(layout.node_at(node.id), layout.node_radius + 4.0))
         .map(|node| Hit::Node(node.id))
 }
 
@@ -347,7 +329,7 @@ fn draw_cross(context: &Context, x: f64, y: f64, colour: &str) {
 }
 
 fn draw_node(context: &Context, scene: &Scene, node: &crate::view::NodeView) {
-    let (x, y) = scene.layout.nodes.at(node.id);
+    let (x, y) = scene.layout.node_at(node.id);
     let radius = scene.layout.node_radius;
     let palette = scene.palette;
     if scene.view.flagged.contains(&node.id) {

@@ -6,6 +6,7 @@
 //!
 //! The small form helpers at the end are shared with the clients panel.
 
+use litemap::LiteMap;
 use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
@@ -238,7 +239,7 @@ fn latency_pair(typed: &str, is_low: bool, (low, high): (u64, u64)) -> Result<(u
 /// both ways share a group. A cluster split more than three ways puts the rest in C.
 fn current_groups(nodes: &[NodeId], network: &Network) -> Assignment {
     let mut leaders: Vec<NodeId> = Vec::new();
-    let mut groups = Assignment::default();
+    let mut groups = Assignment::new();
     for &node in nodes {
         let together =
             |other: NodeId| !network.is_blocked(node, other) && !network.is_blocked(other, node);
@@ -254,26 +255,8 @@ fn current_groups(nodes: &[NodeId], network: &Network) -> Assignment {
     groups
 }
 
-/// Each node's group (index into `GROUP_NAMES`), in node order. A `Vec` sorted by node rather
-/// than a `BTreeMap`: a cluster has a few nodes, and the page's wasm then carries no B-tree
-/// code instantiated for this map.
-#[derive(Clone, Debug, Default, PartialEq)]
-struct Assignment(Vec<(NodeId, usize)>);
-
-impl Assignment {
-    /// Puts `node` in `group`, wherever it was.
-    fn insert(&mut self, node: NodeId, group: usize) {
-        match self.0.binary_search_by_key(&node, |&(node, _)| node) {
-            Ok(index) => self.0[index].1 = group,
-            Err(index) => self.0.insert(index, (node, group)),
-        }
-    }
-
-    fn get(&self, node: NodeId) -> Option<usize> {
-        let index = self.0.binary_search_by_key(&node, |&(node, _)| node).ok()?;
-        Some(self.0[index].1)
-    }
-}
+/// Each node's group (index into `GROUP_NAMES`), in node order (a `LiteMap`, as `NodePoints`).
+type Assignment = LiteMap<NodeId, usize>;
 
 #[derive(Properties, PartialEq)]
 struct PartitionEditorProps {
@@ -286,16 +269,15 @@ struct PartitionEditorProps {
 fn partition_editor(props: &PartitionEditorProps) -> Html {
     let ui = use_ui();
     let draft = use_state(|| None::<Assignment>);
-    // Built by insertion into the sorted `Assignment`, which needs no sort of its own.
-    let mut assignment = Assignment::default();
+    let mut assignment = Assignment::new();
     for &node in &props.nodes {
-        let from_draft = draft.as_ref().and_then(|draft| draft.get(node));
-        let group = from_draft.or_else(|| props.current.get(node));
+        let from_draft = draft.as_ref().and_then(|draft| draft.get(&node).copied());
+        let group = from_draft.or_else(|| props.current.get(&node).copied());
         assignment.insert(node, group.unwrap_or(0));
     }
     let rows = props.nodes.iter().map(|&node| {
         let choices = GROUP_NAMES.iter().enumerate().map(|(group, name)| {
-            let pressed = assignment.get(node) == Some(group);
+            let pressed = assignment.get(&node) == Some(&group);
             let onclick = {
                 let draft = draft.clone();
                 let assignment = assignment.clone();
@@ -363,7 +345,7 @@ fn partition_editor(props: &PartitionEditorProps) -> Html {
 /// The non-empty groups of an assignment, in group order.
 fn groups_of(assignment: &Assignment) -> Vec<Vec<NodeId>> {
     let mut groups = vec![Vec::new(); GROUP_NAMES.len()];
-    for &(node, group) in &assignment.0 {
+    for (&node, &group) in assignment.iter() {
         groups[group.min(GROUP_NAMES.len() - 1)].push(node);
     }
     groups.retain(|group| !group.is_empty());
