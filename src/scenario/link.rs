@@ -29,6 +29,9 @@ pub const MAX_WIRE_BYTES: usize = 8 << 20;
 /// Room for the page's address in front of the payload.
 const MAX_LINK_CHARS: usize = MAX_LINK_PAYLOAD_CHARS + 4096;
 /// Links are made once and read many times: compress as hard as miniz can.
+/// A version byte up to this far above `LINK_VERSION` may come from a newer Raft Playground;
+/// one further above means the text is not a link at all (a word that happens to decode).
+const NEWER_VERSIONS_IMAGINED: u8 = 15;
 const COMPRESSION_LEVEL: u8 = 10;
 
 pub(super) fn encode(scenario: &Scenario) -> String {
@@ -69,6 +72,12 @@ pub(super) fn decode(text: &str) -> Result<Scenario, ScenarioError> {
     };
     match version {
         1 => decode_v1(body),
+        _ if version > LINK_VERSION + NEWER_VERSIONS_IMAGINED => {
+            let problem = format!(
+                "not a scenario link: it starts with byte {version}, which is no link version; was it altered?"
+            );
+            Err(ScenarioError::link(problem))
+        }
         _ => {
             let problem = format!(
                 "version {version} is not supported (this version reads link version {LINK_VERSION}){}",
@@ -129,9 +138,13 @@ fn base64_problem(error: base64::DecodeError, payload: &str) -> String {
                 "{shown} at position {offset} is not a link character (letters, digits, '-' and '_'); was the link altered?"
             )
         }
-        DecodeError::InvalidLength(_) | DecodeError::InvalidLastSymbol { .. } => format!(
+        DecodeError::InvalidLength(_) => format!(
             "its length ({} characters) is impossible: it was probably cut short",
             payload.len()
+        ),
+        DecodeError::InvalidLastSymbol { symbol, .. } => format!(
+            "no link ends in {}: it was probably cut short or altered",
+            quoted(&char::from(symbol).to_string())
         ),
         DecodeError::InvalidPadding => "bad padding ('=') at the end".into(),
     }

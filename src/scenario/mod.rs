@@ -467,15 +467,24 @@ impl ScenarioError {
     }
 }
 
+impl ScenarioError {
+    /// Where and what, without the origin: for a message that already says it is about a
+    /// link or a file.
+    pub fn detail(&self) -> String {
+        if self.path.is_empty() {
+            self.problem.clone()
+        } else {
+            format!("{}: {}", self.path, self.problem)
+        }
+    }
+}
+
 impl fmt::Display for ScenarioError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.origin == Origin::Link {
             f.write_str("link: ")?;
         }
-        if !self.path.is_empty() {
-            write!(f, "{}: ", self.path)?;
-        }
-        f.write_str(&self.problem)
+        f.write_str(&self.detail())
     }
 }
 

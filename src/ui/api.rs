@@ -148,8 +148,7 @@ fn load(hooks: &Hooks, argument: &JsValue) -> Result<JsValue, JsValue> {
 }
 
 fn try_load(hooks: &Hooks, text: &str) -> Result<(), String> {
-    let scenario =
-        Scenario::parse(text).map_err(|problem| format!("cannot load this scenario: {problem}"))?;
+    let scenario = Scenario::parse(text).map_err(|problem| super::url::problem_text(&problem))?;
     (hooks.set_playing)(false);
     hooks.engine.borrow_mut().replace(&scenario, false);
     (hooks.refresh)();

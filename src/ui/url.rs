@@ -1,7 +1,7 @@
 //! The page's address: the run travels in the URL fragment (`#s=` a link payload, or
 //! `#lesson=` a lesson id), the query says whether the page is embedded (`?embed`).
 
-use crate::scenario::Scenario;
+use crate::scenario::{Origin, Scenario, ScenarioError};
 
 /// What the address asks the page to show.
 pub enum Start {
@@ -31,10 +31,22 @@ pub fn read() -> Start {
     if let Some(id) = fragment.strip_prefix("lesson=") {
         return Start::Lesson(id.to_string());
     }
-    match Scenario::from_link(fragment) {
+    // The whole fragment, `#` included: the decoder then knows it is a link's fragment, and
+    // `#foo` is "no scenario in it", not a payload to decode.
+    match Scenario::from_link(&hash) {
         Ok(scenario) => Start::Link(Box::new(scenario)),
-        Err(error) => Start::BadLink(format!("This link could not be opened: {error}")),
+        Err(error) => Start::BadLink(problem_text(&error)),
     }
+}
+
+/// A scenario that could not be read, in a sentence for the notice bar: what was being read
+/// (a link, or scenario JSON from a file or a script), then where and what is wrong.
+pub fn problem_text(error: &ScenarioError) -> String {
+    let what = match error.origin {
+        Origin::Link => "This link could not be opened",
+        Origin::Json => "This scenario could not be read",
+    };
+    format!("{what}: {}", error.detail())
 }
 
 /// Puts `link` (a full link from `api::current_link`) in the address bar without navigating or

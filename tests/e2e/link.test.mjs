@@ -163,6 +163,9 @@ test("a bad link names its problem and leaves the current run untouched", async 
     ["#s=%%%not-base64%%%", /link/i],
     [`#s=${"B".repeat(20_000)}`, /too long/i],
     ["#s=CQ", /version 9 is not supported/i],
+    // Not links at all: a fragment without "s=", and a word that is no encoding of anything.
+    ["#foo", /no scenario in it/],
+    ["#s=garbage", /cut short or altered/],
   ];
   for (const [link, problem] of bad) {
     await page.evaluate((link) => {
@@ -172,6 +175,7 @@ test("a bad link names its problem and leaves the current run untouched", async 
     await notice.waitFor({ timeout: 5000 });
     const text = await notice.textContent();
     assert.match(text, problem, `the notice for ${link.slice(0, 40)} names the problem: ${text}`);
+    assert.match(text, /^This link could not be opened: (?!link:)/, `one sentence, said once: ${text}`);
     t.diagnostic(`${link.slice(0, 24)}… → ${text}`);
     if (link === "#s=AAAA") await screenshot(page, "link-bad");
     const after = await state(page);

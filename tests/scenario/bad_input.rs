@@ -416,6 +416,18 @@ fn bad_links_say_what_is_wrong() {
             "#s=abcde".to_string(),
             "link: its length (5 characters) is impossible",
         ),
+        // A word that is not a link: its last letter carries bits no encoder leaves.
+        (
+            "#s=garbage".to_string(),
+            "link: no link ends in \"e\": it was probably cut short or altered",
+        ),
+        // The page hands the decoder the whole fragment, so `#foo` is not read as a payload.
+        ("#foo".to_string(), "link: no scenario in it"),
+        // A bare word that decodes, to a version byte no Raft Playground will reach.
+        (
+            "foo".to_string(),
+            "link: not a scenario link: it starts with byte 126",
+        ),
         (format!("#s={}", "A".repeat(30_000)), "link: too long"),
         (
             format!("#s={}", "A".repeat(16 * 1024 + 4)),
