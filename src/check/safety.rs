@@ -271,7 +271,7 @@ impl SafetyChecker {
                         Some(entry.index),
                         Some(entry.term),
                         format!(
-                            "node {id} holds an entry at index {} of term {} whose log before it differs from another node's entry at the same index and term",
+                            "S{id} holds an entry at index {} of term {} whose log before it differs from another node's entry at the same index and term",
                             entry.index, entry.term
                         ),
                     ));
@@ -328,7 +328,7 @@ impl SafetyChecker {
                     vec![other, id],
                     None,
                     Some(term),
-                    format!("nodes {other} and {id} were both elected leader of term {term}"),
+                    format!("S{other} and S{id} were both elected leader of term {term}"),
                 ));
             }
             Some(_) => {}
@@ -347,7 +347,7 @@ impl SafetyChecker {
                     Some(from),
                     Some(term),
                     format!(
-                        "leader {id} of term {term} rewrote its log from index {from} (it held up to {previous_last})"
+                        "leader S{id} of term {term} rewrote its log from index {from} (it held up to {previous_last})"
                     ),
                 ));
             }
@@ -384,7 +384,7 @@ impl SafetyChecker {
                 Some(index),
                 Some(committed_term),
                 format!(
-                    "node {id} became leader of term {term} without the committed entry at index {index} (term {committed_term})"
+                    "S{id} became leader of term {term} without the committed entry at index {index} (term {committed_term})"
                 ),
             ));
         }
@@ -403,7 +403,7 @@ impl SafetyChecker {
                 Some(commit),
                 None,
                 format!(
-                    "node {id}'s commit index went back from {} to {commit}",
+                    "S{id}'s commit index went back from {} to {commit}",
                     book.commit_index
                 ),
             ));
@@ -424,7 +424,7 @@ impl SafetyChecker {
                 Some(commit),
                 Some(term),
                 format!(
-                    "node {id} committed index {commit} (term {term}) but a different log was already committed there (term {other_term})"
+                    "S{id} committed index {commit} (term {term}) but a different log was already committed there (term {other_term})"
                 ),
             )),
             Some(_) => Ok(()),
@@ -458,7 +458,7 @@ impl SafetyChecker {
                 Some(entry.index),
                 Some(entry.term),
                 format!(
-                    "node {id} applied a different command at index {} (term {}) than node {other_node} did",
+                    "S{id} applied a different command at index {} (term {}) than S{other_node} did",
                     entry.index, entry.term
                 ),
             )),
@@ -513,7 +513,7 @@ impl SafetyChecker {
     ) -> Result<(), Violation> {
         let mismatch = if node.hard_state() != disk.hard_state {
             Some(format!(
-                "node {id} restarted with term {} and {}, but persisted term {} and {}",
+                "S{id} restarted with term {} and {}, but persisted term {} and {}",
                 node.current_term(),
                 vote_text(node.voted_for()),
                 disk.hard_state.current_term,
@@ -523,7 +523,7 @@ impl SafetyChecker {
             || node.log().entries() != disk.entries.as_slice()
         {
             Some(format!(
-                "node {id} restarted with a log different from the one it persisted"
+                "S{id} restarted with a log different from the one it persisted"
             ))
         } else {
             None
@@ -550,11 +550,12 @@ impl SafetyChecker {
     }
 }
 
-/// "a vote for node 4" or "no vote", for explanations people read.
+/// "a vote for S4" or "no vote", for explanations people read (servers are named as in the
+/// Raft paper's figures, and on the page).
 fn vote_text(voted_for: Option<NodeId>) -> String {
     voted_for.map_or_else(
         || "no vote".to_string(),
-        |node| format!("a vote for node {node}"),
+        |node| format!("a vote for S{node}"),
     )
 }
 

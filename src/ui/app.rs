@@ -139,8 +139,8 @@ pub fn app() -> Html {
         let start_loop = start_loop.clone();
         let bump = bump.clone();
         Callback::from(move |playing: bool| {
-            engine.borrow_mut().playing = playing;
-            if playing {
+            engine.borrow_mut().set_playing(playing);
+            if engine.borrow().playing {
                 start_loop();
             }
             bump();

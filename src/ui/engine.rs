@@ -23,6 +23,9 @@ pub const SPEED_DEFAULT: f64 = 0.1;
 const MAX_FRAME_VIRTUAL_US: u64 = 500_000;
 /// A run at the end of its scenario extends it by this much at a time while playing.
 const EXTEND_MS: u64 = 60_000;
+/// Why Play does nothing after a violation, and what does.
+pub const HALTED_NOTICE: &str = "The run stopped at a safety violation. Go back to before it on \
+    the timeline to play again, or turn the bug switches off in Config.";
 /// Frame times kept for `frame_stats`.
 const FRAME_SAMPLES: usize = 600;
 
@@ -78,6 +81,9 @@ pub struct Engine {
     /// The furthest moment reached, for the timeline scrubber.
     pub horizon_us: u64,
     pub selection: Selection,
+    /// How many times the person has selected something (`Ui::select`), so the side panels
+    /// can open the inspector for each new choice, even of the same node.
+    pub selections_made: u64,
     pub view_mode: ViewMode,
     /// Whether the space-time diagram leaves heartbeats out (they crowd it under load).
     pub hide_heartbeats: bool,
@@ -100,6 +106,7 @@ impl Engine {
             speed: SPEED_DEFAULT,
             horizon_us: 0,
             selection: Selection::Nothing,
+            selections_made: 0,
             view_mode: ViewMode::Ring,
             hide_heartbeats: false,
             runs_loaded: 0,
@@ -183,6 +190,20 @@ impl Engine {
         self.machine.can_act_on(id)
     }
 
+    /// Starts or stops playing. A run halted by a safety violation cannot play on: that says
+    /// so in the notice instead of a Play button that silently does nothing.
+    pub fn set_playing(&mut self, playing: bool) {
+        if playing && self.simulation().is_halted() {
+            self.notice = Some(HALTED_NOTICE.to_string());
+            self.playing = false;
+        } else {
+            self.playing = playing;
+            if self.notice.as_deref() == Some(HALTED_NOTICE) {
+                self.notice = None;
+            }
+        }
+    }
+
     /// Advances by `wall_ms` of real time at the current speed, if playing. Returns whether
     /// the run moved.
     pub fn advance_wall(&mut self, wall_ms: f64) -> bool {
@@ -212,6 +233,10 @@ impl Engine {
     /// Runs one event (single step), pausing first.
     pub fn step(&mut self) {
         self.playing = false;
+        if self.simulation().is_halted() {
+            self.notice = Some(HALTED_NOTICE.to_string());
+            return;
+        }
         self.extend_scenario_to(self.now_us() + 1);
         self.machine.step();
         self.horizon_us = self.horizon_us.max(self.now_us());

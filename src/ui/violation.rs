@@ -77,25 +77,29 @@ fn title_of(violation: &Violation) -> String {
         .unwrap_or_default()
 }
 
-/// The checker's detail, with the nodes and the log position it names.
+/// The checker's detail, with the nodes and the log position it involves that it does not
+/// already name ("S1 restarted ..." needs no "(S1)").
 fn where_of(violation: &Violation) -> String {
-    let mut text = violation.detail.clone();
-    if !violation.nodes.is_empty() {
-        let nodes: Vec<String> = violation
-            .nodes
-            .iter()
-            .map(|node| format!("S{node}"))
-            .collect();
-        text.push_str(&format!(" (nodes {}", nodes.join(", ")));
-        if let Some(index) = violation.index {
-            text.push_str(&format!(", index {index}"));
-            if let Some(term) = violation.term {
-                text.push_str(&format!(" term {term}"));
-            }
-        }
-        text.push(')');
+    let detail = &violation.detail;
+    let mut extra: Vec<String> = violation
+        .nodes
+        .iter()
+        .map(|node| format!("S{node}"))
+        .filter(|name| !names(detail, name))
+        .collect();
+    if let Some(index) = violation.index
+        && !names(detail, &format!("index {index}"))
+    {
+        extra.push(match violation.term {
+            Some(term) => format!("index {index}, term {term}"),
+            None => format!("index {index}"),
+        });
     }
-    text
+    if extra.is_empty() {
+        detail.clone()
+    } else {
+        format!("{detail} ({})", extra.join("; "))
+    }
 }
 
 fn cause(bugs: &[(&str, &str)]) -> Html {
@@ -113,4 +117,14 @@ fn cause(bugs: &[(&str, &str)]) -> Html {
             <ul>{ for items }</ul>
         </div>
     }
+}
+
+/// Whether `text` says `name` ("S1" in "S1 restarted" but not in "S12"; "index 4" likewise).
+fn names(text: &str, name: &str) -> bool {
+    text.match_indices(name).any(|(at, _)| {
+        !text[at + name.len()..]
+            .chars()
+            .next()
+            .is_some_and(|next| next.is_ascii_digit())
+    })
 }

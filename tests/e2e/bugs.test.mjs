@@ -50,7 +50,7 @@ test("a bug switch leads to a violation the page shows and reports", async () =>
   const [violation] = broken.violations;
   assert.equal(violation.kind, "restart_state", JSON.stringify(violation));
   assert.equal(violation.at_ms, 1300, JSON.stringify(violation));
-  assert.match(violation.detail, /node 1/);
+  assert.match(violation.detail, /^S1 restarted/);
 
   const verdict = page.locator(".verdict");
   await verdict.filter({ hasText: /violation/i }).waitFor({ timeout: 5000 });
@@ -63,19 +63,24 @@ test("a bug switch leads to a violation the page shows and reports", async () =>
     { kind: events[0].kind, at_ms: events[0].at_ms },
     { kind: "restart_state", at_ms: 1300 },
   );
-  assert.match(events[0].detail, /node 1/);
+  assert.match(events[0].detail, /^S1 restarted/);
 
   // Stopped: playing again does not move past the violation.
   const stopped = await state(page);
   await call(page, "play");
   await page.waitForTimeout(300);
   assert.equal((await state(page)).until_ms, stopped.until_ms, "the run stays stopped at the violation");
+  // ...and the Play button says why instead of silently doing nothing.
+  await page.getByRole("button", { name: /^Play/ }).first().click();
+  await page.getByText(/The run stopped at a safety violation/).waitFor({ timeout: 5000 });
 
   // The card over the canvas explains which property broke and names the switch behind it.
   const card = page.getByRole("alert", { name: "Safety violation" });
   await card.waitFor({ timeout: 5000 });
   const explained = await card.textContent();
   assert.match(explained, /Restart state broke/);
+  // Nodes are named as on the ring and in the paper (S1), once.
+  assert.match(explained, /What happened: S1 restarted with term \d+ and no vote, but persisted term \d+ and a vote for S\d+Bug switches/);
   assert.match(explained, /exactly the state it persisted/);
   assert.match(explained, /forget_vote_on_restart turns off: the vote is persisted/);
   assert.match(explained, /S1/);
