@@ -35,8 +35,12 @@ impl Ui {
         self.refresh.emit(());
     }
 
+    /// Selects what the person clicked or chose; the side panels then show the Inspect tab.
     pub fn select(&self, selection: Selection) {
-        self.engine.borrow_mut().selection = selection;
+        let mut engine = self.engine.borrow_mut();
+        engine.selection = selection;
+        engine.selections_made += 1;
+        drop(engine);
         self.refresh.emit(());
     }
 

@@ -133,8 +133,14 @@ pub fn log_panel() -> Html {
 fn legend() -> Html {
     html! {
         <span class="log-legend" aria-hidden="true">
+            <span>
+                { for (1..=3).map(|term| html! {
+                    <i class="swatch" style={format!("background: {}", term_colour(term))}></i>
+                }) }
+                { "terms 1, 2, 3…" }
+            </span>
             <span><i class="swatch swatch-committed"></i>{ "committed" }</span>
-            <span><i class="swatch swatch-uncommitted"></i>{ "not yet" }</span>
+            <span><i class="swatch swatch-uncommitted"></i>{ "not yet committed" }</span>
             <span><i class="swatch swatch-snapshot"></i>{ "snapshot" }</span>
             <span>{ "▲ match · △ next (leader's view)" }</span>
             <span><i class="swatch swatch-violation"></i>{ "violation" }</span>

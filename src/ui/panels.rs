@@ -4,6 +4,8 @@ use yew::prelude::*;
 
 use super::clients_panel::ClientsPanel;
 use super::config_panel::ConfigPanel;
+use super::context::use_ui;
+use super::engine::Selection;
 use super::help_panel::HelpPanel;
 use super::inspector::Inspector;
 use super::lesson::LearnPanel;
@@ -52,6 +54,23 @@ impl Tab {
 #[function_component(SidePanels)]
 pub fn side_panels() -> Html {
     let tab = use_state(|| Tab::Inspect);
+    // Clicking a node or a message (or choosing one by keyboard) shows it, whichever tab was open.
+    let ui = use_ui();
+    let (selections_made, something) = {
+        let engine = ui.engine.borrow();
+        (
+            engine.selections_made,
+            engine.selection != Selection::Nothing,
+        )
+    };
+    {
+        let tab = tab.clone();
+        use_effect_with(selections_made, move |_| {
+            if something {
+                tab.set(Tab::Inspect);
+            }
+        });
+    }
     let tabs = Tab::ALL.iter().map(|&each| {
         let selected = *tab == each;
         let onclick = {

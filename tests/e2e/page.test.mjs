@@ -129,3 +129,22 @@ test("rings of 3 and of 15 nodes draw, and every node of the 15 can be inspected
   await page.getByRole("heading", { name: /Node S15\b/ }).waitFor({ timeout: 5000 });
   assert.deepEqual(page.errors, [], "no console errors");
 });
+
+test("choosing a node from any tab opens the inspector; the theme restyles native controls too", async () => {
+  const page = await openPage(session.browser, session.server.url, { colorScheme: "dark" });
+  await page.waitForFunction(() => typeof window.raftPlayground?.state === "function");
+  await page.click("#tab-metrics");
+  await page.locator("canvas.cluster-canvas").focus();
+  await page.keyboard.press("2");
+  await page.getByRole("heading", { name: /Node S2\b/ }).waitFor({ timeout: 5000 });
+  assert.equal(await page.getAttribute("#tab-inspect", "aria-selected"), "true", "the Inspect tab opened");
+
+  // The system prefers dark; the person picks light: sliders and checkboxes follow the page.
+  const scheme = () => page.evaluate(() => getComputedStyle(document.documentElement).colorScheme);
+  const dark = page.getByRole("button", { name: "Dark theme" });
+  if ((await dark.getAttribute("aria-pressed")) === "true") await dark.click();
+  await page.waitForFunction(() => getComputedStyle(document.documentElement).colorScheme === "light");
+  await dark.click();
+  assert.equal(await scheme(), "dark");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
