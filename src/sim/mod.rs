@@ -237,10 +237,15 @@ impl Simulation {
             .map(|(id, _)| id)
     }
 
-    /// The members of the cluster, as the most up-to-date running node sees them (the leader,
-    /// when there is one; a removed node's view is out of date). With no node running, every
-    /// node.
+    /// The members of the cluster, voters and learners, in id order (see `configuration`).
     pub fn members(&self) -> Vec<NodeId> {
+        self.configuration().members().collect()
+    }
+
+    /// The cluster's configuration as the most up-to-date running node sees it (the leader,
+    /// when there is one; a removed node's view is out of date, a new one's empty). With no
+    /// node running, every node as a voter.
+    pub fn configuration(&self) -> Membership {
         let best = match self.leader() {
             Some(leader) => self.servers[&leader].raft.as_ref(),
             None => self
@@ -257,8 +262,12 @@ impl Simulation {
                 }),
         };
         match best {
-            Some(raft) => raft.membership().members().collect(),
-            None => self.servers.keys().copied().collect(),
+            Some(raft) => raft.membership().clone(),
+            None => {
+                let mut everyone = Membership::default();
+                everyone.voters.extend(self.servers.keys().copied());
+                everyone
+            }
         }
     }
 

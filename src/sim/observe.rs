@@ -407,7 +407,7 @@ impl Simulation {
             .filter_map(|server| server.raft.as_ref().map(|raft| raft.current_term()))
             .max()
             .unwrap_or(0);
-        let members = self.members();
+        let configuration = self.configuration();
         RunReport {
             until_ms: self.now_us / 1_000,
             events: self.events_processed,
@@ -417,7 +417,7 @@ impl Simulation {
             nodes: self
                 .servers
                 .values()
-                .map(|server| self.node_report(server, &members))
+                .map(|server| self.node_report(server, &configuration))
                 .collect(),
             history: HistoryReport {
                 ok: self.history.summary().ok,
@@ -437,12 +437,16 @@ impl Simulation {
         }
     }
 
-    fn node_report(&self, server: &super::server::Server, members: &[NodeId]) -> NodeReport {
+    fn node_report(
+        &self,
+        server: &super::server::Server,
+        configuration: &crate::raft::Membership,
+    ) -> NodeReport {
         let raft = server.raft.as_ref();
         NodeReport {
             id: server.id,
             // As the page draws it.
-            role: look_of(server, members).name(),
+            role: look_of(server, configuration).name(),
             term: raft.map_or(server.disk.persisted.hard_state.current_term, |raft| {
                 raft.current_term()
             }),
@@ -553,13 +557,16 @@ impl NodeLook {
 /// its role, or removed when `members` (the cluster's latest configuration) no longer has it.
 /// A node in no configuration at all yet (just added, not yet proposed by a leader) is a
 /// learner-to-be.
-pub fn look_of(server: &super::server::Server, members: &[NodeId]) -> NodeLook {
+pub fn look_of(
+    server: &super::server::Server,
+    configuration: &crate::raft::Membership,
+) -> NodeLook {
     let raft = match (server.status, server.raft.as_ref()) {
         (Status::Down, _) | (_, None) => return NodeLook::Down,
         (Status::Paused, _) => return NodeLook::Paused,
         (Status::Up, Some(raft)) => raft,
     };
-    if !members.contains(&server.id) {
+    if !configuration.contains(server.id) {
         // Out of the latest configuration: removed once it has been in one; a node in none
         // yet (just added, before a leader proposed it) is joining.
         return if raft.membership().is_empty() {
@@ -568,7 +575,9 @@ pub fn look_of(server: &super::server::Server, members: &[NodeId]) -> NodeLook {
             NodeLook::Removed
         };
     }
-    if raft.membership().is_learner(server.id) {
+    // The cluster's view, not the node's: a new node learns it is a learner (and a learner
+    // that it was promoted) only when the leader's entries reach it.
+    if configuration.is_learner(server.id) {
         return NodeLook::Learner;
     }
     match raft.role() {
@@ -641,5 +650,39 @@ mod sample_tests {
         assert!(sample.commit_latency_p50_us <= sample.commit_latency_max_us);
         let later = MetricsSample::of(&simulation, Some(&sample));
         assert_eq!(later.commit_latency_max_us, None, "nothing committed since");
+    }
+
+    #[test]
+    fn a_new_node_looks_a_learner_as_soon_as_the_leader_adds_it_and_a_removed_one_removed() {
+        let scenario = crate::scenario::Scenario::from_json(
+            r#"{"format": 1, "seed": 4, "nodes": 3, "until_ms": 6000, "timeline": [
+                {"at_ms": 2000, "do": "add_node"}, {"at_ms": 4000, "do": "remove_node", "node": 3}]}"#,
+        )
+        .unwrap();
+        let mut simulation = Simulation::new(&scenario);
+        let look = |simulation: &Simulation, id| {
+            look_of(simulation.server(id).unwrap(), &simulation.configuration())
+        };
+        // The moment the leader holds the new configuration, before node 4 has heard of it:
+        // its own view is empty (it would look like a follower by that view).
+        let mut seen_learner_before_it_knew = false;
+        while simulation.step() {
+            let Some(new) = simulation.server(4).and_then(|server| server.raft.as_ref()) else {
+                continue;
+            };
+            if simulation.configuration().is_learner(4) && new.membership().is_empty() {
+                assert_eq!(look(&simulation, 4), NodeLook::Learner);
+                seen_learner_before_it_knew = true;
+                break;
+            }
+        }
+        assert!(seen_learner_before_it_knew);
+        simulation.run();
+        assert!(
+            simulation.configuration().is_voter(4),
+            "promoted once caught up"
+        );
+        assert_eq!(look(&simulation, 3), NodeLook::Removed);
+        assert_ne!(look(&simulation, 4), NodeLook::Learner);
     }
 }

@@ -26,6 +26,9 @@ const EXTEND_MS: u64 = 60_000;
 /// Why Play does nothing after a violation, and what does.
 pub const HALTED_NOTICE: &str = "The run stopped at a safety violation. Go back to before it on \
     the timeline to play again, or turn the bug switches off in Config.";
+/// Why "Add node" is refused.
+pub const RING_FULL_NOTICE: &str =
+    "The ring holds at most 15 nodes (removed ones keep their place), so no node was added.";
 /// Frame times kept for `frame_stats`.
 const FRAME_SAMPLES: usize = 600;
 
@@ -190,6 +193,13 @@ impl Engine {
         self.machine.can_act_on(id)
     }
 
+    /// Whether the ring has room for another node. Removed nodes keep their place on it (to
+    /// show what became of them), so they count. Links made elsewhere may hold more nodes, up
+    /// to the scenario limit of node ids; the page adds no more than its ring was laid out for.
+    pub fn can_add_node(&self) -> bool {
+        self.simulation().servers().count() < crate::scenario::limits::NODES_MAX as usize
+    }
+
     /// Starts or stops playing. A run halted by a safety violation cannot play on: that says
     /// so in the notice instead of a Play button that silently does nothing.
     pub fn set_playing(&mut self, playing: bool) {
@@ -254,7 +264,11 @@ impl Engine {
     /// Performs a timeline action now (forking the run if it is in the past). A refused action
     /// leaves the run untouched and becomes the notice.
     pub fn act(&mut self, action: Action) -> Result<(), String> {
-        let result = self.machine.act(action).map_err(|error| error.to_string());
+        let result = if action == Action::AddNode && !self.can_add_node() {
+            Err(RING_FULL_NOTICE.to_string())
+        } else {
+            self.machine.act(action).map_err(|error| error.to_string())
+        };
         match &result {
             Ok(()) => {
                 self.notice = None;

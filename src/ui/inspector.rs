@@ -17,7 +17,7 @@ use crate::sim::Simulation;
 use crate::sim::network::{Endpoint, InFlight, Packet};
 use crate::sim::server::{Server, Status};
 use crate::view::{
-    follower_progress, format_duration, format_time, look_of, loss_label, members_text,
+    NodeLook, follower_progress, format_duration, format_time, look_of, loss_label, members_text,
     message_fields, packet_name,
 };
 
@@ -97,7 +97,8 @@ fn nothing_selected() -> Html {
             <h3>{ "Nodes" }</h3>
             <div class="button-row node-choices">
                 { for nodes }
-                <button onclick={ let ui = ui.clone(); move |_| ui.act(Action::AddNode) } aria-label="Add a node (a)">{ "Add a node" }</button>
+                <button onclick={ let ui = ui.clone(); move |_| ui.act(Action::AddNode) } aria-label="Add a node (a)"
+                    disabled={!engine.can_add_node()}>{ "Add a node" }</button>
             </div>
             <h3>{ "Next messages to arrive" }</h3>
             if held.borrow().is_empty() {
@@ -142,7 +143,7 @@ fn node_inspector(ui: &Ui, id: NodeId) -> Html {
     let Some(server) = simulation.server(id) else {
         return html! { <div class="panel"><p>{ format!("There is no node S{id}.") }</p></div> };
     };
-    let look = look_of(server, &simulation.members());
+    let look = look_of(server, &simulation.configuration());
     html! {
         <div class="panel inspector">
             <h2 class="inspector-title">
@@ -151,6 +152,9 @@ fn node_inspector(ui: &Ui, id: NodeId) -> Html {
                 <span class="role-name">{ look.label() }</span>
             </h2>
             { node_actions(ui, simulation, server) }
+            if look == NodeLook::Removed {
+                <p class="hint">{ "Removed from the configuration: the others no longer count its vote or send it entries. It still runs with the configuration it last knew (nobody tells a removed server), so it may time out and ask for votes." }</p>
+            }
             { volatile_state(simulation, server) }
             { leader_view(server) }
             { persistent_state(server) }
@@ -164,8 +168,8 @@ fn node_actions(ui: &Ui, simulation: &Simulation, server: &Server) -> Html {
     let id = server.id;
     let raft = server.raft.as_ref();
     let leader = simulation.leader();
-    let is_member = raft.is_some_and(|raft| raft.membership().contains(id))
-        || simulation.members().contains(&id);
+    // The cluster's configuration decides: a removed node's own view still lists itself.
+    let is_member = simulation.configuration().contains(id);
     let button = |label: &str, action: Action, key: &str, enabled: bool, class: &str| {
         let ui = ui.clone();
         let aria = if key.is_empty() {
@@ -243,7 +247,9 @@ fn plural(count: usize) -> &'static str {
 }
 
 fn role_text(simulation: &Simulation, raft: &RaftNode, server: &Server) -> String {
-    let mut text = look_of(server, &simulation.members()).label().to_string();
+    let mut text = look_of(server, &simulation.configuration())
+        .label()
+        .to_string();
     let votes = raft.votes_granted();
     if !votes.is_empty() {
         let names: Vec<String> = votes.into_iter().map(node_name).collect();

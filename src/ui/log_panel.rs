@@ -460,14 +460,14 @@ pub fn draw(context: &Context, engine: &Engine, width: f64, height: f64, palette
         .and_then(|leader| simulation.server(leader))
         .and_then(|server| server.raft.as_ref())
         .and_then(|raft| raft.progress());
-    let members = simulation.members();
+    let configuration = simulation.configuration();
     for (row, server) in simulation.servers().enumerate() {
         let log = RowLog::of(server);
         let y = frame.row_y(row);
         draw_uncommitted(&frame, &log, y);
         draw_snapshot(&frame, &log, y);
         draw_commit_mark(&frame, &log, y);
-        draw_label(&frame, &members, server, &log, y);
+        draw_label(&frame, &configuration, server, &log, y);
         if let Some(progress) = leader_progress.and_then(|map| map.get(&server.id)) {
             draw_progress(&frame, progress, y);
         }
@@ -629,10 +629,16 @@ fn draw_commit_mark(frame: &Frame, log: &RowLog, y: f64) {
         .fill_rect(x, y - 2.0, 2.0, frame.cell_height + 4.0);
 }
 
-fn draw_label(frame: &Frame, members: &[NodeId], server: &Server, log: &RowLog, y: f64) {
+fn draw_label(
+    frame: &Frame,
+    configuration: &crate::raft::Membership,
+    server: &Server,
+    log: &RowLog,
+    y: f64,
+) {
     let context = frame.context;
     let middle = y + frame.cell_height / 2.0;
-    context.set_fill_style_str(node_fill(look_of(server, members)));
+    context.set_fill_style_str(node_fill(look_of(server, configuration)));
     context.begin_path();
     let _ = context.arc(9.0, middle, 4.5, 0.0, std::f64::consts::TAU);
     context.fill();

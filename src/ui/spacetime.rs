@@ -153,10 +153,10 @@ pub fn draw(
         column_width: (width - AXIS_WIDTH - 8.0) / (nodes.len() + 1) as f64,
         nodes,
         looks: {
-            let members = simulation.members();
+            let configuration = simulation.configuration();
             simulation
                 .servers()
-                .map(|server| look_of(server, &members))
+                .map(|server| look_of(server, &configuration))
                 .collect()
         },
     };

@@ -22,6 +22,7 @@ struct Facts {
     view_mode: ViewMode,
     hide_heartbeats: bool,
     notice: Option<String>,
+    can_add_node: bool,
 }
 
 impl Facts {
@@ -29,6 +30,7 @@ impl Facts {
         let engine = ui.engine.borrow();
         Facts {
             playing: engine.playing,
+            can_add_node: engine.can_add_node(),
             speed: engine.speed,
             now_us: engine.now_us(),
             violations: engine.simulation().violations().len(),
@@ -180,7 +182,8 @@ fn secondary_controls(ui: &Ui, facts: &Facts) -> Html {
             }
             <button class={classes!("theme-toggle", dark.then_some("segment-on"))} aria-pressed={dark.to_string()}
                 aria-label="Dark theme" onclick={toggle_theme}>{ "☾ Dark" }</button>
-            <button onclick={act(Action::AddNode)} aria-label="Add node (a)" title="a">{ "+ Add node" }</button>
+            <button onclick={act(Action::AddNode)} aria-label="Add node (a)" disabled={!facts.can_add_node}
+                title={ if facts.can_add_node { "a" } else { "The ring holds at most 15 nodes" } }>{ "+ Add node" }</button>
             <button onclick={act(Action::Heal)} aria-label="Heal the network: remove every partition, cut and slow link (h)" title="h">{ "Heal" }</button>
         </>
     }

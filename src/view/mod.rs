@@ -107,11 +107,11 @@ pub struct ClusterView {
 impl ClusterView {
     pub fn of(simulation: &Simulation) -> Self {
         let now_us = simulation.now_us();
-        let members = simulation.members();
+        let configuration = simulation.configuration();
         let election_max_us = simulation.scenario().config.election_timeout_ms.1 * 1_000;
         let nodes = simulation
             .servers()
-            .map(|server| node_view(server, &members, now_us, election_max_us))
+            .map(|server| node_view(server, &configuration, now_us, election_max_us))
             .collect();
         let messages = simulation
             .network()
@@ -134,12 +134,12 @@ impl ClusterView {
 
 fn node_view(
     server: &crate::sim::server::Server,
-    members: &[NodeId],
+    configuration: &crate::raft::Membership,
     now_us: u64,
     election_max_us: u64,
 ) -> NodeView {
     let raft = server.raft.as_ref();
-    let look = look_of(server, members);
+    let look = look_of(server, configuration);
     let local_now = server.local_now(now_us);
     let timer_left = raft
         .and_then(|raft| raft.election_deadline_us())

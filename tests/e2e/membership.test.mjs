@@ -1,0 +1,51 @@
+// Membership changes in the real page: a removed node says what it is and offers only what
+// still makes sense; the ring takes at most 15 nodes.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { screenshot } from "./harness.mjs";
+import { startSession, openPlayground, load, state, press, waitForState, summary } from "./playground.mjs";
+
+let session;
+
+before(async () => {
+  session = await startSession();
+});
+
+after(async () => {
+  await session?.close();
+});
+
+test("a removed node is shown as removed, with Remove disabled and why it still campaigns", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, {
+    format: 1,
+    seed: 12,
+    nodes: 5,
+    timeline: [{ at_ms: 1500, do: "remove_node", node: 5 }],
+    until_ms: 4000,
+  });
+  const now = await state(page);
+  assert.ok(now.leader && now.leader !== 5, `a leader other than S5: ${summary(now)}`);
+  await press(page, "5");
+  await page.getByRole("heading", { name: /Node S5\b/ }).waitFor({ timeout: 5000 });
+  assert.match(await page.locator(".inspector-title .role-name").textContent(), /removed/);
+  assert.ok(await page.getByRole("button", { name: "Remove S5", exact: true }).isDisabled(), "Remove is disabled for a removed node");
+  await page.getByText(/nobody tells a removed server/).waitFor({ timeout: 5000 });
+  await screenshot(page, "membership-removed");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
+
+test("nodes are added up to the ring's 15; one more is refused with a message", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, { format: 1, seed: 3, nodes: 14, until_ms: 2000 });
+  const add = page.getByRole("button", { name: "Add node (a)" });
+  assert.ok(await add.isEnabled());
+  await press(page, "a");
+  await waitForState(page, (s) => s.nodes.length === 15, { timeout: 5000 });
+  await page.waitForFunction(() => document.querySelector('[aria-label="Add node (a)"]')?.disabled === true);
+  await press(page, "a");
+  await page.locator(".notice-text").filter({ hasText: /at most 15 nodes/ }).waitFor({ timeout: 5000 });
+  assert.equal((await state(page)).nodes.length, 15, "no sixteenth node");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
