@@ -124,6 +124,8 @@ impl Simulation {
                 .insert(id, Server::new(id, disk.clone(), 0));
             simulation.start_node(id);
         }
+        // A cluster starts without a leader: the first election counts as time without one.
+        simulation.update_leaderless();
         simulation.start_workload();
         if let Some(first) = simulation.scenario.timeline.first() {
             simulation

@@ -636,6 +636,26 @@ mod sample_tests {
     }
 
     #[test]
+    fn time_without_a_leader_counts_the_first_election() {
+        let scenario = crate::scenario::Scenario::from_json(
+            r#"{"format": 1, "seed": 9, "nodes": 3, "until_ms": 3000}"#,
+        )
+        .unwrap();
+        let mut simulation = Simulation::new(&scenario);
+        while simulation.leader().is_none() {
+            assert!(simulation.step());
+        }
+        let elected_us = simulation.now_us();
+        assert!(elected_us > 0);
+        simulation.run();
+        assert!(simulation.leader().is_some(), "no failover in this run");
+        assert_eq!(
+            simulation.metrics.leaderless_total_us(simulation.now_us()),
+            elected_us
+        );
+    }
+
+    #[test]
     fn a_sample_reads_the_real_run() {
         let scenario = crate::scenario::Scenario::from_json(
             r#"{"format": 1, "seed": 9, "nodes": 3, "workload": {"writes_per_sec": 20}, "until_ms": 3000}"#,
