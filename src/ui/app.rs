@@ -425,6 +425,10 @@ pub fn handle_shortcut(ui: &Ui, key: &str) -> bool {
             ui.refresh.emit(());
         }
         "Escape" => ui.select(Selection::Nothing),
+        "?" => {
+            ui.engine.borrow_mut().help_requests += 1;
+            ui.refresh.emit(());
+        }
         "h" => ui.act(Action::Heal),
         "a" => ui.act(Action::AddNode),
         digit if digit.len() == 1 && digit.as_bytes()[0].is_ascii_digit() && digit != "0" => {

@@ -87,6 +87,8 @@ pub struct Engine {
     /// How many times the person has selected something (`Ui::select`), so the side panels
     /// can open the inspector for each new choice, even of the same node.
     pub selections_made: u64,
+    /// How many times the person asked for help (`?`): the side panels show the Help tab.
+    pub help_requests: u64,
     pub view_mode: ViewMode,
     /// Whether the space-time diagram leaves heartbeats out (they crowd it under load).
     pub hide_heartbeats: bool,
@@ -110,6 +112,7 @@ impl Engine {
             horizon_us: 0,
             selection: Selection::Nothing,
             selections_made: 0,
+            help_requests: 0,
             view_mode: ViewMode::Ring,
             hide_heartbeats: false,
             runs_loaded: 0,

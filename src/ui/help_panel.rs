@@ -8,9 +8,10 @@ use super::palette::{message_colour, node_fill};
 use crate::view::{MessageKind, NodeLook};
 
 /// Keys and what they do; keep in step with `app.rs::handle_shortcut`.
-const SHORTCUTS: [(&[&str], &str); 9] = [
+const SHORTCUTS: [(&[&str], &str); 11] = [
     (&["Space", "K"], "Play or pause"),
     (&["N", "→"], "Step one event (pauses)"),
+    (&["←", ","], "Back 100 ms (pauses)"),
     (&["+", "="], "Faster (twice the speed)"),
     (&["-", "_"], "Slower (half the speed)"),
     (&["V"], "Switch view: ring or space-time"),
@@ -21,6 +22,7 @@ const SHORTCUTS: [(&[&str], &str); 9] = [
         &["H"],
         "Heal the network: remove partitions, cuts and slow links",
     ),
+    (&["?"], "Show this help"),
 ];
 
 /// Keys that act on the selected node.

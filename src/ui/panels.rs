@@ -56,18 +56,25 @@ pub fn side_panels() -> Html {
     let tab = use_state(|| Tab::Inspect);
     // Clicking a node or a message (or choosing one by keyboard) shows it, whichever tab was open.
     let ui = use_ui();
-    let (selections_made, something) = {
+    let (selections_made, something, help_requests) = {
         let engine = ui.engine.borrow();
-        (
-            engine.selections_made,
-            engine.selection != Selection::Nothing,
-        )
+        let something = engine.selection != Selection::Nothing;
+        (engine.selections_made, something, engine.help_requests)
     };
     {
         let tab = tab.clone();
         use_effect_with(selections_made, move |_| {
             if something {
                 tab.set(Tab::Inspect);
+            }
+        });
+    }
+    // `?` shows the help.
+    {
+        let tab = tab.clone();
+        use_effect_with(help_requests, move |&requests| {
+            if requests > 0 {
+                tab.set(Tab::Help);
             }
         });
     }

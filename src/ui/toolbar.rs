@@ -127,6 +127,7 @@ fn play_controls(ui: &Ui, facts: &Facts) -> Html {
                 <span>{ "Speed" }</span>
                 <input type="range" min="0" max={SLIDER_STEPS.to_string()} step="1"
                     value={speed_to_slider(facts.speed).round().to_string()} oninput={on_speed}
+                    aria-valuetext={speed_label(facts.speed)}
                     aria-label="Speed, virtual time per real time, from 1/1000 to 10 (+ and -)" />
                 <span class="speed-value" aria-live="off">{ speed_label(facts.speed) }</span>
             </label>

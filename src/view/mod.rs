@@ -261,13 +261,17 @@ pub fn slider_to_speed(position: f64) -> f64 {
 }
 
 /// "×0.1", "×1/250", "×10": readable speeds.
+/// Slower than real time reads as a fraction where one is close (×1/8, ×1/10, ×1/1000: the
+/// `-` key halves the speed), as a decimal otherwise (×0.75); faster, as a decimal (×2.5).
 pub fn speed_label(speed: f64) -> String {
     if speed >= 1.0 {
-        format!("×{:.1}", speed).replace(".0", "")
-    } else if speed >= 0.1 {
-        format!("×{speed:.2}")
+        return format!("×{:.1}", speed).replace(".0", "");
+    }
+    let slower = 1.0 / speed;
+    if (slower - slower.round()).abs() <= 0.05 * slower {
+        format!("×1/{:.0}", slower.round())
     } else {
-        format!("×1/{:.0}", 1.0 / speed)
+        format!("×{speed:.2}")
     }
 }
 
@@ -288,6 +292,12 @@ mod tests {
         }
         assert_eq!(speed_label(0.001), "×1/1000");
         assert_eq!(speed_label(1.0), "×1");
+        // Halving from ×1/16 reads ×1/8, never ×0.13 beside ×1/16.
+        assert_eq!(speed_label(0.0625), "×1/16");
+        assert_eq!(speed_label(0.125), "×1/8");
+        assert_eq!(speed_label(0.1), "×1/10");
+        assert_eq!(speed_label(0.75), "×0.75");
+        assert_eq!(speed_label(2.5), "×2.5");
     }
     use crate::scenario::Scenario;
 

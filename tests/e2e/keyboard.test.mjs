@@ -141,6 +141,10 @@ test("keyboard shortcuts play, step, select, switch the view and clear", async (
   await page.keyboard.type("n v");
   assert.equal((await state(page)).events, events, "typing n in a field does not step");
   assert.equal(await ringButton.getAttribute("aria-pressed"), "true", "typing v in a field does not switch the view");
+  // ? shows the help, which lists it.
+  await press(page, "?");
+  await page.waitForFunction(() => document.querySelector("#tab-help")?.getAttribute("aria-selected") === "true");
+  await page.getByText("Show this help").waitFor({ timeout: 5000 });
   await screenshot(page, "keyboard-end");
   assert.deepEqual(page.errors, [], "no console errors");
 });
