@@ -345,6 +345,22 @@ impl Network {
         }
     }
 
+    /// The groups `nodes` are in now, in the order of their first members: a node joins the
+    /// first group whose first member it reaches both ways, or starts its own. With no
+    /// partition, one group of all.
+    pub fn groups(&self, nodes: &[NodeId]) -> Vec<Vec<NodeId>> {
+        let mut groups: Vec<Vec<NodeId>> = Vec::new();
+        for &node in nodes {
+            let together =
+                |other: NodeId| !self.is_blocked(node, other) && !self.is_blocked(other, node);
+            match groups.iter_mut().find(|group| together(group[0])) {
+                Some(group) => group.push(node),
+                None => groups.push(vec![node]),
+            }
+        }
+        groups
+    }
+
     pub fn cut(&mut self, from: NodeId, to: NodeId) {
         self.blocked.insert((from, to));
     }
@@ -391,6 +407,19 @@ mod tests {
             loss_ppm,
             duplicate_ppm,
         })
+    }
+
+    #[test]
+    fn groups_are_read_back_from_the_blocked_links() {
+        let mut net = network(0, 0);
+        let nodes = [1, 2, 3, 4, 5];
+        assert_eq!(net.groups(&nodes), vec![vec![1, 2, 3, 4, 5]]);
+        net.partition(&nodes, &[vec![1, 4], vec![2, 5], vec![3]]);
+        assert_eq!(net.groups(&nodes), vec![vec![1, 4], vec![2, 5], vec![3]]);
+        // A one-way cut is enough to part two nodes: they do not reach each other both ways.
+        net.heal();
+        net.cut(2, 1);
+        assert_eq!(net.groups(&nodes), vec![vec![1, 3, 4, 5], vec![2]]);
     }
 
     #[test]

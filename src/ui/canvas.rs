@@ -1,5 +1,5 @@
-//! The cluster canvas: click a node or a message to inspect it; drag a node across the centre
-//! line to split the cluster into two groups (a partition).
+//! The cluster canvas: click a node or a message to inspect it; drag a node onto another to
+//! put it in that node's group, or into open space to cut it off (a partition). Drags add up.
 
 use web_sys::{HtmlCanvasElement, PointerEvent};
 use yew::prelude::*;
@@ -33,14 +33,7 @@ pub fn cluster_canvas() -> Html {
                     ui.select(Selection::Node(id))
                 }
                 Some(Hit::Node(id)) => {
-                    let mut painter = ui.painter.borrow_mut();
-                    painter.drag_origin_x = painter
-                        .layout
-                        .nodes
-                        .get(&id)
-                        .map_or(x, |&(origin, _)| origin);
-                    painter.drag = Some((id, x, y));
-                    drop(painter);
+                    ui.painter.borrow_mut().drag = Some((id, x, y));
                     ui.select(Selection::Node(id));
                 }
                 Some(Hit::Message(id)) => ui.select(Selection::Message(id)),
@@ -64,16 +57,12 @@ pub fn cluster_canvas() -> Html {
         let ui = ui.clone();
         Callback::from(move |event: PointerEvent| {
             let drag = ui.painter.borrow_mut().drag.take();
-            let Some((id, x, _)) = drag else { return };
+            let Some((id, x, y)) = drag else { return };
             let _ = event;
-            let start_x = ui.painter.borrow().drag_origin_x;
-            let center = ui.painter.borrow().layout.center.0;
-            let crossed = (start_x < center) != (x < center) && (x - start_x).abs() > 20.0;
-            if crossed {
-                let groups = split_groups(&ui, id, x < center);
-                ui.act(Action::Partition { groups });
-            } else {
-                ui.refresh.emit(());
+            let landing = drop_target(&ui.painter.borrow(), id, x, y);
+            match regroup(&ui, id, landing) {
+                Some(groups) => ui.act(Action::Partition { groups }),
+                None => ui.refresh.emit(()),
             }
         })
     };
@@ -82,7 +71,7 @@ pub fn cluster_canvas() -> Html {
             ref={canvas_ref}
             class="cluster-canvas"
             role="img"
-            aria-label="The cluster: nodes on a ring, messages in flight between them. Click a node or message to inspect it; drag a node across the centre line to partition the cluster."
+            aria-label="The cluster: nodes on a ring, messages in flight between them. Click a node or message to inspect it; drag a node onto another to put it in that node's group, or into open space to cut it off."
             tabindex="0"
             onpointerdown={pointer_down}
             onpointermove={pointer_move}
@@ -91,28 +80,78 @@ pub fn cluster_canvas() -> Html {
     }
 }
 
-/// Two groups from the ring's two halves, with the dragged node moved to the side it was
-/// dropped on. The layout is the ring without the drag (every other node is where it was).
-fn split_groups(ui: &super::context::Ui, dragged: NodeId, dropped_left: bool) -> Vec<Vec<NodeId>> {
-    let painter = ui.painter.borrow();
-    let center = painter.layout.center.0;
-    let (mut left, mut right) = (Vec::new(), Vec::new());
-    for (&id, &(x, _)) in painter.layout.nodes.iter() {
-        let on_left = if id == dragged {
-            dropped_left
-        } else {
-            x < center
-        };
-        if on_left {
-            left.push(id)
-        } else {
-            right.push(id)
-        }
+/// Where a dragged node is let go, and so what happens to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Landing {
+    /// Let go near where it was: nothing (it was a click).
+    Stay,
+    /// Let go on another node: join that node's group.
+    Join(NodeId),
+    /// Let go in open space: cut it off in a group of its own.
+    Alone,
+}
+
+/// Where node `dragged`, let go at (`x`, `y`), lands. The layout still places it at the
+/// pointer; every other node is where the ring put it.
+fn drop_target(painter: &super::painter::Painter, dragged: NodeId, x: f64, y: f64) -> Landing {
+    let layout = &painter.layout;
+    let near = |(nx, ny): (f64, f64), reach: f64| (nx - x).hypot(ny - y) <= reach;
+    let onto = layout
+        .nodes
+        .iter()
+        .find(|&(&id, &centre)| id != dragged && near(centre, layout.node_radius + 4.0));
+    if let Some((&id, _)) = onto {
+        return Landing::Join(id);
     }
-    [left, right]
-        .into_iter()
-        .filter(|group| !group.is_empty())
-        .collect()
+    let home = ring_home(layout, dragged);
+    if home.is_some_and(|home| near(home, layout.node_radius)) {
+        Landing::Stay
+    } else {
+        Landing::Alone
+    }
+}
+
+/// Where the ring places `id` when it is not being dragged.
+fn ring_home(layout: &super::draw::Layout, id: NodeId) -> Option<(f64, f64)> {
+    let index = layout.nodes.iter().position(|(&each, _)| each == id)?;
+    let (cx, cy) = layout.center;
+    Some(crate::view::ring_position(
+        index,
+        layout.nodes.len(),
+        cx,
+        cy,
+        layout.ring_radius,
+    ))
+}
+
+/// The partition after the drop: the groups as they are now (see `Network::groups`), with
+/// the dragged node moved; `None` when that changes nothing. Drags add up: each moves one node
+/// and keeps the rest.
+fn regroup(ui: &super::context::Ui, dragged: NodeId, landing: Landing) -> Option<Vec<Vec<NodeId>>> {
+    let engine = ui.engine.borrow();
+    let simulation = engine.simulation();
+    let nodes: Vec<NodeId> = simulation.servers().map(|server| server.id).collect();
+    let mut groups = simulation.network().groups(&nodes);
+    let before = groups.clone();
+    for group in &mut groups {
+        group.retain(|&node| node != dragged);
+    }
+    groups.retain(|group| !group.is_empty());
+    match landing {
+        Landing::Join(target) => match groups.iter_mut().find(|group| group.contains(&target)) {
+            Some(group) => group.push(dragged),
+            None => groups.push(vec![dragged]),
+        },
+        Landing::Alone => groups.push(vec![dragged]),
+        Landing::Stay => return None,
+    }
+    let same = groups.len() == before.len()
+        && groups.iter().all(|group| {
+            before
+                .iter()
+                .any(|old| old.len() == group.len() && group.iter().all(|node| old.contains(node)))
+        });
+    (!same).then_some(groups)
 }
 
 fn local(event: &PointerEvent) -> (f64, f64) {

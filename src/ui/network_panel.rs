@@ -66,7 +66,7 @@ pub fn network_panel() -> Html {
     html! {
         <div class="panel network-panel">
             <h2>{ "Network" }</h2>
-            <p class="hint">{ "Drag a node across the dashed centre line of the ring to split the cluster in two, or use the controls below. Every change acts now, as a timeline action." }</p>
+            <p class="hint">{ "On the ring, drag a node into open space to cut it off, or onto another node to join that node's group; or use the controls below. Every change acts now, as a timeline action." }</p>
             { state }
             <div class="button-row">
                 <button class="danger-soft" onclick={heal} aria-label="Heal all: remove every partition, cut and slow link (h)" title="h">{ "Heal all" }</button>
@@ -235,24 +235,16 @@ fn latency_pair(typed: &str, is_low: bool, (low, high): (u64, u64)) -> Result<(u
     Ok(pair)
 }
 
-/// Which group (index into `GROUP_NAMES`) each node is in now: nodes that reach each other
-/// both ways share a group. A cluster split more than three ways puts the rest in C.
+/// Which group (index into `GROUP_NAMES`) each node is in now (see `Network::groups`). A
+/// cluster split more than three ways puts the rest in C.
 fn current_groups(nodes: &[NodeId], network: &Network) -> Assignment {
-    let mut leaders: Vec<NodeId> = Vec::new();
-    let mut groups = Assignment::new();
-    for &node in nodes {
-        let together =
-            |other: NodeId| !network.is_blocked(node, other) && !network.is_blocked(other, node);
-        let index = match leaders.iter().position(|&first| together(first)) {
-            Some(index) => index,
-            None => {
-                leaders.push(node);
-                leaders.len() - 1
-            }
-        };
-        groups.insert(node, index.min(GROUP_NAMES.len() - 1));
+    let mut assignment = Assignment::new();
+    for (index, group) in network.groups(nodes).into_iter().enumerate() {
+        for node in group {
+            assignment.insert(node, index.min(GROUP_NAMES.len() - 1));
+        }
     }
-    groups
+    assignment
 }
 
 /// Each node's group (index into `GROUP_NAMES`), in node order (a `LiteMap`, as `NodePoints`).

@@ -18,8 +18,6 @@ pub struct Painter {
     pub reduced_motion: bool,
     /// A node being dragged to partition the cluster, and where it is.
     pub drag: Option<(NodeId, f64, f64)>,
-    /// Where the dragged node was on the ring when the drag began.
-    pub drag_origin_x: f64,
     /// The layout of the last painted ring, for hit tests.
     pub layout: Layout,
     pub view: Option<ClusterView>,
@@ -35,7 +33,6 @@ impl Painter {
             theme,
             reduced_motion,
             drag: None,
-            drag_origin_x: 0.0,
             layout: Layout::default(),
             view: None,
             view_mode: ViewMode::Ring,

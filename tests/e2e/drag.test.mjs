@@ -1,0 +1,73 @@
+// Partitioning by dragging on the ring: drop a node in open space to cut it off, on another
+// node to join that node's group. Drags add up.
+
+import { test, before, after } from "node:test";
+import assert from "node:assert/strict";
+import { screenshot } from "./harness.mjs";
+import { startSession, openPlayground, load, press } from "./playground.mjs";
+
+let session;
+
+before(async () => {
+  session = await startSession();
+});
+
+after(async () => {
+  await session?.close();
+});
+
+/** Where node `id` (1-based, of `count`) sits on the ring, in page coordinates. */
+async function nodeCentre(page, id, count) {
+  const box = await page.locator("canvas.cluster-canvas").boundingBox();
+  // As `Layout::new` (src/ui/draw.rs) and `view::ring_position` place them.
+  const [cx, cy] = [box.width / 2, box.height / 2 - 8];
+  const radius = Math.max(Math.min(box.width, box.height) * 0.36, 40);
+  const angle = -Math.PI / 2 + (2 * Math.PI * (id - 1)) / count;
+  return { x: box.x + cx + radius * Math.cos(angle), y: box.y + cy + radius * Math.sin(angle) };
+}
+
+async function drag(page, from, to) {
+  await page.mouse.move(from.x, from.y);
+  await page.mouse.down();
+  await page.mouse.move((from.x + to.x) / 2, (from.y + to.y) / 2, { steps: 4 });
+  await page.mouse.move(to.x, to.y, { steps: 4 });
+  await page.mouse.up();
+}
+
+/** The group letter the Network panel's partition editor shows for each node. */
+async function groups(page, count) {
+  await page.click("#tab-network");
+  const letters = [];
+  for (let id = 1; id <= count; id += 1) {
+    const pressed = page.locator(`[aria-label^="S${id} in group "][aria-pressed="true"]`);
+    await pressed.waitFor({ timeout: 5000 });
+    letters.push((await pressed.getAttribute("aria-label")).slice(-1));
+  }
+  return letters.join("");
+}
+
+test("dragging nodes builds a partition one node at a time", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, { format: 1, seed: 8, nodes: 5, until_ms: 2000 });
+  const box = await page.locator("canvas.cluster-canvas").boundingBox();
+  const openSpace = { x: box.x + 40, y: box.y + 40 };
+
+  // S2 into open space: cut off alone.
+  await drag(page, await nodeCentre(page, 2, 5), openSpace);
+  assert.equal(await groups(page, 5), "ABAAA");
+  // S3 onto S2: they are together, apart from the rest. The first drag still holds.
+  await drag(page, await nodeCentre(page, 3, 5), await nodeCentre(page, 2, 5));
+  assert.equal(await groups(page, 5), "ABBAA");
+  await screenshot(page, "drag-partition");
+  // S3 back onto S1, then S2 too: one group again.
+  await drag(page, await nodeCentre(page, 3, 5), await nodeCentre(page, 1, 5));
+  assert.equal(await groups(page, 5), "ABAAA");
+  await drag(page, await nodeCentre(page, 2, 5), await nodeCentre(page, 4, 5));
+  assert.equal(await groups(page, 5), "AAAAA");
+  // A press without a move is a click: it selects, and partitions nothing.
+  await drag(page, await nodeCentre(page, 5, 5), await nodeCentre(page, 5, 5));
+  await page.getByRole("heading", { name: /Node S5\b/ }).waitFor({ timeout: 5000 });
+  assert.equal(await groups(page, 5), "AAAAA");
+  await press(page, "Escape");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
