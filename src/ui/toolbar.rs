@@ -20,7 +20,6 @@ struct Facts {
     violations: usize,
     bugs: Vec<&'static str>,
     view_mode: ViewMode,
-    hide_heartbeats: bool,
     notice: Option<String>,
     can_add_node: bool,
 }
@@ -42,7 +41,6 @@ impl Facts {
                 .map(|bug| bug.name())
                 .collect(),
             view_mode: engine.view_mode,
-            hide_heartbeats: engine.hide_heartbeats,
             notice: engine.notice.clone(),
         }
     }
@@ -178,9 +176,6 @@ fn secondary_controls(ui: &Ui, facts: &Facts) -> Html {
                 { view_button(ViewMode::Ring, "Ring", "Ring view (v)") }
                 { view_button(ViewMode::SpaceTime, "Space-time", "Space-time view (v)") }
             </div>
-            if facts.view_mode == ViewMode::SpaceTime {
-                { heartbeat_toggle(ui, facts.hide_heartbeats) }
-            }
             <button class={classes!("theme-toggle", dark.then_some("segment-on"))} aria-pressed={dark.to_string()}
                 aria-label="Dark theme" onclick={toggle_theme}>{ "☾ Dark" }</button>
             <button onclick={act(Action::AddNode)} aria-label="Add node (a)" disabled={!facts.can_add_node}
@@ -188,6 +183,21 @@ fn secondary_controls(ui: &Ui, facts: &Facts) -> Html {
             <button onclick={act(Action::Heal)} aria-label="Heal the network: remove every partition, cut and slow link (h)" title="h">{ "Heal" }</button>
         </>
     }
+}
+
+/// Options of the canvas's current view, over its bottom right corner (beside the space-time
+/// legend) rather than in the toolbar, which they would push onto a second row.
+#[function_component(ViewOptions)]
+pub fn view_options() -> Html {
+    let ui = use_ui();
+    let (mode, hidden) = {
+        let engine = ui.engine.borrow();
+        (engine.view_mode, engine.hide_heartbeats)
+    };
+    if mode != ViewMode::SpaceTime {
+        return Html::default();
+    }
+    html! { <div class="view-options">{ heartbeat_toggle(&ui, hidden) }</div> }
 }
 
 /// In the space-time view: show or hide heartbeats, which crowd the diagram under load.

@@ -66,7 +66,10 @@ test("keyboard shortcuts play, step, select, switch the view and clear", async (
   const spaceTimeButton = page.getByRole("button", { name: "Space-time view (v)" });
   assert.equal(await ringButton.getAttribute("aria-pressed"), "true");
   const ring = await canvasFingerprint(page);
+  const toolbarHeight = () => page.evaluate(() => document.querySelector(".toolbar").getBoundingClientRect().height);
+  const ringToolbar = await toolbarHeight();
   await showView(page, "spacetime");
+  assert.equal(await toolbarHeight(), ringToolbar, "the view's options do not push the toolbar onto another row");
   assert.equal(await spaceTimeButton.getAttribute("aria-pressed"), "true");
   assert.equal(await ringButton.getAttribute("aria-pressed"), "false");
   assert.notEqual(await canvasFingerprint(page), ring, "the canvas draws another picture");
