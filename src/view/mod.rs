@@ -14,6 +14,7 @@ pub use crate::sim::observe::{NodeLook, look_of};
 use crate::sim::server::Status;
 
 mod inspect;
+pub mod palette;
 pub use inspect::{
     FollowerProgress, MAX_ENTRIES_SHOWN, follower_progress, format_duration, log_first_shown,
     loss_label, members_text, message_fields, operation_label, packet_name, payload_label,
