@@ -363,12 +363,7 @@ fn draw_node(context: &Context, scene: &Scene, node: &crate::view::NodeView) {
         context.set_line_width(3.0);
         context.stroke();
     }
-    let label_colour = if matches!(node.look, NodeLook::Down) {
-        palette.muted
-    } else {
-        palette.node_text
-    };
-    context.set_fill_style_str(label_colour);
+    context.set_fill_style_str(palette.node_label(node.look));
     context.set_text_align("center");
     context.set_font(&format!(
         "600 {}px system-ui, sans-serif",

@@ -476,11 +476,7 @@ fn draw_header(plot: &Plot, simulation: &Simulation, selection: Selection) {
             context.stroke();
         }
         context.set_font("600 11px system-ui, sans-serif");
-        context.set_fill_style_str(if look == NodeLook::Down {
-            plot.palette.muted
-        } else {
-            plot.palette.node_text
-        });
+        context.set_fill_style_str(plot.palette.node_label(look));
         with_text(
             |text| {
                 let _ = write!(text, "S{}", server.id);

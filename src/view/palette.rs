@@ -22,7 +22,12 @@ pub struct Palette {
     pub blocked: &'static str,
     pub success: &'static str,
     pub failure: &'static str,
-    pub node_text: &'static str,
+    /// Text on the light node fills (and the paler roles' fills are light in both themes).
+    pub node_text_on_light: &'static str,
+    /// Text on the dark node fills.
+    pub node_text_on_dark: &'static str,
+    /// Text on a node that is down: readable, but greyer than a running node's.
+    pub node_text_down: &'static str,
 }
 
 impl Palette {
@@ -30,6 +35,22 @@ impl Palette {
         match theme {
             Theme::Light => &LIGHT,
             Theme::Dark => &DARK,
+        }
+    }
+
+    /// The colour of a node's name and term, drawn on its fill: dark on the light fills, light
+    /// on the dark ones, so every label reads at 4.5:1 or better (WCAG AA for normal text; the
+    /// labels are 10 to 18 px). A test checks every role in both themes.
+    pub fn node_label(&self, look: NodeLook) -> &'static str {
+        match look {
+            NodeLook::Follower => self.node_text_on_dark,
+            NodeLook::Down => self.node_text_down,
+            NodeLook::PreCandidate
+            | NodeLook::Candidate
+            | NodeLook::Leader
+            | NodeLook::Learner
+            | NodeLook::Paused
+            | NodeLook::Removed => self.node_text_on_light,
         }
     }
 }
@@ -45,7 +66,9 @@ static LIGHT: Palette = Palette {
     blocked: "#ef4444",
     success: "#16a34a",
     failure: "#dc2626",
-    node_text: "#ffffff",
+    node_text_on_light: "#0f172a",
+    node_text_on_dark: "#ffffff",
+    node_text_down: "#cbd5e1",
 };
 
 static DARK: Palette = Palette {
@@ -59,7 +82,9 @@ static DARK: Palette = Palette {
     blocked: "#f87171",
     success: "#4ade80",
     failure: "#f87171",
-    node_text: "#0b1120",
+    node_text_on_light: "#0b1120",
+    node_text_on_dark: "#ffffff",
+    node_text_down: "#cbd5e1",
 };
 
 /// A node's fill, by what it is doing. Same in both themes, chosen to read on either.
@@ -98,4 +123,78 @@ pub fn term_colour(term: u64) -> &'static str {
     let colours =
         COLOURS.get_or_init(|| (0..360).map(|hue| format!("hsl({hue} 62% 55%)")).collect());
     &colours[((term * 137 + 200) % 360) as usize]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LOOKS: [NodeLook; 8] = [
+        NodeLook::Follower,
+        NodeLook::PreCandidate,
+        NodeLook::Candidate,
+        NodeLook::Leader,
+        NodeLook::Learner,
+        NodeLook::Down,
+        NodeLook::Paused,
+        NodeLook::Removed,
+    ];
+
+    /// `#rrggbb` as three channels from 0 to 1.
+    fn channels(colour: &str) -> [f64; 3] {
+        let hex = colour.strip_prefix('#').expect("a #rrggbb colour");
+        assert_eq!(hex.len(), 6, "{colour} is #rrggbb");
+        [0, 2, 4].map(|at| {
+            let byte = u8::from_str_radix(&hex[at..at + 2], 16).expect("hex digits");
+            f64::from(byte) / 255.0
+        })
+    }
+
+    /// A channel without its sRGB gamma.
+    fn linear(channel: f64) -> f64 {
+        if channel <= 0.04045 {
+            channel / 12.92
+        } else {
+            ((channel + 0.055) / 1.055).powf(2.4)
+        }
+    }
+
+    /// WCAG 2's relative luminance.
+    fn luminance(colour: &str) -> f64 {
+        let [r, g, b] = channels(colour).map(linear);
+        0.2126 * r + 0.7152 * g + 0.0722 * b
+    }
+
+    /// WCAG 2's contrast ratio, from 1 (none) to 21 (black on white).
+    fn contrast(a: &str, b: &str) -> f64 {
+        let (a, b) = (luminance(a), luminance(b));
+        (a.max(b) + 0.05) / (a.min(b) + 0.05)
+    }
+
+    #[test]
+    fn contrast_is_computed_as_wcag_defines_it() {
+        assert!((contrast("#000000", "#ffffff") - 21.0).abs() < 1e-9);
+        assert!((contrast("#777777", "#777777") - 1.0).abs() < 1e-9);
+        // WebAIM's checker gives 4.54:1 for #767676 on white.
+        assert!((contrast("#767676", "#ffffff") - 4.54).abs() < 0.01);
+    }
+
+    #[test]
+    fn every_node_label_reads_on_its_fill_in_both_themes() {
+        // The labels are 10 to 18 px, below WCAG's "large text": normal text's 4.5:1 applies.
+        let mut failures = Vec::new();
+        for theme in [Theme::Light, Theme::Dark] {
+            let palette = Palette::of(theme);
+            for look in LOOKS {
+                let (fill, text) = (node_fill(look), palette.node_label(look));
+                let ratio = contrast(fill, text);
+                if ratio < 4.5 {
+                    failures.push(format!(
+                        "{theme:?} {look:?}: {text} on {fill} is {ratio:.2}:1"
+                    ));
+                }
+            }
+        }
+        assert!(failures.is_empty(), "below 4.5:1: {failures:#?}");
+    }
 }
