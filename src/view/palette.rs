@@ -101,7 +101,8 @@ pub fn node_fill(look: NodeLook) -> &'static str {
     }
 }
 
-/// A message's colour, by kind.
+/// A message's colour, by kind. The space-time view tells kinds apart by colour alone, so the
+/// colours are far apart (a test checks): the votes are warm, the clients' traffic lime.
 pub fn message_colour(kind: MessageKind) -> &'static str {
     match kind {
         MessageKind::PreVote => "#fbbf24",
@@ -111,7 +112,7 @@ pub fn message_colour(kind: MessageKind) -> &'static str {
         MessageKind::InstallSnapshot => "#a855f7",
         MessageKind::TimeoutNow => "#ec4899",
         MessageKind::ReadIndex => "#14b8a6",
-        MessageKind::Client => "#eab308",
+        MessageKind::Client => "#65a30d",
     }
 }
 
@@ -196,5 +197,39 @@ mod tests {
             }
         }
         assert!(failures.is_empty(), "below 4.5:1: {failures:#?}");
+    }
+
+    /// CIE L*a*b* of an sRGB colour (D65 white).
+    fn lab(colour: &str) -> [f64; 3] {
+        let [r, g, b] = channels(colour).map(linear);
+        let x = (0.4124 * r + 0.3576 * g + 0.1805 * b) / 0.950_47;
+        let y = 0.2126 * r + 0.7152 * g + 0.0722 * b;
+        let z = (0.0193 * r + 0.1192 * g + 0.9505 * b) / 1.088_83;
+        let f = |t: f64| {
+            if t > 0.008_856 {
+                t.cbrt()
+            } else {
+                7.787 * t + 16.0 / 116.0
+            }
+        };
+        [
+            116.0 * f(y) - 16.0,
+            500.0 * (f(x) - f(y)),
+            200.0 * (f(y) - f(z)),
+        ]
+    }
+
+    #[test]
+    fn message_kinds_have_colours_far_apart() {
+        // The space-time view tells kinds apart by colour alone (its lines have no shapes):
+        // every two kinds differ by a CIE76 distance of at least 20 (about 2 is just
+        // noticeable; PreVote's amber and the clients' yellow were 5 apart).
+        for (i, &a) in MessageKind::ALL.iter().enumerate() {
+            for &b in &MessageKind::ALL[i + 1..] {
+                let (la, lb) = (lab(message_colour(a)), lab(message_colour(b)));
+                let distance = (0..3).map(|k| (la[k] - lb[k]).powi(2)).sum::<f64>().sqrt();
+                assert!(distance >= 20.0, "{a:?} and {b:?} are {distance:.1} apart");
+            }
+        }
     }
 }
