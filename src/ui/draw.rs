@@ -11,7 +11,10 @@ use super::engine::Selection;
 use super::palette::{Palette, message_colour, node_fill};
 use crate::raft::NodeId;
 use crate::sim::network::Endpoint;
-use crate::view::{ClusterView, MessageKind, MessageView, NodeLook, node_radius, ring_position};
+use crate::view::{
+    ClusterView, MessageKind, MessageView, NODE_HALO, NodeLook, TIMER_ARC_GAP, TIMER_ARC_WIDTH,
+    node_radius, ring_position,
+};
 
 thread_local! {
     /// Reused for the labels every canvas draws each frame, so drawing them does not allocate.
@@ -190,24 +193,66 @@ pub(super) fn dashed(context: &Context, pattern: &[f64]) {
     let _ = context.set_line_dash(&array);
 }
 
+/// A blocked link is a faint dashed line; a one-way cut (messages lost one way only) also gets
+/// a mark by its receiver, so it does not look like a partition.
 fn draw_blocked(context: &Context, scene: &Scene) {
-    context.set_stroke_style_str(scene.palette.blocked);
-    context.set_line_width(1.5);
-    dashed(context, &[4.0, 5.0]);
-    for &(from, to) in &scene.view.blocked {
-        if from > to && scene.view.blocked.contains(&(to, from)) {
+    let blocked = &scene.view.blocked;
+    for &(from, to) in blocked {
+        let both_ways = blocked.contains(&(to, from));
+        if both_ways && from > to {
             continue; // Both directions cut: one line.
         }
-        let (x1, y1) = scene.layout.point(Endpoint::Node(from));
-        let (x2, y2) = scene.layout.point(Endpoint::Node(to));
+        let start = scene.layout.point(Endpoint::Node(from));
+        let end = scene.layout.point(Endpoint::Node(to));
+        context.set_stroke_style_str(scene.palette.blocked);
+        context.set_line_width(1.5);
+        dashed(context, &[4.0, 5.0]);
         context.set_global_alpha(0.35);
         context.begin_path();
-        context.move_to(x1, y1);
-        context.line_to(x2, y2);
+        context.move_to(start.0, start.1);
+        context.line_to(end.0, end.1);
         context.stroke();
+        dashed(context, &[]);
+        if !both_ways {
+            draw_one_way_mark(context, scene, start, end);
+        }
     }
     context.set_global_alpha(1.0);
-    dashed(context, &[]);
+}
+
+/// By the receiving end of a one-way cut, just outside its node: an arrowhead pointing along
+/// the lost direction into a "⊘".
+fn draw_one_way_mark(context: &Context, scene: &Scene, (x1, y1): (f64, f64), (x2, y2): (f64, f64)) {
+    const SIGN_RADIUS: f64 = 6.0;
+    const HEAD_LENGTH: f64 = 9.0;
+    let length = ((x2 - x1).powi(2) + (y2 - y1).powi(2)).sqrt();
+    let back = scene.layout.node_radius + NODE_HALO + 4.0 + SIGN_RADIUS;
+    if length < 2.0 * back + HEAD_LENGTH {
+        return; // A dragged node on top of its peer: no room for the mark.
+    }
+    let (ux, uy) = ((x2 - x1) / length, (y2 - y1) / length);
+    let (cx, cy) = (x2 - ux * back, y2 - uy * back);
+    context.set_global_alpha(0.9);
+    context.set_stroke_style_str(scene.palette.blocked);
+    context.set_fill_style_str(scene.palette.blocked);
+    context.set_line_width(2.0);
+    context.begin_path();
+    let _ = context.arc(cx, cy, SIGN_RADIUS, 0.0, std::f64::consts::TAU);
+    let slash = SIGN_RADIUS * std::f64::consts::FRAC_1_SQRT_2;
+    context.move_to(cx - slash, cy + slash);
+    context.line_to(cx + slash, cy - slash);
+    context.stroke();
+    // The arrowhead's tip touches the sign.
+    let (tip_x, tip_y) = (cx - ux * (SIGN_RADIUS + 1.0), cy - uy * (SIGN_RADIUS + 1.0));
+    let (base_x, base_y) = (tip_x - ux * HEAD_LENGTH, tip_y - uy * HEAD_LENGTH);
+    let (px, py) = (-uy * HEAD_LENGTH * 0.5, ux * HEAD_LENGTH * 0.5);
+    context.begin_path();
+    context.move_to(tip_x, tip_y);
+    context.line_to(base_x + px, base_y + py);
+    context.line_to(base_x - px, base_y - py);
+    context.close_path();
+    context.fill();
+    context.set_global_alpha(0.35);
 }
 
 fn draw_divider(context: &Context, scene: &Scene) {
@@ -342,13 +387,13 @@ fn draw_node(context: &Context, scene: &Scene, node: &crate::view::NodeView) {
     }
     if let Some(left) = node.timer_left {
         context.set_stroke_style_str(palette.timer);
-        context.set_line_width(3.0);
+        context.set_line_width(TIMER_ARC_WIDTH);
         context.begin_path();
         let start = -std::f64::consts::FRAC_PI_2;
         let _ = context.arc(
             x,
             y,
-            radius + 5.0,
+            radius + TIMER_ARC_GAP,
             start,
             start + std::f64::consts::TAU * left,
         );

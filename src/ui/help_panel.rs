@@ -146,7 +146,8 @@ fn message_legend() -> Html {
             { for items }
             <li>{ message_mark(MessageKind::AppendEntries, true) }{ "Hollow: an answer (a small green or red dot: granted or refused)" }</li>
             <li><span class="legend-symbol legend-lost" aria-hidden="true">{ "✕" }</span>{ "A lost message: crossed out, it vanishes halfway" }</li>
-            <li><span class="legend-symbol legend-blocked" aria-hidden="true">{ "┄" }</span>{ "Dashed red line: a blocked link (partition or cut)" }</li>
+            <li><span class="legend-symbol legend-blocked" aria-hidden="true">{ "┄" }</span>{ "Dashed red line: a blocked link (a partition, or cuts both ways)" }</li>
+            <li><span class="legend-symbol legend-blocked" aria-hidden="true">{ "⊘" }</span>{ "Dashed red line with an arrow into ⊘ by one node: a one-way cut; messages towards that node are lost, the other way gets through" }</li>
             <li><span class="legend-symbol legend-timer" aria-hidden="true">{ "◔" }</span>{ "Arc around a node: time left on its election timer" }</li>
             <li><span class="legend-symbol legend-flagged" aria-hidden="true">{ "●" }</span>{ "Red halo: a node involved in a safety violation" }</li>
         </ul>

@@ -238,6 +238,12 @@ pub fn ring_position(index: usize, count: usize, cx: f64, cy: f64, radius: f64) 
     (cx + radius * angle.cos(), cy + radius * angle.sin())
 }
 
+/// How far outside a node's disc its election timer's arc runs, and how wide it is drawn.
+pub const TIMER_ARC_GAP: f64 = 5.0;
+pub const TIMER_ARC_WIDTH: f64 = 3.0;
+/// How far a node's drawing reaches outside its disc: the outer edge of its timer arc.
+pub const NODE_HALO: f64 = TIMER_ARC_GAP + TIMER_ARC_WIDTH / 2.0;
+
 /// How big a node is drawn: large for a few, smaller for many, so a ring of 15 still fits.
 pub fn node_radius(count: usize, ring_radius: f64) -> f64 {
     let spacing = std::f64::consts::TAU * ring_radius / count.max(3) as f64;
