@@ -287,6 +287,9 @@ fn draw_message(context: &Context, scene: &Scene, message: &MessageView) {
         draw_arrow(context, scene, message, colour);
     } else {
         draw_mark(context, message, x, y, colour);
+        if message.duplicate {
+            draw_duplicate_badge(context, x, y, colour);
+        }
     }
     if fading {
         draw_cross(context, x, y, scene.palette.failure);
@@ -311,11 +314,42 @@ fn draw_message(context: &Context, scene: &Scene, message: &MessageView) {
     context.set_global_alpha(1.0);
 }
 
-/// One mark per message kind: shape tells the kind apart even without colour.
+/// One mark per message kind: shape tells the kind apart even without colour. A duplicate
+/// (a copy the network or a person made) has a second outline of its shape behind it, offset
+/// down and to the left, like a stack of two.
 fn draw_mark(context: &Context, message: &MessageView, x: f64, y: f64, colour: &str) {
     context.set_fill_style_str(colour);
     context.set_stroke_style_str(colour);
+    if message.duplicate {
+        context.set_line_width(1.5);
+        trace_mark(context, message, x - DUPLICATE_OFFSET, y + DUPLICATE_OFFSET);
+        context.stroke();
+    }
     context.set_line_width(2.0);
+    trace_mark(context, message, x, y);
+    if message.response || message.kind == MessageKind::PreVote {
+        context.stroke(); // Answers (and pre-votes) are drawn hollow.
+    } else {
+        context.fill();
+    }
+}
+
+/// "×2" beside a duplicate's mark, below and to the right (an answer's dot is above).
+fn draw_duplicate_badge(context: &Context, x: f64, y: f64, colour: &str) {
+    context.set_fill_style_str(colour);
+    context.set_font(DUPLICATE_BADGE_FONT);
+    context.set_text_align("left");
+    let _ = context.fill_text(DUPLICATE_BADGE, x + 6.0, y + 13.0);
+}
+
+const DUPLICATE_BADGE: &str = "×2";
+const DUPLICATE_BADGE_FONT: &str = "700 10px system-ui, sans-serif";
+
+/// How far a duplicate's second outline sits from its mark, down and to the left.
+const DUPLICATE_OFFSET: f64 = 4.0;
+
+/// Begins a path of the message's shape at (`x`, `y`), for `draw_mark` to fill or stroke.
+fn trace_mark(context: &Context, message: &MessageView, x: f64, y: f64) {
     context.begin_path();
     let size = match message.kind {
         MessageKind::AppendEntries => 5.0 + (message.entries as f64).min(8.0) * 0.6,
@@ -341,13 +375,10 @@ fn draw_mark(context: &Context, message: &MessageView, x: f64, y: f64, colour: &
             let _ = context.arc(x, y, size, 0.0, std::f64::consts::TAU);
         }
     }
-    if message.response || message.kind == MessageKind::PreVote {
-        context.stroke(); // Answers (and pre-votes) are drawn hollow.
-    } else {
-        context.fill();
-    }
 }
 
+/// With reduced motion, a line from sender to receiver; a duplicate's line is doubled, as in
+/// the space-time view.
 fn draw_arrow(context: &Context, scene: &Scene, message: &MessageView, colour: &str) {
     let (x1, y1) = scene.layout.point(message.from);
     let (x2, y2) = scene.layout.message_point(&MessageView {
@@ -355,10 +386,20 @@ fn draw_arrow(context: &Context, scene: &Scene, message: &MessageView, colour: &
         ..message.clone()
     });
     context.set_stroke_style_str(colour);
-    context.set_line_width(1.5);
     context.begin_path();
-    context.move_to(x1, y1);
-    context.line_to(x2, y2);
+    if message.duplicate {
+        let length = ((x2 - x1).powi(2) + (y2 - y1).powi(2)).sqrt().max(1.0);
+        let (px, py) = (-(y2 - y1) / length * 1.5, (x2 - x1) / length * 1.5);
+        context.set_line_width(1.0);
+        for side in [-1.0, 1.0] {
+            context.move_to(x1 + side * px, y1 + side * py);
+            context.line_to(x2 + side * px, y2 + side * py);
+        }
+    } else {
+        context.set_line_width(1.5);
+        context.move_to(x1, y1);
+        context.line_to(x2, y2);
+    }
     context.stroke();
 }
 
@@ -481,28 +522,44 @@ fn neighbour_distance(count: usize, ring_radius: f64) -> f64 {
     2.0 * ring_radius * (std::f64::consts::PI / count as f64).sin()
 }
 
+/// The message kinds' marks in the bottom left corner, and under them what a duplicate looks
+/// like.
 fn draw_legend(context: &Context, scene: &Scene) {
     context.set_font("11px system-ui, sans-serif");
     context.set_text_align("left");
-    let mut y = scene.layout.height - 12.0 - 14.0 * (MessageKind::ALL.len() as f64 - 1.0);
-    for kind in MessageKind::ALL {
-        let message = MessageView {
-            id: 0,
-            from: Endpoint::Client(0),
-            to: Endpoint::Client(0),
-            kind,
-            response: false,
-            success: None,
-            entries: 1,
-            progress: 0.0,
-            lost: None,
-            duplicate: false,
-            sent_us: 0,
-            arrive_us: 0,
-        };
-        draw_mark(context, &message, 16.0, y - 4.0, message_colour(kind));
+    let rows = MessageKind::ALL.len() + 1;
+    let mut y = scene.layout.height - 12.0 - 14.0 * (rows as f64 - 1.0);
+    let sample = |kind, duplicate| MessageView {
+        id: 0,
+        from: Endpoint::Client(0),
+        to: Endpoint::Client(0),
+        kind,
+        response: false,
+        success: None,
+        entries: 1,
+        progress: 0.0,
+        lost: None,
+        duplicate,
+        sent_us: 0,
+        arrive_us: 0,
+    };
+    let entries = MessageKind::ALL
+        .iter()
+        .map(|&kind| (sample(kind, false), kind.label()))
+        .chain(std::iter::once((
+            sample(MessageKind::AppendEntries, true),
+            "×2 duplicate",
+        )));
+    for (message, label) in entries {
+        draw_mark(
+            context,
+            &message,
+            16.0,
+            y - 4.0,
+            message_colour(message.kind),
+        );
         context.set_fill_style_str(scene.palette.muted);
-        let _ = context.fill_text(kind.label(), 28.0, y);
+        let _ = context.fill_text(label, 28.0, y);
         y += 14.0;
     }
 }

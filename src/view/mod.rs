@@ -311,6 +311,33 @@ mod tests {
     }
 
     #[test]
+    fn the_view_marks_the_copies_a_duplicating_network_makes() {
+        // Every message between nodes is copied: each copy is marked, each original is not,
+        // and a copy still in flight beside its original goes the same way.
+        let scenario = Scenario::from_json(
+            r#"{"format": 1, "seed": 4, "nodes": 3, "config": {"duplicate": 1.0}, "until_ms": 1500}"#,
+        )
+        .unwrap();
+        let mut simulation = Simulation::new(&scenario);
+        simulation.run();
+        let view = ClusterView::of(&simulation);
+        let network = simulation.network();
+        let copies = view.messages.iter().filter(|m| m.duplicate).count();
+        assert!(copies > 0, "copies in flight: {:?}", view.messages);
+        assert!(copies < view.messages.len(), "and originals");
+        for message in &view.messages {
+            let duplicate_of = network.get(message.id).unwrap().duplicate_of;
+            assert_eq!(message.duplicate, duplicate_of.is_some(), "{message:?}");
+            let original = duplicate_of.and_then(|id| view.messages.iter().find(|m| m.id == id));
+            if let Some(original) = original {
+                assert!(!original.duplicate);
+                let way = |m: &MessageView| (m.from, m.to, m.kind, m.response);
+                assert_eq!(way(original), way(message));
+            }
+        }
+    }
+
+    #[test]
     fn the_view_shows_the_real_cluster() {
         let scenario = Scenario::from_json(
             r#"{"format": 1, "seed": 4, "nodes": 3, "timeline": [{"at_ms": 1000, "do": "crash", "node": 2}], "until_ms": 2000}"#,
