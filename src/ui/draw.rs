@@ -12,8 +12,9 @@ use super::palette::{Palette, message_colour, node_fill};
 use crate::raft::NodeId;
 use crate::sim::network::Endpoint;
 use crate::view::{
-    ClusterView, MessageKind, MessageView, NODE_HALO, NodeLook, TIMER_ARC_GAP, TIMER_ARC_WIDTH,
-    node_radius, ring_position,
+    CAPTION_LINE_HEIGHT, CaptionSide, ClusterView, DETAILED_CAPTION_WIDTH, MessageKind,
+    MessageView, NODE_HALO, NodeLook, TIMER_ARC_GAP, TIMER_ARC_WIDTH, neighbour_distance,
+    place_caption, ring_geometry, ring_position,
 };
 
 thread_local! {
@@ -39,10 +40,12 @@ pub struct Layout {
     /// The ring the nodes sit on (a dragged node leaves it; the ring stays).
     pub ring_radius: f64,
     pub node_radius: f64,
-    /// The distance between neighbours on the ring: a caption wider than this would run into
-    /// the next node's, so it wraps.
+    /// The distance between neighbours on the ring: a caption under a node wider than this
+    /// would run into the next node's, so it wraps.
     pub caption_width: f64,
     pub nodes: NodePoints,
+    /// The same centres in a list, for placing captions clear of them.
+    pub points: Vec<(f64, f64)>,
 }
 
 /// Each node's centre, by id. A cluster has a few nodes: a sorted `Vec` (`LiteMap`) costs the
@@ -57,10 +60,8 @@ impl Layout {
         height: f64,
         dragged: Option<(NodeId, f64, f64)>,
     ) -> Self {
-        // A little above the middle: captions hang under the nodes, up to two lines at the bottom.
-        let center = (width / 2.0, height / 2.0 - 8.0);
-        let ring_radius = (width.min(height) * 0.36).max(40.0);
         let count = view.nodes.len();
+        let (center, ring_radius, node_radius) = ring_geometry(count, width, height);
         let mut nodes = NodePoints::default();
         for (index, node) in view.nodes.iter().enumerate() {
             let position = ring_position(index, count, center.0, center.1, ring_radius);
@@ -74,8 +75,9 @@ impl Layout {
             height,
             center,
             ring_radius,
-            node_radius: node_radius(count, ring_radius),
+            node_radius,
             caption_width: neighbour_distance(count, ring_radius).min(width),
+            points: nodes.iter().map(|(_, &point)| point).collect(),
             nodes,
         }
     }
@@ -461,69 +463,92 @@ fn draw_node(context: &Context, scene: &Scene, node: &crate::view::NodeView) {
         (radius * 0.38).clamp(9.0, 13.0)
     ));
     let _ = context.fill_text(&format!("term {}", node.term), x, y + radius * 0.45);
-    draw_caption(context, scene, node, x, y + radius + 16.0);
+    draw_caption(context, scene, node, x, y);
 }
 
-/// Neighbours closer than this (a big cluster, a small canvas) leave no room for every
-/// caption: only the ones that say something the colour does not get drawn.
-const CROWDED_CAPTION_WIDTH: f64 = 110.0;
+/// Neighbours closer than this leave no room for a word under each node: only the captions of
+/// nodes that are not plain followers (whose colour says it) and the selected node's are drawn.
+const FOLLOWER_CAPTION_WIDTH: f64 = 56.0;
 
-/// Under each node: what it is, whom it voted for, whom it follows; on two lines when one
-/// would run into a neighbour's caption. On a crowded ring, a plain follower's caption is left
-/// out (its colour says it, and the inspector has the rest) unless it is selected, and only
-/// the selected node's caption gives the vote and the leader.
+/// Between the parts of a caption.
+const SEPARATOR: &str = " · ";
+
+/// Under each node (or beside it, where the node below would cover it): what it is, whom it
+/// voted for, whom it follows, wrapped between those parts when they would run into a
+/// neighbour's caption. On a crowded ring only the selected node's caption gives the vote and
+/// the leader, and on a very crowded one only nodes that are not plain followers (and the
+/// selected node) have a caption (the inspector has the rest).
 fn draw_caption(context: &Context, scene: &Scene, node: &crate::view::NodeView, x: f64, y: f64) {
-    let role = node.look.label();
+    let layout = scene.layout;
     let selected = scene.selection == Selection::Node(node.id);
-    let crowded = scene.layout.caption_width < CROWDED_CAPTION_WIDTH;
-    if crowded && node.look == NodeLook::Follower && !selected {
+    if layout.caption_width < FOLLOWER_CAPTION_WIDTH && node.look == NodeLook::Follower && !selected
+    {
         return;
     }
-    let vote = node.voted_for.filter(|_| node.look != NodeLook::Leader);
-    let leader = node.leader_id.filter(|&leader| leader != node.id);
-    let detailed = !scene.layout.is_narrow() && (!crowded || selected);
+    let crowded = layout.caption_width < DETAILED_CAPTION_WIDTH;
+    let detailed = !layout.is_narrow() && (!crowded || selected);
+    let vote = node
+        .voted_for
+        .filter(|_| detailed && node.look != NodeLook::Leader);
+    let leader = node
+        .leader_id
+        .filter(|&leader| detailed && leader != node.id);
     context.set_fill_style_str(scene.palette.muted);
     context.set_font("11px system-ui, sans-serif");
-    if !detailed || (vote.is_none() && leader.is_none()) {
-        let _ = context.fill_text(role, x, y);
-        return;
-    }
-    // `role · voted S2 · leader S3` on one line if it fits, else the details under the role.
-    with_text(
-        |text| {
-            text.push_str(role);
-            if let Some(vote) = vote {
-                let _ = write!(text, " · voted S{vote}");
-            }
-            if let Some(leader) = leader {
-                let _ = write!(text, " · leader S{leader}");
-            }
-        },
-        |one_line| {
-            let width = context
-                .measure_text(one_line)
-                .map_or(0.0, |metrics| metrics.width());
-            if width <= scene.layout.caption_width - 8.0 {
-                let _ = context.fill_text(one_line, x, y);
+    TEXT.with_borrow_mut(|text| {
+        // The text is `role · voted S2 · leader S3`; `parts` are where each part lies in it.
+        text.clear();
+        text.push_str(node.look.label());
+        let mut parts = [(0, text.len()); 3];
+        let mut count = 1;
+        let details = [
+            vote.map(|id| ("voted", id)),
+            leader.map(|id| ("leader", id)),
+        ];
+        for (what, id) in details.into_iter().flatten() {
+            text.push_str(SEPARATOR);
+            let start = text.len();
+            let _ = write!(text, "{what} S{id}");
+            parts[count] = (start, text.len());
+            count += 1;
+        }
+        let measure = |text: &str| context.measure_text(text).map_or(0.0, |m| m.width());
+        let mut widths = [0.0; 3];
+        for (width, &(start, end)) in widths.iter_mut().zip(&parts[..count]) {
+            *width = measure(&text[start..end]);
+        }
+        let caption = place_caption(
+            (x, y),
+            layout.center,
+            layout.node_radius,
+            (&widths[..count], measure(SEPARATOR)),
+            layout.caption_width - 8.0,
+            &layout.points,
+            (layout.width, layout.height),
+        );
+        context.set_text_align(match caption.place.side {
+            CaptionSide::Below => "center",
+            CaptionSide::Left => "right",
+            CaptionSide::Right => "left",
+        });
+        for line in 0..caption.lines {
+            let first = caption.starts[line];
+            let last = if line + 1 < caption.lines {
+                caption.starts[line + 1] - 1
             } else {
-                let details = &one_line[role.len() + " · ".len()..];
-                let _ = context.fill_text(role, x, y);
-                let _ = context.fill_text(details, x, y + 13.0);
-            }
-        },
-    );
+                count - 1
+            };
+            let baseline = caption.place.baseline + line as f64 * CAPTION_LINE_HEIGHT;
+            let _ = context.fill_text(
+                &text[parts[first].0..parts[last].1],
+                caption.place.x,
+                baseline,
+            );
+        }
+    });
+    context.set_text_align("center");
 }
 
-/// The chord between two neighbours on a ring of `count` nodes.
-fn neighbour_distance(count: usize, ring_radius: f64) -> f64 {
-    if count < 2 {
-        return f64::INFINITY;
-    }
-    2.0 * ring_radius * (std::f64::consts::PI / count as f64).sin()
-}
-
-/// The message kinds' marks in the bottom left corner, and under them what a duplicate looks
-/// like.
 fn draw_legend(context: &Context, scene: &Scene) {
     context.set_font("11px system-ui, sans-serif");
     context.set_text_align("left");
