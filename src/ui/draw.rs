@@ -12,7 +12,7 @@ use super::palette::{Palette, message_colour, node_fill};
 use crate::raft::NodeId;
 use crate::sim::network::Endpoint;
 use crate::view::{
-    CAPTION_LINE_HEIGHT, CaptionSide, ClusterView, DETAILED_CAPTION_WIDTH, MessageKind,
+    CAPTION_LINE_HEIGHT, Caption, CaptionSide, ClusterView, DETAILED_CAPTION_WIDTH, MessageKind,
     MessageView, NODE_HALO, NodeLook, TIMER_ARC_GAP, TIMER_ARC_WIDTH, neighbour_distance,
     place_caption, ring_geometry, ring_position,
 };
@@ -526,27 +526,32 @@ fn draw_caption(context: &Context, scene: &Scene, node: &crate::view::NodeView, 
             &layout.points,
             (layout.width, layout.height),
         );
-        context.set_text_align(match caption.place.side {
-            CaptionSide::Below => "center",
-            CaptionSide::Left => "right",
-            CaptionSide::Right => "left",
-        });
-        for line in 0..caption.lines {
-            let first = caption.starts[line];
-            let last = if line + 1 < caption.lines {
-                caption.starts[line + 1] - 1
-            } else {
-                count - 1
-            };
-            let baseline = caption.place.baseline + line as f64 * CAPTION_LINE_HEIGHT;
-            let _ = context.fill_text(
-                &text[parts[first].0..parts[last].1],
-                caption.place.x,
-                baseline,
-            );
-        }
+        fill_caption(context, &caption, text, &parts[..count]);
     });
     context.set_text_align("center");
+}
+
+/// Draws a placed caption, its `parts` (byte ranges of `text`) on the lines it gives.
+fn fill_caption(context: &Context, caption: &Caption, text: &str, parts: &[(usize, usize)]) {
+    context.set_text_align(match caption.place.side {
+        CaptionSide::Below => "center",
+        CaptionSide::Left => "right",
+        CaptionSide::Right => "left",
+    });
+    for line in 0..caption.lines {
+        let first = caption.starts[line];
+        let last = if line + 1 < caption.lines {
+            caption.starts[line + 1] - 1
+        } else {
+            parts.len() - 1
+        };
+        let baseline = caption.place.baseline + line as f64 * CAPTION_LINE_HEIGHT;
+        let _ = context.fill_text(
+            &text[parts[first].0..parts[last].1],
+            caption.place.x,
+            baseline,
+        );
+    }
 }
 
 fn draw_legend(context: &Context, scene: &Scene) {

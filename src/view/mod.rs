@@ -395,7 +395,6 @@ impl Caption {
 /// node, wrapped to `below_width`, unless that comes near another of the `nodes` (with its
 /// timer arc) or leaves the `canvas` (width, height); then beside it, on the outer side of the
 /// ring first. If no side is clear, the one that keeps farthest from other nodes.
-#[allow(clippy::too_many_arguments)]
 pub fn place_caption(
     at: (f64, f64),
     ring_center: (f64, f64),
