@@ -11,7 +11,11 @@ use super::engine::Selection;
 use super::palette::{Palette, message_colour, node_fill};
 use crate::raft::NodeId;
 use crate::sim::network::Endpoint;
-use crate::view::{ClusterView, MessageKind, MessageView, NodeLook, node_radius, ring_position};
+use crate::view::{
+    CAPTION_LINE_HEIGHT, Caption, CaptionSide, ClusterView, DETAILED_CAPTION_WIDTH, MessageKind,
+    MessageView, NODE_HALO, NodeLook, TIMER_ARC_GAP, TIMER_ARC_WIDTH, neighbour_distance,
+    place_caption, ring_geometry, ring_position,
+};
 
 thread_local! {
     /// Reused for the labels every canvas draws each frame, so drawing them does not allocate.
@@ -36,10 +40,12 @@ pub struct Layout {
     /// The ring the nodes sit on (a dragged node leaves it; the ring stays).
     pub ring_radius: f64,
     pub node_radius: f64,
-    /// The distance between neighbours on the ring: a caption wider than this would run into
-    /// the next node's, so it wraps.
+    /// The distance between neighbours on the ring: a caption under a node wider than this
+    /// would run into the next node's, so it wraps.
     pub caption_width: f64,
     pub nodes: NodePoints,
+    /// The same centres in a list, for placing captions clear of them.
+    pub points: Vec<(f64, f64)>,
 }
 
 /// Each node's centre, by id. A cluster has a few nodes: a sorted `Vec` (`LiteMap`) costs the
@@ -54,10 +60,8 @@ impl Layout {
         height: f64,
         dragged: Option<(NodeId, f64, f64)>,
     ) -> Self {
-        // A little above the middle: captions hang under the nodes, up to two lines at the bottom.
-        let center = (width / 2.0, height / 2.0 - 8.0);
-        let ring_radius = (width.min(height) * 0.36).max(40.0);
         let count = view.nodes.len();
+        let (center, ring_radius, node_radius) = ring_geometry(count, width, height);
         let mut nodes = NodePoints::default();
         for (index, node) in view.nodes.iter().enumerate() {
             let position = ring_position(index, count, center.0, center.1, ring_radius);
@@ -71,8 +75,9 @@ impl Layout {
             height,
             center,
             ring_radius,
-            node_radius: node_radius(count, ring_radius),
+            node_radius,
             caption_width: neighbour_distance(count, ring_radius).min(width),
+            points: nodes.iter().map(|(_, &point)| point).collect(),
             nodes,
         }
     }
@@ -190,24 +195,66 @@ pub(super) fn dashed(context: &Context, pattern: &[f64]) {
     let _ = context.set_line_dash(&array);
 }
 
+/// A blocked link is a faint dashed line; a one-way cut (messages lost one way only) also gets
+/// a mark by its receiver, so it does not look like a partition.
 fn draw_blocked(context: &Context, scene: &Scene) {
-    context.set_stroke_style_str(scene.palette.blocked);
-    context.set_line_width(1.5);
-    dashed(context, &[4.0, 5.0]);
-    for &(from, to) in &scene.view.blocked {
-        if from > to && scene.view.blocked.contains(&(to, from)) {
+    let blocked = &scene.view.blocked;
+    for &(from, to) in blocked {
+        let both_ways = blocked.contains(&(to, from));
+        if both_ways && from > to {
             continue; // Both directions cut: one line.
         }
-        let (x1, y1) = scene.layout.point(Endpoint::Node(from));
-        let (x2, y2) = scene.layout.point(Endpoint::Node(to));
+        let start = scene.layout.point(Endpoint::Node(from));
+        let end = scene.layout.point(Endpoint::Node(to));
+        context.set_stroke_style_str(scene.palette.blocked);
+        context.set_line_width(1.5);
+        dashed(context, &[4.0, 5.0]);
         context.set_global_alpha(0.35);
         context.begin_path();
-        context.move_to(x1, y1);
-        context.line_to(x2, y2);
+        context.move_to(start.0, start.1);
+        context.line_to(end.0, end.1);
         context.stroke();
+        dashed(context, &[]);
+        if !both_ways {
+            draw_one_way_mark(context, scene, start, end);
+        }
     }
     context.set_global_alpha(1.0);
-    dashed(context, &[]);
+}
+
+/// By the receiving end of a one-way cut, just outside its node: an arrowhead pointing along
+/// the lost direction into a "⊘".
+fn draw_one_way_mark(context: &Context, scene: &Scene, (x1, y1): (f64, f64), (x2, y2): (f64, f64)) {
+    const SIGN_RADIUS: f64 = 6.0;
+    const HEAD_LENGTH: f64 = 9.0;
+    let length = ((x2 - x1).powi(2) + (y2 - y1).powi(2)).sqrt();
+    let back = scene.layout.node_radius + NODE_HALO + 4.0 + SIGN_RADIUS;
+    if length < 2.0 * back + HEAD_LENGTH {
+        return; // A dragged node on top of its peer: no room for the mark.
+    }
+    let (ux, uy) = ((x2 - x1) / length, (y2 - y1) / length);
+    let (cx, cy) = (x2 - ux * back, y2 - uy * back);
+    context.set_global_alpha(0.9);
+    context.set_stroke_style_str(scene.palette.blocked);
+    context.set_fill_style_str(scene.palette.blocked);
+    context.set_line_width(2.0);
+    context.begin_path();
+    let _ = context.arc(cx, cy, SIGN_RADIUS, 0.0, std::f64::consts::TAU);
+    let slash = SIGN_RADIUS * std::f64::consts::FRAC_1_SQRT_2;
+    context.move_to(cx - slash, cy + slash);
+    context.line_to(cx + slash, cy - slash);
+    context.stroke();
+    // The arrowhead's tip touches the sign.
+    let (tip_x, tip_y) = (cx - ux * (SIGN_RADIUS + 1.0), cy - uy * (SIGN_RADIUS + 1.0));
+    let (base_x, base_y) = (tip_x - ux * HEAD_LENGTH, tip_y - uy * HEAD_LENGTH);
+    let (px, py) = (-uy * HEAD_LENGTH * 0.5, ux * HEAD_LENGTH * 0.5);
+    context.begin_path();
+    context.move_to(tip_x, tip_y);
+    context.line_to(base_x + px, base_y + py);
+    context.line_to(base_x - px, base_y - py);
+    context.close_path();
+    context.fill();
+    context.set_global_alpha(0.35);
 }
 
 fn draw_divider(context: &Context, scene: &Scene) {
@@ -242,6 +289,9 @@ fn draw_message(context: &Context, scene: &Scene, message: &MessageView) {
         draw_arrow(context, scene, message, colour);
     } else {
         draw_mark(context, message, x, y, colour);
+        if message.duplicate {
+            draw_duplicate_badge(context, x, y, colour);
+        }
     }
     if fading {
         draw_cross(context, x, y, scene.palette.failure);
@@ -266,11 +316,42 @@ fn draw_message(context: &Context, scene: &Scene, message: &MessageView) {
     context.set_global_alpha(1.0);
 }
 
-/// One mark per message kind: shape tells the kind apart even without colour.
+/// One mark per message kind: shape tells the kind apart even without colour. A duplicate
+/// (a copy the network or a person made) has a second outline of its shape behind it, offset
+/// down and to the left, like a stack of two.
 fn draw_mark(context: &Context, message: &MessageView, x: f64, y: f64, colour: &str) {
     context.set_fill_style_str(colour);
     context.set_stroke_style_str(colour);
+    if message.duplicate {
+        context.set_line_width(1.5);
+        trace_mark(context, message, x - DUPLICATE_OFFSET, y + DUPLICATE_OFFSET);
+        context.stroke();
+    }
     context.set_line_width(2.0);
+    trace_mark(context, message, x, y);
+    if message.response || message.kind == MessageKind::PreVote {
+        context.stroke(); // Answers (and pre-votes) are drawn hollow.
+    } else {
+        context.fill();
+    }
+}
+
+/// "×2" beside a duplicate's mark, below and to the right (an answer's dot is above).
+fn draw_duplicate_badge(context: &Context, x: f64, y: f64, colour: &str) {
+    context.set_fill_style_str(colour);
+    context.set_font(DUPLICATE_BADGE_FONT);
+    context.set_text_align("left");
+    let _ = context.fill_text(DUPLICATE_BADGE, x + 6.0, y + 13.0);
+}
+
+const DUPLICATE_BADGE: &str = "×2";
+const DUPLICATE_BADGE_FONT: &str = "700 10px system-ui, sans-serif";
+
+/// How far a duplicate's second outline sits from its mark, down and to the left.
+const DUPLICATE_OFFSET: f64 = 4.0;
+
+/// Begins a path of the message's shape at (`x`, `y`), for `draw_mark` to fill or stroke.
+fn trace_mark(context: &Context, message: &MessageView, x: f64, y: f64) {
     context.begin_path();
     let size = match message.kind {
         MessageKind::AppendEntries => 5.0 + (message.entries as f64).min(8.0) * 0.6,
@@ -296,13 +377,10 @@ fn draw_mark(context: &Context, message: &MessageView, x: f64, y: f64, colour: &
             let _ = context.arc(x, y, size, 0.0, std::f64::consts::TAU);
         }
     }
-    if message.response || message.kind == MessageKind::PreVote {
-        context.stroke(); // Answers (and pre-votes) are drawn hollow.
-    } else {
-        context.fill();
-    }
 }
 
+/// With reduced motion, a line from sender to receiver; a duplicate's line is doubled, as in
+/// the space-time view.
 fn draw_arrow(context: &Context, scene: &Scene, message: &MessageView, colour: &str) {
     let (x1, y1) = scene.layout.point(message.from);
     let (x2, y2) = scene.layout.message_point(&MessageView {
@@ -310,10 +388,20 @@ fn draw_arrow(context: &Context, scene: &Scene, message: &MessageView, colour: &
         ..message.clone()
     });
     context.set_stroke_style_str(colour);
-    context.set_line_width(1.5);
     context.begin_path();
-    context.move_to(x1, y1);
-    context.line_to(x2, y2);
+    if message.duplicate {
+        let length = ((x2 - x1).powi(2) + (y2 - y1).powi(2)).sqrt().max(1.0);
+        let (px, py) = (-(y2 - y1) / length * 1.5, (x2 - x1) / length * 1.5);
+        context.set_line_width(1.0);
+        for side in [-1.0, 1.0] {
+            context.move_to(x1 + side * px, y1 + side * py);
+            context.line_to(x2 + side * px, y2 + side * py);
+        }
+    } else {
+        context.set_line_width(1.5);
+        context.move_to(x1, y1);
+        context.line_to(x2, y2);
+    }
     context.stroke();
 }
 
@@ -342,13 +430,13 @@ fn draw_node(context: &Context, scene: &Scene, node: &crate::view::NodeView) {
     }
     if let Some(left) = node.timer_left {
         context.set_stroke_style_str(palette.timer);
-        context.set_line_width(3.0);
+        context.set_line_width(TIMER_ARC_WIDTH);
         context.begin_path();
         let start = -std::f64::consts::FRAC_PI_2;
         let _ = context.arc(
             x,
             y,
-            radius + 5.0,
+            radius + TIMER_ARC_GAP,
             start,
             start + std::f64::consts::TAU * left,
         );
@@ -363,12 +451,7 @@ fn draw_node(context: &Context, scene: &Scene, node: &crate::view::NodeView) {
         context.set_line_width(3.0);
         context.stroke();
     }
-    let label_colour = if matches!(node.look, NodeLook::Down) {
-        palette.muted
-    } else {
-        palette.node_text
-    };
-    context.set_fill_style_str(label_colour);
+    context.set_fill_style_str(palette.node_label(node.look));
     context.set_text_align("center");
     context.set_font(&format!(
         "600 {}px system-ui, sans-serif",
@@ -380,89 +463,133 @@ fn draw_node(context: &Context, scene: &Scene, node: &crate::view::NodeView) {
         (radius * 0.38).clamp(9.0, 13.0)
     ));
     let _ = context.fill_text(&format!("term {}", node.term), x, y + radius * 0.45);
-    draw_caption(context, scene, node, x, y + radius + 16.0);
+    draw_caption(context, scene, node, x, y);
 }
 
-/// Neighbours closer than this (a big cluster, a small canvas) leave no room for every
-/// caption: only the ones that say something the colour does not get drawn.
-const CROWDED_CAPTION_WIDTH: f64 = 110.0;
+/// Neighbours closer than this leave no room for a word under each node: only the captions of
+/// nodes that are not plain followers (whose colour says it) and the selected node's are drawn.
+const FOLLOWER_CAPTION_WIDTH: f64 = 56.0;
 
-/// Under each node: what it is, whom it voted for, whom it follows; on two lines when one
-/// would run into a neighbour's caption. On a crowded ring, a plain follower's caption is left
-/// out (its colour says it, and the inspector has the rest) unless it is selected, and only
-/// the selected node's caption gives the vote and the leader.
+/// Between the parts of a caption.
+const SEPARATOR: &str = " · ";
+
+/// Under each node (or beside it, where the node below would cover it): what it is, whom it
+/// voted for, whom it follows, wrapped between those parts when they would run into a
+/// neighbour's caption. On a crowded ring only the selected node's caption gives the vote and
+/// the leader, and on a very crowded one only nodes that are not plain followers (and the
+/// selected node) have a caption (the inspector has the rest).
 fn draw_caption(context: &Context, scene: &Scene, node: &crate::view::NodeView, x: f64, y: f64) {
-    let role = node.look.label();
+    let layout = scene.layout;
     let selected = scene.selection == Selection::Node(node.id);
-    let crowded = scene.layout.caption_width < CROWDED_CAPTION_WIDTH;
-    if crowded && node.look == NodeLook::Follower && !selected {
+    if layout.caption_width < FOLLOWER_CAPTION_WIDTH && node.look == NodeLook::Follower && !selected
+    {
         return;
     }
-    let vote = node.voted_for.filter(|_| node.look != NodeLook::Leader);
-    let leader = node.leader_id.filter(|&leader| leader != node.id);
-    let detailed = !scene.layout.is_narrow() && (!crowded || selected);
+    let crowded = layout.caption_width < DETAILED_CAPTION_WIDTH;
+    let detailed = !layout.is_narrow() && (!crowded || selected);
+    let vote = node
+        .voted_for
+        .filter(|_| detailed && node.look != NodeLook::Leader);
+    let leader = node
+        .leader_id
+        .filter(|&leader| detailed && leader != node.id);
     context.set_fill_style_str(scene.palette.muted);
     context.set_font("11px system-ui, sans-serif");
-    if !detailed || (vote.is_none() && leader.is_none()) {
-        let _ = context.fill_text(role, x, y);
-        return;
-    }
-    // `role · voted S2 · leader S3` on one line if it fits, else the details under the role.
-    with_text(
-        |text| {
-            text.push_str(role);
-            if let Some(vote) = vote {
-                let _ = write!(text, " · voted S{vote}");
-            }
-            if let Some(leader) = leader {
-                let _ = write!(text, " · leader S{leader}");
-            }
-        },
-        |one_line| {
-            let width = context
-                .measure_text(one_line)
-                .map_or(0.0, |metrics| metrics.width());
-            if width <= scene.layout.caption_width - 8.0 {
-                let _ = context.fill_text(one_line, x, y);
-            } else {
-                let details = &one_line[role.len() + " · ".len()..];
-                let _ = context.fill_text(role, x, y);
-                let _ = context.fill_text(details, x, y + 13.0);
-            }
-        },
-    );
+    TEXT.with_borrow_mut(|text| {
+        // The text is `role · voted S2 · leader S3`; `parts` are where each part lies in it.
+        text.clear();
+        text.push_str(node.look.label());
+        let mut parts = [(0, text.len()); 3];
+        let mut count = 1;
+        let details = [
+            vote.map(|id| ("voted", id)),
+            leader.map(|id| ("leader", id)),
+        ];
+        for (what, id) in details.into_iter().flatten() {
+            text.push_str(SEPARATOR);
+            let start = text.len();
+            let _ = write!(text, "{what} S{id}");
+            parts[count] = (start, text.len());
+            count += 1;
+        }
+        let measure = |text: &str| context.measure_text(text).map_or(0.0, |m| m.width());
+        let mut widths = [0.0; 3];
+        for (width, &(start, end)) in widths.iter_mut().zip(&parts[..count]) {
+            *width = measure(&text[start..end]);
+        }
+        let caption = place_caption(
+            (x, y),
+            layout.center,
+            layout.node_radius,
+            (&widths[..count], measure(SEPARATOR)),
+            layout.caption_width - 8.0,
+            &layout.points,
+            (layout.width, layout.height),
+        );
+        fill_caption(context, &caption, text, &parts[..count]);
+    });
+    context.set_text_align("center");
 }
 
-/// The chord between two neighbours on a ring of `count` nodes.
-fn neighbour_distance(count: usize, ring_radius: f64) -> f64 {
-    if count < 2 {
-        return f64::INFINITY;
+/// Draws a placed caption, its `parts` (byte ranges of `text`) on the lines it gives.
+fn fill_caption(context: &Context, caption: &Caption, text: &str, parts: &[(usize, usize)]) {
+    context.set_text_align(match caption.place.side {
+        CaptionSide::Below => "center",
+        CaptionSide::Left => "right",
+        CaptionSide::Right => "left",
+    });
+    for line in 0..caption.lines {
+        let first = caption.starts[line];
+        let last = if line + 1 < caption.lines {
+            caption.starts[line + 1] - 1
+        } else {
+            parts.len() - 1
+        };
+        let baseline = caption.place.baseline + line as f64 * CAPTION_LINE_HEIGHT;
+        let _ = context.fill_text(
+            &text[parts[first].0..parts[last].1],
+            caption.place.x,
+            baseline,
+        );
     }
-    2.0 * ring_radius * (std::f64::consts::PI / count as f64).sin()
 }
 
 fn draw_legend(context: &Context, scene: &Scene) {
     context.set_font("11px system-ui, sans-serif");
     context.set_text_align("left");
-    let mut y = scene.layout.height - 12.0 - 14.0 * (MessageKind::ALL.len() as f64 - 1.0);
-    for kind in MessageKind::ALL {
-        let message = MessageView {
-            id: 0,
-            from: Endpoint::Client(0),
-            to: Endpoint::Client(0),
-            kind,
-            response: false,
-            success: None,
-            entries: 1,
-            progress: 0.0,
-            lost: None,
-            duplicate: false,
-            sent_us: 0,
-            arrive_us: 0,
-        };
-        draw_mark(context, &message, 16.0, y - 4.0, message_colour(kind));
+    let rows = MessageKind::ALL.len() + 1;
+    let mut y = scene.layout.height - 12.0 - 14.0 * (rows as f64 - 1.0);
+    let sample = |kind, duplicate| MessageView {
+        id: 0,
+        from: Endpoint::Client(0),
+        to: Endpoint::Client(0),
+        kind,
+        response: false,
+        success: None,
+        entries: 1,
+        progress: 0.0,
+        lost: None,
+        duplicate,
+        sent_us: 0,
+        arrive_us: 0,
+    };
+    let entries = MessageKind::ALL
+        .iter()
+        .map(|&kind| (sample(kind, false), kind.label()))
+        .chain(std::iter::once((
+            sample(MessageKind::AppendEntries, true),
+            "×2 duplicate",
+        )));
+    for (message, label) in entries {
+        draw_mark(
+            context,
+            &message,
+            16.0,
+            y - 4.0,
+            message_colour(message.kind),
+        );
         context.set_fill_style_str(scene.palette.muted);
-        let _ = context.fill_text(kind.label(), 28.0, y);
+        let _ = context.fill_text(label, 28.0, y);
         y += 14.0;
     }
 }

@@ -120,6 +120,17 @@ fn message_mark(kind: MessageKind, hollow: bool) -> Html {
     html! { <svg class="legend-mark" width="18" height="18" viewBox="-9 -9 18 18" aria-hidden="true">{ shape }</svg> }
 }
 
+/// A duplicate's mark as the ring draws it: a second outline behind, down and to the left.
+fn duplicate_mark() -> Html {
+    let colour = message_colour(MessageKind::AppendEntries);
+    html! {
+        <svg class="legend-mark" width="18" height="18" viewBox="-9 -9 18 18" aria-hidden="true">
+            <circle cx="-2.5" cy="2.5" r="4.5" fill="none" stroke={colour} stroke-width="1.5" />
+            <circle cx="1.5" cy="-1.5" r="4.5" fill={colour} />
+        </svg>
+    }
+}
+
 fn node_legend() -> Html {
     let items = NODE_LOOKS.iter().map(|(look, meaning)| {
         html! {
@@ -148,7 +159,9 @@ fn message_legend() -> Html {
             { for items }
             <li>{ message_mark(MessageKind::AppendEntries, true) }{ "Hollow: an answer (a small green or red dot: granted or refused)" }</li>
             <li><span class="legend-symbol legend-lost" aria-hidden="true">{ "✕" }</span>{ "A lost message: crossed out, it vanishes halfway" }</li>
-            <li><span class="legend-symbol legend-blocked" aria-hidden="true">{ "┄" }</span>{ "Dashed red line: a blocked link (partition or cut)" }</li>
+            <li>{ duplicate_mark() }{ "A duplicate (a copy made by the network, or by the inspector's Duplicate): a second outline behind its mark and “×2” beside it; a doubled line in the space-time view" }</li>
+            <li><span class="legend-symbol legend-blocked" aria-hidden="true">{ "┄" }</span>{ "Dashed red line: a blocked link (a partition, or cuts both ways)" }</li>
+            <li><span class="legend-symbol legend-blocked" aria-hidden="true">{ "⊘" }</span>{ "Dashed red line with an arrow into ⊘ by one node: a one-way cut; messages towards that node are lost, the other way gets through" }</li>
             <li><span class="legend-symbol legend-timer" aria-hidden="true">{ "◔" }</span>{ "Arc around a node: time left on its election timer" }</li>
             <li><span class="legend-symbol legend-flagged" aria-hidden="true">{ "●" }</span>{ "Red halo: a node involved in a safety violation" }</li>
         </ul>

@@ -75,10 +75,15 @@ fn nothing_selected() -> Html {
             .take(MESSAGES_LISTED)
             .map(|message| {
                 let text = format!(
-                    "{} → {} {}, arrives in {}",
+                    "{} → {} {}{}, arrives in {}",
                     endpoint_name(message.from),
                     endpoint_name(message.to),
                     packet_name(&message.packet),
+                    if message.duplicate_of.is_some() {
+                        " (duplicate)"
+                    } else {
+                        ""
+                    },
                     format_duration(message.arrive_us.saturating_sub(now_us))
                 );
                 (message.id, text)

@@ -2,7 +2,8 @@
 //! flowing down to "now" at the bottom, and each message of the last `WINDOW_US` an arrow from
 //! its sender at its send time to its receiver at its arrival time, coloured by kind. Requests
 //! are drawn bold with a filled head, answers thin with an open head, refusals end in a red dot,
-//! and lost messages are dashed and stop short in a cross. A node's line is thick while it
+//! lost messages are dashed and stop short in a cross, and duplicates are drawn as a doubled
+//! line. A node's line is thick while it
 //! leads, dashed while it is down; elections, crashes and restarts are written beside it.
 //!
 //! The messages come from the simulator: those in flight and the latest to have left the
@@ -262,6 +263,7 @@ fn draw_messages(plot: &Plot, simulation: &Simulation, engine: &Engine) {
                             kind,
                             response,
                             lost: message.lost.is_some(),
+                            duplicate: message.duplicate_of.is_some(),
                         },
                         id: message.id,
                         refused: success == Some(false) && message.lost.is_none(),
@@ -331,16 +333,22 @@ struct Style {
     kind: MessageKind,
     response: bool,
     lost: bool,
+    /// A copy made by the network or a person: drawn as two thin parallel lines.
+    duplicate: bool,
 }
 
 impl Style {
     /// How many ranks there are: `rank` is below this.
-    const RANKS: usize = MessageKind::ALL.len() << 2;
+    const RANKS: usize = MessageKind::ALL.len() << 3;
 
-    /// Orders batches: by kind, then requests before answers, then delivered before lost. The
-    /// kinds' order is their declaration order, as their derived `Ord`.
+    /// Orders batches: by kind, then requests before answers, then delivered before lost, then
+    /// originals before duplicates. The kinds' order is their declaration order, as their
+    /// derived `Ord`.
     fn rank(self) -> u64 {
-        (self.kind as u64) << 2 | u64::from(self.response) << 1 | u64::from(self.lost)
+        (self.kind as u64) << 3
+            | u64::from(self.response) << 2
+            | u64::from(self.lost) << 1
+            | u64::from(self.duplicate)
     }
 
     fn line_width(self) -> f64 {
@@ -349,6 +357,15 @@ impl Style {
             (MessageKind::Heartbeat, true) => 0.8,
             (_, false) => 1.8,
             (_, true) => 1.1,
+        }
+    }
+
+    /// The width of each stroke: a duplicate's two lines are thinner than one.
+    fn stroke_width(self) -> f64 {
+        if self.duplicate {
+            (self.line_width() * 0.6).max(0.8)
+        } else {
+            self.line_width()
         }
     }
 
@@ -384,9 +401,7 @@ fn draw_batch(plot: &Plot, batch: &[Drawn], path: &mut PathText) {
     let style = first.style;
     path.clear();
     for message in batch {
-        let (x1, y1, x2, y2) = message.ends;
-        path.move_to(x1, y1);
-        path.line_to(x2, y2);
+        line(path, message.ends, style.duplicate);
     }
     let context = plot.context;
     let colour = message_colour(style.kind);
@@ -397,7 +412,7 @@ fn draw_batch(plot: &Plot, batch: &[Drawn], path: &mut PathText) {
     } else {
         1.0
     });
-    path.paint(context, Paint::Stroke, style.line_width(), style.dash());
+    path.paint(context, Paint::Stroke, style.stroke_width(), style.dash());
     path.clear();
     for message in batch {
         let (x1, y1, x2, y2) = message.ends;
@@ -416,6 +431,27 @@ fn draw_batch(plot: &Plot, batch: &[Drawn], path: &mut PathText) {
         path.paint(context, Paint::Fill, 0.0, &[]);
     }
     context.set_global_alpha(1.0);
+}
+
+/// How far apart a duplicate's two lines are.
+const DUPLICATE_SPACING: f64 = 3.5;
+
+/// A message's line from (`x1`, `y1`) to (`x2`, `y2`); doubled for a duplicate.
+fn line(path: &mut PathText, (x1, y1, x2, y2): (f64, f64, f64, f64), doubled: bool) {
+    if !doubled {
+        path.move_to(x1, y1);
+        path.line_to(x2, y2);
+        return;
+    }
+    let length = ((x2 - x1).powi(2) + (y2 - y1).powi(2))
+        .sqrt()
+        .max(f64::EPSILON);
+    let half = DUPLICATE_SPACING / 2.0;
+    let (px, py) = (-(y2 - y1) / length * half, (x2 - x1) / length * half);
+    for side in [-1.0, 1.0] {
+        path.move_to(x1 + side * px, y1 + side * py);
+        path.line_to(x2 + side * px, y2 + side * py);
+    }
 }
 
 /// An arrowhead at (`x2`, `y2`) pointing along the line: closed for requests, open for answers.
@@ -476,11 +512,7 @@ fn draw_header(plot: &Plot, simulation: &Simulation, selection: Selection) {
             context.stroke();
         }
         context.set_font("600 11px system-ui, sans-serif");
-        context.set_fill_style_str(if look == NodeLook::Down {
-            plot.palette.muted
-        } else {
-            plot.palette.node_text
-        });
+        context.set_fill_style_str(plot.palette.node_label(look));
         with_text(
             |text| {
                 let _ = write!(text, "S{}", server.id);
@@ -511,25 +543,26 @@ fn draw_legend(plot: &Plot, height: f64) {
         x += 30.0 + text_width(context, kind.label());
     }
     let y = y + 16.0;
-    let samples: [(&str, bool, bool); 3] = [
-        ("request", false, false),
-        ("answer", true, false),
-        ("lost", false, true),
+    let samples: [(&str, bool, bool, bool); 4] = [
+        ("request", false, false, false),
+        ("answer", true, false, false),
+        ("lost", false, true, false),
+        ("duplicate", false, false, true),
     ];
     let mut x = 8.0;
     PATH.with_borrow_mut(|path| {
-        for (label, response, lost) in samples {
+        for (label, response, lost, duplicate) in samples {
             context.set_stroke_style_str(plot.palette.muted);
             context.set_fill_style_str(plot.palette.muted);
             let style = Style {
                 kind: MessageKind::Heartbeat,
                 response,
                 lost,
+                duplicate,
             };
             path.clear();
-            path.move_to(x, y - 3.0);
-            path.line_to(x + 22.0, y - 3.0);
-            path.paint(context, Paint::Stroke, style.line_width(), style.dash());
+            line(path, (x, y - 3.0, x + 22.0, y - 3.0), duplicate);
+            path.paint(context, Paint::Stroke, style.stroke_width(), style.dash());
             path.clear();
             if lost {
                 cross(path, x + 24.0, y - 3.0);

@@ -16,6 +16,7 @@ import {
   summary,
   call,
   sleep,
+  showView,
 } from "./playground.mjs";
 
 let session;
@@ -251,6 +252,40 @@ test("one message is dropped or delayed from the inspector; one due within the m
     arrivalBefore,
   );
   assert.match(await arrives.textContent(), /in 1\d\d ms/, "it now arrives about 100 ms from now");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
+
+test("a message duplicated from the inspector: its copy is listed and inspected as a duplicate", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await call(page, "pause");
+  // Three nodes and no clients: a handful of heartbeats in flight, so the copy is listed too.
+  await load(page, { format: 1, seed: 3, nodes: 3, until_ms: 1000 });
+  await page.click("#tab-inspect");
+  const choices = page.locator(".message-choices button");
+  assert.equal(await choices.filter({ hasText: "(duplicate)" }).count(), 0, "no duplicate before");
+  await choices.last().click();
+  const heading = page.getByRole("heading", { name: /^Message #\d+/ });
+  await heading.waitFor({ timeout: 5000 });
+  const original = (await heading.textContent()).match(/#(\d+)/)[1];
+  await page.getByRole("button", { name: "Duplicate" }).click();
+
+  // The copy is listed as a duplicate; its inspector names the original.
+  await press(page, "Escape");
+  const copyButton = choices.filter({ hasText: "(duplicate)" });
+  await copyButton.first().waitFor({ timeout: 5000 });
+  assert.equal(await copyButton.count(), 1, "one copy listed");
+  await showView(page, "spacetime");
+  await copyButton.click();
+  await heading.waitFor({ timeout: 5000 });
+  const copy = (await heading.textContent()).match(/#(\d+)/)[1];
+  assert.notEqual(copy, original, "the copy is a message of its own");
+  const duplicateOf = page.locator(".inspector dt", { hasText: /^duplicate of$/ }).locator("xpath=following-sibling::dd[1]");
+  assert.equal(await duplicateOf.textContent(), `message #${original}`);
+
+  // Selected, it is highlighted on both views (screenshots for a person to look at).
+  await screenshot(page, "message-duplicated-spacetime");
+  await showView(page, "ring");
+  await screenshot(page, "message-duplicated");
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
