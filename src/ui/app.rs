@@ -278,7 +278,6 @@ pub fn app() -> Html {
                 <div class="workspace">
                     <main class="stage">
                         <ClusterCanvas />
-                        <super::toolbar::ViewOptions />
                         <super::lesson::LessonCard />
                         <super::violation::ViolationCard />
                     </main>

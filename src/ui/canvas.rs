@@ -67,6 +67,7 @@ pub fn cluster_canvas() -> Html {
         })
     };
     html! {
+        <>
         <canvas
             ref={canvas_ref}
             class="cluster-canvas"
@@ -77,6 +78,8 @@ pub fn cluster_canvas() -> Html {
             onpointermove={pointer_move}
             onpointerup={pointer_up}
         />
+        { super::toolbar::view_options(&ui) }
+        </>
     }
 }
 

@@ -186,10 +186,9 @@ fn secondary_controls(ui: &Ui, facts: &Facts) -> Html {
 }
 
 /// Options of the canvas's current view, over its bottom right corner (beside the space-time
-/// legend) rather than in the toolbar, which they would push onto a second row.
-#[function_component(ViewOptions)]
-pub fn view_options() -> Html {
-    let ui = use_ui();
+/// legend) rather than in the toolbar, which they would push onto a second row. Drawn by the
+/// canvas component (a component of its own costs the page more code than it holds).
+pub(super) fn view_options(ui: &Ui) -> Html {
     let (mode, hidden) = {
         let engine = ui.engine.borrow();
         (engine.view_mode, engine.hide_heartbeats)
@@ -197,7 +196,7 @@ pub fn view_options() -> Html {
     if mode != ViewMode::SpaceTime {
         return Html::default();
     }
-    html! { <div class="view-options">{ heartbeat_toggle(&ui, hidden) }</div> }
+    html! { <div class="view-options">{ heartbeat_toggle(ui, hidden) }</div> }
 }
 
 /// In the space-time view: show or hide heartbeats, which crowd the diagram under load.
