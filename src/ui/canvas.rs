@@ -5,7 +5,7 @@ use web_sys::{HtmlCanvasElement, PointerEvent};
 use yew::prelude::*;
 
 use super::context::use_ui;
-use super::draw::Hit;
+use super::draw::{Hit, Landing};
 use super::engine::{Selection, ViewMode};
 use crate::raft::NodeId;
 use crate::scenario::Action;
@@ -59,7 +59,7 @@ pub fn cluster_canvas() -> Html {
             let drag = ui.painter.borrow_mut().drag.take();
             let Some((id, x, y)) = drag else { return };
             let _ = event;
-            let landing = drop_target(&ui.painter.borrow(), id, x, y);
+            let landing = ui.painter.borrow().layout.landing(id, x, y);
             match regroup(&ui, id, landing) {
                 Some(groups) => ui.act(Action::Partition { groups }),
                 None => ui.refresh.emit(()),
@@ -81,50 +81,6 @@ pub fn cluster_canvas() -> Html {
         { super::toolbar::view_options(&ui) }
         </>
     }
-}
-
-/// Where a dragged node is let go, and so what happens to it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Landing {
-    /// Let go near where it was: nothing (it was a click).
-    Stay,
-    /// Let go on another node: join that node's group.
-    Join(NodeId),
-    /// Let go in open space: cut it off in a group of its own.
-    Alone,
-}
-
-/// Where node `dragged`, let go at (`x`, `y`), lands. The layout still places it at the
-/// pointer; every other node is where the ring put it.
-fn drop_target(painter: &super::painter::Painter, dragged: NodeId, x: f64, y: f64) -> Landing {
-    let layout = &painter.layout;
-    let near = |(nx, ny): (f64, f64), reach: f64| (nx - x).hypot(ny - y) <= reach;
-    let onto = layout
-        .nodes
-        .iter()
-        .find(|&(&id, &centre)| id != dragged && near(centre, layout.node_radius + 4.0));
-    if let Some((&id, _)) = onto {
-        return Landing::Join(id);
-    }
-    let home = ring_home(layout, dragged);
-    if home.is_some_and(|home| near(home, layout.node_radius)) {
-        Landing::Stay
-    } else {
-        Landing::Alone
-    }
-}
-
-/// Where the ring places `id` when it is not being dragged.
-fn ring_home(layout: &super::draw::Layout, id: NodeId) -> Option<(f64, f64)> {
-    let index = layout.nodes.iter().position(|(&each, _)| each == id)?;
-    let (cx, cy) = layout.center;
-    Some(crate::view::ring_position(
-        index,
-        layout.nodes.len(),
-        cx,
-        cy,
-        layout.ring_radius,
-    ))
 }
 
 /// The partition after the drop: the groups as they are now (see `Network::groups`), with

@@ -147,8 +147,52 @@ pub struct Scene<'a> {
     /// With reduced motion, messages are drawn as arrows at their destination instead of
     /// marks moving along the line.
     pub reduced_motion: bool,
-    /// Drag-to-partition in progress: the dividing line is drawn.
-    pub partitioning: bool,
+    /// Drag-to-partition in progress: where the dragged node would land, to show what
+    /// letting go does.
+    pub landing: Option<(NodeId, Landing)>,
+}
+
+/// Where a dragged node is let go, and so what happens to it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Landing {
+    /// Near where it was: nothing (it was a click).
+    Stay,
+    /// On another node: it joins that node's group.
+    Join(NodeId),
+    /// In open space: it is cut off in a group of its own.
+    Alone,
+}
+
+impl Layout {
+    /// Where node `dragged`, let go at (`x`, `y`), lands. The layout places it at the pointer;
+    /// every other node is where the ring put it.
+    pub fn landing(&self, dragged: NodeId, x: f64, y: f64) -> Landing {
+        let near = |(nx, ny): (f64, f64), reach: f64| (nx - x).hypot(ny - y) <= reach;
+        let onto = self
+            .nodes
+            .iter()
+            .find(|&(&id, &centre)| id != dragged && near(centre, self.node_radius + 4.0));
+        if let Some((&id, _)) = onto {
+            return Landing::Join(id);
+        }
+        match self.ring_home(dragged) {
+            Some(home) if near(home, self.node_radius) => Landing::Stay,
+            _ => Landing::Alone,
+        }
+    }
+
+    /// Where the ring places `id` when it is not being dragged.
+    fn ring_home(&self, id: NodeId) -> Option<(f64, f64)> {
+        let index = self.nodes.iter().position(|(&each, _)| each == id)?;
+        let (cx, cy) = self.center;
+        Some(ring_position(
+            index,
+            self.nodes.len(),
+            cx,
+            cy,
+            self.ring_radius,
+        ))
+    }
 }
 
 pub fn draw(context: &Context, scene: &Scene) {
@@ -159,8 +203,8 @@ pub fn draw(context: &Context, scene: &Scene) {
     context.fill_rect(0.0, 0.0, layout.width, layout.height);
     draw_ring(context, scene);
     draw_blocked(context, scene);
-    if scene.partitioning {
-        draw_divider(context, scene);
+    if let Some((dragged, landing)) = scene.landing {
+        draw_landing(context, scene, dragged, landing);
     }
     draw_clients_hub(context, scene);
     for message in &scene.view.messages {
@@ -257,16 +301,40 @@ fn draw_one_way_mark(context: &Context, scene: &Scene, (x1, y1): (f64, f64), (x2
     context.set_global_alpha(0.35);
 }
 
-fn draw_divider(context: &Context, scene: &Scene) {
-    let x = scene.layout.center.0;
+/// What letting go of the dragged node would do: a dashed ring around the node it would join,
+/// or around itself when it would be cut off, with a word under the pointer.
+fn draw_landing(context: &Context, scene: &Scene, dragged: NodeId, landing: Landing) {
+    let layout = scene.layout;
+    let ringed = match landing {
+        Landing::Stay => return,
+        Landing::Join(target) => target,
+        Landing::Alone => dragged,
+    };
+    let Some(&(x, y)) = layout.nodes.get(&ringed) else {
+        return;
+    };
     context.set_stroke_style_str(scene.palette.selection);
     context.set_line_width(2.0);
-    dashed(context, &[8.0, 6.0]);
+    dashed(context, &[6.0, 4.0]);
     context.begin_path();
-    context.move_to(x, 8.0);
-    context.line_to(x, scene.layout.height - 8.0);
+    let _ = context.arc(x, y, layout.node_radius + 12.0, 0.0, std::f64::consts::TAU);
     context.stroke();
     dashed(context, &[]);
+    if let Some(&(px, py)) = layout.nodes.get(&dragged) {
+        context.set_fill_style_str(scene.palette.selection);
+        context.set_font("600 12px system-ui, sans-serif");
+        context.set_text_align("center");
+        with_text(
+            |text| match landing {
+                Landing::Join(target) => {
+                    let _ = write!(text, "join S{target}'s group");
+                }
+                _ => text.push_str("cut off alone"),
+            },
+            |text| context.fill_text(text, px, py - layout.node_radius - 16.0),
+        )
+        .ok();
+    }
 }
 
 fn draw_clients_hub(context: &Context, scene: &Scene) {

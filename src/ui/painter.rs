@@ -55,7 +55,9 @@ impl Painter {
                         palette,
                         selection: engine.selection,
                         reduced_motion: self.reduced_motion,
-                        partitioning: self.drag.is_some(),
+                        landing: self
+                            .drag
+                            .map(|(id, x, y)| (id, self.layout.landing(id, x, y))),
                     };
                     draw::draw(&context, &scene);
                     self.view = Some(view);
