@@ -525,13 +525,46 @@ fn draw_node(context: &Context, scene: &Scene, node: &crate::view::NodeView) {
         "600 {}px system-ui, sans-serif",
         (radius * 0.55).clamp(10.0, 18.0)
     ));
-    let _ = context.fill_text(&format!("S{}", node.id), x, y - radius * 0.05);
+    with_text(
+        |text| {
+            let _ = write!(text, "S{}", node.id);
+        },
+        |text| context.fill_text(text, x, y - radius * 0.05),
+    )
+    .ok();
     context.set_font(&format!(
         "{}px system-ui, sans-serif",
         (radius * 0.38).clamp(9.0, 13.0)
     ));
-    let _ = context.fill_text(&format!("term {}", node.term), x, y + radius * 0.45);
+    with_text(
+        |text| {
+            let _ = write!(text, "term {}", node.term);
+        },
+        |text| context.fill_text(text, x, y + radius * 0.45),
+    )
+    .ok();
+    if let Some(group) = node.group {
+        draw_group_badge(context, scene, group, x, y);
+    }
     draw_caption(context, scene, node, x, y);
+}
+
+/// The node's group letter, while the network is split, on a small disc at its upper left,
+/// just outside the timer arc: the same letters the Network panel gives the groups.
+fn draw_group_badge(context: &Context, scene: &Scene, group: char, x: f64, y: f64) {
+    const BADGE_RADIUS: f64 = 8.5;
+    let reach = scene.layout.node_radius + NODE_HALO + BADGE_RADIUS;
+    let angle = -3.0 * std::f64::consts::FRAC_PI_4;
+    let (bx, by) = (x + reach * angle.cos(), y + reach * angle.sin());
+    context.set_fill_style_str(scene.palette.text);
+    context.begin_path();
+    let _ = context.arc(bx, by, BADGE_RADIUS, 0.0, std::f64::consts::TAU);
+    context.fill();
+    context.set_fill_style_str(scene.palette.background);
+    context.set_font("700 11px system-ui, sans-serif");
+    context.set_text_align("center");
+    let mut buffer = [0; 4];
+    let _ = context.fill_text(group.encode_utf8(&mut buffer), bx, by + 4.0);
 }
 
 /// Neighbours closer than this leave no room for a word under each node: only the captions of

@@ -161,6 +161,7 @@ fn message_legend() -> Html {
             <li><span class="legend-symbol legend-lost" aria-hidden="true">{ "✕" }</span>{ "A lost message: crossed out, it vanishes halfway" }</li>
             <li>{ duplicate_mark() }{ "A duplicate (a copy made by the network, or by the inspector's Duplicate): a second outline behind its mark and “×2” beside it; a doubled line in the space-time view" }</li>
             <li><span class="legend-symbol legend-blocked" aria-hidden="true">{ "┄" }</span>{ "Dashed red line: a blocked link (a partition, or cuts both ways)" }</li>
+            <li><span class="legend-symbol legend-group" aria-hidden="true">{ "A" }</span>{ "A, B, …: while the network is split, the group each node is in (as in the Network panel); nodes in different groups cannot reach each other" }</li>
             <li><span class="legend-symbol legend-blocked" aria-hidden="true">{ "⊘" }</span>{ "Dashed red line with an arrow into ⊘ by one node: a one-way cut; messages towards that node are lost, the other way gets through" }</li>
             <li><span class="legend-symbol legend-timer" aria-hidden="true">{ "◔" }</span>{ "Arc around a node: time left on its election timer" }</li>
             <li><span class="legend-symbol legend-flagged" aria-hidden="true">{ "●" }</span>{ "Red halo: a node involved in a safety violation" }</li>

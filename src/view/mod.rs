@@ -34,6 +34,9 @@ pub struct NodeView {
     pub timer_left: Option<f64>,
     /// Clock drift, in parts per million.
     pub drift_ppm: i32,
+    /// The node's group while the network is split (A, B, … in the order of
+    /// `Network::groups`); `None` when every node reaches every other.
+    pub group: Option<char>,
 }
 
 /// The kinds of message, each drawn its own way.
@@ -110,10 +113,18 @@ impl ClusterView {
         let now_us = simulation.now_us();
         let configuration = simulation.configuration();
         let election_max_us = simulation.scenario().config.election_timeout_ms.1 * 1_000;
-        let nodes = simulation
+        let mut nodes: Vec<NodeView> = simulation
             .servers()
             .map(|server| node_view(server, &configuration, now_us, election_max_us))
             .collect();
+        let ids: Vec<NodeId> = nodes.iter().map(|node| node.id).collect();
+        let groups = simulation.network().groups(&ids);
+        if groups.len() > 1 {
+            for node in &mut nodes {
+                let index = groups.iter().position(|group| group.contains(&node.id));
+                node.group = index.map(|index| char::from(b'A' + index.min(25) as u8));
+            }
+        }
         let messages = simulation
             .network()
             .in_flight()
@@ -163,6 +174,7 @@ fn node_view(
         last_index: raft.map_or(0, |raft| raft.log().last_index()),
         timer_left,
         drift_ppm: server.clock.rate_ppm(),
+        group: None,
     }
 }
 
@@ -694,6 +706,33 @@ mod tests {
                 assert_eq!(way(original), way(message));
             }
         }
+    }
+
+    #[test]
+    fn a_split_network_gives_each_node_its_group_letter() {
+        let scenario = Scenario::from_json(
+            r#"{"format": 1, "seed": 4, "nodes": 5, "until_ms": 2000, "timeline": [
+                {"at_ms": 500, "do": "partition", "groups": [[1, 4], [2, 3, 5]]},
+                {"at_ms": 1500, "do": "heal"}]}"#,
+        )
+        .unwrap();
+        let mut simulation = Simulation::new(&scenario);
+        simulation.run_until(1_000_000);
+        let letters: Vec<Option<char>> = ClusterView::of(&simulation)
+            .nodes
+            .iter()
+            .map(|node| node.group)
+            .collect();
+        assert_eq!(
+            letters,
+            [Some('A'), Some('B'), Some('B'), Some('A'), Some('B')]
+        );
+        simulation.run();
+        let view = ClusterView::of(&simulation);
+        assert!(
+            view.nodes.iter().all(|node| node.group.is_none()),
+            "healed: one group, no letters"
+        );
     }
 
     #[test]
