@@ -20,8 +20,9 @@ use crate::sim::network::Network;
 /// The sliders for loss and duplication go up to this many percent.
 const PERCENT_SLIDER_MAX: u32 = 50;
 const PPM_PER_PERCENT: u32 = 10_000;
-/// The partition editor's groups.
-const GROUP_NAMES: [&str; 3] = ["A", "B", "C"];
+/// The partition editor's groups: the letters the ring gives split groups (`NodeView::group`),
+/// as many as dragging nodes apart on the ring commonly makes.
+const GROUP_NAMES: [&str; 5] = ["A", "B", "C", "D", "E"];
 /// Blocked links listed before "and N more".
 const LINKS_LISTED: usize = 24;
 
@@ -236,7 +237,7 @@ fn latency_pair(typed: &str, is_low: bool, (low, high): (u64, u64)) -> Result<(u
 }
 
 /// Which group (index into `GROUP_NAMES`) each node is in now (see `Network::groups`). A
-/// cluster split more than three ways puts the rest in C.
+/// cluster split more than five ways puts the rest in E.
 fn current_groups(nodes: &[NodeId], network: &Network) -> Assignment {
     let mut assignment = Assignment::new();
     for (index, group) in network.groups(nodes).into_iter().enumerate() {
@@ -256,7 +257,7 @@ struct PartitionEditorProps {
     current: Assignment,
 }
 
-/// Put each node in group A, B or C, then apply: nodes reach only their own group.
+/// Put each node in a group, A to E, then apply: nodes reach only their own group.
 #[function_component(PartitionEditor)]
 fn partition_editor(props: &PartitionEditorProps) -> Html {
     let ui = use_ui();
