@@ -28,10 +28,11 @@ pub const MAX_LINK_PAYLOAD_CHARS: usize = 16 * 1024;
 pub const MAX_WIRE_BYTES: usize = 8 << 20;
 /// Room for the page's address in front of the payload.
 const MAX_LINK_CHARS: usize = MAX_LINK_PAYLOAD_CHARS + 4096;
-/// Links are made once and read many times: compress as hard as miniz can.
 /// A version byte up to this far above `LINK_VERSION` may come from a newer Raft Playground;
-/// one further above means the text is not a link at all (a word that happens to decode).
-const NEWER_VERSIONS_IMAGINED: u8 = 15;
+/// one further above means the text is not a link at all (a word that happens to decode, or
+/// a mistyped link).
+const NEWER_VERSIONS_IMAGINED: u8 = 3;
+/// Links are made once and read many times: compress as hard as miniz can.
 const COMPRESSION_LEVEL: u8 = 10;
 
 pub(super) fn encode(scenario: &Scenario) -> String {
@@ -143,7 +144,7 @@ fn base64_problem(error: base64::DecodeError, payload: &str) -> String {
             payload.len()
         ),
         DecodeError::InvalidLastSymbol { symbol, .. } => format!(
-            "no link ends in {}: it was probably cut short or altered",
+            "it is not a whole link, probably cut short or altered (no link ends in {})",
             quoted(&char::from(symbol).to_string())
         ),
         DecodeError::InvalidPadding => "bad padding ('=') at the end".into(),

@@ -465,9 +465,7 @@ impl ScenarioError {
         self.origin = Origin::Link;
         self
     }
-}
 
-impl ScenarioError {
     /// Where and what, without the origin: for a message that already says it is about a
     /// link or a file.
     pub fn detail(&self) -> String {

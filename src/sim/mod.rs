@@ -241,14 +241,30 @@ impl Simulation {
 
     /// The members of the cluster, voters and learners, in id order (see `configuration`).
     pub fn members(&self) -> Vec<NodeId> {
-        self.configuration().members().collect()
+        match self.best_view() {
+            Some(raft) => raft.membership().members().collect(),
+            None => self.servers.keys().copied().collect(),
+        }
     }
 
     /// The cluster's configuration as the most up-to-date running node sees it (the leader,
     /// when there is one; a removed node's view is out of date, a new one's empty). With no
     /// node running, every node as a voter.
     pub fn configuration(&self) -> Membership {
-        let best = match self.leader() {
+        match self.best_view() {
+            Some(raft) => raft.membership().clone(),
+            None => {
+                let mut everyone = Membership::default();
+                everyone.voters.extend(self.servers.keys().copied());
+                everyone
+            }
+        }
+    }
+
+    /// The running node whose view of the cluster is the most up to date: the leader, or else
+    /// the one with the highest commit index (then term, then lowest id).
+    fn best_view(&self) -> Option<&raft::RaftNode> {
+        match self.leader() {
             Some(leader) => self.servers[&leader].raft.as_ref(),
             None => self
                 .servers
@@ -262,14 +278,6 @@ impl Simulation {
                         std::cmp::Reverse(raft.id()),
                     )
                 }),
-        };
-        match best {
-            Some(raft) => raft.membership().clone(),
-            None => {
-                let mut everyone = Membership::default();
-                everyone.voters.extend(self.servers.keys().copied());
-                everyone
-            }
         }
     }
 

@@ -361,6 +361,27 @@ impl Network {
         groups
     }
 
+    /// `groups` (from [`Network::groups`]) when they are an exact partition: every link across
+    /// two groups blocked both ways, and no link within a group. `None` when single cuts make
+    /// the picture finer than groups (a node cut off from one other but reaching the rest).
+    pub fn as_partition(&self, groups: Vec<Vec<NodeId>>) -> Option<Vec<Vec<NodeId>>> {
+        let group_of = |node: NodeId| groups.iter().position(|group| group.contains(&node));
+        let across_all_blocked = groups.iter().enumerate().all(|(index, group)| {
+            groups.iter().skip(index + 1).all(|other| {
+                group.iter().all(|&a| {
+                    other
+                        .iter()
+                        .all(|&b| self.is_blocked(a, b) && self.is_blocked(b, a))
+                })
+            })
+        });
+        let none_within = !self
+            .blocked
+            .iter()
+            .any(|&(a, b)| group_of(a).is_some() && group_of(a) == group_of(b));
+        (across_all_blocked && none_within).then_some(groups)
+    }
+
     pub fn cut(&mut self, from: NodeId, to: NodeId) {
         self.blocked.insert((from, to));
     }
@@ -420,6 +441,25 @@ mod tests {
         net.heal();
         net.cut(2, 1);
         assert_eq!(net.groups(&nodes), vec![vec![1, 3, 4, 5], vec![2]]);
+    }
+
+    #[test]
+    fn groups_are_a_partition_only_without_single_cuts() {
+        let mut net = network(0, 0);
+        let nodes = [1, 2, 3, 4, 5];
+        let exact = |net: &Network| net.as_partition(net.groups(&nodes));
+        assert_eq!(exact(&net), Some(vec![vec![1, 2, 3, 4, 5]]));
+        net.partition(&nodes, &[vec![1, 4], vec![2, 3, 5]]);
+        assert_eq!(exact(&net), Some(vec![vec![1, 4], vec![2, 3, 5]]));
+        // S1 and S2 cut apart, each still reaching the rest: no partition describes that.
+        net.heal();
+        net.cut(1, 2);
+        net.cut(2, 1);
+        assert_eq!(exact(&net), None);
+        // Nor a cut inside what would be a group.
+        net.partition(&nodes, &[vec![1, 2, 3], vec![4, 5]]);
+        net.cut(2, 3);
+        assert_eq!(exact(&net), None);
     }
 
     #[test]

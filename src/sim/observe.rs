@@ -111,6 +111,12 @@ impl Metrics {
         self.leaderless_us + self.leaderless_since.map_or(0, |since| now_us - since)
     }
 
+    /// How many commit latencies the percentiles are taken over (the latest, at most
+    /// `LATENCY_SAMPLES`).
+    pub fn commit_latency_count(&self) -> usize {
+        self.commit_latencies_us.len()
+    }
+
     /// The latest `count` commit latencies, newest first.
     pub fn latest_commit_latencies_us(&self, count: usize) -> impl Iterator<Item = u64> + '_ {
         self.commit_latencies_us.iter().rev().take(count).copied()

@@ -26,16 +26,17 @@ pub fn cluster_canvas() -> Html {
         let ui = ui.clone();
         Callback::from(move |event: PointerEvent| {
             let (x, y) = local(&event);
+            // A drag left over from a press released elsewhere never carries into this one.
+            ui.painter.borrow_mut().drag = None;
             let hit = ui.painter.borrow().hit(x, y);
             match hit {
-                // Only the ring is dragged apart into a partition.
-                Some(Hit::Node(id)) if ui.painter.borrow().view_mode == ViewMode::SpaceTime => {
-                    ui.select(Selection::Node(id))
-                }
-                Some(Hit::Node(id)) => {
+                // Only the ring is dragged apart into a partition; a node is selected when the
+                // press turns out to be a click (on release), so a drag leaves the panels be.
+                Some(Hit::Node(id)) if ui.painter.borrow().view_mode == ViewMode::Ring => {
+                    capture(&event);
                     ui.painter.borrow_mut().drag = Some((id, x, y));
-                    ui.select(Selection::Node(id));
                 }
+                Some(Hit::Node(id)) => ui.select(Selection::Node(id)),
                 Some(Hit::Message(id)) => ui.select(Selection::Message(id)),
                 None => ui.select(Selection::Nothing),
             }
@@ -45,24 +46,45 @@ pub fn cluster_canvas() -> Html {
         let ui = ui.clone();
         Callback::from(move |event: PointerEvent| {
             let mut painter = ui.painter.borrow_mut();
-            if let Some((id, _, _)) = painter.drag {
+            let Some((id, _, _)) = painter.drag else {
+                return;
+            };
+            // No button held: the press ended where this canvas did not hear it.
+            painter.drag = (event.buttons() != 0).then(|| {
                 let (x, y) = local(&event);
-                painter.drag = Some((id, x, y));
-                let engine = ui.engine.borrow();
-                painter.paint(&engine);
-            }
+                (id, x, y)
+            });
+            let engine = ui.engine.borrow();
+            painter.paint(&engine);
         })
     };
     let pointer_up = {
         let ui = ui.clone();
-        Callback::from(move |event: PointerEvent| {
+        Callback::from(move |_: PointerEvent| {
             let drag = ui.painter.borrow_mut().drag.take();
             let Some((id, x, y)) = drag else { return };
-            let _ = event;
             let landing = ui.painter.borrow().layout.landing(id, x, y);
+            match landing {
+                Landing::Stay => return ui.select(Selection::Node(id)),
+                Landing::Outside => return ui.refresh.emit(()),
+                Landing::Join(_) | Landing::Alone => {}
+            }
             match regroup(&ui, id, landing) {
-                Some(groups) => ui.act(Action::Partition { groups }),
-                None => ui.refresh.emit(()),
+                Ok(Some(groups)) => ui.act(Action::Partition { groups }),
+                Ok(None) => ui.refresh.emit(()),
+                Err(problem) => {
+                    ui.engine.borrow_mut().notice = Some(problem.to_string());
+                    ui.refresh.emit(());
+                }
+            }
+        })
+    };
+    // The pointer went to the system (a scroll, a gesture): the drag is over, nothing dropped.
+    let pointer_cancel = {
+        let ui = ui.clone();
+        Callback::from(move |_: PointerEvent| {
+            if ui.painter.borrow_mut().drag.take().is_some() {
+                ui.refresh.emit(());
             }
         })
     };
@@ -77,40 +99,54 @@ pub fn cluster_canvas() -> Html {
             onpointerdown={pointer_down}
             onpointermove={pointer_move}
             onpointerup={pointer_up}
+            onpointercancel={pointer_cancel.clone()}
+            onlostpointercapture={pointer_cancel}
         />
         { super::toolbar::view_options(&ui) }
         </>
     }
 }
 
-/// The partition after the drop: the groups as they are now (see `Network::groups`), with
-/// the dragged node moved; `None` when that changes nothing. Drags add up: each moves one node
-/// and keeps the rest.
-fn regroup(ui: &super::context::Ui, dragged: NodeId, landing: Landing) -> Option<Vec<Vec<NodeId>>> {
+/// Why a drag cannot regroup the nodes.
+const SINGLE_CUTS_NOTICE: &str = "The network has single cuts, so its nodes are not in groups to \
+    move between. Heal it, or set groups in the Network tab, then drag.";
+
+/// The partition after the drop: the groups as they are now, with the dragged node moved;
+/// `Ok(None)` when that changes nothing. Drags add up: each moves one node and keeps the rest.
+/// A network with single cuts (`Network::as_partition`) is not regrouped: a partition would
+/// silently replace links the person cut one by one.
+fn regroup(
+    ui: &super::context::Ui,
+    dragged: NodeId,
+    landing: Landing,
+) -> Result<Option<Vec<Vec<NodeId>>>, &'static str> {
     let engine = ui.engine.borrow();
     let simulation = engine.simulation();
     let nodes: Vec<NodeId> = simulation.servers().map(|server| server.id).collect();
-    let mut groups = simulation.network().groups(&nodes);
-    let before = groups.clone();
-    for group in &mut groups {
-        group.retain(|&node| node != dragged);
-    }
-    groups.retain(|group| !group.is_empty());
+    let network = simulation.network();
+    let before = network
+        .as_partition(network.groups(&nodes))
+        .ok_or(SINGLE_CUTS_NOTICE)?;
+    Ok(crate::view::moved_between_groups(
+        &before,
+        dragged,
+        landing_target(landing),
+    ))
+}
+
+/// The node whose group the dragged one joins (`None`: a group of its own).
+fn landing_target(landing: Landing) -> Option<NodeId> {
     match landing {
-        Landing::Join(target) => match groups.iter_mut().find(|group| group.contains(&target)) {
-            Some(group) => group.push(dragged),
-            None => groups.push(vec![dragged]),
-        },
-        Landing::Alone => groups.push(vec![dragged]),
-        Landing::Stay => return None,
+        Landing::Join(target) => Some(target),
+        Landing::Alone | Landing::Stay | Landing::Outside => None,
     }
-    let same = groups.len() == before.len()
-        && groups.iter().all(|group| {
-            before
-                .iter()
-                .any(|old| old.len() == group.len() && group.iter().all(|node| old.contains(node)))
-        });
-    (!same).then_some(groups)
+}
+
+/// Captures the pointer for the canvas, so a drag released outside it still ends here.
+fn capture(event: &PointerEvent) {
+    if let Some(canvas) = event.target_dyn_into::<HtmlCanvasElement>() {
+        let _ = canvas.set_pointer_capture(event.pointer_id());
+    }
 }
 
 fn local(event: &PointerEvent) -> (f64, f64) {

@@ -46,7 +46,13 @@ pub struct Layout {
     pub nodes: NodePoints,
     /// The same centres in a list, for placing captions clear of them.
     pub points: Vec<(f64, f64)>,
+    /// The fonts of a node's name and term, which scale with the nodes (built once a frame).
+    name_font: String,
+    term_font: String,
 }
+
+/// Nodes smaller than this have no room for their term inside (the inspector has it).
+const TERM_SHOWN_RADIUS_MIN: f64 = 16.0;
 
 /// Each node's centre, by id. A cluster has a few nodes: a sorted `Vec` (`LiteMap`) costs the
 /// page less code than a B-tree.
@@ -79,6 +85,14 @@ impl Layout {
             caption_width: neighbour_distance(count, ring_radius).min(width),
             points: nodes.iter().map(|(_, &point)| point).collect(),
             nodes,
+            name_font: format!(
+                "600 {}px system-ui, sans-serif",
+                (node_radius * 0.55).clamp(10.0, 18.0)
+            ),
+            term_font: format!(
+                "{}px system-ui, sans-serif",
+                (node_radius * 0.38).clamp(9.0, 13.0)
+            ),
         }
     }
 
@@ -135,7 +149,7 @@ pub fn hit_test(view: &ClusterView, layout: &Layout, x: f64, y: f64) -> Option<H
     }
     view.nodes
         .iter()
-        .find(|node| near(layout.node_at(node.id), layout.node_radius + 4.0))
+        .find(|node| near(layout.node_at(node.id), layout.hit_radius()))
         .map(|node| Hit::Node(node.id))
 }
 
@@ -161,24 +175,35 @@ pub enum Landing {
     Join(NodeId),
     /// In open space: it is cut off in a group of its own.
     Alone,
+    /// Off the canvas: the drag is called off.
+    Outside,
 }
 
 impl Layout {
     /// Where node `dragged`, let go at (`x`, `y`), lands. The layout places it at the pointer;
     /// every other node is where the ring put it.
     pub fn landing(&self, dragged: NodeId, x: f64, y: f64) -> Landing {
+        if !(0.0..=self.width).contains(&x) || !(0.0..=self.height).contains(&y) {
+            return Landing::Outside;
+        }
         let near = |(nx, ny): (f64, f64), reach: f64| (nx - x).hypot(ny - y) <= reach;
         let onto = self
             .nodes
             .iter()
-            .find(|&(&id, &centre)| id != dragged && near(centre, self.node_radius + 4.0));
+            .find(|&(&id, &centre)| id != dragged && near(centre, self.hit_radius()));
         if let Some((&id, _)) = onto {
             return Landing::Join(id);
         }
         match self.ring_home(dragged) {
-            Some(home) if near(home, self.node_radius) => Landing::Stay,
+            // Let go where a press on it would have been a click: it was one.
+            Some(home) if near(home, self.hit_radius()) => Landing::Stay,
             _ => Landing::Alone,
         }
+    }
+
+    /// How far from a node's centre a press or a drop still counts as on it.
+    pub fn hit_radius(&self) -> f64 {
+        self.node_radius + 4.0
     }
 
     /// Where the ring places `id` when it is not being dragged.
@@ -241,25 +266,38 @@ pub(super) fn dashed(context: &Context, pattern: &[f64]) {
 
 /// A blocked link is a faint dashed line; a one-way cut (messages lost one way only) also gets
 /// a mark by its receiver, so it does not look like a partition.
+/// Blocked links as faint dashed lines, all in one path (a link cut both ways is one line),
+/// then a mark at the receiving end of each one-way cut.
 fn draw_blocked(context: &Context, scene: &Scene) {
     let blocked = &scene.view.blocked;
-    for &(from, to) in blocked {
-        let both_ways = blocked.contains(&(to, from));
-        if both_ways && from > to {
+    if blocked.is_empty() {
+        return;
+    }
+    let ends = |&(from, to): &(NodeId, NodeId)| {
+        (
+            scene.layout.point(Endpoint::Node(from)),
+            scene.layout.point(Endpoint::Node(to)),
+        )
+    };
+    context.set_stroke_style_str(scene.palette.blocked);
+    context.set_line_width(1.5);
+    context.set_global_alpha(0.35);
+    dashed(context, &[4.0, 5.0]);
+    context.begin_path();
+    for link in blocked {
+        let both_ways = blocked.contains(&(link.1, link.0));
+        if both_ways && link.0 > link.1 {
             continue; // Both directions cut: one line.
         }
-        let start = scene.layout.point(Endpoint::Node(from));
-        let end = scene.layout.point(Endpoint::Node(to));
-        context.set_stroke_style_str(scene.palette.blocked);
-        context.set_line_width(1.5);
-        dashed(context, &[4.0, 5.0]);
-        context.set_global_alpha(0.35);
-        context.begin_path();
+        let (start, end) = ends(link);
         context.move_to(start.0, start.1);
         context.line_to(end.0, end.1);
-        context.stroke();
-        dashed(context, &[]);
-        if !both_ways {
+    }
+    context.stroke();
+    dashed(context, &[]);
+    for link in blocked {
+        if !blocked.contains(&(link.1, link.0)) {
+            let (start, end) = ends(link);
             draw_one_way_mark(context, scene, start, end);
         }
     }
@@ -306,7 +344,7 @@ fn draw_one_way_mark(context: &Context, scene: &Scene, (x1, y1): (f64, f64), (x2
 fn draw_landing(context: &Context, scene: &Scene, dragged: NodeId, landing: Landing) {
     let layout = scene.layout;
     let ringed = match landing {
-        Landing::Stay => return,
+        Landing::Stay | Landing::Outside => return,
         Landing::Join(target) => target,
         Landing::Alone => dragged,
     };
@@ -321,6 +359,10 @@ fn draw_landing(context: &Context, scene: &Scene, dragged: NodeId, landing: Land
     context.stroke();
     dashed(context, &[]);
     if let Some(&(px, py)) = layout.nodes.get(&dragged) {
+        // Above the node, kept inside the canvas near its edges (the words are ~100 px wide).
+        let half_width = 56.0_f64.min(layout.width / 2.0);
+        let px = px.clamp(half_width, layout.width - half_width);
+        let py = (py - layout.node_radius - 16.0).max(14.0);
         context.set_fill_style_str(scene.palette.selection);
         context.set_font("600 12px system-ui, sans-serif");
         context.set_text_align("center");
@@ -331,7 +373,7 @@ fn draw_landing(context: &Context, scene: &Scene, dragged: NodeId, landing: Land
                 }
                 _ => text.push_str("cut off alone"),
             },
-            |text| context.fill_text(text, px, py - layout.node_radius - 16.0),
+            |text| context.fill_text(text, px, py),
         )
         .ok();
     }
@@ -521,10 +563,7 @@ fn draw_node(context: &Context, scene: &Scene, node: &crate::view::NodeView) {
     }
     context.set_fill_style_str(palette.node_label(node.look));
     context.set_text_align("center");
-    context.set_font(&format!(
-        "600 {}px system-ui, sans-serif",
-        (radius * 0.55).clamp(10.0, 18.0)
-    ));
+    context.set_font(&scene.layout.name_font);
     with_text(
         |text| {
             let _ = write!(text, "S{}", node.id);
@@ -532,17 +571,16 @@ fn draw_node(context: &Context, scene: &Scene, node: &crate::view::NodeView) {
         |text| context.fill_text(text, x, y - radius * 0.05),
     )
     .ok();
-    context.set_font(&format!(
-        "{}px system-ui, sans-serif",
-        (radius * 0.38).clamp(9.0, 13.0)
-    ));
-    with_text(
-        |text| {
-            let _ = write!(text, "term {}", node.term);
-        },
-        |text| context.fill_text(text, x, y + radius * 0.45),
-    )
-    .ok();
+    if radius >= TERM_SHOWN_RADIUS_MIN {
+        context.set_font(&scene.layout.term_font);
+        with_text(
+            |text| {
+                let _ = write!(text, "term {}", node.term);
+            },
+            |text| context.fill_text(text, x, y + radius * 0.45),
+        )
+        .ok();
+    }
     if let Some(group) = node.group {
         draw_group_badge(context, scene, group, x, y);
     }

@@ -25,7 +25,7 @@ const MAX_FRAME_VIRTUAL_US: u64 = 500_000;
 const EXTEND_MS: u64 = 60_000;
 /// Why Play does nothing after a violation, and what does.
 pub const HALTED_NOTICE: &str = "The run stopped at a safety violation. Go back to before it on \
-    the timeline to play again, or turn the bug switches off in Config.";
+    the timeline to play or act again, or turn the bug switches off in Config.";
 /// Why "Add node" is refused.
 pub const RING_FULL_NOTICE: &str =
     "The ring holds at most 15 nodes (removed ones keep their place), so no node was added.";
@@ -211,7 +211,7 @@ impl Engine {
             self.playing = false;
         } else {
             self.playing = playing;
-            if self.notice.as_deref() == Some(HALTED_NOTICE) {
+            if playing && self.notice.as_deref() == Some(HALTED_NOTICE) {
                 self.notice = None;
             }
         }
@@ -262,12 +262,23 @@ impl Engine {
         self.extend_scenario_to(at_us);
         self.machine.seek(at_us);
         self.horizon_us = self.horizon_us.max(self.now_us());
+        if at_us > self.now_us() && self.simulation().is_halted() {
+            self.notice = Some(HALTED_NOTICE.to_string());
+        }
     }
 
     /// Performs a timeline action now (forking the run if it is in the past). A refused action
     /// leaves the run untouched and becomes the notice.
     pub fn act(&mut self, action: Action) -> Result<(), String> {
-        let result = if action == Action::AddNode && !self.can_add_node() {
+        // Messages sent by now are the same in the fork; a later id may name another message
+        // there, so a selected one not sent yet is forgotten (asked before the fork is made).
+        let selection_shared = match self.selection {
+            Selection::Message(id) => self.simulation().network().has_sent(id),
+            _ => true,
+        };
+        let result = if self.simulation().is_halted() {
+            Err(HALTED_NOTICE.to_string())
+        } else if action == Action::AddNode && !self.can_add_node() {
             Err(RING_FULL_NOTICE.to_string())
         } else {
             self.machine.act(action).map_err(|error| error.to_string())
@@ -276,11 +287,7 @@ impl Engine {
             Ok(()) => {
                 self.notice = None;
                 self.horizon_us = self.now_us();
-                // The fork sends its own messages from now on: an id not sent yet may come to
-                // name a different message than the one selected.
-                if let Selection::Message(id) = self.selection
-                    && !self.simulation().network().has_sent(id)
-                {
+                if !selection_shared {
                     self.selection = Selection::Nothing;
                 }
                 if let Some(lesson) = &mut self.lesson {

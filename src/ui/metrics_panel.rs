@@ -11,7 +11,7 @@ use yew::prelude::*;
 use super::context::use_ui;
 use crate::raft::NodeId;
 use crate::sim::Simulation;
-use crate::sim::observe::{LATENCY_SAMPLES, MetricsSample, TraceEvent};
+use crate::sim::observe::{MetricsSample, TraceEvent};
 use crate::view::{follower_progress, format_duration, format_time, sparkline_points};
 
 /// How far back throughput is measured.
@@ -92,7 +92,7 @@ fn figures(simulation: &Simulation, samples: &[&MetricsSample]) -> Html {
             { figure("Failover", failover.unwrap_or_else(|| "—".to_string()),
                 failover_detail.or_else(|| Some("after a leader crash".to_string()))) }
             { figure("Commit latency", p50.map_or("—".to_string(), format_duration),
-                Some(p99.map_or("median".to_string(), |us| format!("median; p99 {} (last {LATENCY_SAMPLES} commits)", format_duration(us))))) }
+                Some(p99.map_or("median".to_string(), |us| format!("median; p99 {} (last {} commits)", format_duration(us), metrics.commit_latency_count())))) }
             { figure("Throughput", rate.map_or("—".to_string(), |rate| format!("{rate:.1}")), Some(rate_detail)) }
             { figure("Committed", metrics.committed_commands.to_string(), Some("client commands".to_string())) }
             { figure("Messages", network.delivered.to_string(),

@@ -16,13 +16,14 @@ use crate::raft::NodeId;
 use crate::scenario::Action;
 use crate::scenario::limits::LATENCY_MS_MAX;
 use crate::sim::network::Network;
+use crate::view::group_letter;
 
 /// The sliders for loss and duplication go up to this many percent.
 const PERCENT_SLIDER_MAX: u32 = 50;
 const PPM_PER_PERCENT: u32 = 10_000;
-/// The partition editor's groups: the letters the ring gives split groups (`NodeView::group`),
-/// as many as dragging nodes apart on the ring commonly makes.
-const GROUP_NAMES: [&str; 5] = ["A", "B", "C", "D", "E"];
+/// The partition editor offers at least this many groups, and one more than are in use (up to
+/// one per node), lettered as the ring letters them (`view::group_letter`).
+const GROUPS_OFFERED_MIN: usize = 3;
 /// Blocked links listed before "and N more".
 const LINKS_LISTED: usize = 24;
 
@@ -236,19 +237,19 @@ fn latency_pair(typed: &str, is_low: bool, (low, high): (u64, u64)) -> Result<(u
     Ok(pair)
 }
 
-/// Which group (index into `GROUP_NAMES`) each node is in now (see `Network::groups`). A
-/// cluster split more than five ways puts the rest in E.
+/// Which group each node is in now (see `Network::groups`).
 fn current_groups(nodes: &[NodeId], network: &Network) -> Assignment {
     let mut assignment = Assignment::new();
     for (index, group) in network.groups(nodes).into_iter().enumerate() {
         for node in group {
-            assignment.insert(node, index.min(GROUP_NAMES.len() - 1));
+            assignment.insert(node, index);
         }
     }
     assignment
 }
 
-/// Each node's group (index into `GROUP_NAMES`), in node order (a `LiteMap`, as `NodePoints`).
+/// Each node's group (an index, lettered by `view::group_letter`), in node order (a `LiteMap`,
+/// as `NodePoints`).
 type Assignment = LiteMap<NodeId, usize>;
 
 #[derive(Properties, PartialEq)]
@@ -257,7 +258,7 @@ struct PartitionEditorProps {
     current: Assignment,
 }
 
-/// Put each node in a group, A to E, then apply: nodes reach only their own group.
+/// Put each node in a group (A, B, …), then apply: nodes reach only their own group.
 #[function_component(PartitionEditor)]
 fn partition_editor(props: &PartitionEditorProps) -> Html {
     let ui = use_ui();
@@ -268,8 +269,17 @@ fn partition_editor(props: &PartitionEditorProps) -> Html {
         let group = from_draft.or_else(|| props.current.get(&node).copied());
         assignment.insert(node, group.unwrap_or(0));
     }
+    let in_use = assignment
+        .iter()
+        .map(|(_, &group)| group + 1)
+        .max()
+        .unwrap_or(0);
+    let offered = (in_use + 1)
+        .max(GROUPS_OFFERED_MIN)
+        .min(props.nodes.len().max(1));
     let rows = props.nodes.iter().map(|&node| {
-        let choices = GROUP_NAMES.iter().enumerate().map(|(group, name)| {
+        let choices = (0..offered).map(|group| {
+            let name = group_letter(group);
             let pressed = assignment.get(&node) == Some(&group);
             let onclick = {
                 let draft = draft.clone();
@@ -282,7 +292,7 @@ fn partition_editor(props: &PartitionEditorProps) -> Html {
             };
             html! {
                 <button class={classes!("segment", pressed.then_some("segment-on"))} aria-pressed={pressed.to_string()}
-                    aria-label={format!("S{node} in group {name}")} {onclick}>{ *name }</button>
+                    aria-label={format!("S{node} in group {name}")} {onclick}>{ name }</button>
             }
         });
         html! {
@@ -337,9 +347,14 @@ fn partition_editor(props: &PartitionEditorProps) -> Html {
 
 /// The non-empty groups of an assignment, in group order.
 fn groups_of(assignment: &Assignment) -> Vec<Vec<NodeId>> {
-    let mut groups = vec![Vec::new(); GROUP_NAMES.len()];
+    let count = assignment
+        .iter()
+        .map(|(_, &group)| group + 1)
+        .max()
+        .unwrap_or(0);
+    let mut groups = vec![Vec::new(); count];
     for (&node, &group) in assignment.iter() {
-        groups[group.min(GROUP_NAMES.len() - 1)].push(node);
+        groups[group].push(node);
     }
     groups.retain(|group| !group.is_empty());
     groups

@@ -42,7 +42,6 @@ const LOST_AT: f64 = 0.8;
 
 const AXIS_WIDTH: f64 = 62.0;
 const HEADER_HEIGHT: f64 = 42.0;
-const LEGEND_HEIGHT: f64 = 40.0;
 
 thread_local! {
     /// Where the last frame put each node's column (node id, x), for hit tests.
@@ -141,6 +140,7 @@ pub fn draw(
         now_us.max(WINDOW_US)
     };
     let nodes: Vec<NodeId> = simulation.servers().map(|server| server.id).collect();
+    let (legend_places, legend_height) = legend_layout(context, width);
     let plot = Plot {
         context,
         palette,
@@ -148,7 +148,7 @@ pub fn draw(
         start_us: end_us - WINDOW_US,
         end_us,
         top: HEADER_HEIGHT,
-        bottom: (height - LEGEND_HEIGHT).max(HEADER_HEIGHT + 40.0),
+        bottom: (height - legend_height).max(HEADER_HEIGHT + 40.0),
         left: AXIS_WIDTH,
         right: width - 4.0,
         column_width: (width - AXIS_WIDTH - 8.0) / (nodes.len() + 1) as f64,
@@ -175,7 +175,7 @@ pub fn draw(
         );
     });
     draw_header(&plot, simulation, engine.selection);
-    draw_legend(&plot, height);
+    draw_legend(&plot, &legend_places, plot.bottom);
 }
 
 /// Shades the part of the window before the network's memory of departed messages (a busy
@@ -529,29 +529,102 @@ fn text_width(context: &Context, text: &str) -> f64 {
         .map_or(text.len() as f64 * 6.0, |metrics| metrics.width())
 }
 
-fn draw_legend(plot: &Plot, height: f64) {
+/// One entry of the legend under the plot.
+#[derive(Clone, Copy)]
+enum LegendItem {
+    Kind(MessageKind),
+    /// A sample line: its label, and whether it is an answer, lost, a duplicate.
+    Line(&'static str, bool, bool, bool),
+    Refused,
+    Leading,
+}
+
+const LEGEND_ITEMS: [LegendItem; 14] = [
+    LegendItem::Kind(MessageKind::PreVote),
+    LegendItem::Kind(MessageKind::RequestVote),
+    LegendItem::Kind(MessageKind::AppendEntries),
+    LegendItem::Kind(MessageKind::Heartbeat),
+    LegendItem::Kind(MessageKind::InstallSnapshot),
+    LegendItem::Kind(MessageKind::TimeoutNow),
+    LegendItem::Kind(MessageKind::ReadIndex),
+    LegendItem::Kind(MessageKind::Client),
+    LegendItem::Line("request", false, false, false),
+    LegendItem::Line("answer", true, false, false),
+    LegendItem::Line("lost", false, true, false),
+    LegendItem::Line("duplicate", false, false, true),
+    LegendItem::Refused,
+    LegendItem::Leading,
+];
+
+/// The legend's rows are this far apart; the legend wraps to as many as it needs.
+const LEGEND_ROW_HEIGHT: f64 = 16.0;
+/// Room kept free at the right of the legend for the view's options over the canvas
+/// (`toolbar::view_options`, the Heartbeats toggle).
+const VIEW_OPTIONS_WIDTH: f64 = 112.0;
+const LEGEND_GAP: f64 = 14.0;
+
+impl LegendItem {
+    fn label(self) -> &'static str {
+        match self {
+            LegendItem::Kind(kind) => kind.label(),
+            LegendItem::Line(label, ..) => label,
+            LegendItem::Refused => "refused or rejected",
+            LegendItem::Leading => "leading",
+        }
+    }
+
+    /// Where the label starts, after the item's mark.
+    fn label_offset(self) -> f64 {
+        match self {
+            LegendItem::Kind(_) => 18.0,
+            LegendItem::Line(..) => 32.0,
+            LegendItem::Refused => 10.0,
+            LegendItem::Leading => 9.0,
+        }
+    }
+}
+
+/// The legend's rows for a canvas `width` wide (the font set): each item's (x, row), and the
+/// height the legend takes under the plot.
+fn legend_layout(context: &Context, width: f64) -> ([(f64, usize); LEGEND_ITEMS.len()], f64) {
+    context.set_font("11px system-ui, sans-serif");
+    let limit = (width - VIEW_OPTIONS_WIDTH).max(160.0);
+    let mut places = [(0.0, 0); LEGEND_ITEMS.len()];
+    let (mut x, mut row) = (8.0, 0);
+    for (place, item) in places.iter_mut().zip(LEGEND_ITEMS) {
+        let item_width = item.label_offset() + text_width(context, item.label());
+        if x > 8.0 && x + item_width > limit {
+            (x, row) = (8.0, row + 1);
+        }
+        *place = (x, row);
+        x += item_width + LEGEND_GAP;
+    }
+    let rows = places.last().map_or(1, |&(_, row)| row + 1);
+    (places, rows as f64 * LEGEND_ROW_HEIGHT + 8.0)
+}
+
+fn draw_legend(plot: &Plot, places: &[(f64, usize)], top: f64) {
     let context = plot.context;
     context.set_font("11px system-ui, sans-serif");
     context.set_text_align("left");
-    let mut x = 8.0;
-    let y = height - LEGEND_HEIGHT + 16.0;
-    for kind in MessageKind::ALL {
-        context.set_fill_style_str(message_colour(kind));
-        context.fill_rect(x, y - 4.0, 14.0, 3.0);
-        context.set_fill_style_str(plot.palette.muted);
-        let _ = context.fill_text(kind.label(), x + 18.0, y);
-        x += 30.0 + text_width(context, kind.label());
-    }
-    let y = y + 16.0;
-    let samples: [(&str, bool, bool, bool); 4] = [
-        ("request", false, false, false),
-        ("answer", true, false, false),
-        ("lost", false, true, false),
-        ("duplicate", false, false, true),
-    ];
-    let mut x = 8.0;
     PATH.with_borrow_mut(|path| {
-        for (label, response, lost, duplicate) in samples {
+        for (&(x, row), item) in places.iter().zip(LEGEND_ITEMS) {
+            let y = top + 16.0 + row as f64 * LEGEND_ROW_HEIGHT;
+            draw_legend_mark(plot, path, item, x, y);
+            context.set_fill_style_str(plot.palette.muted);
+            let _ = context.fill_text(item.label(), x + item.label_offset(), y);
+        }
+    });
+}
+
+fn draw_legend_mark(plot: &Plot, path: &mut PathText, item: LegendItem, x: f64, y: f64) {
+    let context = plot.context;
+    match item {
+        LegendItem::Kind(kind) => {
+            context.set_fill_style_str(message_colour(kind));
+            context.fill_rect(x, y - 4.0, 14.0, 3.0);
+        }
+        LegendItem::Line(_, response, lost, duplicate) => {
             context.set_stroke_style_str(plot.palette.muted);
             context.set_fill_style_str(plot.palette.muted);
             let style = Style {
@@ -573,22 +646,18 @@ fn draw_legend(plot: &Plot, height: f64) {
                 let paint = if response { Paint::Stroke } else { Paint::Fill };
                 path.paint(context, paint, style.line_width(), &[]);
             }
-            context.set_fill_style_str(plot.palette.muted);
-            let _ = context.fill_text(label, x + 32.0, y);
-            x += 40.0 + text_width(context, label);
         }
-    });
-    context.set_fill_style_str(plot.palette.failure);
-    context.begin_path();
-    let _ = context.arc(x + 3.0, y - 3.0, 3.0, 0.0, std::f64::consts::TAU);
-    context.fill();
-    context.set_fill_style_str(plot.palette.muted);
-    let _ = context.fill_text("refused or rejected", x + 10.0, y);
-    x += 130.0;
-    context.set_fill_style_str(node_fill(NodeLook::Leader));
-    context.set_global_alpha(0.55);
-    context.fill_rect(x, y - 6.0, 5.0, 8.0);
-    context.set_global_alpha(1.0);
-    context.set_fill_style_str(plot.palette.muted);
-    let _ = context.fill_text("leading", x + 9.0, y);
+        LegendItem::Refused => {
+            context.set_fill_style_str(plot.palette.failure);
+            context.begin_path();
+            let _ = context.arc(x + 3.0, y - 3.0, 3.0, 0.0, std::f64::consts::TAU);
+            context.fill();
+        }
+        LegendItem::Leading => {
+            context.set_fill_style_str(node_fill(NodeLook::Leader));
+            context.set_global_alpha(0.55);
+            context.fill_rect(x, y - 6.0, 5.0, 8.0);
+            context.set_global_alpha(1.0);
+        }
+    }
 }

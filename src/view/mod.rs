@@ -34,9 +34,51 @@ pub struct NodeView {
     pub timer_left: Option<f64>,
     /// Clock drift, in parts per million.
     pub drift_ppm: i32,
-    /// The node's group while the network is split (A, B, … in the order of
-    /// `Network::groups`); `None` when every node reaches every other.
+    /// The node's group while the network is split into groups (A, B, … in the order of
+    /// `Network::groups`); `None` when every node reaches every other, or when single cuts
+    /// leave no partition to name (`Network::as_partition`).
     pub group: Option<char>,
+}
+
+/// The letter of the `index`th group of a partition (A, B, …), on the ring and in the Network
+/// panel's editor. Ids are at most 64, and so are groups; past Z come lower-case letters.
+pub fn group_letter(index: usize) -> char {
+    const LETTERS: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+*";
+    char::from(LETTERS[index.min(LETTERS.len() - 1)])
+}
+
+/// `groups` with node `moved` taken out of its group and put into `joining`'s group, or into a
+/// group of its own when `joining` is `None`; `None` when that changes nothing. Empty groups
+/// go; the others keep their order.
+pub fn moved_between_groups(
+    groups: &[Vec<NodeId>],
+    moved: NodeId,
+    joining: Option<NodeId>,
+) -> Option<Vec<Vec<NodeId>>> {
+    let group_of = |node: NodeId| groups.iter().position(|group| group.contains(&node));
+    let unchanged = match joining {
+        Some(target) => group_of(target) == group_of(moved),
+        None => group_of(moved).is_some_and(|index| groups[index].len() == 1),
+    };
+    if unchanged {
+        return None;
+    }
+    let mut next: Vec<Vec<NodeId>> = groups
+        .iter()
+        .map(|group| {
+            group
+                .iter()
+                .copied()
+                .filter(|&node| node != moved)
+                .collect()
+        })
+        .collect();
+    match joining.and_then(|target| next.iter().position(|group| group.contains(&target))) {
+        Some(index) => next[index].push(moved),
+        None => next.push(vec![moved]),
+    }
+    next.retain(|group: &Vec<NodeId>| !group.is_empty());
+    Some(next)
 }
 
 /// The kinds of message, each drawn its own way.
@@ -118,11 +160,13 @@ impl ClusterView {
             .map(|server| node_view(server, &configuration, now_us, election_max_us))
             .collect();
         let ids: Vec<NodeId> = nodes.iter().map(|node| node.id).collect();
-        let groups = simulation.network().groups(&ids);
-        if groups.len() > 1 {
+        let network = simulation.network();
+        if let Some(groups) = network.as_partition(network.groups(&ids))
+            && groups.len() > 1
+        {
             for node in &mut nodes {
                 let index = groups.iter().position(|group| group.contains(&node.id));
-                node.group = index.map(|index| char::from(b'A' + index.min(25) as u8));
+                node.group = index.map(group_letter);
             }
         }
         let messages = simulation
@@ -488,14 +532,16 @@ pub fn slider_to_speed(position: f64) -> f64 {
 }
 
 /// "×0.1", "×1/250", "×10": readable speeds.
-/// Slower than real time reads as a fraction where one is close (×1/8, ×1/10, ×1/1000: the
-/// `-` key halves the speed), as a decimal otherwise (×0.75); faster, as a decimal (×2.5).
+/// At least about half as slow as real time reads as a fraction with a whole denominator
+/// (×1/8, ×1/10, ×1/1000: the `-` key halves the speed, and a dragged slider reads ×1/9, ×1/8,
+/// ×1/7, never switching between fractions and decimals); between that and real time as a
+/// decimal (×0.75); faster, as a decimal (×2.5).
 pub fn speed_label(speed: f64) -> String {
     if speed >= 1.0 {
         return format!("×{:.1}", speed).replace(".0", "");
     }
     let slower = 1.0 / speed;
-    if (slower - slower.round()).abs() <= 0.05 * slower {
+    if slower >= 1.9 {
         format!("×1/{:.0}", slower.round())
     } else {
         format!("×{speed:.2}")
@@ -524,6 +570,9 @@ mod tests {
         assert_eq!(speed_label(0.125), "×1/8");
         assert_eq!(speed_label(0.1), "×1/10");
         assert_eq!(speed_label(0.75), "×0.75");
+        assert_eq!(speed_label(0.99), "×0.99", "never ×1/1");
+        assert_eq!(speed_label(0.13), "×1/8");
+        assert_eq!(speed_label(0.12), "×1/8");
         assert_eq!(speed_label(2.5), "×2.5");
     }
     use crate::scenario::Scenario;
@@ -709,6 +758,27 @@ mod tests {
     }
 
     #[test]
+    fn a_dragged_node_moves_between_groups() {
+        let whole = [vec![1, 2, 3, 4, 5]];
+        // Into open space: cut off alone; then another joins it; then back.
+        let cut = moved_between_groups(&whole, 2, None).unwrap();
+        assert_eq!(cut, [vec![1, 3, 4, 5], vec![2]]);
+        let pair = moved_between_groups(&cut, 3, Some(2)).unwrap();
+        assert_eq!(pair, [vec![1, 4, 5], vec![2, 3]]);
+        let back = moved_between_groups(&pair, 2, Some(1)).unwrap();
+        assert_eq!(back, [vec![1, 4, 5, 2], vec![3]]);
+        // The last of a group joining another: the empty group goes.
+        assert_eq!(
+            moved_between_groups(&back, 3, Some(4)).unwrap(),
+            [vec![1, 4, 5, 2, 3]]
+        );
+        // Nothing changes: already together, or already alone; a lone node alone.
+        assert_eq!(moved_between_groups(&pair, 3, Some(2)), None);
+        assert_eq!(moved_between_groups(&cut, 2, None), None);
+        assert_eq!(moved_between_groups(&[vec![1]], 1, None), None);
+    }
+
+    #[test]
     fn a_split_network_gives_each_node_its_group_letter() {
         let scenario = Scenario::from_json(
             r#"{"format": 1, "seed": 4, "nodes": 5, "until_ms": 2000, "timeline": [
@@ -732,6 +802,20 @@ mod tests {
         assert!(
             view.nodes.iter().all(|node| node.group.is_none()),
             "healed: one group, no letters"
+        );
+        // A single cut is no partition: no letters (S2 still reaches S3 to S5).
+        let cut = Scenario::from_json(
+            r#"{"format": 1, "seed": 4, "nodes": 5, "until_ms": 1000, "timeline": [
+                {"at_ms": 500, "do": "cut", "from": 1, "to": 2},
+                {"at_ms": 500, "do": "cut", "from": 2, "to": 1}]}"#,
+        )
+        .unwrap();
+        let mut simulation = Simulation::new(&cut);
+        simulation.run();
+        let view = ClusterView::of(&simulation);
+        assert!(
+            view.nodes.iter().all(|node| node.group.is_none()),
+            "a cut names no groups"
         );
     }
 

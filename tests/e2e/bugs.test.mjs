@@ -5,7 +5,7 @@
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { screenshot } from "./harness.mjs";
-import { startSession, openPlayground, load, state, waitForState, recordEvents, recordedEvents, summary, call } from "./playground.mjs";
+import { startSession, openPlayground, load, state, waitForState, recordEvents, recordedEvents, summary, call, press } from "./playground.mjs";
 
 let session;
 
@@ -71,8 +71,18 @@ test("a bug switch leads to a violation the page shows and reports", async () =>
   await page.waitForTimeout(300);
   assert.equal((await state(page)).until_ms, stopped.until_ms, "the run stays stopped at the violation");
   // ...and the Play button says why instead of silently doing nothing.
+  const halted = page.getByText(/The run stopped at a safety violation/);
   await page.getByRole("button", { name: /^Play/ }).first().click();
-  await page.getByText(/The run stopped at a safety violation/).waitFor({ timeout: 5000 });
+  await halted.waitFor({ timeout: 5000 });
+  // So do Step (n), 100 ms forward and an action (crash S2 with 2 then c).
+  for (const keys of [["n"], ["ArrowRight"], ["2", "c"]]) {
+    await page.getByRole("button", { name: "Dismiss the message" }).click();
+    await halted.waitFor({ state: "detached", timeout: 5000 });
+    for (const key of keys) await press(page, key);
+    await halted.waitFor({ timeout: 5000 });
+  }
+  await page.getByRole("button", { name: "Forward 100 ms" }).click();
+  await halted.waitFor({ timeout: 5000 });
 
   // The card over the canvas explains which property broke and names the switch behind it.
   const card = page.getByRole("alert", { name: "Safety violation" });

@@ -19,7 +19,9 @@ after(async () => {
 /** Where node `id` (1-based, of `count`) sits on the ring, in page coordinates. */
 async function nodeCentre(page, id, count) {
   const box = await page.locator("canvas.cluster-canvas").boundingBox();
-  // As `Layout::new` (src/ui/draw.rs) and `view::ring_position` place them.
+  // As `view::ring_geometry` and `view::ring_position` place them. This is the ring's widest
+  // radius, which a 5-node ring has at the 1280x800 viewport the tests use (a crowded or short
+  // canvas shrinks it to leave room for captions: then mirror that too).
   const [cx, cy] = [box.width / 2, box.height / 2 - 8];
   const radius = Math.max(Math.min(box.width, box.height) * 0.36, 40);
   const angle = -Math.PI / 2 + (2 * Math.PI * (id - 1)) / count;
@@ -69,5 +71,36 @@ test("dragging nodes builds a partition one node at a time", async () => {
   await page.getByRole("heading", { name: /Node S5\b/ }).waitFor({ timeout: 5000 });
   assert.equal(await groups(page, 5), "AAAAA");
   await press(page, "Escape");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
+
+test("a drag leaves single cuts alone, and a press released off the canvas drops nothing", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, {
+    format: 1,
+    seed: 8,
+    nodes: 5,
+    timeline: [{ at_ms: 500, do: "cut", from: 1, to: 3 }],
+    until_ms: 2000,
+  });
+  const box = await page.locator("canvas.cluster-canvas").boundingBox();
+  await drag(page, await nodeCentre(page, 5, 5), { x: box.x + 40, y: box.y + 40 });
+  await page.locator(".notice-text").filter({ hasText: /single cuts/ }).waitFor({ timeout: 5000 });
+  const blocked = () => page.locator(".facts").filter({ hasText: "blocked" }).first().textContent();
+  await page.click("#tab-network");
+  assert.match(await blocked(), /S1 → S3/);
+  assert.doesNotMatch(await blocked(), /S5/, "S5 was not cut off");
+
+  // Pressed on S2, released outside the canvas: back over the ring with no button, nothing
+  // follows the pointer, and a click in open space partitions nothing.
+  await load(page, { format: 1, seed: 8, nodes: 5, until_ms: 2000 });
+  const s2 = await nodeCentre(page, 2, 5);
+  await page.mouse.move(s2.x, s2.y);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width + 200, s2.y, { steps: 4 });
+  await page.mouse.up();
+  await page.mouse.move(box.x + 40, box.y + 40, { steps: 4 });
+  await page.mouse.click(box.x + 40, box.y + 40);
+  assert.equal(await groups(page, 5), "AAAAA");
   assert.deepEqual(page.errors, [], "no console errors");
 });

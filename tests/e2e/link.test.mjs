@@ -162,10 +162,11 @@ test("a bad link names its problem and leaves the current run untouched", async 
     ["#s=AAAA", /link/i],
     ["#s=%%%not-base64%%%", /link/i],
     [`#s=${"B".repeat(20_000)}`, /too long/i],
-    ["#s=CQ", /version 9 is not supported/i],
+    ["#s=Ag", /version 2 is not supported.*newer Raft Playground/i],
+    ["#s=CQ", /not a scenario link/i],
     // Not links at all: a fragment without "s=", and a word that is no encoding of anything.
     ["#foo", /no scenario in it/],
-    ["#s=garbage", /cut short or altered/],
+    ["#s=garbage", /not a whole link, probably cut short or altered/],
   ];
   for (const [link, problem] of bad) {
     await page.evaluate((link) => {

@@ -419,7 +419,7 @@ fn bad_links_say_what_is_wrong() {
         // A word that is not a link: its last letter carries bits no encoder leaves.
         (
             "#s=garbage".to_string(),
-            "link: no link ends in \"e\": it was probably cut short or altered",
+            "link: it is not a whole link, probably cut short or altered (no link ends in \"e\")",
         ),
         // The page hands the decoder the whole fragment, so `#foo` is not read as a payload.
         ("#foo".to_string(), "link: no scenario in it"),
@@ -427,6 +427,15 @@ fn bad_links_say_what_is_wrong() {
         (
             "foo".to_string(),
             "link: not a scenario link: it starts with byte 126",
+        ),
+        // At the edge: version 4 may be a newer Raft Playground's, version 5 is no version.
+        (
+            URL_SAFE_NO_PAD.encode([4, 0, 0]),
+            "link: version 4 is not supported (this version reads link version 1); was it made by a newer",
+        ),
+        (
+            URL_SAFE_NO_PAD.encode([5, 0, 0]),
+            "link: not a scenario link: it starts with byte 5",
         ),
         (format!("#s={}", "A".repeat(30_000)), "link: too long"),
         (
