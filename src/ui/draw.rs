@@ -400,7 +400,8 @@ fn draw_message(context: &Context, scene: &Scene, message: &MessageView) {
     } else {
         draw_mark(context, message, x, y, colour);
         if message.duplicate {
-            draw_duplicate_badge(context, x, y, colour);
+            // In the text colour: a heartbeat's pale grey would not read as a badge.
+            draw_duplicate_badge(context, x, y, scene.palette.text);
         }
     }
     if fading {
@@ -500,8 +501,7 @@ fn draw_arrow(context: &Context, scene: &Scene, message: &MessageView, colour: &
     context.set_stroke_style_str(colour);
     context.begin_path();
     if message.duplicate {
-        let length = ((x2 - x1).powi(2) + (y2 - y1).powi(2)).sqrt().max(1.0);
-        let (px, py) = (-(y2 - y1) / length * 1.5, (x2 - x1) / length * 1.5);
+        let (px, py) = crate::view::sideways((x1, y1), (x2, y2), 1.5);
         context.set_line_width(1.0);
         for side in [-1.0, 1.0] {
             context.move_to(x1 + side * px, y1 + side * py);

@@ -443,11 +443,7 @@ fn line(path: &mut PathText, (x1, y1, x2, y2): (f64, f64, f64, f64), doubled: bo
         path.line_to(x2, y2);
         return;
     }
-    let length = ((x2 - x1).powi(2) + (y2 - y1).powi(2))
-        .sqrt()
-        .max(f64::EPSILON);
-    let half = DUPLICATE_SPACING / 2.0;
-    let (px, py) = (-(y2 - y1) / length * half, (x2 - x1) / length * half);
+    let (px, py) = crate::view::sideways((x1, y1), (x2, y2), DUPLICATE_SPACING / 2.0);
     for side in [-1.0, 1.0] {
         path.move_to(x1 + side * px, y1 + side * py);
         path.line_to(x2 + side * px, y2 + side * py);

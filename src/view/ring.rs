@@ -1,0 +1,400 @@
+//! The ring's geometry, as plain numbers: where nodes sit, how big they are so that a ring of
+//! 15 does not run together, and where each caption goes so that it covers no other node.
+//! The painter (`ui::draw`) draws what these place; the tests check the placing natively.
+
+/// Where node `index` of `count` sits on a ring centred at (`cx`, `cy`): evenly spaced,
+/// the first at the top, going clockwise.
+pub fn ring_position(index: usize, count: usize, cx: f64, cy: f64, radius: f64) -> (f64, f64) {
+    let angle =
+        -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * index as f64 / count.max(1) as f64;
+    (cx + radius * angle.cos(), cy + radius * angle.sin())
+}
+
+/// How far outside a node's disc its election timer's arc runs, and how wide it is drawn.
+pub const TIMER_ARC_GAP: f64 = 5.0;
+pub const TIMER_ARC_WIDTH: f64 = 3.0;
+/// How far a node's drawing reaches outside its disc: the outer edge of its timer arc.
+pub const NODE_HALO: f64 = TIMER_ARC_GAP + TIMER_ARC_WIDTH / 2.0;
+/// The least space between neighbours' timer arcs, so a ring of many nodes does not run
+/// together (a canvas too small for it shrinks nodes down to `NODE_RADIUS_MIN` only).
+pub const NODE_GAP_MIN: f64 = 12.0;
+pub const NODE_RADIUS_MIN: f64 = 12.0;
+pub const NODE_RADIUS_MAX: f64 = 44.0;
+
+/// Neighbours closer than this leave no room for every caption in full: only the role is
+/// given (and the selected node's vote and leader), and plain followers' captions only if
+/// there is room for a word.
+pub const DETAILED_CAPTION_WIDTH: f64 = 120.0;
+
+/// The ring of `count` nodes on a canvas of `width` by `height`: its centre, a little above the
+/// middle, its radius, and the nodes' radius. The ring leaves room under its bottom node for
+/// a caption of two lines, or three on a crowded ring (where details wrap).
+pub fn ring_geometry(count: usize, width: f64, height: f64) -> ((f64, f64), f64, f64) {
+    let center = (width / 2.0, height / 2.0 - 8.0);
+    let widest = (width.min(height) * 0.36).max(40.0);
+    let lines = if neighbour_distance(count, widest) < DETAILED_CAPTION_WIDTH {
+        3.0
+    } else {
+        2.0
+    };
+    let below = node_radius(count, widest) + 16.0 + (lines - 1.0) * CAPTION_LINE_HEIGHT + 3.0;
+    let ring_radius = widest.min(height - center.1 - below).max(40.0);
+    (center, ring_radius, node_radius(count, ring_radius))
+}
+
+/// How a caption's parts (role, vote, leader), `widths` wide, go on lines at most `max_width`
+/// wide when joined by a separator `separator_width` wide: the parts each line starts with
+/// (the first line starts with the first part), at most 3 lines, and the widest line's width.
+pub fn caption_lines(
+    widths: &[f64],
+    separator_width: f64,
+    max_width: f64,
+) -> ([usize; 3], usize, f64) {
+    let mut starts = [0; 3];
+    let mut lines = 1;
+    let mut line_width = 0.0_f64;
+    let mut widest = 0.0_f64;
+    for (index, &width) in widths.iter().enumerate() {
+        if index > 0 && line_width + separator_width + width > max_width && lines < starts.len() {
+            starts[lines] = index;
+            lines += 1;
+            line_width = width;
+        } else if index > 0 {
+            line_width += separator_width + width;
+        } else {
+            line_width = width;
+        }
+        widest = widest.max(line_width);
+    }
+    (starts, lines, widest)
+}
+
+/// The chord between two neighbours on a ring of `count` nodes.
+pub fn neighbour_distance(count: usize, ring_radius: f64) -> f64 {
+    if count < 2 {
+        return f64::INFINITY;
+    }
+    2.0 * ring_radius * (std::f64::consts::PI / count as f64).sin()
+}
+
+/// How big a node is drawn: large for a few, smaller for many, so that neighbours on a ring of
+/// 15 keep `NODE_GAP_MIN` between their timer arcs.
+pub fn node_radius(count: usize, ring_radius: f64) -> f64 {
+    let chord = neighbour_distance(count, ring_radius);
+    let fits = chord / 2.0 - NODE_HALO - NODE_GAP_MIN / 2.0;
+    (chord * 0.32)
+        .min(fits)
+        .clamp(NODE_RADIUS_MIN, NODE_RADIUS_MAX)
+}
+
+/// Captions' lines, in CSS pixels: their height, and how far the text reaches above and
+/// below its baseline (for 11 px text).
+pub const CAPTION_LINE_HEIGHT: f64 = 13.0;
+const CAPTION_ASCENT: f64 = 9.0;
+const CAPTION_DESCENT: f64 = 3.0;
+
+/// Which side of its node a caption is drawn on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CaptionSide {
+    /// Centred under the node.
+    Below,
+    /// Beside the node, ending at its left.
+    Left,
+    /// Beside the node, starting at its right.
+    Right,
+}
+
+/// Where a caption's text goes: its anchor's x (the text's centre, right end or left end, by
+/// side) and its first line's baseline.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CaptionPlace {
+    pub side: CaptionSide,
+    pub x: f64,
+    pub baseline: f64,
+}
+
+impl CaptionPlace {
+    /// The caption of the node at (`x`, `y`) of `node_radius` on `side`.
+    pub fn new(side: CaptionSide, (x, y): (f64, f64), node_radius: f64, lines: usize) -> Self {
+        let beside = node_radius + NODE_HALO + 5.0;
+        // Beside a node, the lines are centred on its middle.
+        let beside_baseline =
+            y + CAPTION_ASCENT / 2.0 - (lines.max(1) - 1) as f64 * CAPTION_LINE_HEIGHT / 2.0;
+        let (x, baseline) = match side {
+            CaptionSide::Below => (x, y + node_radius + 16.0),
+            CaptionSide::Left => (x - beside, beside_baseline),
+            CaptionSide::Right => (x + beside, beside_baseline),
+        };
+        CaptionPlace { side, x, baseline }
+    }
+
+    /// The box (left, top, right, bottom) of `lines` lines at most `width` wide.
+    pub fn bounds(&self, width: f64, lines: usize) -> (f64, f64, f64, f64) {
+        let left = match self.side {
+            CaptionSide::Below => self.x - width / 2.0,
+            CaptionSide::Left => self.x - width,
+            CaptionSide::Right => self.x,
+        };
+        let top = self.baseline - CAPTION_ASCENT;
+        let bottom =
+            self.baseline + (lines.max(1) - 1) as f64 * CAPTION_LINE_HEIGHT + CAPTION_DESCENT;
+        (left, top, left + width, bottom)
+    }
+}
+
+/// How wide a caption beside its node may be before it wraps (under a node, the distance to
+/// its neighbours decides).
+pub const SIDE_CAPTION_WIDTH: f64 = 220.0;
+
+/// A caption placed: where, and its parts on lines (`caption_lines`).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Caption {
+    pub place: CaptionPlace,
+    /// The part each line starts with; the first `lines` count.
+    pub starts: [usize; 3],
+    pub lines: usize,
+    pub width: f64,
+}
+
+impl Caption {
+    pub fn bounds(&self) -> (f64, f64, f64, f64) {
+        self.place.bounds(self.width, self.lines)
+    }
+}
+
+/// The caption of the node at `at`, on a ring centred at `ring_center`, made of parts (role,
+/// vote, leader) `widths` wide joined by separators `separator_width` wide. It goes under the
+/// node, wrapped to `below_width`, unless that comes near another of the `nodes` (with its
+/// timer arc) or leaves the `canvas` (width, height); then beside it, on the outer side of the
+/// ring first. If no side is clear, the one that keeps farthest from other nodes.
+pub fn place_caption(
+    at: (f64, f64),
+    ring_center: (f64, f64),
+    node_radius: f64,
+    (widths, separator_width): (&[f64], f64),
+    below_width: f64,
+    nodes: &[(f64, f64)],
+    canvas: (f64, f64),
+) -> Caption {
+    /// How far a caption keeps from other nodes' timer arcs when it can.
+    const MARGIN: f64 = 4.0;
+    let outward = if at.0 >= ring_center.0 {
+        [CaptionSide::Right, CaptionSide::Left]
+    } else {
+        [CaptionSide::Left, CaptionSide::Right]
+    };
+    let caption = |side| {
+        let wrap = if side == CaptionSide::Below {
+            below_width
+        } else {
+            SIDE_CAPTION_WIDTH
+        };
+        let (starts, lines, width) = caption_lines(widths, separator_width, wrap);
+        Caption {
+            place: CaptionPlace::new(side, at, node_radius, lines),
+            starts,
+            lines,
+            width,
+        }
+    };
+    // How far the caption keeps from the nearest other node's arc (negative: it covers it);
+    // none if it leaves the canvas.
+    let clearance = |caption: &Caption| {
+        let (left, top, right, bottom) = caption.bounds();
+        let inside = left >= 0.0 && top >= 0.0 && right <= canvas.0 && bottom <= canvas.1;
+        inside.then(|| {
+            nodes
+                .iter()
+                .filter(|&&node| node != at)
+                .map(|&(x, y)| {
+                    let (nearest_x, nearest_y) = (x.clamp(left, right), y.clamp(top, bottom));
+                    ((nearest_x - x).powi(2) + (nearest_y - y).powi(2)).sqrt()
+                })
+                .fold(f64::INFINITY, f64::min)
+                - (node_radius + NODE_HALO)
+        })
+    };
+    let candidates = [CaptionSide::Below, outward[0], outward[1]]
+        .map(caption)
+        .map(|caption| (caption, clearance(&caption)));
+    let below = candidates[0].0;
+    candidates
+        .iter()
+        .find(|(_, clearance)| clearance.is_some_and(|clearance| clearance >= MARGIN))
+        .or_else(|| {
+            candidates
+                .iter()
+                .filter(|(_, clearance)| clearance.is_some())
+                .max_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal))
+        })
+        .map_or(below, |(caption, _)| *caption)
+}
+
+/// The offset `distance` to the left of the line from `from` to `to` (for a duplicate's
+/// doubled line: one copy each side); none for a line of no length.
+pub fn sideways(from: (f64, f64), to: (f64, f64), distance: f64) -> (f64, f64) {
+    let (dx, dy) = (to.0 - from.0, to.1 - from.1);
+    let length = dx.hypot(dy);
+    if length < f64::EPSILON {
+        return (0.0, 0.0);
+    }
+    (-dy / length * distance, dx / length * distance)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ring_starts_at_the_top_and_spaces_nodes_evenly() {
+        let (x, y) = ring_position(0, 4, 100.0, 100.0, 50.0);
+        assert!((x - 100.0).abs() < 1e-9 && (y - 50.0).abs() < 1e-9);
+        let (x, y) = ring_position(1, 4, 100.0, 100.0, 50.0);
+        assert!(
+            (x - 150.0).abs() < 1e-9 && (y - 100.0).abs() < 1e-9,
+            "clockwise"
+        );
+        assert!(node_radius(15, 200.0) < node_radius(3, 200.0));
+        assert!((neighbour_distance(4, 50.0) - 50.0 * std::f64::consts::SQRT_2).abs() < 1e-9);
+    }
+
+    /// Canvas sizes the ring is drawn at: the page at 1280×800 (with the logs of 15 nodes and
+    /// of 3 under it), a large window, a small laptop's.
+    const CANVASES: [(f64, f64); 4] = [
+        (972.0, 427.0),
+        (972.0, 570.0),
+        (1400.0, 800.0),
+        (780.0, 480.0),
+    ];
+
+    /// Every node's centre on a ring of `count` on a `width` by `height` canvas.
+    fn ring_of(count: usize, width: f64, height: f64) -> (Vec<(f64, f64)>, (f64, f64), f64) {
+        let (center, ring_radius, radius) = ring_geometry(count, width, height);
+        let points = (0..count)
+            .map(|index| ring_position(index, count, center.0, center.1, ring_radius))
+            .collect();
+        (points, center, radius)
+    }
+
+    #[test]
+    fn neighbouring_nodes_and_their_timer_arcs_do_not_overlap() {
+        for (width, height) in CANVASES {
+            for count in 3..=15 {
+                let (points, _, radius) = ring_of(count, width, height);
+                for index in 0..count {
+                    let (a, b) = (points[index], points[(index + 1) % count]);
+                    let distance = ((a.0 - b.0).powi(2) + (a.1 - b.1).powi(2)).sqrt();
+                    let gap = distance - 2.0 * (radius + NODE_HALO);
+                    assert!(
+                        gap >= NODE_GAP_MIN - 1e-9,
+                        "{count} nodes on {width}×{height}: S{} and S{} are {gap:.1} px apart",
+                        index + 1,
+                        (index + 1) % count + 1
+                    );
+                }
+                assert!(
+                    radius >= 15.0,
+                    "{count} nodes: still big enough to label ({radius:.1})"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn captions_cover_no_other_node() {
+        // The widest role alone ("pre-candidate" in 11 px), and with a vote and a leader.
+        let role = [72.0];
+        let detailed = [72.0, 48.0, 52.0];
+        for (width, height) in CANVASES {
+            for count in 3..=15 {
+                let (points, center, radius) = ring_of(count, width, height);
+                let (_, ring_radius, _) = ring_geometry(count, width, height);
+                let wrap = neighbour_distance(count, ring_radius) - 8.0;
+                for (index, &at) in points.iter().enumerate() {
+                    let others: Vec<_> = points.iter().copied().filter(|&p| p != at).collect();
+                    for parts in [&role[..], &detailed[..]] {
+                        let caption = place_caption(
+                            at,
+                            center,
+                            radius,
+                            (parts, 10.0),
+                            wrap,
+                            &others,
+                            (width, height),
+                        );
+                        let (left, top, right, bottom) = caption.bounds();
+                        assert!(left >= 0.0 && top >= 0.0 && right <= width && bottom <= height);
+                        for &(x, y) in &others {
+                            let nearest = (x.clamp(left, right), y.clamp(top, bottom));
+                            let distance =
+                                ((nearest.0 - x).powi(2) + (nearest.1 - y).powi(2)).sqrt();
+                            assert!(
+                                distance > radius + NODE_HALO,
+                                "{count} nodes on {width}×{height}: S{}'s caption {caption:?} covers the node at ({x:.0}, {y:.0})",
+                                index + 1
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn captions_wrap_between_parts_to_at_most_three_lines() {
+        assert_eq!(
+            caption_lines(&[40.0, 30.0, 30.0], 10.0, 200.0),
+            ([0, 0, 0], 1, 120.0)
+        );
+        assert_eq!(
+            caption_lines(&[40.0, 30.0, 30.0], 10.0, 80.0),
+            ([0, 2, 0], 2, 80.0)
+        );
+        assert_eq!(
+            caption_lines(&[40.0, 30.0, 30.0], 10.0, 50.0),
+            ([0, 1, 2], 3, 40.0)
+        );
+        assert_eq!(
+            caption_lines(&[90.0], 10.0, 50.0),
+            ([0, 0, 0], 1, 90.0),
+            "a word is not cut"
+        );
+        assert_eq!(caption_lines(&[10.0; 5], 10.0, 10.0).1, 3);
+    }
+
+    #[test]
+    fn a_caption_goes_under_its_node_unless_that_covers_a_neighbour() {
+        let (center, ring_radius, _) = ring_geometry(15, 972.0, 427.0);
+        // Three nodes: every caption under its node.
+        let (points, _, radius) = ring_of(3, 972.0, 427.0);
+        for &at in &points {
+            let others: Vec<_> = points.iter().copied().filter(|&p| p != at).collect();
+            let caption = place_caption(
+                at,
+                center,
+                radius,
+                (&[72.0, 48.0, 52.0], 10.0),
+                120.0,
+                &others,
+                (972.0, 427.0),
+            );
+            assert_eq!(caption.place.side, CaptionSide::Below);
+        }
+        // Fifteen: a node on the right of the ring has its neighbour below it, so its caption
+        // goes outside, to its right.
+        let (points, _, radius) = ring_of(15, 972.0, 427.0);
+        let right = points[4];
+        assert!(right.0 > center.0 + ring_radius * 0.9, "S5 is on the right");
+        let others: Vec<_> = points.iter().copied().filter(|&p| p != right).collect();
+        let caption = place_caption(
+            right,
+            center,
+            radius,
+            (&[72.0], 10.0),
+            56.0,
+            &others,
+            (972.0, 427.0),
+        );
+        assert_eq!(caption.place.side, CaptionSide::Right);
+    }
+}
