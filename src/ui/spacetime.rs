@@ -51,7 +51,13 @@ thread_local! {
     static DRAWN: RefCell<Vec<Drawn>> = const { RefCell::new(Vec::new()) };
     /// Scratch space for `sort_by_style`.
     static UNSORTED: RefCell<Vec<Drawn>> = const { RefCell::new(Vec::new()) };
+    /// The legend laid out for the last canvas width: it changes only on a resize, so its text
+    /// is not measured every frame.
+    static LEGEND: RefCell<Option<(f64, LegendLayout)>> = const { RefCell::new(None) };
 }
+
+/// Each legend item's (x, row), and the height the legend takes under the plot.
+type LegendLayout = ([(f64, usize); LEGEND_ITEMS.len()], f64);
 
 /// What the diagram shows at (`x`, `y`) in the last frame: a message line (the one drawn on
 /// top), or a node's column. For `Painter::hit` while the canvas shows this diagram.
@@ -580,9 +586,19 @@ impl LegendItem {
     }
 }
 
-/// The legend's rows for a canvas `width` wide (the font set): each item's (x, row), and the
-/// height the legend takes under the plot.
-fn legend_layout(context: &Context, width: f64) -> ([(f64, usize); LEGEND_ITEMS.len()], f64) {
+/// The legend's rows for a canvas `width` wide, from the last frame's if the width is the same.
+fn legend_layout(context: &Context, width: f64) -> LegendLayout {
+    LEGEND.with_borrow_mut(|cached| match cached {
+        Some((laid_out_for, layout)) if *laid_out_for == width => *layout,
+        _ => {
+            let layout = lay_out_legend(context, width);
+            *cached = Some((width, layout));
+            layout
+        }
+    })
+}
+
+fn lay_out_legend(context: &Context, width: f64) -> LegendLayout {
     context.set_font("11px system-ui, sans-serif");
     let limit = (width - VIEW_OPTIONS_WIDTH).max(160.0);
     let mut places = [(0.0, 0); LEGEND_ITEMS.len()];

@@ -10,9 +10,10 @@ import { BUDGETS, pageWeight } from "./bench-lib.mjs";
 
 // The page does not meet its 250 KB budget yet (issue 5 stays open on it): until it does, this
 // is a ceiling that catches growth, and the figure against the budget is reported. Raised on
-// purpose only, with the reason: 432 → 437 for duplicates drawn, captions placed around a
-// crowded ring, one-way cut marks, drag-to-group partitions and the membership limits (+5 KB).
-const PAGE_WEIGHT_CEILING_KB = 437;
+// purpose only, with the reason: 432 → 440 (the page went from 428.7 to 436.9 KB) for
+// duplicates drawn, captions placed around a crowded ring, one-way cut marks, drag-to-group
+// partitions with group letters, a wrapping space-time legend and the membership limits.
+const PAGE_WEIGHT_CEILING_KB = 440;
 
 test("the page's weight does not grow (budget: 250 KB gzipped)", async (t) => {
   const weight = await pageWeight();
