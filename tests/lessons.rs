@@ -202,7 +202,7 @@ fn a_wrong_promise_is_reported_with_the_lesson_step_and_expectation() {
         "{problem}"
     );
     assert!(problem.contains(r#"expected {"leader":2}"#), "{problem}");
-    assert!(problem.contains("node 1 leads"), "{problem}");
+    assert!(problem.contains("S1 leads"), "{problem}");
     assert_eq!(lessons::resolve(&wrong), Err(problem));
 }
 

@@ -34,7 +34,7 @@ impl Expectation {
             },
             Expectation::NoLeader => match simulation.leader() {
                 None => Ok(()),
-                Some(leader) => Err(format!("node {leader} leads")),
+                Some(leader) => Err(format!("S{leader} leads")),
             },
             Expectation::Leader(node) => match simulation.leader() {
                 Some(leader) if leader == *node => Ok(()),
@@ -50,13 +50,13 @@ impl Expectation {
             }
             Expectation::NodeTermAtMost { node, term } => {
                 let state = node_state(simulation, *node)?;
-                at_most(state.term, *term, &format!("node {node}'s term"))
+                at_most(state.term, *term, &format!("S{node}'s term"))
             }
             Expectation::Role { node, is } => {
                 let state = node_state(simulation, *node)?;
                 match state.role == is.as_str() {
                     true => Ok(()),
-                    false => Err(format!("node {node} is {}", state.role)),
+                    false => Err(format!("S{node} is {}", state.role)),
                 }
             }
             _ => self.check_log(moment),
@@ -69,7 +69,7 @@ impl Expectation {
         match self {
             Expectation::CommittedOnAllLiveAtLeast(index) => {
                 for state in node_states(simulation).filter(|state| state.running) {
-                    let what = format!("node {}'s commit index", state.id);
+                    let what = format!("S{}'s commit index", state.id);
                     at_least(state.commit_index, *index, &what)?;
                 }
                 Ok(())
@@ -79,7 +79,7 @@ impl Expectation {
                 at_least(
                     state.commit_index,
                     *index,
-                    &format!("node {node}'s commit index"),
+                    &format!("S{node}'s commit index"),
                 )
             }
             Expectation::CommitAtMost { node, index } => {
@@ -87,7 +87,7 @@ impl Expectation {
                 at_most(
                     state.commit_index,
                     *index,
-                    &format!("node {node}'s commit index"),
+                    &format!("S{node}'s commit index"),
                 )
             }
             Expectation::CommitUnchangedSincePreviousStep(node) => {
@@ -96,14 +96,14 @@ impl Expectation {
                 match state.commit_index == before {
                     true => Ok(()),
                     false => Err(format!(
-                        "node {node}'s commit index went from {before} to {}",
+                        "S{node}'s commit index went from {before} to {}",
                         state.commit_index
                     )),
                 }
             }
             Expectation::LogStartAtLeast { node, index } => {
                 let state = node_state(simulation, *node)?;
-                at_least(state.log_start, *index, &format!("node {node}'s log start"))
+                at_least(state.log_start, *index, &format!("S{node}'s log start"))
             }
             Expectation::LastIndex { node, index } => {
                 let server = server(simulation, *node)?;
@@ -117,7 +117,7 @@ impl Expectation {
                 };
                 match last_index == *index {
                     true => Ok(()),
-                    false => Err(format!("node {node}'s last index is {last_index}")),
+                    false => Err(format!("S{node}'s last index is {last_index}")),
                 }
             }
             _ => self.check_state(simulation),
@@ -136,14 +136,17 @@ impl Expectation {
                 };
                 match voted_for == *candidate {
                     true => Ok(()),
-                    false => Err(format!("node {node} voted for {voted_for:?}")),
+                    false => Err(format!(
+                        "S{node} voted for {}",
+                        voted_for.map_or("nobody".to_string(), |id| format!("S{id}"))
+                    )),
                 }
             }
             Expectation::Kv { node, key, value } => {
                 let found = server(simulation, *node)?.kv.get(key);
                 match found == value.as_deref() {
                     true => Ok(()),
-                    false => Err(format!("node {node} has {key} = {found:?}")),
+                    false => Err(format!("S{node} has {key} = {found:?}")),
                 }
             }
             Expectation::Voters(expected) | Expectation::Learners(expected) => {
@@ -258,7 +261,7 @@ fn check_read(simulation: &Simulation, wanted: &ReadWanted) -> Result<(), String
 
 fn describe_leader(leader: Option<NodeId>) -> String {
     match leader {
-        Some(leader) => format!("node {leader} leads"),
+        Some(leader) => format!("S{leader} leads"),
         None => "there is no leader".to_string(),
     }
 }
@@ -305,11 +308,11 @@ fn node_states(simulation: &Simulation) -> impl Iterator<Item = NodeState> {
 fn server(simulation: &Simulation, node: NodeId) -> Result<&Server, String> {
     simulation
         .server(node)
-        .ok_or_else(|| format!("there is no node {node}"))
+        .ok_or_else(|| format!("there is no S{node}"))
 }
 
 fn node_state(simulation: &Simulation, node: NodeId) -> Result<NodeState, String> {
     node_states(simulation)
         .find(|state| state.id == node)
-        .ok_or_else(|| format!("there is no node {node}"))
+        .ok_or_else(|| format!("there is no S{node}"))
 }

@@ -42,6 +42,8 @@ test("a bug switch leads to a violation the page shows and reports", async () =>
   const clean = await state(page);
   assert.deepEqual(clean.violations, [], `no violation at 1200 ms: ${summary(clean)}`);
   await page.locator(".verdict").filter({ hasText: /safe/i }).waitFor({ timeout: 5000 });
+  const toolbarHeight = () => page.evaluate(() => document.querySelector(".toolbar").getBoundingClientRect().height);
+  const safeToolbar = await toolbarHeight();
 
   // Play into the restart.
   await recordEvents(page, "violation");
@@ -55,6 +57,7 @@ test("a bug switch leads to a violation the page shows and reports", async () =>
   const verdict = page.locator(".verdict");
   await verdict.filter({ hasText: /violation/i }).waitFor({ timeout: 5000 });
   assert.match(await verdict.textContent(), /1 violation/);
+  assert.equal(await toolbarHeight(), safeToolbar, "the verdict changing does not reflow the toolbar");
   await page.getByRole("button", { name: /Play/ }).first().waitFor({ timeout: 5000 }); // the run stopped
 
   const events = await recordedEvents(page, "violation");
