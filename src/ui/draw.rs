@@ -651,16 +651,15 @@ fn draw_caption(context: &Context, scene: &Scene, node: &crate::view::NodeView, 
             parts[count] = (start, text.len());
             count += 1;
         }
-        let measure = |text: &str| context.measure_text(text).map_or(0.0, |m| m.width());
         let mut widths = [0.0; 3];
         for (width, &(start, end)) in widths.iter_mut().zip(&parts[..count]) {
-            *width = measure(&text[start..end]);
+            *width = caption_text_width(context, &text[start..end]);
         }
         let caption = place_caption(
             (x, y),
             layout.center,
             layout.node_radius,
-            (&widths[..count], measure(SEPARATOR)),
+            (&widths[..count], caption_text_width(context, SEPARATOR)),
             layout.caption_width - 8.0,
             &layout.points,
             (layout.width, layout.height),
@@ -668,6 +667,31 @@ fn draw_caption(context: &Context, scene: &Scene, node: &crate::view::NodeView, 
         fill_caption(context, &caption, text, &parts[..count]);
     });
     context.set_text_align("center");
+}
+
+/// Caption texts measured so far (in the captions' one font): a few dozen in all (eight roles,
+/// "voted S3" and "leader S3" per node), so each is measured once rather than every frame.
+const CAPTION_WIDTHS_KEPT: usize = 256;
+
+thread_local! {
+    static CAPTION_WIDTHS: RefCell<Vec<(String, f64)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The width of `text` in the captions' font (set on `context`), measured once.
+fn caption_text_width(context: &Context, text: &str) -> f64 {
+    CAPTION_WIDTHS.with_borrow_mut(|widths| {
+        if let Some(&(_, width)) = widths.iter().find(|(known, _)| known == text) {
+            return width;
+        }
+        let width = context
+            .measure_text(text)
+            .map_or(0.0, |metrics| metrics.width());
+        if widths.len() == CAPTION_WIDTHS_KEPT {
+            widths.clear(); // Bounded: a run with very many node ids starts over.
+        }
+        widths.push((text.to_string(), width));
+        width
+    })
 }
 
 /// Draws a placed caption, its `parts` (byte ranges of `text`) on the lines it gives.
