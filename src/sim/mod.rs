@@ -78,6 +78,12 @@ pub struct Simulation {
     terms: observe::TermBook,
 }
 
+/// A simulation of the scenario `json` at its start, for tests across the crate.
+#[cfg(test)]
+pub(crate) fn test_simulation(json: &str) -> Simulation {
+    Simulation::new(&Scenario::from_json(json).expect("a test's scenario is valid JSON"))
+}
+
 impl Simulation {
     /// Builds the cluster of a scenario at time 0: every node booted, the workload's clients
     /// and the first timeline action scheduled.

@@ -643,11 +643,9 @@ mod sample_tests {
 
     #[test]
     fn time_without_a_leader_counts_the_first_election() {
-        let scenario = crate::scenario::Scenario::from_json(
+        let mut simulation = crate::sim::test_simulation(
             r#"{"format": 1, "seed": 9, "nodes": 3, "until_ms": 3000}"#,
-        )
-        .unwrap();
-        let mut simulation = Simulation::new(&scenario);
+        );
         while simulation.leader().is_none() {
             assert!(simulation.step());
         }
@@ -663,11 +661,9 @@ mod sample_tests {
 
     #[test]
     fn a_sample_reads_the_real_run() {
-        let scenario = crate::scenario::Scenario::from_json(
+        let mut simulation = crate::sim::test_simulation(
             r#"{"format": 1, "seed": 9, "nodes": 3, "workload": {"writes_per_sec": 20}, "until_ms": 3000}"#,
-        )
-        .unwrap();
-        let mut simulation = Simulation::new(&scenario);
+        );
         simulation.run();
         let sample = MetricsSample::of(&simulation, None);
         assert_eq!(sample.at_us, 3_000_000);
@@ -680,12 +676,10 @@ mod sample_tests {
 
     #[test]
     fn a_new_node_looks_a_learner_as_soon_as_the_leader_adds_it_and_a_removed_one_removed() {
-        let scenario = crate::scenario::Scenario::from_json(
+        let mut simulation = crate::sim::test_simulation(
             r#"{"format": 1, "seed": 4, "nodes": 3, "until_ms": 6000, "timeline": [
                 {"at_ms": 2000, "do": "add_node"}, {"at_ms": 4000, "do": "remove_node", "node": 3}]}"#,
-        )
-        .unwrap();
-        let mut simulation = Simulation::new(&scenario);
+        );
         let look = |simulation: &Simulation, id| {
             look_of(simulation.server(id).unwrap(), &simulation.configuration())
         };

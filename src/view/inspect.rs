@@ -388,8 +388,6 @@ pub fn sparkline_points(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::Scenario;
-    use crate::sim::Simulation;
 
     #[test]
     fn the_log_panel_follows_the_tail_or_stays_where_scrolled() {
@@ -488,11 +486,9 @@ mod tests {
 
     #[test]
     fn a_leader_reports_each_followers_progress() {
-        let scenario = Scenario::from_json(
+        let mut simulation = crate::sim::test_simulation(
             r#"{"format": 1, "seed": 5, "nodes": 3, "workload": {"writes_per_sec": 10}, "until_ms": 2000}"#,
-        )
-        .unwrap();
-        let mut simulation = Simulation::new(&scenario);
+        );
         simulation.run();
         let leader = simulation.leader().expect("a leader by 2 s");
         let raft = simulation.server(leader).unwrap().raft.as_ref().unwrap();

@@ -354,17 +354,14 @@ mod tests {
         assert_eq!(speed_label(0.12), "×1/8");
         assert_eq!(speed_label(2.5), "×2.5");
     }
-    use crate::scenario::Scenario;
 
     #[test]
     fn the_view_marks_the_copies_a_duplicating_network_makes() {
         // Every message between nodes is copied: each copy is marked, each original is not,
         // and a copy still in flight beside its original goes the same way.
-        let scenario = Scenario::from_json(
+        let mut simulation = crate::sim::test_simulation(
             r#"{"format": 1, "seed": 4, "nodes": 3, "config": {"duplicate": 1.0}, "until_ms": 1500}"#,
-        )
-        .unwrap();
-        let mut simulation = Simulation::new(&scenario);
+        );
         simulation.run();
         let view = ClusterView::of(&simulation);
         let network = simulation.network();
@@ -406,13 +403,11 @@ mod tests {
 
     #[test]
     fn a_split_network_gives_each_node_its_group_letter() {
-        let scenario = Scenario::from_json(
+        let mut simulation = crate::sim::test_simulation(
             r#"{"format": 1, "seed": 4, "nodes": 5, "until_ms": 2000, "timeline": [
                 {"at_ms": 500, "do": "partition", "groups": [[1, 4], [2, 3, 5]]},
                 {"at_ms": 1500, "do": "heal"}]}"#,
-        )
-        .unwrap();
-        let mut simulation = Simulation::new(&scenario);
+        );
         simulation.run_until(1_000_000);
         let letters: Vec<Option<char>> = ClusterView::of(&simulation)
             .nodes
@@ -430,13 +425,11 @@ mod tests {
             "healed: one group, no letters"
         );
         // A single cut is no partition: no letters (S2 still reaches S3 to S5).
-        let cut = Scenario::from_json(
+        let mut simulation = crate::sim::test_simulation(
             r#"{"format": 1, "seed": 4, "nodes": 5, "until_ms": 1000, "timeline": [
                 {"at_ms": 500, "do": "cut", "from": 1, "to": 2},
                 {"at_ms": 500, "do": "cut", "from": 2, "to": 1}]}"#,
-        )
-        .unwrap();
-        let mut simulation = Simulation::new(&cut);
+        );
         simulation.run();
         let view = ClusterView::of(&simulation);
         assert!(
@@ -447,11 +440,9 @@ mod tests {
 
     #[test]
     fn the_view_shows_the_real_cluster() {
-        let scenario = Scenario::from_json(
+        let mut simulation = crate::sim::test_simulation(
             r#"{"format": 1, "seed": 4, "nodes": 3, "timeline": [{"at_ms": 1000, "do": "crash", "node": 2}], "until_ms": 2000}"#,
-        )
-        .unwrap();
-        let mut simulation = Simulation::new(&scenario);
+        );
         simulation.run();
         let view = ClusterView::of(&simulation);
         assert_eq!(view.nodes.len(), 3);

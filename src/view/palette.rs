@@ -130,17 +130,6 @@ pub fn term_colour(term: u64) -> &'static str {
 mod tests {
     use super::*;
 
-    const LOOKS: [NodeLook; 8] = [
-        NodeLook::Follower,
-        NodeLook::PreCandidate,
-        NodeLook::Candidate,
-        NodeLook::Leader,
-        NodeLook::Learner,
-        NodeLook::Down,
-        NodeLook::Paused,
-        NodeLook::Removed,
-    ];
-
     /// `#rrggbb` as three channels from 0 to 1.
     fn channels(colour: &str) -> [f64; 3] {
         let hex = colour.strip_prefix('#').expect("a #rrggbb colour");
@@ -186,7 +175,7 @@ mod tests {
         let mut failures = Vec::new();
         for theme in [Theme::Light, Theme::Dark] {
             let palette = Palette::of(theme);
-            for look in LOOKS {
+            for look in NodeLook::ALL {
                 let (fill, text) = (node_fill(look), palette.node_label(look));
                 let ratio = contrast(fill, text);
                 if ratio < 4.5 {
