@@ -422,6 +422,24 @@ mod tests {
         })
     }
 
+    /// A heartbeat from node `from` to node `to`, sent at `now_us`: each copy's (id, arrival).
+    fn send_heartbeat(
+        net: &mut Network,
+        now_us: u64,
+        from: NodeId,
+        to: NodeId,
+        random: &mut Stream,
+    ) -> Vec<(u64, u64)> {
+        let packet = heartbeat(from, to);
+        net.send(
+            now_us,
+            Endpoint::Node(from),
+            Endpoint::Node(to),
+            packet,
+            random,
+        )
+    }
+
     fn network(loss_ppm: u32, duplicate_ppm: u32) -> Network {
         Network::new(NetworkConfig {
             latency_us: (10_000, 30_000),
@@ -468,13 +486,7 @@ mod tests {
         let mut random = Stream::new(1, "t");
         let mut arrivals = Vec::new();
         for _ in 0..50 {
-            let sent = net.send(
-                0,
-                Endpoint::Node(1),
-                Endpoint::Node(2),
-                heartbeat(1, 2),
-                &mut random,
-            );
+            let sent = send_heartbeat(&mut net, 0, 1, 2, &mut random);
             arrivals.push(sent[0].1);
         }
         assert!(arrivals.iter().all(|&at| (10_000..=30_000).contains(&at)));
@@ -487,34 +499,16 @@ mod tests {
     fn a_partition_loses_messages_across_it_even_in_flight() {
         let mut net = network(0, 0);
         let mut random = Stream::new(2, "t");
-        let (before, at) = net.send(
-            0,
-            Endpoint::Node(1),
-            Endpoint::Node(3),
-            heartbeat(1, 3),
-            &mut random,
-        )[0];
+        let (before, at) = send_heartbeat(&mut net, 0, 1, 3, &mut random)[0];
         net.partition(&[1, 2, 3], &[vec![1, 2], vec![3]]);
         assert!(
             net.arrive(at, before, |_| None).is_none(),
             "cut while on the wire"
         );
-        let (inside, at) = net.send(
-            at,
-            Endpoint::Node(1),
-            Endpoint::Node(2),
-            heartbeat(1, 2),
-            &mut random,
-        )[0];
+        let (inside, at) = send_heartbeat(&mut net, at, 1, 2, &mut random)[0];
         assert!(net.arrive(at, inside, |_| None).is_some());
         net.heal();
-        let (after, at) = net.send(
-            at,
-            Endpoint::Node(1),
-            Endpoint::Node(3),
-            heartbeat(1, 3),
-            &mut random,
-        )[0];
+        let (after, at) = send_heartbeat(&mut net, at, 1, 3, &mut random)[0];
         assert!(net.arrive(at, after, |_| None).is_some());
         assert_eq!((net.delivered, net.lost), (2, 1));
     }
@@ -523,15 +517,7 @@ mod tests {
     fn departed_messages_keep_their_real_fate_for_a_while() {
         let mut net = network(0, 0);
         let mut random = Stream::new(4, "t");
-        let mut send = |net: &mut Network, to| {
-            net.send(
-                0,
-                Endpoint::Node(1),
-                Endpoint::Node(to),
-                heartbeat(1, to),
-                &mut random,
-            )[0]
-        };
+        let mut send = |net: &mut Network, to| send_heartbeat(net, 0, 1, to, &mut random)[0];
         let (cut_off, at_cut) = send(&mut net, 3);
         let (delivered, at_delivered) = send(&mut net, 2);
         let (to_a_crashed_node, at_crashed) = send(&mut net, 2);
@@ -579,13 +565,7 @@ mod tests {
 
         // Bounded in time: a message leaving later makes those older than the span forgotten.
         let later = at_crashed + DEPARTED_KEPT_US + 100_000;
-        let (id, at) = net.send(
-            later,
-            Endpoint::Node(1),
-            Endpoint::Node(2),
-            heartbeat(1, 2),
-            &mut random,
-        )[0];
+        let (id, at) = send_heartbeat(&mut net, later, 1, 2, &mut random)[0];
         net.arrive(at, id, |_| None);
         assert_eq!(
             net.departed().map(|message| message.id).collect::<Vec<_>>(),
@@ -599,20 +579,8 @@ mod tests {
         let mut net = network(0, 0);
         let mut random = Stream::new(3, "t");
         net.cut(1, 2);
-        let (one_two, at) = net.send(
-            0,
-            Endpoint::Node(1),
-            Endpoint::Node(2),
-            heartbeat(1, 2),
-            &mut random,
-        )[0];
-        let (two_one, at2) = net.send(
-            0,
-            Endpoint::Node(2),
-            Endpoint::Node(1),
-            heartbeat(2, 1),
-            &mut random,
-        )[0];
+        let (one_two, at) = send_heartbeat(&mut net, 0, 1, 2, &mut random)[0];
+        let (two_one, at2) = send_heartbeat(&mut net, 0, 2, 1, &mut random)[0];
         assert!(net.arrive(at, one_two, |_| None).is_none());
         assert!(net.arrive(at2, two_one, |_| None).is_some());
     }
@@ -625,13 +593,7 @@ mod tests {
         let mut delivered = 0;
         for n in 0..10_000u64 {
             let now = n * 100;
-            for (id, at) in net.send(
-                now,
-                Endpoint::Node(1),
-                Endpoint::Node(2),
-                heartbeat(1, 2),
-                &mut random,
-            ) {
+            for (id, at) in send_heartbeat(&mut net, now, 1, 2, &mut random) {
                 copies += 1;
                 if net.arrive(at, id, |_| None).is_some() {
                     delivered += 1;
@@ -653,13 +615,7 @@ mod tests {
         let mut net = network(0, 0);
         let mut random = Stream::new(5, "t");
         for _ in 0..MAX_IN_FLIGHT_PER_LINK + 10 {
-            net.send(
-                0,
-                Endpoint::Node(1),
-                Endpoint::Node(2),
-                heartbeat(1, 2),
-                &mut random,
-            );
+            send_heartbeat(&mut net, 0, 1, 2, &mut random);
         }
         let lost = net
             .in_flight()
@@ -672,22 +628,10 @@ mod tests {
     fn a_person_can_drop_delay_and_duplicate_one_message() {
         let mut net = network(0, 0);
         let mut random = Stream::new(6, "t");
-        let (dropped, at) = net.send(
-            0,
-            Endpoint::Node(1),
-            Endpoint::Node(2),
-            heartbeat(1, 2),
-            &mut random,
-        )[0];
+        let (dropped, at) = send_heartbeat(&mut net, 0, 1, 2, &mut random)[0];
         assert!(net.drop_message(dropped));
         assert!(net.arrive(at, dropped, |_| None).is_none());
-        let (delayed, at) = net.send(
-            0,
-            Endpoint::Node(1),
-            Endpoint::Node(2),
-            heartbeat(1, 2),
-            &mut random,
-        )[0];
+        let (delayed, at) = send_heartbeat(&mut net, 0, 1, 2, &mut random)[0];
         let new_at = net.delay_message(delayed, 5_000).unwrap();
         assert_eq!(new_at, at + 5_000);
         assert!(
