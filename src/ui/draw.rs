@@ -44,8 +44,6 @@ pub struct Layout {
     /// would run into the next node's, so it wraps.
     pub caption_width: f64,
     pub nodes: NodePoints,
-    /// The same centres in a list, for placing captions clear of them.
-    pub points: Vec<(f64, f64)>,
     /// The fonts of a node's name and term, which scale with the nodes (built once a frame).
     name_font: String,
     term_font: String,
@@ -83,7 +81,6 @@ impl Layout {
             ring_radius,
             node_radius,
             caption_width: neighbour_distance(count, ring_radius).min(width),
-            points: nodes.iter().map(|(_, &point)| point).collect(),
             nodes,
             name_font: format!(
                 "600 {}px system-ui, sans-serif",
@@ -336,7 +333,6 @@ fn draw_one_way_mark(context: &Context, scene: &Scene, (x1, y1): (f64, f64), (x2
     context.line_to(base_x - px, base_y - py);
     context.close_path();
     context.fill();
-    context.set_global_alpha(0.35);
 }
 
 /// What letting go of the dragged node would do: a dashed ring around the node it would join,
@@ -661,7 +657,7 @@ fn draw_caption(context: &Context, scene: &Scene, node: &crate::view::NodeView, 
             layout.node_radius,
             (&widths[..count], caption_text_width(context, SEPARATOR)),
             layout.caption_width - 8.0,
-            &layout.points,
+            layout.nodes.iter().map(|(_, &centre)| centre),
             (layout.width, layout.height),
         );
         fill_caption(context, &caption, text, &parts[..count]);

@@ -173,7 +173,7 @@ pub fn place_caption(
     node_radius: f64,
     (widths, separator_width): (&[f64], f64),
     below_width: f64,
-    nodes: &[(f64, f64)],
+    nodes: impl Iterator<Item = (f64, f64)> + Clone,
     canvas: (f64, f64),
 ) -> Caption {
     /// How far a caption keeps from other nodes' timer arcs when it can.
@@ -204,9 +204,9 @@ pub fn place_caption(
         let inside = left >= 0.0 && top >= 0.0 && right <= canvas.0 && bottom <= canvas.1;
         inside.then(|| {
             nodes
-                .iter()
-                .filter(|&&node| node != at)
-                .map(|&(x, y)| {
+                .clone()
+                .filter(|&node| node != at)
+                .map(|(x, y)| {
                     let (nearest_x, nearest_y) = (x.clamp(left, right), y.clamp(top, bottom));
                     ((nearest_x - x).powi(2) + (nearest_y - y).powi(2)).sqrt()
                 })
@@ -319,7 +319,7 @@ mod tests {
                             radius,
                             (parts, 10.0),
                             wrap,
-                            &others,
+                            others.iter().copied(),
                             (width, height),
                         );
                         let (left, top, right, bottom) = caption.bounds();
@@ -375,7 +375,7 @@ mod tests {
                 radius,
                 (&[72.0, 48.0, 52.0], 10.0),
                 120.0,
-                &others,
+                others.iter().copied(),
                 (972.0, 427.0),
             );
             assert_eq!(caption.place.side, CaptionSide::Below);
@@ -392,7 +392,7 @@ mod tests {
             radius,
             (&[72.0], 10.0),
             56.0,
-            &others,
+            others.iter().copied(),
             (972.0, 427.0),
         );
         assert_eq!(caption.place.side, CaptionSide::Right);
