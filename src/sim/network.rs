@@ -361,10 +361,12 @@ impl Network {
         groups
     }
 
-    /// `groups` (from [`Network::groups`]) when they are an exact partition: every link across
-    /// two groups blocked both ways, and no link within a group. `None` when single cuts make
-    /// the picture finer than groups (a node cut off from one other but reaching the rest).
-    pub fn as_partition(&self, groups: Vec<Vec<NodeId>>) -> Option<Vec<Vec<NodeId>>> {
+    /// The groups of `nodes` ([`Network::groups`]) when they are an exact partition: every
+    /// link across two groups blocked both ways, and no link within a group. `None` when single
+    /// cuts make the picture finer than groups (a node cut off from one other but reaching the
+    /// rest).
+    pub fn partition_groups(&self, nodes: &[NodeId]) -> Option<Vec<Vec<NodeId>>> {
+        let groups = self.groups(nodes);
         let group_of = |node: NodeId| groups.iter().position(|group| group.contains(&node));
         let across_all_blocked = groups.iter().enumerate().all(|(index, group)| {
             groups.iter().skip(index + 1).all(|other| {
@@ -465,7 +467,7 @@ mod tests {
     fn groups_are_a_partition_only_without_single_cuts() {
         let mut net = network(0, 0);
         let nodes = [1, 2, 3, 4, 5];
-        let exact = |net: &Network| net.as_partition(net.groups(&nodes));
+        let exact = |net: &Network| net.partition_groups(&nodes);
         assert_eq!(exact(&net), Some(vec![vec![1, 2, 3, 4, 5]]));
         net.partition(&nodes, &[vec![1, 4], vec![2, 3, 5]]);
         assert_eq!(exact(&net), Some(vec![vec![1, 4], vec![2, 3, 5]]));

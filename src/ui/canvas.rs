@@ -113,7 +113,7 @@ const SINGLE_CUTS_NOTICE: &str = "The network has single cuts, so its nodes are 
 
 /// The partition after the drop: the groups as they are now, with the dragged node moved;
 /// `Ok(None)` when that changes nothing. Drags add up: each moves one node and keeps the rest.
-/// A network with single cuts (`Network::as_partition`) is not regrouped: a partition would
+/// A network with single cuts (`Network::partition_groups`) is not regrouped: a partition would
 /// silently replace links the person cut one by one.
 fn regroup(
     ui: &super::context::Ui,
@@ -124,9 +124,7 @@ fn regroup(
     let simulation = engine.simulation();
     let nodes: Vec<NodeId> = simulation.servers().map(|server| server.id).collect();
     let network = simulation.network();
-    let before = network
-        .as_partition(network.groups(&nodes))
-        .ok_or(SINGLE_CUTS_NOTICE)?;
+    let before = network.partition_groups(&nodes).ok_or(SINGLE_CUTS_NOTICE)?;
     Ok(crate::view::moved_between_groups(
         &before,
         dragged,

@@ -43,7 +43,7 @@ pub struct NodeView {
     pub drift_ppm: i32,
     /// The node's group while the network is split into groups (A, B, … in the order of
     /// `Network::groups`); `None` when every node reaches every other, or when single cuts
-    /// leave no partition to name (`Network::as_partition`).
+    /// leave no partition to name (`Network::partition_groups`).
     pub group: Option<char>,
 }
 
@@ -168,7 +168,7 @@ impl ClusterView {
             .collect();
         let ids: Vec<NodeId> = nodes.iter().map(|node| node.id).collect();
         let network = simulation.network();
-        if let Some(groups) = network.as_partition(network.groups(&ids))
+        if let Some(groups) = network.partition_groups(&ids)
             && groups.len() > 1
         {
             for node in &mut nodes {
