@@ -203,11 +203,20 @@ impl Engine {
         self.simulation().servers().count() < crate::scenario::limits::NODES_MAX as usize
     }
 
+    /// Whether the run is stopped at a safety violation, so that nothing moves it on; if so,
+    /// the notice says why (the one place Play, Step, seeking forward and acting learn it).
+    fn halted(&mut self) -> bool {
+        let halted = self.simulation().is_halted();
+        if halted {
+            self.notice = Some(HALTED_NOTICE.to_string());
+        }
+        halted
+    }
+
     /// Starts or stops playing. A run halted by a safety violation cannot play on: that says
     /// so in the notice instead of a Play button that silently does nothing.
     pub fn set_playing(&mut self, playing: bool) {
-        if playing && self.simulation().is_halted() {
-            self.notice = Some(HALTED_NOTICE.to_string());
+        if playing && self.halted() {
             self.playing = false;
         } else {
             self.playing = playing;
@@ -246,8 +255,7 @@ impl Engine {
     /// Runs one event (single step), pausing first.
     pub fn step(&mut self) {
         self.playing = false;
-        if self.simulation().is_halted() {
-            self.notice = Some(HALTED_NOTICE.to_string());
+        if self.halted() {
             return;
         }
         self.extend_scenario_to(self.now_us() + 1);
@@ -262,8 +270,8 @@ impl Engine {
         self.extend_scenario_to(at_us);
         self.machine.seek(at_us);
         self.horizon_us = self.horizon_us.max(self.now_us());
-        if at_us > self.now_us() && self.simulation().is_halted() {
-            self.notice = Some(HALTED_NOTICE.to_string());
+        if at_us > self.now_us() {
+            self.halted();
         }
     }
 
@@ -276,7 +284,7 @@ impl Engine {
             Selection::Message(id) => self.simulation().network().has_sent(id),
             _ => true,
         };
-        let result = if self.simulation().is_halted() {
+        let result = if self.halted() {
             Err(HALTED_NOTICE.to_string())
         } else if action == Action::AddNode && !self.can_add_node() {
             Err(RING_FULL_NOTICE.to_string())

@@ -166,18 +166,20 @@ impl ClusterView {
             .servers()
             .map(|server| node_view(server, &configuration, now_us, election_max_us))
             .collect();
-        let ids: Vec<NodeId> = nodes.iter().map(|node| node.id).collect();
         let network = simulation.network();
-        if let Some(groups) = network.partition_groups(&ids)
-            && groups.len() > 1
-        {
-            for node in &mut nodes {
-                let index = groups.iter().position(|group| group.contains(&node.id));
-                node.group = index.map(group_letter);
+        // With nothing blocked there is one group and no letters: no work every frame.
+        if network.blocked_links().next().is_some() {
+            let ids: Vec<NodeId> = nodes.iter().map(|node| node.id).collect();
+            if let Some(groups) = network.partition_groups(&ids)
+                && groups.len() > 1
+            {
+                for node in &mut nodes {
+                    let index = groups.iter().position(|group| group.contains(&node.id));
+                    node.group = index.map(group_letter);
+                }
             }
         }
-        let messages = simulation
-            .network()
+        let messages = network
             .in_flight()
             .map(|message| message_view(message, now_us))
             .collect();
