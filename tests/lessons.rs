@@ -348,6 +348,40 @@ fn malformed_lessons_are_refused_with_a_reason() {
     );
 }
 
+/// The page plays the catalog, not the files: it must be what the files resolve to now.
+#[test]
+fn the_page_catalog_is_the_lessons_resolved() {
+    let path = "src/lessons/catalog/resolved.rs";
+    let rendered = lessons::catalog::render().unwrap_or_else(|problem| panic!("{problem}"));
+    if std::env::var_os("UPDATE_LESSONS").is_some() {
+        std::fs::write(path, &rendered).expect("write the catalog");
+    }
+    let committed = std::fs::read_to_string(path).expect("read the catalog");
+    assert!(
+        committed == rendered,
+        "{path} is out of date with the lesson files: \
+         run `UPDATE_LESSONS=1 cargo test --release --test lessons`"
+    );
+    let catalog = lessons::catalog();
+    let ids: Vec<&str> = catalog.iter().map(|lesson| lesson.id).collect();
+    assert_eq!(ids, REQUIRED_IDS);
+    for resolved in catalog {
+        let lesson = lesson(resolved.id);
+        assert_eq!(lessons::resolved_by_id(resolved.id), Some(resolved));
+        assert_eq!(resolved.scenario().as_ref(), Ok(&lesson.scenario));
+        assert_eq!(
+            resolved.steps(),
+            lessons::resolve(&lesson).expect("resolves")
+        );
+        assert_eq!(resolved.fragment(), lesson.fragment());
+        assert_eq!(
+            (resolved.title, resolved.summary),
+            (&*lesson.title, &*lesson.summary)
+        );
+    }
+    assert_eq!(lessons::resolved_by_id("no-such-lesson"), None);
+}
+
 /// The replay advances one millisecond at a time; the page seeks straight to a moment. Both
 /// must show the same state there.
 #[test]

@@ -19,10 +19,14 @@
 //!            {"when": "leader_elected", "caption": "...", "expect": [{"leader": 4}]}]}
 //! ```
 //!
+//! The page plays the lessons from [`catalog`], resolved ahead of time, and carries none of
+//! this module's reading and replaying (see `catalog.rs`).
+//!
 //! Files: `expectation.rs` holds the vocabulary of happenings and expectations and reads it
 //! from lesson files, `evaluate.rs` checks an expectation against a run, `replay.rs` runs a
 //! lesson step by step and counts happenings.
 
+pub mod catalog;
 mod evaluate;
 mod expectation;
 mod replay;
@@ -32,6 +36,7 @@ use serde_json::value::RawValue;
 
 use crate::scenario::Scenario;
 
+pub use catalog::{ResolvedLesson, catalog, resolved_by_id};
 pub use expectation::{Expectation, Happening};
 pub use replay::{ResolvedStep, check, resolve, step_index_at};
 

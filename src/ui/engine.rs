@@ -123,22 +123,24 @@ impl Engine {
         }
     }
 
-    /// Starts lesson `id` at its beginning, paused. An unknown id (or a lesson whose steps do
-    /// not resolve) changes nothing and says why.
+    /// Starts lesson `id` at its beginning, paused, from the resolved catalog. An unknown id
+    /// changes nothing and says why.
     pub fn start_lesson(&mut self, id: &str) -> Result<(), String> {
-        let lesson =
-            lessons::by_id(id).ok_or_else(|| format!("There is no lesson named {id:?}."))?;
-        let steps = lessons::resolve(&lesson)?;
-        self.machine = TimeMachine::new(&lesson.scenario);
+        let lesson = lessons::resolved_by_id(id)
+            .ok_or_else(|| format!("There is no lesson named {id:?}."))?;
+        let scenario = lesson
+            .scenario()
+            .map_err(|problem| format!("The lesson {id:?} cannot start: {problem}"))?;
+        self.machine = TimeMachine::new(&scenario);
         self.playing = false;
         self.horizon_us = 0;
         self.selection = Selection::Nothing;
         self.notice = None;
         self.runs_loaded += 1;
         self.lesson = Some(LessonProgress {
-            id: lesson.id,
-            title: lesson.title,
-            steps,
+            id: lesson.id.to_string(),
+            title: lesson.title.to_string(),
+            steps: lesson.steps(),
             sandbox: false,
         });
         Ok(())

@@ -97,17 +97,17 @@ pub fn learn_panel() -> Html {
         .lesson
         .as_ref()
         .map(|lesson| lesson.id.clone());
-    let items = lessons::all().into_iter().map(|lesson| {
+    let items = lessons::catalog().iter().map(|lesson| {
         let onclick = {
             let ui = ui.clone();
-            let id = lesson.id.clone();
-            Callback::from(move |_| open(&ui, &id))
+            let id = lesson.id;
+            Callback::from(move |_| open(&ui, id))
         };
-        let active = current.as_deref() == Some(lesson.id.as_str());
+        let active = current.as_deref() == Some(lesson.id);
         html! {
             <li class={classes!("lesson-item", active.then_some("lesson-active"))}>
-                <button class="lesson-open" {onclick} aria-label={format!("Open the lesson {}", lesson.title)}>{ lesson.title.clone() }</button>
-                <p class="hint">{ lesson.summary.clone() }</p>
+                <button class="lesson-open" {onclick} aria-label={format!("Open the lesson {}", lesson.title)}>{ lesson.title }</button>
+                <p class="hint">{ lesson.summary }</p>
                 <a class="lesson-link" href={lesson.fragment()}>{ lesson.fragment() }</a>
             </li>
         }

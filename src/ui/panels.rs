@@ -86,7 +86,7 @@ pub fn side_panels() -> Html {
         };
         html! {
             <button role="tab" aria-selected={selected.to_string()} class={classes!("tab", selected.then_some("tab-selected"))}
-                id={format!("tab-{}", each.label().to_lowercase())} {onclick}>{ each.label() }</button>
+                id={format!("tab-{}", each.label().to_ascii_lowercase())} {onclick}>{ each.label() }</button>
         }
     });
     let content = match *tab {

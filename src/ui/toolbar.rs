@@ -97,7 +97,10 @@ pub(super) fn play_callbacks(ui: &Ui, playing: bool) -> PlayCallbacks {
         let ui = ui.clone();
         Callback::from(move |event: InputEvent| {
             let input: HtmlInputElement = event.target_unchecked_into();
-            let position = input.value().parse::<f64>().unwrap_or(0.0);
+            // The browser reads the number: parsing it here would bring a float parser and its
+            // 20 KB table of powers of five into the page.
+            let position = input.value_as_number();
+            let position = if position.is_finite() { position } else { 0.0 };
             ui.engine.borrow_mut().speed = slider_to_speed(position);
             ui.refresh.emit(());
         })

@@ -73,7 +73,7 @@ fn title_of(violation: &Violation) -> String {
     let mut letters = name.chars();
     letters
         .next()
-        .map(|first| first.to_uppercase().chain(letters).collect())
+        .map(|first| first.to_ascii_uppercase().to_string() + letters.as_str())
         .unwrap_or_default()
 }
 
