@@ -18,7 +18,7 @@ use crate::sim::network::{Endpoint, InFlight, Packet};
 use crate::sim::server::{Server, Status};
 use crate::view::{
     NodeLook, follower_progress, format_duration, format_time, look_of, loss_label, members_text,
-    message_fields, packet_name,
+    message_fields, packet_name, removal_warning,
 };
 
 /// Keys listed in the key-value table; more are counted.
@@ -174,7 +174,8 @@ fn node_actions(ui: &Ui, simulation: &Simulation, server: &Server) -> Html {
     let raft = server.raft.as_ref();
     let leader = simulation.leader();
     // The cluster's configuration decides: a removed node's own view still lists itself.
-    let is_member = simulation.configuration().contains(id);
+    let configuration = simulation.configuration();
+    let is_member = configuration.contains(id);
     let button = |label: &str, action: Action, key: &str, enabled: bool, class: &str| {
         let ui = ui.clone();
         let aria = if key.is_empty() {
@@ -189,7 +190,13 @@ fn node_actions(ui: &Ui, simulation: &Simulation, server: &Server) -> Html {
         }
     };
     let up = server.status == Status::Up;
+    let removal_warning = removal_warning(&configuration, id, |node| {
+        simulation
+            .server(node)
+            .is_some_and(|server| server.status == Status::Up)
+    });
     html! {
+        <>
         <div class="button-row">
             { button("Crash", Action::Crash { node: id }, "c", server.status != Status::Down, "danger-soft") }
             { button("Restart", Action::Restart { node: id }, "r", server.status == Status::Down, "") }
@@ -201,6 +208,10 @@ fn node_actions(ui: &Ui, simulation: &Simulation, server: &Server) -> Html {
                 up && leader.is_some_and(|leader| leader != id), "") }
             { button("Remove", Action::RemoveNode { node: id }, "", is_member, "danger-soft") }
         </div>
+        if let Some(warning) = removal_warning {
+            <p class="hint removal-warning">{ warning }</p>
+        }
+        </>
     }
 }
 

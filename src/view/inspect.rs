@@ -104,6 +104,40 @@ pub fn members_text(membership: &crate::raft::Membership) -> String {
     }
 }
 
+/// Why removing `node` would stop the cluster from committing, when it would: fewer of the
+/// voters left are up than a majority of them. A server uses a configuration as soon as it is
+/// in its log (thesis §4.1), so from then on, the removal itself included, entries need a
+/// majority of the new voters.
+pub fn removal_warning(
+    configuration: &crate::raft::Membership,
+    node: NodeId,
+    is_up: impl Fn(NodeId) -> bool,
+) -> Option<String> {
+    if !configuration.voters.contains(&node) {
+        return None;
+    }
+    let left: Vec<NodeId> = configuration
+        .voters
+        .iter()
+        .copied()
+        .filter(|&voter| voter != node)
+        .collect();
+    if left.is_empty() {
+        return Some(format!(
+            "Removing S{node} would leave no voters: nothing could commit again."
+        ));
+    }
+    let up = left.iter().filter(|&&voter| is_up(voter)).count();
+    let majority = left.len() / 2 + 1;
+    (up < majority).then(|| {
+        format!(
+            "Removing S{node} leaves {} voters, {up} of them up: a majority is {majority}, so \
+             nothing commits, the removal included, until enough of them run again.",
+            left.len()
+        )
+    })
+}
+
 /// A configuration in words: `membership: voters S1 S2 S3; learners S4`.
 fn membership_label(membership: &crate::raft::Membership) -> String {
     format!("membership: {}", members_text(membership))
@@ -413,6 +447,45 @@ mod tests {
             log_first_shown(100, 0, true, 1),
             101,
             "zero cells still move"
+        );
+    }
+
+    #[test]
+    fn a_removal_that_leaves_no_live_majority_is_warned_of() {
+        let configuration = crate::raft::Membership {
+            voters: [1, 2, 3, 4, 5].into(),
+            learners: [6].into(),
+        };
+        let down = |ids: &'static [NodeId]| move |id: NodeId| !ids.contains(&id);
+        assert_eq!(
+            removal_warning(&configuration, 1, down(&[2])),
+            None,
+            "3 of 4 up is a majority"
+        );
+        assert_eq!(
+            removal_warning(&configuration, 1, down(&[2, 3])),
+            Some(
+                "Removing S1 leaves 4 voters, 2 of them up: a majority is 3, so nothing \
+                 commits, the removal included, until enough of them run again."
+                    .to_string()
+            )
+        );
+        assert_eq!(
+            removal_warning(&configuration, 2, down(&[2, 3])),
+            None,
+            "removing a down voter leaves 3 of 4 up"
+        );
+        assert_eq!(
+            removal_warning(&configuration, 6, down(&[2, 3, 4])),
+            None,
+            "a learner's removal changes no majority"
+        );
+        let alone = crate::raft::Membership {
+            voters: [1].into(),
+            learners: Default::default(),
+        };
+        assert!(
+            removal_warning(&alone, 1, |_| true).is_some_and(|text| text.contains("no voters"))
         );
     }
 

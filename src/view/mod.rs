@@ -19,7 +19,7 @@ mod ring;
 pub use inspect::{
     FollowerProgress, MAX_ENTRIES_SHOWN, follower_progress, format_duration, log_first_shown,
     loss_label, members_text, message_fields, operation_label, packet_name, payload_label,
-    ruler_step, sparkline_points, tick_step_us,
+    removal_warning, ruler_step, sparkline_points, tick_step_us,
 };
 pub use ring::{
     CAPTION_LINE_HEIGHT, Caption, CaptionPlace, CaptionSide, DETAILED_CAPTION_WIDTH, NODE_GAP_MIN,

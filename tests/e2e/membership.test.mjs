@@ -1,5 +1,6 @@
 // Membership changes in the real page: a removed node says what it is and offers only what
-// still makes sense; the ring takes at most 15 nodes.
+// still makes sense; Remove warns before it would leave no live majority; the ring takes at
+// most 15 nodes.
 
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
@@ -33,6 +34,28 @@ test("a removed node is shown as removed, with Remove disabled and why it still 
   assert.ok(await page.getByRole("button", { name: "Remove S5", exact: true }).isDisabled(), "Remove is disabled for a removed node");
   await page.getByText(/nobody tells a removed server/).waitFor({ timeout: 5000 });
   await screenshot(page, "membership-removed");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
+
+test("Remove warns when the voters left could not form a majority", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, {
+    format: 1,
+    seed: 12,
+    nodes: 5,
+    timeline: [
+      { at_ms: 1500, do: "crash", node: 4 },
+      { at_ms: 1500, do: "crash", node: 5 },
+    ],
+    until_ms: 3000,
+  });
+  await press(page, "1");
+  await page.getByRole("heading", { name: /Node S1\b/ }).waitFor({ timeout: 5000 });
+  await page.getByText("Removing S1 leaves 4 voters, 2 of them up: a majority is 3").waitFor({ timeout: 5000 });
+  await screenshot(page, "membership-removal-warning");
+  await press(page, "4");
+  await page.getByRole("heading", { name: /Node S4\b/ }).waitFor({ timeout: 5000 });
+  assert.equal(await page.locator(".removal-warning").count(), 0, "removing a down voter leaves 3 of 4 up: no warning");
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
