@@ -39,6 +39,9 @@ pub fn network_panel() -> Html {
         .collect();
     let config = network.config;
     let current_groups = current_groups(&nodes, network);
+    // Blocked links that no partition explains are one-way or single cuts, and a partition
+    // decides every link: applying one replaces them.
+    let replaces_cuts = network.partition_groups(&nodes).is_none();
     let state = network_state(network);
     drop(engine);
 
@@ -78,7 +81,7 @@ pub fn network_panel() -> Html {
             <PercentSlider id="network-duplicate" label="Duplication" ppm={config.duplicate_ppm} on_commit={knob(config.duplicate_ppm, false)} />
             { latency_inputs(&ui, latency_ms) }
             <h3>{ "Partition" }</h3>
-            <PartitionEditor nodes={nodes.clone()} current={current_groups} />
+            <PartitionEditor nodes={nodes.clone()} current={current_groups} {replaces_cuts} />
             <h3>{ "One-way cut" }</h3>
             <LinkForm nodes={nodes.clone()} slow={false} />
             <h3>{ "Slow link" }</h3>
@@ -256,6 +259,8 @@ type Assignment = LiteMap<NodeId, usize>;
 struct PartitionEditorProps {
     nodes: Vec<NodeId>,
     current: Assignment,
+    /// The network has cuts that are not a partition's, which applying removes.
+    replaces_cuts: bool,
 }
 
 /// Put each node in a group (A, B, …), then apply: nodes reach only their own group.
@@ -318,9 +323,8 @@ fn partition_editor(props: &PartitionEditorProps) -> Html {
         let draft = draft.clone();
         Callback::from(move |_| draft.set(None))
     };
-    let summary = if groups.len() <= 1 {
-        "Every node in one group: applying reconnects them all (and removes one-way cuts)."
-            .to_string()
+    let mut summary = if groups.len() <= 1 {
+        "Every node in one group: applying reconnects them all.".to_string()
     } else {
         let names: Vec<String> = groups
             .iter()
@@ -331,6 +335,9 @@ fn partition_editor(props: &PartitionEditorProps) -> Html {
             .collect();
         format!("Applying splits the cluster into {}.", names.join(" | "))
     };
+    if props.replaces_cuts {
+        summary += " It replaces the cuts listed above: a partition decides every link.";
+    }
     html! {
         <div class="partition-editor">
             { for rows }

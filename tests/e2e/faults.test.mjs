@@ -157,6 +157,8 @@ test("the Network panel's partition editor isolates the leader; the majority mov
   const before = await state(page);
   assert.equal(before.leader, 4, `seed 3 elects S4 by 1 s: ${summary(before)}`);
   await page.click("#tab-network");
+  const editorHint = page.locator(".partition-editor .hint");
+  assert.equal(await editorHint.textContent(), "Every node in one group: applying reconnects them all.");
   const apply = page.getByRole("button", { name: "Apply partition" });
   const s4 = page.getByRole("button", { name: "S4 in group B" });
   const s5 = page.getByRole("button", { name: "S5 in group B" });
@@ -165,6 +167,7 @@ test("the Network panel's partition editor isolates the leader; the majority mov
   await s5.click();
   await apply.click();
   await page.locator(".tab-content").filter({ hasText: /S1 ↔ S4/ }).waitFor({ timeout: 5000 });
+  assert.equal(await editorHint.textContent(), "Applying splits the cluster into {S1 S2 S3} | {S4 S5}.", "a partition replaces no cut");
   await screenshot(page, "fault-panel-partition");
   const committed = Math.max(...before.nodes.map((n) => n.commit_index));
 
@@ -181,6 +184,18 @@ test("the Network panel's partition editor isolates the leader; the majority mov
     assert.ok(node.commit_index <= committed, `minority S${node.id} commits nothing new: ${summary(moved)}`);
   }
   assert.deepEqual(moved.violations, []);
+  assert.deepEqual(page.errors, [], "no console errors");
+});
+
+test("the partition editor says that applying a partition replaces a one-way cut", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, { format: 1, seed: 3, nodes: 3, timeline: [{ at_ms: 100, do: "cut", from: 1, to: 2 }], until_ms: 500 });
+  await page.click("#tab-network");
+  await page.locator(".tab-content").filter({ hasText: /S1 → S2/ }).waitFor({ timeout: 5000 });
+  assert.equal(
+    await page.locator(".partition-editor .hint").textContent(),
+    "Applying splits the cluster into {S1 S3} | {S2}. It replaces the cuts listed above: a partition decides every link.",
+  );
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
