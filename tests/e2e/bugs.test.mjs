@@ -2,20 +2,12 @@
 // in its current term is caught at once by the restart check. The page says so in its toolbar,
 // stops the run, and tells script listeners.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { screenshot } from "./harness.mjs";
-import { startSession, openPlayground, load, state, waitForState, recordEvents, recordedEvents, summary, call, press } from "./playground.mjs";
+import { sessionForFile, openPlayground, load, state, waitForState, recordEvents, recordedEvents, summary, call, press } from "./playground.mjs";
 
-let session;
-
-before(async () => {
-  session = await startSession();
-});
-
-after(async () => {
-  await session?.close();
-});
+const session = sessionForFile();
 
 // Seed 3 elects S4 in term 1 before 1 s, with S1's vote; S1 restarts at 1300 ms having
 // forgotten it (natively: `restart_state` at 1300 ms).

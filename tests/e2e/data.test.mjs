@@ -1,20 +1,12 @@
 // Client data in the real page: writes commit on every live node (timeline requests and the
 // Clients panel's form), and snapshots shrink every node's log (automatic, and the `s` key).
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { screenshot } from "./harness.mjs";
-import { startSession, openPlayground, load, state, press, waitForState, summary, call } from "./playground.mjs";
+import { sessionForFile, openPlayground, load, state, press, waitForState, summary, call } from "./playground.mjs";
 
-let session;
-
-before(async () => {
-  session = await startSession();
-});
-
-after(async () => {
-  await session?.close();
-});
+const session = sessionForFile();
 
 // S5 is down from 600 ms on; requests go through different nodes, including a
 // compare-and-set and a delete.

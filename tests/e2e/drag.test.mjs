@@ -1,20 +1,12 @@
 // Partitioning by dragging on the ring: drop a node in open space to cut it off, on another
 // node to join that node's group. Drags add up.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { screenshot } from "./harness.mjs";
-import { startSession, openPlayground, load, press } from "./playground.mjs";
+import { sessionForFile, openPlayground, load, press } from "./playground.mjs";
 
-let session;
-
-before(async () => {
-  session = await startSession();
-});
-
-after(async () => {
-  await session?.close();
-});
+const session = sessionForFile();
 
 /** Where node `id` (1-based, of `count`) sits on the ring, in page coordinates. */
 async function nodeCentre(page, id, count) {

@@ -2,20 +2,12 @@
 // through postMessage, reads its state and receives its events; the iframe shows the embed
 // layout, sized by the frame.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { openPage, screenshot } from "./harness.mjs";
-import { startSession } from "./playground.mjs";
+import { sessionForFile } from "./playground.mjs";
 
-let session;
-
-before(async () => {
-  session = await startSession();
-});
-
-after(async () => {
-  await session?.close();
-});
+const session = sessionForFile();
 
 test("a host page drives the embedded playground through postMessage", async () => {
   const page = await openPage(session.browser, `${session.server.url}embed-example.html`);

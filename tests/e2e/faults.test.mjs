@@ -1,11 +1,11 @@
 // Faults in the real page: crash the leader with the keyboard and watch a new one elected;
 // partition the cluster and heal it; a longer run with random faults stays free of errors.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { screenshot } from "./harness.mjs";
 import {
-  startSession,
+  sessionForFile,
   openPlayground,
   load,
   state,
@@ -19,15 +19,7 @@ import {
   showView,
 } from "./playground.mjs";
 
-let session;
-
-before(async () => {
-  session = await startSession();
-});
-
-after(async () => {
-  await session?.close();
-});
+const session = sessionForFile();
 
 test("crashing the leader with the keyboard gets a new leader elected in a higher term", async () => {
   const page = await openPlayground(session.browser, session.server.url);

@@ -2,20 +2,12 @@
 // panel): space plays and pauses, n steps one event, + and - change the speed, a digit selects
 // a node for the inspector, v switches the view, Escape clears the selection, a adds a node.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { screenshot } from "./harness.mjs";
-import { startSession, openPlayground, load, state, press, waitForState, canvasFingerprint, call, showView } from "./playground.mjs";
+import { sessionForFile, openPlayground, load, state, press, waitForState, canvasFingerprint, call, showView } from "./playground.mjs";
 
-let session;
-
-before(async () => {
-  session = await startSession();
-});
-
-after(async () => {
-  await session?.close();
-});
+const session = sessionForFile();
 
 test("keyboard shortcuts play, step, select, switch the view and clear", async () => {
   const page = await openPlayground(session.browser, session.server.url);

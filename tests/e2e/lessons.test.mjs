@@ -2,20 +2,12 @@
 // (each step a later moment of the run, with its caption), stepped back with Back (the run
 // really goes back: the same state as before), and taken over as a sandbox by acting.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { screenshot } from "./harness.mjs";
-import { startSession, openPlayground, state, press, summary } from "./playground.mjs";
+import { sessionForFile, openPlayground, state, press, summary } from "./playground.mjs";
 
-let session;
-
-before(async () => {
-  session = await startSession();
-});
-
-after(async () => {
-  await session?.close();
-});
+const session = sessionForFile();
 
 const LESSON = "commit-rule-figure-8";
 

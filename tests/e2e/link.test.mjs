@@ -3,7 +3,7 @@
 // by `raft-sim link` opens in the page at the same state, and bad links name their problem
 // without touching the current run.
 
-import { test, before, after } from "node:test";
+import { test, before } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -11,12 +11,12 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { ROOT, screenshot } from "./harness.mjs";
-import { startSession, openPlayground, load, state, press, waitForState, summary, call } from "./playground.mjs";
+import { sessionForFile, openPlayground, load, state, press, waitForState, summary, call } from "./playground.mjs";
 
 const run = promisify(execFile);
 const RAFT_SIM = join(ROOT, "target", "release", "raft-sim");
 
-let session;
+const session = sessionForFile();
 let raftSim = null; // the binary, or why there is none
 
 /** Builds raft-sim (a no-op when it is up to date); falls back to an existing binary. */
@@ -37,17 +37,13 @@ async function ensureRaftSim() {
   return existsSync(RAFT_SIM) ? { path: RAFT_SIM } : { missing: `no ${RAFT_SIM} after building` };
 }
 
+// Building raft-sim can take minutes on a cold machine.
 before(
   async () => {
-    session = await startSession();
     raftSim = await ensureRaftSim();
   },
   { timeout: 600_000 },
 );
-
-after(async () => {
-  await session?.close();
-});
 
 /** `raft-sim run ARG`: its JSON report (exit status 1, a violation, still prints one). */
 async function raftSimRun(argument) {

@@ -2,20 +2,12 @@
 // still makes sense; Remove warns before it would leave no live majority; the ring takes at
 // most 15 nodes.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { screenshot } from "./harness.mjs";
-import { startSession, openPlayground, load, state, press, waitForState, summary } from "./playground.mjs";
+import { sessionForFile, openPlayground, load, state, press, waitForState, summary } from "./playground.mjs";
 
-let session;
-
-before(async () => {
-  session = await startSession();
-});
-
-after(async () => {
-  await session?.close();
-});
+const session = sessionForFile();
 
 test("a removed node is shown as removed, with Remove disabled and why it still campaigns", async () => {
   const page = await openPlayground(session.browser, session.server.url);

@@ -1,19 +1,11 @@
 // The built page loads in headless Chromium, draws its canvas and logs no error.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { openPage, screenshot, canvasPixels } from "./harness.mjs";
-import { startSession, showView, press } from "./playground.mjs";
+import { sessionForFile, showView, press } from "./playground.mjs";
 
-let session;
-
-before(async () => {
-  session = await startSession();
-});
-
-after(async () => {
-  await session?.close();
-});
+const session = sessionForFile();
 
 test("the page draws its canvas, shows its version, and logs no error", async () => {
   const page = await openPage(session.browser, session.server.url);

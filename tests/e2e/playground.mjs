@@ -2,7 +2,20 @@
 // (`window.raftPlayground`, a contract in ARCHITECTURE.md) and its keyboard shortcuts.
 // Every helper works on a page opened with harness.mjs's `openPage`.
 
+import { before, after } from "node:test";
 import { launchBrowser, openPage, serveDist } from "./harness.mjs";
+
+/**
+ * One server and browser for the calling test file: started before its first test, closed
+ * after its last. The returned object is filled in by then (`session.browser`,
+ * `session.server.url`).
+ */
+export function sessionForFile({ timeout } = {}) {
+  const session = {};
+  before(async () => Object.assign(session, await startSession()), { timeout });
+  after(async () => session.close?.());
+  return session;
+}
 
 /** Starts the static server and the browser for one test file: `{ server, browser, close }`. */
 export async function startSession() {

@@ -2,22 +2,14 @@
 // file with a message while keeping the run, export the canvas as a PNG, and copy embed code
 // whose iframe shows the same run in embed mode.
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFile, writeFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { SCREENSHOTS, newPage, screenshot } from "./harness.mjs";
-import { startSession, openPlayground, load, state, summary } from "./playground.mjs";
+import { sessionForFile, openPlayground, load, state, summary } from "./playground.mjs";
 
-let session;
-
-before(async () => {
-  session = await startSession();
-});
-
-after(async () => {
-  await session?.close();
-});
+const session = sessionForFile();
 
 const SCENARIO = {
   format: 1,

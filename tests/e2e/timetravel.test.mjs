@@ -1,20 +1,12 @@
 // Time travel in the real page: the state at a moment is the same however the page got there
 // (played on and sought back, or dragged there on the timeline scrubber).
 
-import { test, before, after } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
 import { screenshot } from "./harness.mjs";
-import { startSession, openPlayground, load, state, press, waitForState, summary, call, showView } from "./playground.mjs";
+import { sessionForFile, openPlayground, load, state, press, waitForState, summary, call, showView } from "./playground.mjs";
 
-let session;
-
-before(async () => {
-  session = await startSession();
-});
-
-after(async () => {
-  await session?.close();
-});
+const session = sessionForFile();
 
 const SCENARIO = {
   format: 1,
