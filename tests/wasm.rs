@@ -81,3 +81,17 @@ fn saved_runs_reach_the_same_state_hash_as_natively() {
         assert_eq!(simulation.events_processed(), run.events, "{}", run.name);
     }
 }
+
+/// The lesson catalog the page plays was resolved natively (tests/lessons.rs); replaying every
+/// lesson here, every caption's moment and promise must come out the same in the browser.
+#[wasm_bindgen_test]
+fn lessons_resolve_in_the_browser_to_the_catalog_the_page_plays() {
+    use raft_playground::lessons;
+    let catalog = lessons::catalog();
+    assert!(catalog.len() >= 10, "the catalog holds the lessons");
+    for resolved in catalog {
+        let lesson = lessons::by_id(resolved.id).expect("a lesson file per catalog entry");
+        let steps = lessons::resolve(&lesson).unwrap_or_else(|problem| panic!("{problem}"));
+        assert_eq!(steps, resolved.steps(), "{}", resolved.id);
+    }
+}
