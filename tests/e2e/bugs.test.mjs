@@ -90,6 +90,13 @@ test("a bug switch leads to a violation the page shows and reports", async () =>
   assert.match(explained, /forget_vote_on_restart turns off: the vote is persisted/);
   assert.match(explained, /S1/);
 
+  // On a wide page the card stands beside the canvas, which keeps the stage's full height.
+  const boxes = await page.evaluate(() => {
+    const box = (selector) => document.querySelector(selector).getBoundingClientRect().toJSON();
+    return { card: box(".violation-card"), canvas: box("canvas.cluster-canvas"), stage: box(".stage") };
+  });
+  assert.ok(boxes.card.right <= boxes.canvas.left, `the card is beside the canvas: ${JSON.stringify(boxes)}`);
+  assert.ok(boxes.canvas.height >= boxes.stage.height - 1, `the canvas keeps the stage's height: ${JSON.stringify(boxes)}`);
   await screenshot(page, "bug-violation");
 
   // The card folds away to show the canvas under it, and unfolds again.
