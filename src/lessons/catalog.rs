@@ -4,9 +4,9 @@
 //! its outcome. So the page carries none of the lesson reader, the replay or the expectations,
 //! and opening a lesson is as quick as opening a link.
 //!
-//! `catalog/resolved.rs` holds the catalog. It is generated from the lesson files by [`render`], and
-//! `tests/lessons.rs` fails while it differs from what the files give (`UPDATE_LESSONS=1`
-//! rewrites it).
+//! `catalog/resolved.rs` holds the catalog. It is generated from the lesson files by
+//! [`render`], and `tests/lessons.rs` fails while it differs from what the files give
+//! (`UPDATE_LESSONS=1` rewrites it).
 
 use super::{ResolvedStep, all, resolve};
 use crate::scenario::{Scenario, ScenarioError};
