@@ -572,6 +572,11 @@ pub fn look_of(
         (Status::Paused, _) => return NodeLook::Paused,
         (Status::Up, Some(raft)) => raft,
     };
+    // A leader that removes itself goes on leading until the configuration without it
+    // commits, then steps down (thesis §4.2.2): until then it is the cluster's leader.
+    if raft.role() == Role::Leader {
+        return NodeLook::Leader;
+    }
     if !configuration.contains(server.id) {
         // Out of the latest configuration: removed once it has been in one; a node in none
         // yet (just added, before a leader proposed it) is joining.
@@ -704,5 +709,36 @@ mod sample_tests {
         );
         assert_eq!(look(&simulation, 3), NodeLook::Removed);
         assert_ne!(look(&simulation, 4), NodeLook::Learner);
+    }
+
+    #[test]
+    fn a_leader_removing_itself_looks_the_leader_until_it_steps_down() {
+        let mut simulation = crate::sim::test_simulation(
+            r#"{"format": 1, "seed": 4, "nodes": 3, "until_ms": 6000, "timeline": [
+                {"at_ms": 3000, "do": "remove_node", "node": 1}]}"#,
+        );
+        simulation.run_until(2_999_000);
+        assert_eq!(simulation.leader(), Some(1), "seed 4 elects S1");
+        let look = |simulation: &Simulation| {
+            look_of(simulation.server(1).unwrap(), &simulation.configuration())
+        };
+        let mut leading_while_leaving = 0;
+        while simulation.step() {
+            let leaving = !simulation.configuration().contains(1);
+            match simulation.leader() {
+                Some(1) if leaving => {
+                    assert_eq!(look(&simulation), NodeLook::Leader);
+                    leading_while_leaving += 1;
+                }
+                _ if leaving && leading_while_leaving > 0 => break,
+                _ => {}
+            }
+        }
+        assert!(leading_while_leaving > 0, "S1 led with the change pending");
+        assert_eq!(
+            look(&simulation),
+            NodeLook::Removed,
+            "and stepped down once it committed"
+        );
     }
 }

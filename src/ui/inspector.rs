@@ -148,7 +148,9 @@ fn node_inspector(ui: &Ui, id: NodeId) -> Html {
     let Some(server) = simulation.server(id) else {
         return html! { <div class="panel"><p>{ format!("There is no node S{id}.") }</p></div> };
     };
-    let look = look_of(server, &simulation.configuration());
+    let configuration = simulation.configuration();
+    let look = look_of(server, &configuration);
+    let leaving = look == NodeLook::Leader && !configuration.contains(id);
     html! {
         <div class="panel inspector">
             <h2 class="inspector-title">
@@ -157,6 +159,9 @@ fn node_inspector(ui: &Ui, id: NodeId) -> Html {
                 <span class="role-name">{ look.label() }</span>
             </h2>
             { node_actions(ui, simulation, server) }
+            if leaving {
+                <p class="hint">{ "Leaving: the configuration without it is in the log. It goes on leading until that configuration commits, then steps down (thesis §4.2.2)." }</p>
+            }
             if look == NodeLook::Removed {
                 <p class="hint">{ "Removed from the configuration: the others no longer count its vote or send it entries. It still runs with the configuration it last knew (nobody tells a removed server), so it may time out and ask for votes." }</p>
             }

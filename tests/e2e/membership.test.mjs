@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { screenshot } from "./harness.mjs";
-import { sessionForFile, openPlayground, load, state, press, waitForState, summary } from "./playground.mjs";
+import { sessionForFile, openPlayground, load, state, press, waitForState, summary, call } from "./playground.mjs";
 
 const session = sessionForFile();
 
@@ -26,6 +26,19 @@ test("a removed node is shown as removed, with Remove disabled and why it still 
   assert.ok(await page.getByRole("button", { name: "Remove S5", exact: true }).isDisabled(), "Remove is disabled for a removed node");
   await page.getByText(/nobody tells a removed server/).waitFor({ timeout: 5000 });
   await screenshot(page, "membership-removed");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
+
+test("a leader removing itself is drawn and inspected as the leader until the change commits", async () => {
+  const page = await openPlayground(session.browser, `${session.server.url}#lesson=membership-change`);
+  await call(page, "seek", 3000); // the lesson's step 6: S2 has appended the configuration without it
+  const now = await state(page);
+  assert.equal(now.leader, 2, `S2 still leads: ${summary(now)}`);
+  await press(page, "2");
+  await page.getByRole("heading", { name: /Node S2\b/ }).waitFor({ timeout: 5000 });
+  assert.equal(await page.locator(".inspector-title .role-name").textContent(), "leader");
+  await page.getByText(/Leaving: the configuration without it is in the log/).waitFor({ timeout: 5000 });
+  await screenshot(page, "membership-leaving-leader");
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
