@@ -7,8 +7,9 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use super::context::{Ui, use_ui};
+use super::engine::LinearizabilityCheck;
 use super::network_panel::{node_select, refuse};
-use crate::check::linearizability::{self, Verdict};
+use crate::check::linearizability::Verdict;
 use crate::raft::NodeId;
 use crate::scenario::limits::{KEYS_MAX, PERCENT_MAX, RATE_PER_SEC_MAX};
 use crate::scenario::{Action, ReadKind, Scenario};
@@ -374,19 +375,11 @@ fn workload_controls(ui: &Ui) -> Html {
     }
 }
 
-/// A finished linearizability check, and the moment it looked at.
-#[derive(Clone, Debug, PartialEq)]
-struct CheckReport {
-    at_us: u64,
-    operations: usize,
-    verdict: Verdict,
-}
-
 #[function_component(HistoryList)]
 fn history_list() -> Html {
     let ui = use_ui();
-    let report = use_state(|| None::<CheckReport>);
     let engine = ui.engine.borrow();
+    let report = engine.linearizability.clone();
     let now_us = engine.now_us();
     let history = engine.simulation().history();
     let counts = Counts::of(history.ops());
@@ -403,16 +396,11 @@ fn history_list() -> Html {
     drop(engine);
     let check = {
         let ui = ui.clone();
-        let report = report.clone();
         Callback::from(move |_| {
-            let engine = ui.engine.borrow();
-            let operations = engine.simulation().history().for_linearizability();
-            let verdict = linearizability::check(&operations, CHECK_STEP_BUDGET);
-            report.set(Some(CheckReport {
-                at_us: engine.now_us(),
-                operations: operations.len(),
-                verdict,
-            }));
+            ui.engine
+                .borrow_mut()
+                .check_linearizability(CHECK_STEP_BUDGET);
+            ui.refresh.emit(());
         })
     };
     html! {
@@ -528,15 +516,20 @@ fn history_row(op: &HistoryOp, now_us: u64, in_counterexample: bool) -> Html {
     }
 }
 
-fn verdict_view(report: &CheckReport, now_us: u64) -> Html {
+fn verdict_view(report: &LinearizabilityCheck, now_us: u64) -> Html {
+    // An inconclusive check did not get through them all.
+    let looked_at = match report.verdict {
+        Verdict::Inconclusive { .. } => "in the history",
+        _ => "checked",
+    };
     let moment = if report.at_us == now_us {
         format!(
-            "{} operations checked (stale reads promise nothing and are left out).",
+            "{} operations {looked_at} (stale reads promise nothing and are left out).",
             report.operations
         )
     } else {
         format!(
-            "{} operations checked at {}; the run has moved since: check again.",
+            "{} operations {looked_at} at {}; the run has moved since: check again.",
             report.operations,
             format_time(report.at_us)
         )

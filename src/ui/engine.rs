@@ -10,6 +10,7 @@ use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
+use crate::check::linearizability::{self, Verdict};
 use crate::lessons::{self, ResolvedStep};
 use crate::raft::NodeId;
 use crate::scenario::{Action, Scenario};
@@ -101,6 +102,17 @@ pub struct Engine {
     pub notice: Option<String>,
     frame_times_ms: VecDeque<f64>,
     pub lesson: Option<LessonProgress>,
+    /// The last linearizability check the person asked for, while it still describes this
+    /// run: an action or a new run forgets it.
+    pub linearizability: Option<LinearizabilityCheck>,
+}
+
+/// A finished linearizability check of the client history, and the moment it looked at.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LinearizabilityCheck {
+    pub at_us: u64,
+    pub operations: usize,
+    pub verdict: Verdict,
 }
 
 impl Engine {
@@ -120,6 +132,7 @@ impl Engine {
             notice: None,
             frame_times_ms: VecDeque::new(),
             lesson: None,
+            linearizability: None,
         }
     }
 
@@ -136,6 +149,7 @@ impl Engine {
         self.horizon_us = 0;
         self.selection = Selection::Nothing;
         self.notice = None;
+        self.linearizability = None;
         self.runs_loaded += 1;
         self.lesson = Some(LessonProgress {
             id: lesson.id.to_string(),
@@ -190,6 +204,27 @@ impl Engine {
 
     pub fn now_us(&self) -> u64 {
         self.machine.now_us()
+    }
+
+    /// Checks the client history up to now for linearizability, within `step_budget`, and
+    /// keeps the outcome.
+    pub fn check_linearizability(&mut self, step_budget: u64) -> &LinearizabilityCheck {
+        let operations = self.simulation().history().for_linearizability();
+        let verdict = linearizability::check(&operations, step_budget);
+        self.linearizability.insert(LinearizabilityCheck {
+            at_us: self.now_us(),
+            operations: operations.len(),
+            verdict,
+        })
+    }
+
+    /// Whether the last check found the history not linearizable, and still holds now: a
+    /// history that is not linearizable stays so as it grows, but before the checked moment
+    /// it may have been.
+    pub fn found_not_linearizable(&self) -> bool {
+        self.linearizability.as_ref().is_some_and(|check| {
+            matches!(check.verdict, Verdict::NotLinearizable { .. }) && self.now_us() >= check.at_us
+        })
     }
 
     /// Whether an action taken now can still act on message `id` (see
@@ -296,6 +331,7 @@ impl Engine {
         match &result {
             Ok(()) => {
                 self.notice = None;
+                self.linearizability = None;
                 self.horizon_us = self.now_us();
                 if !selection_shared {
                     self.selection = Selection::Nothing;
@@ -323,6 +359,7 @@ impl Engine {
         self.horizon_us = self.now_us();
         self.selection = Selection::Nothing;
         self.notice = None;
+        self.linearizability = None;
         if keep_moment {
             // Reconfiguring a lesson's run makes it the learner's own.
             if let Some(lesson) = &mut self.lesson {

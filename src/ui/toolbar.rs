@@ -18,6 +18,8 @@ struct Facts {
     speed: f64,
     now_us: u64,
     violations: usize,
+    /// The person's last linearizability check failed, and still applies.
+    not_linearizable: bool,
     bugs: Vec<&'static str>,
     view_mode: ViewMode,
     notice: Option<String>,
@@ -33,6 +35,7 @@ impl Facts {
             speed: engine.speed,
             now_us: engine.now_us(),
             violations: engine.simulation().violations().len(),
+            not_linearizable: engine.found_not_linearizable(),
             bugs: engine
                 .scenario()
                 .config
@@ -60,7 +63,7 @@ pub fn toolbar() -> Html {
             <h1 class="title">{ "Raft Playground" }</h1>
             { play_controls(&ui, &facts) }
             <span class="clock" aria-label="virtual time">{ format_time(facts.now_us) }</span>
-            { verdict(facts.violations) }
+            { verdict(facts.violations, facts.not_linearizable) }
             if !facts.bugs.is_empty() {
                 <span class="bugs-on" role="status" title="Safety rules switched off on purpose">{ format!("bugs on: {}", facts.bugs.join(", ")) }</span>
             }
@@ -136,12 +139,16 @@ fn play_controls(ui: &Ui, facts: &Facts) -> Html {
     }
 }
 
-fn verdict(violations: usize) -> Html {
-    if violations == 0 {
-        html! { <span class="verdict verdict-safe" role="status">{ "✓ safe: every check holds" }</span> }
-    } else {
+/// The safety checker's verdict, which runs all the time; linearizability is checked on
+/// request (Clients tab), and a failed check shows here too while it applies.
+fn verdict(violations: usize, not_linearizable: bool) -> Html {
+    if violations > 0 {
         let plural = if violations == 1 { "" } else { "s" };
         html! { <span class="verdict verdict-broken" role="alert">{ format!("✗ {violations} violation{plural} — run stopped") }</span> }
+    } else if not_linearizable {
+        html! { <span class="verdict verdict-broken" role="alert" title="The linearizability check in the Clients tab failed">{ "✗ not linearizable (Clients)" }</span> }
+    } else {
+        html! { <span class="verdict verdict-safe" role="status">{ "✓ safe: no violation found" }</span> }
     }
 }
 

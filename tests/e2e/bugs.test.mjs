@@ -1,10 +1,12 @@
 // A bug switch in the real page: with `forget_vote_on_restart` on, restarting a node that voted
 // in its current term is caught at once by the restart check. The page says so in its toolbar,
-// stops the run, and tells script listeners.
+// stops the run, and tells script listeners. A failed linearizability check shows there too.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { screenshot } from "./harness.mjs";
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { ROOT, screenshot } from "./harness.mjs";
 import { sessionForFile, openPlayground, load, state, waitForState, recordEvents, recordedEvents, summary, call, press } from "./playground.mjs";
 
 const session = sessionForFile();
@@ -104,5 +106,30 @@ test("a bug switch leads to a violation the page shows and reports", async () =>
   await card.waitFor({ state: "detached", timeout: 5000 });
   await page.getByRole("button", { name: /broke — show why/ }).click();
   await card.waitFor({ timeout: 5000 });
+  assert.deepEqual(page.errors, [], "no console errors");
+});
+
+// The lease bug answers a read with an old value (the repository's own scenario, which
+// `raft-sim run` reports as not linearizable): the check in the Clients tab says so, and so
+// does the verdict in the toolbar while the run stays where it was checked.
+test("a failed linearizability check shows in the toolbar's verdict until the run changes", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  const scenario = await readFile(join(ROOT, "tests/data/scenarios/lease_without_drift_margin.json"), "utf8");
+  await page.evaluate((text) => window.raftPlayground.load(text), scenario);
+  const verdict = page.locator(".verdict");
+  assert.equal(await verdict.textContent(), "✓ safe: no violation found");
+  await page.click("#tab-clients");
+  await page.getByRole("button", { name: "Check linearizability" }).click();
+  await page.getByText(/Not linearizable on key "x"/).waitFor({ timeout: 10_000 });
+  assert.equal(await verdict.textContent(), "✗ not linearizable (Clients)");
+  await screenshot(page, "bug-not-linearizable");
+  // Back before the moment checked, the verdict no longer applies; forward again, it does.
+  await call(page, "seek", 1000);
+  await verdict.filter({ hasText: "safe" }).waitFor({ timeout: 5000 });
+  await call(page, "seek", 2000);
+  await verdict.filter({ hasText: "not linearizable" }).waitFor({ timeout: 5000 });
+  // An action changes the run: the check no longer describes it.
+  await press(page, "h");
+  await verdict.filter({ hasText: "safe" }).waitFor({ timeout: 5000 });
   assert.deepEqual(page.errors, [], "no console errors");
 });
