@@ -11,8 +11,15 @@ use crate::lessons;
 pub fn open(ui: &Ui, id: &str) {
     ui.set_playing.emit(false);
     let result = ui.engine.borrow_mut().start_lesson(id);
-    if let Err(message) = result {
-        ui.engine.borrow_mut().notice = Some(message);
+    match result {
+        // On a phone the panels sit below the canvas: bring the caption and the cluster into
+        // view (a page that fits its window does not scroll at all).
+        Ok(()) => {
+            if let Some(window) = web_sys::window() {
+                window.scroll_to_with_x_and_y(0.0, 0.0);
+            }
+        }
+        Err(message) => ui.engine.borrow_mut().notice = Some(message),
     }
     ui.refresh.emit(());
 }

@@ -89,3 +89,23 @@ test("the Learn tab lists at least ten lessons, each with its own link", async (
   await page.waitForFunction(() => location.hash.startsWith("#lesson="), null, { timeout: 5000 });
   assert.deepEqual(page.errors, [], "no console errors");
 });
+
+test("on a phone, opening a lesson from the Learn tab brings its caption into view", async () => {
+  const page = await openPlayground(session.browser, session.server.url, {
+    viewport: { width: 390, height: 844 },
+    deviceScaleFactor: 2,
+    isMobile: true,
+    hasTouch: true,
+  });
+  await page.click("#tab-learn");
+  const open = page.getByRole("button", { name: /Open the lesson .*Figure 8/i });
+  await open.scrollIntoViewIfNeeded();
+  assert.ok((await page.evaluate(() => window.scrollY)) > 200, "the lesson list is below the canvas");
+  await open.tap();
+  const caption = page.getByRole("region", { name: "Lesson" });
+  await caption.waitFor({ timeout: 10_000 });
+  const box = await caption.boundingBox();
+  assert.ok(box.y >= 0 && box.y + box.height <= 844, `the caption is on screen: ${JSON.stringify(box)}`);
+  await screenshot(page, "lesson-phone-opened");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
