@@ -13,7 +13,7 @@ use crate::check::linearizability::Verdict;
 use crate::raft::NodeId;
 use crate::scenario::limits::{KEYS_MAX, PERCENT_MAX, RATE_PER_SEC_MAX};
 use crate::scenario::{Action, ReadKind, Scenario};
-use crate::sim::history::{HistoryOp, OpKind, OpOutcome};
+use crate::sim::history::{HistoryOp, MAX_OPERATIONS, OpKind, OpOutcome};
 use crate::view::format_time;
 
 /// Operations listed in the history, newest first.
@@ -383,6 +383,7 @@ fn history_list() -> Html {
     let now_us = engine.now_us();
     let history = engine.simulation().history();
     let counts = Counts::of(history.ops());
+    let full = history.is_full();
     let counterexample: &[u64] = match report.as_ref().map(|report| &report.verdict) {
         Some(Verdict::NotLinearizable { counterexample, .. }) => counterexample,
         _ => &[],
@@ -407,6 +408,9 @@ fn history_list() -> Html {
         <section class="history" aria-label="Client history">
             <h3>{ "History" }</h3>
             <p class="history-counts">{ counts.text() }</p>
+            if full {
+                <p class="hint history-full">{ format!("The history holds at most {MAX_OPERATIONS} operations, to bound the page's memory: the workload issues no more.") }</p>
+            }
             <div class="button-row">
                 <button onclick={check} class="primary-soft">{ "Check linearizability" }</button>
             </div>
