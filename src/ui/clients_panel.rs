@@ -204,6 +204,17 @@ fn check_field(
     }
 }
 
+/// A lease is only safe while a leader that lost its majority steps down, which check-quorum
+/// makes it do: without it the leader refuses lease reads (as etcd does), and every one fails.
+fn lease_refused_hint(read: ReadKind, check_quorum: bool) -> Html {
+    if read != ReadKind::Lease || check_quorum {
+        return Html::default();
+    }
+    html! {
+        <p class="hint form-hint lease-refused">{ "Check-quorum is off (Config), so leaders refuse lease reads: a lease is safe only while a leader that lost its majority steps down, which check-quorum makes it do. These reads will fail." }</p>
+    }
+}
+
 fn read_select(id: &str, label: &str, selected: ReadKind, on_pick: Callback<ReadKind>) -> Html {
     let onchange = Callback::from(move |event: Event| {
         let select: HtmlSelectElement = event.target_unchecked_into();
@@ -226,13 +237,15 @@ fn read_select(id: &str, label: &str, selected: ReadKind, on_pick: Callback<Read
 fn request_form() -> Html {
     let ui = use_ui();
     let form = use_state(Form::default);
-    let nodes: Vec<NodeId> = ui
-        .engine
-        .borrow()
-        .simulation()
-        .servers()
-        .map(|server| server.id)
-        .collect();
+    let (nodes, check_quorum) = {
+        let engine = ui.engine.borrow();
+        let nodes: Vec<NodeId> = engine
+            .simulation()
+            .servers()
+            .map(|server| server.id)
+            .collect();
+        (nodes, engine.scenario().config.check_quorum)
+    };
     let submit = {
         let ui = ui.clone();
         let form = form.clone();
@@ -289,6 +302,7 @@ fn request_form() -> Html {
             if form.operation == Operation::Get {
                 { read_select("client-read", "Read", form.read, read) }
                 <p class="hint form-hint">{ read_meaning(form.read) }</p>
+                { lease_refused_hint(form.read, check_quorum) }
             }
             { node_select("client-via", "Ask node", &nodes, form.via, true, via) }
             <button type="submit" class="primary-soft">{ format!("Send {}", form.operation.label()) }</button>
@@ -355,7 +369,11 @@ fn workload_number(
 }
 
 fn workload_controls(ui: &Ui) -> Html {
-    let workload = ui.engine.borrow().scenario().workload.clone();
+    let (workload, check_quorum) = {
+        let engine = ui.engine.borrow();
+        let scenario = engine.scenario();
+        (scenario.workload.clone(), scenario.config.check_quorum)
+    };
     let on_read = {
         let ui = ui.clone();
         Callback::from(move |read: ReadKind| {
@@ -371,6 +389,7 @@ fn workload_controls(ui: &Ui) -> Html {
             { workload_number(ui, "workload-keys", "Keys", workload.keys, KEYS_MAX, |s, v| s.workload.keys = v) }
             { workload_number(ui, "workload-cas", "Compare-and-set (% of writes)", u32::from(workload.cas_percent), PERCENT_MAX, |s, v| s.workload.cas_percent = v.min(100) as u8) }
             { read_select("workload-read", "Reads", workload.read, on_read) }
+            { lease_refused_hint(workload.read, check_quorum) }
         </section>
     }
 }

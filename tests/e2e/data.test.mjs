@@ -121,3 +121,18 @@ test("snapshots move every node's log start forward, automatically and with the 
   await screenshot(page, "data-snapshot-key");
   assert.deepEqual(page.errors, [], "no console errors");
 });
+
+test("with check-quorum off, choosing lease reads says that leaders will refuse them", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, { format: 1, seed: 3, nodes: 3, config: { check_quorum: false }, until_ms: 500 });
+  await page.click("#tab-clients");
+  assert.equal(await page.locator(".lease-refused").count(), 0, "ReadIndex reads need no check-quorum");
+  await page.selectOption("#workload-read", "lease");
+  await page.locator(".workload .lease-refused").waitFor({ timeout: 5000 });
+  assert.match(await page.locator(".workload .lease-refused").textContent(), /leaders refuse lease reads/);
+  // With check-quorum on, lease reads are served: no warning.
+  await load(page, { format: 1, seed: 3, nodes: 3, workload: { read: "lease" }, until_ms: 500 });
+  await page.locator(".workload").waitFor();
+  assert.equal(await page.locator(".lease-refused").count(), 0);
+  assert.deepEqual(page.errors, [], "no console errors");
+});
