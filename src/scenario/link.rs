@@ -144,7 +144,7 @@ fn base64_problem(error: base64::DecodeError, payload: &str) -> String {
             payload.len()
         ),
         DecodeError::InvalidLastSymbol { symbol, .. } => format!(
-            "it is not a whole link, probably cut short or altered (no link ends in {})",
+            "it is not a whole link: it was probably cut short or altered (its last character, {}, cannot end one)",
             quoted(&char::from(symbol).to_string())
         ),
         DecodeError::InvalidPadding => "bad padding ('=') at the end".into(),

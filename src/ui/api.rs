@@ -155,6 +155,20 @@ fn try_load(hooks: &Hooks, text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Loads an imported file: scenario JSON (what "Export scenario JSON" writes) or a saved link.
+/// Anything else is named as the wrong kind of file, not read as a broken link.
+pub fn load_file(hooks: &Hooks, name: &str, text: &str) {
+    let trimmed = text.trim_start();
+    if trimmed.starts_with('{') || trimmed.contains("s=") {
+        load_text(hooks, text);
+    } else {
+        hooks.engine.borrow_mut().notice = Some(format!(
+            "The file {name:?} is not a scenario: it should hold scenario JSON, as \"Export scenario JSON\" writes, or a link. The current run is unchanged."
+        ));
+        (hooks.refresh)();
+    }
+}
+
 /// Loads scenario text from the page (an address, an imported file); a problem becomes the
 /// page's notice and the current run stays.
 pub fn load_text(hooks: &Hooks, text: &str) {

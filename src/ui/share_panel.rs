@@ -118,10 +118,11 @@ pub fn share_panel() -> Html {
             };
             let hooks = hooks(&ui);
             let slot: Rc<RefCell<Option<gloo::file::callbacks::FileReader>>> = reader.clone();
+            let name = file.name();
             let task =
                 gloo::file::callbacks::read_as_text(&gloo::file::File::from(file), move |text| {
                     match text {
-                        Ok(text) => api::load_text(&hooks, &text),
+                        Ok(text) => api::load_file(&hooks, &name, &text),
                         Err(error) => {
                             hooks.engine.borrow_mut().notice =
                                 Some(format!("could not read the file: {error}"));

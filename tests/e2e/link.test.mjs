@@ -162,7 +162,7 @@ test("a bad link names its problem and leaves the current run untouched", async 
     ["#s=CQ", /not a scenario link/i],
     // Not links at all: a fragment without "s=", and a word that is no encoding of anything.
     ["#foo", /no scenario in it/],
-    ["#s=garbage", /not a whole link, probably cut short or altered/],
+    ["#s=garbage", /not a whole link: it was probably cut short or altered \(its last character, "e", cannot end one\)/],
   ];
   for (const [link, problem] of bad) {
     await page.evaluate((link) => {

@@ -69,6 +69,16 @@ test("scenario JSON exports and imports back to the same state; a bad file chang
   assert.match(await notice.textContent(), /seed/, "the message names the bad field");
   assert.equal((await state(other)).state_hash, original.state_hash, "the run is untouched");
   await screenshot(other, "share-bad-file");
+
+  // A file that is not JSON at all is named as the wrong kind of file, not as a broken link.
+  await other.getByLabel("Import scenario JSON file").setInputFiles({
+    name: "photo.json",
+    mimeType: "application/json",
+    buffer: Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x01]),
+  });
+  await notice.filter({ hasText: /The file "photo.json" is not a scenario: it should hold scenario JSON/ }).waitFor({ timeout: 5000 });
+  assert.doesNotMatch(await notice.textContent(), /link could not be opened/);
+  assert.equal((await state(other)).state_hash, original.state_hash, "the run is untouched");
   assert.deepEqual(page.errors, [], "no console errors");
   assert.deepEqual(other.errors, [], "no console errors in the importing page");
 });

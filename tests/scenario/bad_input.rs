@@ -419,7 +419,7 @@ fn bad_links_say_what_is_wrong() {
         // A word that is not a link: its last letter carries bits no encoder leaves.
         (
             "#s=garbage".to_string(),
-            "link: it is not a whole link, probably cut short or altered (no link ends in \"e\")",
+            "link: it is not a whole link: it was probably cut short or altered (its last character, \"e\", cannot end one)",
         ),
         // The page hands the decoder the whole fragment, so `#foo` is not read as a payload.
         ("#foo".to_string(), "link: no scenario in it"),
