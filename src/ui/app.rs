@@ -67,25 +67,28 @@ fn page_hidden() -> bool {
 pub fn app() -> Html {
     // What the address asks for: a shared run (paused at its moment), or a fresh one.
     let start = use_memo((), |_| {
+        let mut bad_address = false;
         let (engine, autoplay) = match super::url::read() {
             super::url::Start::Link(scenario) => (Engine::at_moment(&scenario), false),
             super::url::Start::BadLink(message) => {
                 let mut engine = Engine::new(&initial_scenario());
                 engine.notice = Some(message);
+                bad_address = true;
                 (engine, false)
             }
             super::url::Start::Lesson(id) => {
                 let mut engine = Engine::new(&initial_scenario());
                 if let Err(message) = engine.start_lesson(&id) {
                     engine.notice = Some(message);
+                    bad_address = true;
                 }
                 (engine, false)
             }
             super::url::Start::Fresh => (Engine::new(&initial_scenario()), true),
         };
-        (EngineHandle::new(engine), autoplay)
+        (EngineHandle::new(engine), autoplay, bad_address)
     });
-    let (engine, autoplay) = (start.0.clone(), start.1);
+    let (engine, autoplay, bad_address) = (start.0.clone(), start.1, start.2);
     let painter = use_memo((), |_| {
         let theme = super::palette::saved_theme().unwrap_or(
             if media_matches("(prefers-color-scheme: dark)") {
@@ -211,21 +214,31 @@ pub fn app() -> Html {
         });
     }
     // Repaint whenever the app re-renders (actions, selection, seeking, resizes), tell script
-    // listeners what changed, and keep the run in the address (at most once a second while
-    // playing: browsers throttle history updates).
+    // listeners what changed, and keep the run in the address when it changes (at most once a
+    // second while playing: browsers throttle history updates). A bad address stays in the
+    // bar, for the person to see and fix, until the run moves on.
     {
         let engine = engine.clone();
         let painter = painter.clone();
         let last_url_write = use_mut_ref(|| f64::NEG_INFINITY);
+        let last_address = use_mut_ref(|| None::<String>);
         let hooks = api_hooks(&engine, &set_playing, &bump);
         use_effect(move || {
             painter.borrow_mut().paint(&engine.borrow());
             super::api::notify(&engine);
+            let address = address_of(&hooks);
+            let mut last_address = last_address.borrow_mut();
+            if last_address.is_none() && bad_address {
+                *last_address = Some(address);
+                return;
+            }
             let playing = engine.borrow().playing;
             let now = now_ms();
-            if !playing || now - *last_url_write.borrow() >= 1_000.0 {
+            let changed = last_address.as_deref() != Some(address.as_str());
+            if changed && (!playing || now - *last_url_write.borrow() >= 1_000.0) {
                 *last_url_write.borrow_mut() = now;
-                super::url::write(&address_of(&hooks));
+                super::url::write(&address);
+                *last_address = Some(address);
             }
         });
     }

@@ -178,8 +178,8 @@ test("a bad link names its problem and leaves the current run untouched", async 
     const after = await state(page);
     assert.equal(after.state_hash, before.state_hash, `the run is untouched after ${link.slice(0, 40)}`);
     assert.equal(after.until_ms, before.until_ms);
-    // The address goes back to the run's own link, so a reload does not bring the bad one back.
-    await page.waitForFunction((link) => location.hash !== link && location.hash.startsWith("#s="), link, { timeout: 5000 });
+    // The address keeps what was typed, for the person to see and fix, while the run stays.
+    assert.equal(await page.evaluate(() => location.hash), link, "the bad link stays in the address");
     await page.getByRole("button", { name: "Dismiss the message" }).click();
     await notice.waitFor({ state: "detached", timeout: 5000 });
   }
@@ -189,6 +189,10 @@ test("a bad link names its problem and leaves the current run untouched", async 
   await fresh.locator(".notice-text").waitFor({ timeout: 5000 });
   assert.match(await fresh.locator(".notice-text").textContent(), /link/i);
   assert.ok((await state(fresh)).nodes.length >= 3, "the page still runs a cluster");
+  assert.equal(await fresh.evaluate(() => location.hash), "#s=AAAA", "the bad link stays in the address");
+  // Once the run moves on, the address is the run's own link again.
+  await call(fresh, "seek", 300);
+  await fresh.waitForFunction(() => location.hash.startsWith("#s=") && location.hash !== "#s=AAAA", null, { timeout: 5000 });
   assert.deepEqual(page.errors, [], "no console errors");
   assert.deepEqual(fresh.errors, [], "no console errors in the freshly opened page");
 });
