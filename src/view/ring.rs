@@ -28,19 +28,41 @@ pub const DETAILED_CAPTION_WIDTH: f64 = 120.0;
 
 /// The ring of `count` nodes on a canvas of `width` by `height`: its centre, a little above the
 /// middle, its radius, and the nodes' radius. The ring leaves room under its bottom node for
-/// a caption of two lines, or three on a crowded ring (where details wrap).
+/// a caption of two lines, or three on a crowded ring (where details wrap). On a short canvas
+/// (an embed with logs under it, a stage under a lesson's card) the ring is as tall as fits
+/// between its top node, with its timer arc, and its bottom node's caption.
 pub fn ring_geometry(count: usize, width: f64, height: f64) -> ((f64, f64), f64, f64) {
-    let center = (width / 2.0, height / 2.0 - 8.0);
-    let widest = (width.min(height) * 0.36).max(40.0);
+    let widest = (width.min(height) * 0.36).max(RING_RADIUS_MIN);
     let lines = if neighbour_distance(count, widest) < DETAILED_CAPTION_WIDTH {
         3.0
     } else {
         2.0
     };
-    let below = node_radius(count, widest) + 16.0 + (lines - 1.0) * CAPTION_LINE_HEIGHT + 3.0;
-    let ring_radius = widest.min(height - center.1 - below).max(40.0);
-    (center, ring_radius, node_radius(count, ring_radius))
+    // Room for nodes of radius `node`: above the top one its timer arc, below the bottom one
+    // its caption.
+    let above = |node: f64| node + NODE_HALO + TIMER_ARC_WIDTH;
+    let below = |node: f64| node + 16.0 + (lines - 1.0) * CAPTION_LINE_HEIGHT + 3.0;
+    let widest_node = node_radius(count, widest);
+    let center = (width / 2.0, height / 2.0 - 8.0);
+    if height - center.1 - below(widest_node) >= widest && center.1 - above(widest_node) >= widest {
+        return (center, widest, widest_node);
+    }
+    // Nodes shrink with the ring, so a smaller ring needs less room: a few rounds approach the
+    // tallest ring whose own nodes fit, and a last step down keeps it inside.
+    let room = |node: f64| (height - above(node) - below(node)) / 2.0;
+    let mut ring_radius = widest;
+    for _ in 0..6 {
+        ring_radius = room(node_radius(count, ring_radius)).clamp(RING_RADIUS_MIN, widest);
+    }
+    let ring_radius = ring_radius
+        .min(room(node_radius(count, ring_radius)))
+        .max(RING_RADIUS_MIN);
+    let node = node_radius(count, ring_radius);
+    ((width / 2.0, above(node) + ring_radius), ring_radius, node)
 }
+
+/// The smallest ring drawn; a canvas too short even for it (under about 150 px) crops it.
+const RING_RADIUS_MIN: f64 = 30.0;
 
 /// How a caption's parts (role, vote, leader), `widths` wide, go on lines at most `max_width`
 /// wide when joined by a separator `separator_width` wide: the parts each line starts with
@@ -274,6 +296,39 @@ mod tests {
             .map(|index| ring_position(index, count, center.0, center.1, ring_radius))
             .collect();
         (points, center, radius)
+    }
+
+    #[test]
+    fn on_a_short_canvas_the_ring_fits_between_its_top_node_and_bottom_caption() {
+        for (width, height) in [
+            (600.0, 150.0),
+            (600.0, 200.0),
+            (800.0, 260.0),
+            (1200.0, 300.0),
+        ] {
+            for count in 3..=15 {
+                let (points, _, radius) = ring_of(count, width, height);
+                let top = points
+                    .iter()
+                    .map(|point| point.1)
+                    .fold(f64::INFINITY, f64::min);
+                let bottom = points.iter().map(|point| point.1).fold(0.0, f64::max);
+                assert!(
+                    top - radius - NODE_HALO - TIMER_ARC_WIDTH / 2.0 >= -1e-9,
+                    "{count} nodes on {width}×{height}: the top node's arc is cut off"
+                );
+                assert!(
+                    bottom + radius + 16.0 + CAPTION_LINE_HEIGHT <= height + 1e-9,
+                    "{count} nodes on {width}×{height}: no room for the bottom node's caption"
+                );
+            }
+        }
+        // The ring uses the height it has: on a 200 px high canvas, over half of it (the ring
+        // anchored a little above the middle got a radius of 36 px there).
+        let (_, ring_radius, _) = ring_geometry(5, 600.0, 200.0);
+        assert!(ring_radius > 50.0, "{ring_radius}");
+        // A canvas with room to spare keeps the ring a little above its middle.
+        assert_eq!(ring_geometry(5, 972.0, 525.0).0, (486.0, 254.5));
     }
 
     #[test]

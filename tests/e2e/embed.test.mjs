@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { openPage, screenshot } from "./harness.mjs";
-import { sessionForFile } from "./playground.mjs";
+import { sessionForFile, openPlayground } from "./playground.mjs";
 
 const session = sessionForFile();
 
@@ -48,4 +48,15 @@ test("a host page drives the embedded playground through postMessage", async () 
 
   await screenshot(page, "embed-example");
   assert.deepEqual(page.errors, []);
+});
+
+test("embedded with the logs in a small frame, the cluster keeps half the height and its ring fits", async () => {
+  const page = await openPlayground(session.browser, `${session.server.url}?embed&controls=play,step,speed,timeline,logs`, {
+    viewport: { width: 600, height: 400 },
+  });
+  await page.locator(".log-panel").waitFor();
+  const canvas = await page.locator("canvas.cluster-canvas").boundingBox();
+  assert.ok(canvas.height >= 150, `the canvas is ${canvas.height} px high`);
+  await screenshot(page, "embed-small-with-logs");
+  assert.deepEqual(page.errors, [], "no console errors");
 });
