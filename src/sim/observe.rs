@@ -449,19 +449,24 @@ impl Simulation {
         configuration: &crate::raft::Membership,
     ) -> NodeReport {
         let raft = server.raft.as_ref();
+        let disk = &server.disk.persisted;
         NodeReport {
             id: server.id,
             // As the page draws it.
             role: look_of(server, configuration).name(),
-            term: raft.map_or(server.disk.persisted.hard_state.current_term, |raft| {
-                raft.current_term()
-            }),
+            term: raft.map_or(disk.hard_state.current_term, |raft| raft.current_term()),
             commit_index: raft.map_or(0, |raft| raft.commit_index()),
             last_applied: server.kv.last_applied(),
-            log_start: raft.map_or(server.disk.persisted.snapshot.last_included_index, |raft| {
+            // A down node's log is the one on its disk, which it restarts with.
+            log_start: raft.map_or(disk.snapshot.last_included_index + 1, |raft| {
                 raft.log().first_index()
             }),
-            last_index: raft.map_or(0, |raft| raft.log().last_index()),
+            last_index: raft.map_or(
+                disk.entries
+                    .last()
+                    .map_or(disk.snapshot.last_included_index, |entry| entry.index),
+                |raft| raft.log().last_index(),
+            ),
             up: server.status != Status::Down,
             kv: server.kv.data().clone(),
         }
@@ -709,6 +714,27 @@ mod sample_tests {
         );
         assert_eq!(look(&simulation, 3), NodeLook::Removed);
         assert_ne!(look(&simulation, 4), NodeLook::Learner);
+    }
+
+    #[test]
+    fn a_down_nodes_report_shows_the_log_on_its_disk() {
+        let mut simulation = crate::sim::test_simulation(
+            r#"{"format": 1, "seed": 9, "nodes": 3, "workload": {"writes_per_sec": 20},
+                "timeline": [{"at_ms": 2000, "do": "crash", "node": 2}], "until_ms": 2500}"#,
+        );
+        simulation.run_until(1_999_000);
+        let up = simulation.report(None).nodes[1].clone();
+        assert!(up.up && up.last_index > 5, "{up:?}");
+        simulation.run();
+        let down = simulation.report(None).nodes[1].clone();
+        assert!(!down.up);
+        assert_eq!(down.log_start, 1, "no snapshot: the log starts at 1");
+        // What it persisted before the crash: the entry still being written is lost.
+        assert!(
+            down.last_index > 5 && down.last_index <= up.last_index + 2,
+            "{down:?} after {up:?}"
+        );
+        assert_eq!(down.commit_index, 0, "the commit index is volatile");
     }
 
     #[test]
