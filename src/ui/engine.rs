@@ -105,6 +105,9 @@ pub struct Engine {
     /// The last linearizability check the person asked for, while it still describes this
     /// run: an action or a new run forgets it.
     pub linearizability: Option<LinearizabilityCheck>,
+    /// An entry the log panel should bring into view, and how many were asked for (so asking
+    /// again for the same one scrolls back to it).
+    pub log_focus: (u64, u64),
 }
 
 /// A finished linearizability check of the client history, and the moment it looked at.
@@ -133,6 +136,7 @@ impl Engine {
             frame_times_ms: VecDeque::new(),
             lesson: None,
             linearizability: None,
+            log_focus: (0, 0),
         }
     }
 
@@ -204,6 +208,11 @@ impl Engine {
 
     pub fn now_us(&self) -> u64 {
         self.machine.now_us()
+    }
+
+    /// Asks the log panel to bring entry `index` into view.
+    pub fn focus_log(&mut self, index: u64) {
+        self.log_focus = (index, self.log_focus.1 + 1);
     }
 
     /// Checks the client history up to now for linearizability, within `step_budget`, and

@@ -65,6 +65,8 @@ thread_local! {
     /// The engine's `runs_loaded` when the scroll position was last read: a run loaded since
     /// starts at its newest entries.
     static RUN_SHOWN: Cell<u64> = const { Cell::new(0) };
+    /// The engine's `log_focus` requests when the scroll position was last read.
+    static FOCUS_SHOWN: Cell<u64> = const { Cell::new(0) };
     /// The range last written into the label (first shown, fit, highest), so a drawing
     /// touches the page only when it changes; `None` when the label is new and empty.
     static RANGE_SHOWN: Cell<Option<(u64, u64, u64)>> = const { Cell::new(None) };
@@ -149,13 +151,19 @@ fn legend() -> Html {
 }
 
 /// The scroll position, back to following the newest entries if another run was loaded
-/// since the last look.
+/// since the last look, or at an entry asked for since (a third of the way in).
 fn scroll(engine: &Engine) -> Scroll {
     if RUN_SHOWN.replace(engine.runs_loaded) != engine.runs_loaded {
         SCROLL.set(Scroll {
             follow_tail: true,
             first_index: 1,
         });
+    }
+    let (index, requests) = engine.log_focus;
+    if FOCUS_SHOWN.replace(requests) != requests {
+        let geometry = GEOMETRY.get();
+        let first = index.saturating_sub(geometry.fit / 3).max(1);
+        SCROLL.set(scrolled_to(first, &geometry));
     }
     SCROLL.get()
 }

@@ -15,7 +15,22 @@ pub fn violation_card() -> Html {
     // The moment of the violation whose card was folded away, to see the canvas it covers.
     let folded = use_state(|| None::<u64>);
     let engine = ui.engine.borrow();
-    let Some(first) = engine.simulation().violations().first().cloned() else {
+    let first = engine.simulation().violations().first().cloned();
+    // A new violation brings its entry into view in the logs (they may be showing the tail,
+    // far from it).
+    {
+        let ui = ui.clone();
+        let entry = first
+            .as_ref()
+            .and_then(|first| Some((first.at_us, first.index?)));
+        use_effect_with(entry, move |entry| {
+            if let Some((_, index)) = *entry {
+                ui.engine.borrow_mut().focus_log(index);
+                ui.refresh.emit(());
+            }
+        });
+    }
+    let Some(first) = first else {
         return Html::default();
     };
     let more = engine.simulation().violations().len() - 1;
@@ -40,9 +55,12 @@ pub fn violation_card() -> Html {
     }
     let jump = {
         let ui = ui.clone();
-        let at_us = first.at_us;
+        let (at_us, index) = (first.at_us, first.index);
         Callback::from(move |_| {
             ui.set_playing.emit(false);
+            if let Some(index) = index {
+                ui.engine.borrow_mut().focus_log(index);
+            }
             ui.seek(at_us);
         })
     };

@@ -133,3 +133,33 @@ test("a failed linearizability check shows in the toolbar's verdict until the ru
   await verdict.filter({ hasText: "safe" }).waitFor({ timeout: 5000 });
   assert.deepEqual(page.errors, [], "no console errors");
 });
+
+// Figure 8's bug: the violation names an entry far behind the newest (the logs follow the
+// tail); the logs bring it into view, and again after scrolling away and "Go to the moment".
+test("a violation brings the entry it names into view in the logs", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  const scenario = await readFile(join(ROOT, "tests/data/scenarios/commit_earlier_term_by_counting.json"), "utf8");
+  await page.evaluate((text) => window.raftPlayground.load(text), scenario);
+  const [violation] = (await state(page)).violations;
+  assert.ok(violation, "the bug is caught");
+  const index = Number(/index (\d+)/.exec(violation.detail)?.[1] ?? NaN);
+  const shown = async () => {
+    const [, first, last] = /(\d+)–(\d+) of/.exec(await page.locator(".log-range").textContent()) ?? [];
+    return [Number(first), Number(last)];
+  };
+  const inView = async () => {
+    const [first, last] = await shown();
+    return first <= index && index <= last;
+  };
+  await page.waitForFunction(() => /–/.test(document.querySelector(".log-range")?.textContent ?? ""));
+  assert.ok(await inView(), `entry ${index} (${violation.detail}) is in view: ${await shown()}`);
+  await page.getByRole("button", { name: "Show the oldest entries" }).click();
+  await page.waitForFunction(() => /^1–/.test(document.querySelector(".log-range")?.textContent ?? ""));
+  assert.ok(!(await inView()), `scrolled away from entry ${index}: ${await shown()}`);
+  await page.getByRole("button", { name: "Go to the moment of the violation" }).click();
+  await page.waitForFunction(() => !/^1–/.test(document.querySelector(".log-range")?.textContent ?? ""));
+  await page.waitForFunction(() => /–/.test(document.querySelector(".log-range")?.textContent ?? ""));
+  assert.ok(await inView(), `entry ${index} is in view again: ${await shown()}`);
+  await screenshot(page, "bug-violation-entry-in-view");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
