@@ -6,6 +6,7 @@
 //! Violations are remembered while the scenario stays the same: after scrubbing back before
 //! one, the simulation no longer holds it, but the marker stays where the run will find it.
 
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -208,6 +209,28 @@ fn later_actions(scenario: &Scenario, now_us: u64) -> usize {
         .count()
 }
 
+thread_local! {
+    /// Where the scrubber was last dragged, not sought yet. A drag fires input events faster
+    /// than a seek far into a long run can replay, and each would wait for the one before:
+    /// only the latest position is sought, once a frame.
+    static SCRUBBED_TO: Cell<Option<u64>> = const { Cell::new(None) };
+    static SCRUB_FRAME: RefCell<Option<gloo::render::AnimationFrame>> = const { RefCell::new(None) };
+}
+
+fn seek_on_next_frame(ui: &Ui, at_us: u64) {
+    if SCRUBBED_TO.replace(Some(at_us)).is_some() {
+        return; // A frame is already asked for; it will seek to this position.
+    }
+    let ui = ui.clone();
+    let frame = gloo::render::request_animation_frame(move |_| {
+        if let Some(at_us) = SCRUBBED_TO.take() {
+            ui.seek(at_us);
+        }
+    });
+    // Replacing the previous request drops it; it has fired by now.
+    SCRUB_FRAME.with_borrow_mut(|slot| *slot = Some(frame));
+}
+
 fn seek_callback(ui: &Ui, target: impl Fn(u64) -> u64 + 'static) -> Callback<MouseEvent> {
     let ui = ui.clone();
     Callback::from(move |_| {
@@ -247,7 +270,7 @@ pub fn timeline() -> Html {
             let input: HtmlInputElement = event.target_unchecked_into();
             if let Ok(ms) = input.value().parse::<u64>() {
                 ui.set_playing.emit(false);
-                ui.seek(ms * 1_000);
+                seek_on_next_frame(&ui, ms * 1_000);
             }
         })
     };
