@@ -163,7 +163,7 @@ fn node_inspector(ui: &Ui, id: NodeId) -> Html {
                 <p class="hint">{ "Leaving: the configuration without it is in the log. It goes on leading until that configuration commits, then steps down (thesis §4.2.2)." }</p>
             }
             if look == NodeLook::Removed {
-                <p class="hint">{ "Removed from the configuration: the others no longer count its vote or send it entries. It still runs with the configuration it last knew (nobody tells a removed server), so it may time out and ask for votes." }</p>
+                <p class="hint">{ removed_hint(server) }</p>
             }
             { volatile_state(simulation, server) }
             { leader_view(server) }
@@ -171,6 +171,15 @@ fn node_inspector(ui: &Ui, id: NodeId) -> Html {
             { state_machine(server) }
             { clock(ui, simulation, server) }
         </div>
+    }
+}
+
+/// What a removed server still does: it campaigns only while it does not know of its removal.
+fn removed_hint(server: &Server) -> &'static str {
+    if server.raft.as_ref().is_some_and(|raft| raft.can_campaign()) {
+        "Removed from the configuration: the others no longer count its vote or send it entries. It still runs with the configuration it last knew (nobody tells a removed server), so it may time out and ask for votes."
+    } else {
+        "Removed from the configuration: the others no longer count its vote or send it entries. Its own log holds the configuration without it, so it no longer campaigns."
     }
 }
 

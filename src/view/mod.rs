@@ -206,7 +206,10 @@ fn node_view(
     let raft = server.raft.as_ref();
     let look = look_of(server, configuration);
     let local_now = server.local_now(now_us);
+    // A node that may not campaign (a learner, a removed server that knows it) still runs the
+    // timer, but its expiry starts nothing: no arc promises an election.
     let timer_left = raft
+        .filter(|raft| raft.can_campaign())
         .and_then(|raft| raft.election_deadline_us())
         .filter(|_| server.status == Status::Up)
         .map(|deadline| {
@@ -438,6 +441,27 @@ mod tests {
             view.nodes.iter().all(|node| node.group.is_none()),
             "a cut names no groups"
         );
+    }
+
+    #[test]
+    fn a_server_that_may_not_campaign_has_no_timer_arc() {
+        // S1 leads, removes itself, and steps down once that commits: it knows it is out.
+        let mut simulation = crate::sim::test_simulation(
+            r#"{"format": 1, "seed": 4, "nodes": 3, "until_ms": 6000, "timeline": [
+                {"at_ms": 3000, "do": "remove_node", "node": 1}]}"#,
+        );
+        simulation.run();
+        let view = ClusterView::of(&simulation);
+        assert_eq!(view.nodes[0].look, NodeLook::Removed);
+        assert_eq!(
+            view.nodes[0].timer_left, None,
+            "S1's timeout starts nothing"
+        );
+        let follower = view
+            .nodes
+            .iter()
+            .find(|node| node.look == NodeLook::Follower);
+        assert!(follower.is_some_and(|node| node.timer_left.is_some()));
     }
 
     #[test]

@@ -29,7 +29,7 @@ test("a removed node is shown as removed, with Remove disabled and why it still 
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
-test("a leader removing itself is drawn and inspected as the leader until the change commits", async () => {
+test("a leader removing itself is drawn and inspected as the leader until the change commits, then campaigns no more", async () => {
   const page = await openPlayground(session.browser, `${session.server.url}#lesson=membership-change`);
   await call(page, "seek", 3000); // the lesson's step 6: S2 has appended the configuration without it
   const now = await state(page);
@@ -39,6 +39,10 @@ test("a leader removing itself is drawn and inspected as the leader until the ch
   assert.equal(await page.locator(".inspector-title .role-name").textContent(), "leader");
   await page.getByText(/Leaving: the configuration without it is in the log/).waitFor({ timeout: 5000 });
   await screenshot(page, "membership-leaving-leader");
+  // Once the change commits it steps down, knows it is out, and campaigns no more.
+  await call(page, "seek", 3200);
+  await page.locator(".inspector-title .role-name").filter({ hasText: "removed" }).waitFor({ timeout: 5000 });
+  await page.getByText(/Its own log holds the configuration without it, so it no longer campaigns/).waitFor({ timeout: 5000 });
   assert.deepEqual(page.errors, [], "no console errors");
 });
 

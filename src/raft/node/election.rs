@@ -59,7 +59,7 @@ impl RaftNode {
     /// committed membership change is still unapplied: the node might not yet know who the
     /// voters are, and could win with the old majority in the same term as a leader elected
     /// by the new one (tikv/raft-rs#221, etcd#12133).
-    pub(super) fn can_campaign(&self) -> bool {
+    pub fn can_campaign(&self) -> bool {
         let voter = self.membership.is_voter(self.id);
         let removal_pending = !voter
             && self.membership_index > self.commit_index
