@@ -13,6 +13,7 @@ use crate::check::linearizability::Verdict;
 use crate::raft::NodeId;
 use crate::scenario::limits::{KEYS_MAX, PERCENT_MAX, RATE_PER_SEC_MAX};
 use crate::scenario::{Action, ReadKind, Scenario};
+use crate::sim::clients::{MAX_WORKLOAD_CLIENTS, OPERATIONS_PER_CLIENT};
 use crate::sim::history::{HistoryOp, MAX_OPERATIONS, OpKind, OpOutcome};
 use crate::view::format_time;
 
@@ -390,6 +391,9 @@ fn workload_controls(ui: &Ui) -> Html {
             { workload_number(ui, "workload-cas", "Compare-and-set (% of writes)", u32::from(workload.cas_percent), PERCENT_MAX, |s, v| s.workload.cas_percent = v.min(100) as u8) }
             { read_select("workload-read", "Reads", workload.read, on_read) }
             { lease_refused_hint(workload.read, check_quorum) }
+            if u64::from(workload.writes_per_sec + workload.reads_per_sec) > OPERATIONS_PER_CLIENT * MAX_WORKLOAD_CLIENTS {
+                <p class="hint form-hint workload-capped">{ format!("At most {MAX_WORKLOAD_CLIENTS} background clients run, each waiting for its answer before the next request: they offer at most {MAX_WORKLOAD_CLIENTS} requests per round trip, which can be fewer than asked.") }</p>
+            }
         </section>
     }
 }

@@ -136,3 +136,14 @@ test("with check-quorum off, choosing lease reads says that leaders will refuse 
   assert.equal(await page.locator(".lease-refused").count(), 0);
   assert.deepEqual(page.errors, [], "no console errors");
 });
+
+test("a workload rate beyond what the background clients can offer says so", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, { format: 1, seed: 3, nodes: 3, workload: { writes_per_sec: 100 }, until_ms: 300 });
+  await page.click("#tab-clients");
+  await page.locator(".workload").waitFor();
+  assert.equal(await page.locator(".workload-capped").count(), 0, "32 clients offer 100 a second");
+  await load(page, { format: 1, seed: 3, nodes: 3, workload: { writes_per_sec: 500, reads_per_sec: 500 }, until_ms: 300 });
+  await page.locator(".workload-capped").filter({ hasText: /At most 32 background clients run/ }).waitFor({ timeout: 5000 });
+  assert.deepEqual(page.errors, [], "no console errors");
+});
