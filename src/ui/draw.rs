@@ -278,7 +278,7 @@ fn draw_blocked(context: &Context, scene: &Scene) {
     };
     context.set_stroke_style_str(scene.palette.blocked);
     context.set_line_width(1.5);
-    context.set_global_alpha(0.35);
+    context.set_global_alpha(scene.palette.blocked_alpha);
     dashed(context, &[4.0, 5.0]);
     context.begin_path();
     for link in blocked {

@@ -20,6 +20,9 @@ pub struct Palette {
     pub selection: &'static str,
     pub violation: &'static str,
     pub blocked: &'static str,
+    /// The opacity of a blocked link's dashes: faint on a light page, where red stands out,
+    /// stronger on a dark one (a projector washes dark themes out).
+    pub blocked_alpha: f64,
     pub success: &'static str,
     pub failure: &'static str,
     /// Text on the light node fills (and the paler roles' fills are light in both themes).
@@ -64,6 +67,7 @@ static LIGHT: Palette = Palette {
     selection: "#2563eb",
     violation: "#dc2626",
     blocked: "#ef4444",
+    blocked_alpha: 0.35,
     success: "#16a34a",
     failure: "#dc2626",
     node_text_on_light: "#0f172a",
@@ -80,6 +84,7 @@ static DARK: Palette = Palette {
     selection: "#60a5fa",
     violation: "#f87171",
     blocked: "#f87171",
+    blocked_alpha: 0.6,
     success: "#4ade80",
     failure: "#f87171",
     node_text_on_light: "#0b1120",
