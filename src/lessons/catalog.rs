@@ -51,6 +51,36 @@ impl ResolvedLesson {
     }
 }
 
+/// A lesson's place in a link: `#lesson=<id>`, or `#lesson=<id>&step=<n>` for its n-th step
+/// (from 1), so a link can point a class at one moment of a lesson.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LessonLink {
+    pub id: String,
+    pub step: Option<usize>,
+}
+
+impl LessonLink {
+    /// Reads a fragment's text after `#lesson=`; a step that is not a number from 1 is
+    /// ignored (the lesson still opens, at its start).
+    pub fn parse(text: &str) -> LessonLink {
+        let (id, step) = match text.split_once("&step=") {
+            Some((id, step)) => (id, step.parse().ok().filter(|&step| step >= 1)),
+            None => (text, None),
+        };
+        LessonLink {
+            id: id.to_string(),
+            step,
+        }
+    }
+
+    pub fn fragment(&self) -> String {
+        match self.step {
+            Some(step) => format!("#lesson={}&step={step}", self.id),
+            None => format!("#lesson={}", self.id),
+        }
+    }
+}
+
 /// Every built-in lesson, resolved, in the order the page lists them.
 pub fn catalog() -> &'static [ResolvedLesson] {
     resolved::LESSONS
@@ -88,4 +118,41 @@ pub fn render() -> Result<String, String> {
     }
     source += "];\n";
     Ok(source)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LessonLink;
+
+    #[test]
+    fn a_lesson_link_names_the_lesson_and_maybe_a_step() {
+        let link = |id: &str, step| LessonLink {
+            id: id.to_string(),
+            step,
+        };
+        assert_eq!(LessonLink::parse("split-votes"), link("split-votes", None));
+        assert_eq!(
+            LessonLink::parse("split-votes&step=3"),
+            link("split-votes", Some(3))
+        );
+        assert_eq!(
+            LessonLink::parse("split-votes&step=0"),
+            link("split-votes", None)
+        );
+        assert_eq!(
+            LessonLink::parse("split-votes&step=x"),
+            link("split-votes", None)
+        );
+        for each in [
+            link("log-replication", None),
+            link("log-replication", Some(11)),
+        ] {
+            let fragment = each.fragment();
+            assert_eq!(LessonLink::parse(&fragment["#lesson=".len()..]), each);
+        }
+        assert_eq!(
+            link("log-replication", Some(2)).fragment(),
+            "#lesson=log-replication&step=2"
+        );
+    }
 }

@@ -36,7 +36,7 @@ use serde_json::value::RawValue;
 
 use crate::scenario::Scenario;
 
-pub use catalog::{ResolvedLesson, catalog, resolved_by_id};
+pub use catalog::{LessonLink, ResolvedLesson, catalog, resolved_by_id};
 pub use expectation::{Expectation, Happening};
 pub use replay::{ResolvedStep, check, resolve, step_index_at};
 

@@ -76,9 +76,9 @@ pub fn app() -> Html {
                 bad_address = true;
                 (engine, false)
             }
-            super::url::Start::Lesson(id) => {
+            super::url::Start::Lesson(link) => {
                 let mut engine = Engine::new(&initial_scenario());
-                if let Err(message) = engine.start_lesson(&id) {
+                if let Err(message) = engine.open_lesson(&link) {
                     engine.notice = Some(message);
                     bad_address = true;
                 }
@@ -254,9 +254,10 @@ pub fn app() -> Html {
                 if link == super::url_fragment_of(&address_of(&hooks)) {
                     return; // Our own update.
                 }
-                if let Some(id) = link.strip_prefix("#lesson=") {
+                if let Some(lesson) = link.strip_prefix("#lesson=") {
                     (hooks.set_playing)(false);
-                    let started = hooks.engine.borrow_mut().start_lesson(id);
+                    let lesson = crate::lessons::LessonLink::parse(lesson);
+                    let started = hooks.engine.borrow_mut().open_lesson(&lesson);
                     if let Err(message) = started {
                         hooks.engine.borrow_mut().notice = Some(message);
                     }
@@ -358,15 +359,18 @@ fn schedule_frame(
     frame_loop.borrow_mut().frame = Some(handle);
 }
 
-/// What the address bar should say: the lesson while it is being followed, else the run's link.
+/// What the address bar should say: the lesson at its step while it is being followed, else
+/// the run's link.
 fn address_of(hooks: &super::api::Hooks) -> String {
-    let lesson = hooks
-        .engine
-        .borrow()
-        .lesson
-        .as_ref()
-        .filter(|lesson| !lesson.sandbox)
-        .map(|lesson| format!("#lesson={}", lesson.id));
+    let lesson = {
+        let engine = hooks.engine.borrow();
+        let now_us = engine.now_us();
+        engine
+            .lesson
+            .as_ref()
+            .filter(|lesson| !lesson.sandbox)
+            .map(|lesson| lesson.link(now_us).fragment())
+    };
     lesson.unwrap_or_else(|| super::api::current_link(hooks))
 }
 

@@ -67,6 +67,14 @@ impl LessonProgress {
     pub fn current(&self, now_us: u64) -> Option<usize> {
         lessons::step_index_at(&self.steps, now_us / 1_000)
     }
+
+    /// The link to this lesson at the step showing now.
+    pub fn link(&self, now_us: u64) -> lessons::LessonLink {
+        lessons::LessonLink {
+            id: self.id.clone(),
+            step: self.current(now_us).map(|index| index + 1),
+        }
+    }
 }
 
 /// Which picture of the cluster the canvas shows.
@@ -208,6 +216,20 @@ impl Engine {
 
     pub fn now_us(&self) -> u64 {
         self.machine.now_us()
+    }
+
+    /// Opens the lesson a link names, at its step if it names one (a step past the last is
+    /// the last).
+    pub fn open_lesson(&mut self, link: &lessons::LessonLink) -> Result<(), String> {
+        self.start_lesson(&link.id)?;
+        let moment = self.lesson.as_ref().and_then(|lesson| {
+            let step = link.step?.min(lesson.steps.len());
+            Some(lesson.steps.get(step.checked_sub(1)?)?.at_ms * 1_000)
+        });
+        if let Some(at_us) = moment {
+            self.seek(at_us);
+        }
+        Ok(())
     }
 
     /// Asks the log panel to bring entry `index` into view.

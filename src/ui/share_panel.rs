@@ -69,6 +69,19 @@ pub fn share_panel() -> Html {
     let ui = use_ui();
     let link = api::current_link(&hooks(&ui));
     let embed = embed_code(&link);
+    // While a lesson is followed, a link to this step of it (with its captions).
+    let lesson_link = {
+        let engine = ui.engine.borrow();
+        let now_us = engine.now_us();
+        engine
+            .lesson
+            .as_ref()
+            .filter(|lesson| !lesson.sandbox)
+            .map(|lesson| {
+                let base = link.split('#').next().unwrap_or_default();
+                format!("{base}{}", lesson.link(now_us).fragment())
+            })
+    };
     // An import in progress: the reader must live until it calls back.
     let reader = use_mut_ref(|| None::<gloo::file::callbacks::FileReader>);
 
@@ -143,6 +156,13 @@ pub fn share_panel() -> Html {
                 <input type="text" readonly=true value={link.clone()} aria-label="Link to this run" />
             </label>
             <div class="button-row"><button onclick={copy_link}>{ "Copy link" }</button></div>
+            if let Some(lesson_link) = lesson_link {
+                <label class="stacked">
+                    <span>{ "Link to this step of the lesson, with its captions" }</span>
+                    <input type="text" readonly=true value={lesson_link.clone()} aria-label="Link to this step of the lesson" />
+                </label>
+                <div class="button-row"><button onclick={move |_| copy(&lesson_link)}>{ "Copy lesson link" }</button></div>
+            }
             <label class="stacked">
                 <span>{ "Embed in a course page" }</span>
                 <textarea readonly=true rows="4" aria-label="Embed code" value={embed.clone()} />

@@ -1,5 +1,6 @@
 //! The page's address: the run travels in the URL fragment (`#s=` a link payload, or
-//! `#lesson=` a lesson id), the query says whether the page is embedded (`?embed`).
+//! `#lesson=` a lesson id, with `&step=` a step), the query says whether the page is embedded
+//! (`?embed`).
 
 use crate::scenario::{Origin, Scenario, ScenarioError};
 
@@ -11,8 +12,8 @@ pub enum Start {
     Link(Box<Scenario>),
     /// A link that does not decode; the message names the problem.
     BadLink(String),
-    /// A built-in lesson, by id.
-    Lesson(String),
+    /// A built-in lesson, perhaps at one of its steps.
+    Lesson(crate::lessons::LessonLink),
 }
 
 fn location() -> Option<web_sys::Location> {
@@ -28,8 +29,8 @@ pub fn read() -> Start {
     if fragment.is_empty() {
         return Start::Fresh;
     }
-    if let Some(id) = fragment.strip_prefix("lesson=") {
-        return Start::Lesson(id.to_string());
+    if let Some(link) = fragment.strip_prefix("lesson=") {
+        return Start::Lesson(crate::lessons::LessonLink::parse(link));
     }
     // The whole fragment, `#` included: the decoder then knows it is a link's fragment, and
     // `#foo` is "no scenario in it", not a payload to decode.

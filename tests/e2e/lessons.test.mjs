@@ -109,3 +109,19 @@ test("on a phone, opening a lesson from the Learn tab brings its caption into vi
   await screenshot(page, "lesson-phone-opened");
   assert.deepEqual(page.errors, [], "no console errors");
 });
+
+test("a link to a lesson's step opens it there, and the address and Share tab give that link", async () => {
+  const page = await openPlayground(session.browser, `${session.server.url}#lesson=${LESSON}&step=5`);
+  await page.getByRole("region", { name: "Lesson" }).waitFor({ timeout: 10_000 });
+  const opened = await card(page);
+  assert.equal(opened.step, 5, "the link's step");
+  const atFive = await state(page);
+  await clickAndWait(page, "Next step", 6);
+  await page.waitForFunction((lesson) => location.hash === `#lesson=${lesson}&step=6`, LESSON, { timeout: 5000 });
+  await page.click("#tab-share");
+  const field = page.getByRole("textbox", { name: "Link to this step of the lesson" });
+  assert.match(await field.inputValue(), new RegExp(`#lesson=${LESSON}&step=6$`));
+  await clickAndWait(page, "Previous step", 5);
+  assert.equal((await state(page)).state_hash, atFive.state_hash, "step 5 by the link and by Back is one moment");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
