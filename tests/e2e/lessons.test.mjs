@@ -115,6 +115,13 @@ test("a link to a lesson's step opens it there, and the address and Share tab gi
   await page.getByRole("region", { name: "Lesson" }).waitFor({ timeout: 10_000 });
   const opened = await card(page);
   assert.equal(opened.step, 5, "the link's step");
+  // On a wide page the card stands beside the canvas, which keeps the stage's full height.
+  const boxes = await page.evaluate(() => {
+    const box = (selector) => document.querySelector(selector).getBoundingClientRect().toJSON();
+    return { card: box(".lesson-card"), canvas: box("canvas.cluster-canvas"), stage: box(".stage") };
+  });
+  assert.ok(boxes.card.right <= boxes.canvas.left, `the card is beside the canvas: ${JSON.stringify(boxes)}`);
+  assert.ok(boxes.canvas.height >= boxes.stage.height - 1, `the canvas keeps the stage's height: ${JSON.stringify(boxes)}`);
   const atFive = await state(page);
   await clickAndWait(page, "Next step", 6);
   await page.waitForFunction((lesson) => location.hash === `#lesson=${lesson}&step=6`, LESSON, { timeout: 5000 });
