@@ -239,14 +239,14 @@ impl Engine {
 
     /// Checks the client history up to now for linearizability, within `step_budget`, and
     /// keeps the outcome.
-    pub fn check_linearizability(&mut self, step_budget: u64) -> &LinearizabilityCheck {
+    pub fn check_linearizability(&mut self, step_budget: u64) {
         let operations = self.simulation().history().for_linearizability();
         let verdict = linearizability::check(&operations, step_budget);
-        self.linearizability.insert(LinearizabilityCheck {
+        self.linearizability = Some(LinearizabilityCheck {
             at_us: self.now_us(),
             operations: operations.len(),
             verdict,
-        })
+        });
     }
 
     /// Whether the last check found the history not linearizable, and still holds now: a

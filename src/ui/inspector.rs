@@ -11,7 +11,7 @@ use yew::prelude::*;
 use super::context::{Ui, use_ui};
 use super::engine::Selection;
 use super::palette::node_fill;
-use crate::raft::{NodeId, RaftNode, Snapshot};
+use crate::raft::{Membership, NodeId, RaftNode, Snapshot};
 use crate::scenario::Action;
 use crate::sim::Simulation;
 use crate::sim::network::{Endpoint, InFlight, Packet};
@@ -158,7 +158,7 @@ fn node_inspector(ui: &Ui, id: NodeId) -> Html {
                 { format!("Node S{id}") }
                 <span class="role-name">{ look.label() }</span>
             </h2>
-            { node_actions(ui, simulation, server) }
+            { node_actions(ui, simulation, &configuration, server) }
             if leaving {
                 <p class="hint">{ "Leaving: the configuration without it is in the log. It goes on leading until that configuration commits, then steps down (thesis §4.2.2)." }</p>
             }
@@ -183,12 +183,16 @@ fn removed_hint(server: &Server) -> &'static str {
     }
 }
 
-fn node_actions(ui: &Ui, simulation: &Simulation, server: &Server) -> Html {
+fn node_actions(
+    ui: &Ui,
+    simulation: &Simulation,
+    configuration: &Membership,
+    server: &Server,
+) -> Html {
     let id = server.id;
     let raft = server.raft.as_ref();
     let leader = simulation.leader();
     // The cluster's configuration decides: a removed node's own view still lists itself.
-    let configuration = simulation.configuration();
     let is_member = configuration.contains(id);
     let button = |label: &str, action: Action, key: &str, enabled: bool, class: &str| {
         let ui = ui.clone();
@@ -204,7 +208,7 @@ fn node_actions(ui: &Ui, simulation: &Simulation, server: &Server) -> Html {
         }
     };
     let up = server.status == Status::Up;
-    let removal_warning = removal_warning(&configuration, id, |node| {
+    let removal_warning = removal_warning(configuration, id, |node| {
         simulation
             .server(node)
             .is_some_and(|server| server.status == Status::Up)
