@@ -175,12 +175,15 @@ fn node_inspector(ui: &Ui, id: NodeId) -> Html {
 }
 
 /// What a removed server still does: it campaigns only while it does not know of its removal.
-fn removed_hint(server: &Server) -> &'static str {
-    if server.raft.as_ref().is_some_and(|raft| raft.can_campaign()) {
-        "Removed from the configuration: the others no longer count its vote or send it entries. It still runs with the configuration it last knew (nobody tells a removed server), so it may time out and ask for votes."
+fn removed_hint(server: &Server) -> String {
+    let campaigns = if server.raft.as_ref().is_some_and(|raft| raft.can_campaign()) {
+        "It still runs with the configuration it last knew (nobody tells a removed server), so it may time out and ask for votes."
     } else {
-        "Removed from the configuration: the others no longer count its vote or send it entries. Its own log holds the configuration without it, so it no longer campaigns."
-    }
+        "Its own log holds the configuration without it, so it no longer campaigns."
+    };
+    format!(
+        "Removed from the configuration: the others no longer count its vote or send it entries. {campaigns}"
+    )
 }
 
 fn node_actions(
