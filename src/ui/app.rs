@@ -226,20 +226,20 @@ pub fn app() -> Html {
         use_effect(move || {
             painter.borrow_mut().paint(&engine.borrow());
             super::api::notify(&engine);
-            let address = address_of(&hooks);
-            let mut last_address = last_address.borrow_mut();
-            if last_address.is_none() && bad_address {
-                *last_address = Some(address);
-                return;
-            }
+            // Encoding the link compresses the whole scenario: while playing, once a second.
             let playing = engine.borrow().playing;
             let now = now_ms();
-            let changed = last_address.as_deref() != Some(address.as_str());
-            if changed && (!playing || now - *last_url_write.borrow() >= 1_000.0) {
-                *last_url_write.borrow_mut() = now;
-                super::url::write(&address);
-                *last_address = Some(address);
+            if playing && now - *last_url_write.borrow() < 1_000.0 {
+                return;
             }
+            *last_url_write.borrow_mut() = now;
+            let address = address_of(&hooks);
+            let mut last_address = last_address.borrow_mut();
+            let first_of_a_bad_address = last_address.is_none() && bad_address;
+            if !first_of_a_bad_address && last_address.as_deref() != Some(address.as_str()) {
+                super::url::write(&address);
+            }
+            *last_address = Some(address);
         });
     }
     // A link pasted into the address bar of an open page loads; a bad one changes nothing.
@@ -362,16 +362,8 @@ fn schedule_frame(
 /// What the address bar should say: the lesson at its step while it is being followed, else
 /// the run's link.
 fn address_of(hooks: &super::api::Hooks) -> String {
-    let lesson = {
-        let engine = hooks.engine.borrow();
-        let now_us = engine.now_us();
-        engine
-            .lesson
-            .as_ref()
-            .filter(|lesson| !lesson.sandbox)
-            .map(|lesson| lesson.link(now_us).fragment())
-    };
-    lesson.unwrap_or_else(|| super::api::current_link(hooks))
+    let lesson = hooks.engine.borrow().followed_lesson_link();
+    lesson.map_or_else(|| super::api::current_link(hooks), |link| link.fragment())
 }
 
 fn api_hooks(

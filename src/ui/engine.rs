@@ -67,14 +67,6 @@ impl LessonProgress {
     pub fn current(&self, now_us: u64) -> Option<usize> {
         lessons::step_index_at(&self.steps, now_us / 1_000)
     }
-
-    /// The link to this lesson at the step showing now.
-    pub fn link(&self, now_us: u64) -> lessons::LessonLink {
-        lessons::LessonLink {
-            id: self.id.clone(),
-            step: self.current(now_us).map(|index| index + 1),
-        }
-    }
 }
 
 /// Which picture of the cluster the canvas shows.
@@ -230,6 +222,16 @@ impl Engine {
             self.seek(at_us);
         }
         Ok(())
+    }
+
+    /// The link to the lesson being followed, at the step showing now; none once the learner
+    /// has taken over (the run's own link describes it then).
+    pub fn followed_lesson_link(&self) -> Option<lessons::LessonLink> {
+        let lesson = self.lesson.as_ref().filter(|lesson| !lesson.sandbox)?;
+        Some(lessons::LessonLink {
+            id: lesson.id.clone(),
+            step: lesson.current(self.now_us()).map(|index| index + 1),
+        })
     }
 
     /// Asks the log panel to bring entry `index` into view.

@@ -70,18 +70,10 @@ pub fn share_panel() -> Html {
     let link = api::current_link(&hooks(&ui));
     let embed = embed_code(&link);
     // While a lesson is followed, a link to this step of it (with its captions).
-    let lesson_link = {
-        let engine = ui.engine.borrow();
-        let now_us = engine.now_us();
-        engine
-            .lesson
-            .as_ref()
-            .filter(|lesson| !lesson.sandbox)
-            .map(|lesson| {
-                let base = link.split('#').next().unwrap_or_default();
-                format!("{base}{}", lesson.link(now_us).fragment())
-            })
-    };
+    let lesson_link = ui.engine.borrow().followed_lesson_link().map(|lesson| {
+        let base = link.split('#').next().unwrap_or_default();
+        format!("{base}{}", lesson.fragment())
+    });
     // An import in progress: the reader must live until it calls back.
     let reader = use_mut_ref(|| None::<gloo::file::callbacks::FileReader>);
 
