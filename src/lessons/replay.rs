@@ -7,6 +7,7 @@
 //! latencies of several milliseconds, and the counters taken from the simulator itself
 //! (elections, split votes, coverage) miss nothing.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use super::evaluate::Moment;
@@ -17,11 +18,12 @@ use crate::raft::{AppendOutcome, Index, Membership, MessageBody, NodeId, Role, T
 use crate::sim::Simulation;
 use crate::sim::network::Packet;
 
-/// A step placed in time: the page shows `caption` from `at_ms` on.
+/// A step placed in time: the page shows `caption` from `at_ms` on. The page's catalog holds
+/// them as static data (borrowed captions); a replay makes them from a lesson (owned ones).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ResolvedStep {
     pub at_ms: u64,
-    pub caption: String,
+    pub caption: Cow<'static, str>,
 }
 
 /// Which step's caption shows at `at_ms`: the last one whose moment has come (`None` before
@@ -106,7 +108,7 @@ impl<'a> Replay<'a> {
             previous_commits = commit_indexes(&self.simulation);
             resolved.push(ResolvedStep {
                 at_ms,
-                caption: step.caption.clone(),
+                caption: Cow::Owned(step.caption.clone()),
             });
         }
         Ok(resolved)

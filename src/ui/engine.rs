@@ -56,16 +56,16 @@ pub enum Selection {
 /// A lesson being followed: its steps' captions at their moments. Once the learner acts, the
 /// run is theirs (a sandbox) and the remaining captions no longer describe it.
 pub struct LessonProgress {
-    pub id: String,
-    pub title: String,
-    pub steps: Vec<ResolvedStep>,
+    pub id: &'static str,
+    pub title: &'static str,
+    pub steps: &'static [ResolvedStep],
     pub sandbox: bool,
 }
 
 impl LessonProgress {
     /// The step whose caption shows now.
     pub fn current(&self, now_us: u64) -> Option<usize> {
-        lessons::step_index_at(&self.steps, now_us / 1_000)
+        lessons::step_index_at(self.steps, now_us / 1_000)
     }
 }
 
@@ -156,9 +156,9 @@ impl Engine {
         self.linearizability = None;
         self.runs_loaded += 1;
         self.lesson = Some(LessonProgress {
-            id: lesson.id.to_string(),
-            title: lesson.title.to_string(),
-            steps: lesson.steps(),
+            id: lesson.id,
+            title: lesson.title,
+            steps: lesson.steps,
             sandbox: false,
         });
         Ok(())
@@ -229,7 +229,7 @@ impl Engine {
     pub fn followed_lesson_link(&self) -> Option<lessons::LessonLink> {
         let lesson = self.lesson.as_ref().filter(|lesson| !lesson.sandbox)?;
         Some(lessons::LessonLink {
-            id: lesson.id.clone(),
+            id: lesson.id.to_string(),
             step: lesson.current(self.now_us()).map(|index| index + 1),
         })
     }

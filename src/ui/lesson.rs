@@ -34,9 +34,9 @@ pub fn lesson_card() -> Html {
     let now = engine.now_us();
     let current = lesson.current(now);
     let count = lesson.steps.len();
-    let (title, id, sandbox) = (lesson.title.clone(), lesson.id.clone(), lesson.sandbox);
+    let (title, id, sandbox) = (lesson.title, lesson.id, lesson.sandbox);
     let caption = match current {
-        Some(index) => lesson.steps[index].caption.clone(),
+        Some(index) => lesson.steps[index].caption.to_string(),
         None => "Press Next to begin.".to_string(),
     };
     let moment_of = |index: usize| lesson.steps[index].at_ms * 1_000;
@@ -61,8 +61,7 @@ pub fn lesson_card() -> Html {
     };
     let restart = {
         let ui = ui.clone();
-        let id = id.clone();
-        Callback::from(move |_| open(&ui, &id))
+        Callback::from(move |_| open(&ui, id))
     };
     let close = {
         let ui = ui.clone();
@@ -98,19 +97,14 @@ pub fn lesson_card() -> Html {
 #[function_component(LearnPanel)]
 pub fn learn_panel() -> Html {
     let ui = use_ui();
-    let current = ui
-        .engine
-        .borrow()
-        .lesson
-        .as_ref()
-        .map(|lesson| lesson.id.clone());
+    let current = ui.engine.borrow().lesson.as_ref().map(|lesson| lesson.id);
     let items = lessons::catalog().iter().map(|lesson| {
         let onclick = {
             let ui = ui.clone();
             let id = lesson.id;
             Callback::from(move |_| open(&ui, id))
         };
-        let active = current.as_deref() == Some(lesson.id);
+        let active = current == Some(lesson.id);
         html! {
             <li class={classes!("lesson-item", active.then_some("lesson-active"))}>
                 <button class="lesson-open" {onclick} aria-label={format!("Open the lesson {}", lesson.title)}>{ lesson.title }</button>
