@@ -13,7 +13,8 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD_INDIFFERENT;
-use miniz_oxide::inflate::{DecompressError, TINFLStatus};
+use miniz_oxide::inflate::TINFLStatus;
+use miniz_oxide::inflate::core::{DecompressorOxide, decompress, inflate_flags};
 
 use super::validate::quoted;
 use super::{Scenario, ScenarioError, wire_v1};
@@ -113,8 +114,7 @@ fn payload_of(text: &str) -> Result<&str, ScenarioError> {
 }
 
 fn decode_v1(body: &[u8]) -> Result<Scenario, ScenarioError> {
-    let wire_bytes = miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(body, MAX_WIRE_BYTES)
-        .map_err(|error| ScenarioError::link(inflate_problem(&error)))?;
+    let wire_bytes = inflate_whole(body).map_err(ScenarioError::link)?;
     let (wire, rest) = postcard::take_from_bytes::<wire_v1::ScenarioV1>(&wire_bytes)
         .map_err(|error| ScenarioError::link(postcard_problem(&error)))?;
     if !rest.is_empty() {
@@ -151,8 +151,43 @@ fn base64_problem(error: base64::DecodeError, payload: &str) -> String {
     }
 }
 
-fn inflate_problem(error: &DecompressError) -> String {
-    match error.status {
+/// Inflates `body`, a zlib stream that must fill it to the last byte: characters appended to a
+/// link decode to bytes after the stream's checksum, and a link that carries more than its
+/// scenario was altered, however well its scenario decodes. (miniz's `decompress_to_vec_*`
+/// stop at the stream's end and drop what follows, so this drives its decompressor itself.)
+fn inflate_whole(body: &[u8]) -> Result<Vec<u8>, String> {
+    // The output buffer holds everything inflated so far, so back-references need no window.
+    let flags = inflate_flags::TINFL_FLAG_PARSE_ZLIB_HEADER
+        | inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
+    let mut output = vec![0; body.len().saturating_mul(4).clamp(64, MAX_WIRE_BYTES)];
+    let mut decompressor = Box::<DecompressorOxide>::default();
+    let (mut input, mut written) = (body, 0);
+    loop {
+        let (status, read, wrote) =
+            decompress(&mut decompressor, input, &mut output, written, flags);
+        input = input.get(read..).unwrap_or_default();
+        written += wrote;
+        match status {
+            TINFLStatus::Done if input.is_empty() => {
+                output.truncate(written);
+                return Ok(output);
+            }
+            TINFLStatus::Done => {
+                return Err(format!(
+                    "altered: {} unexpected bytes follow the compressed scenario (were characters added to the end?)",
+                    input.len()
+                ));
+            }
+            TINFLStatus::HasMoreOutput if output.len() < MAX_WIRE_BYTES => {
+                output.resize(output.len().saturating_mul(2).min(MAX_WIRE_BYTES), 0);
+            }
+            status => return Err(inflate_problem(status)),
+        }
+    }
+}
+
+fn inflate_problem(status: TINFLStatus) -> String {
+    match status {
         TINFLStatus::HasMoreOutput => format!(
             "the scenario expands to more than {MAX_WIRE_BYTES} bytes (the limit); refusing to decompress it"
         ),

@@ -451,6 +451,11 @@ fn bad_links_say_what_is_wrong() {
             "link: version 2 is not supported (this version reads link version 1); was it made by a newer",
         ),
         (valid[..valid.len() - 4].to_string(), "cut short"),
+        // Characters added to a whole link: its scenario still decodes, but it was altered.
+        (
+            format!("{valid}AAAA"),
+            "link: altered: 3 unexpected bytes follow the compressed scenario (were characters added to the end?)",
+        ),
         (
             URL_SAFE_NO_PAD.encode([1, 0x78, 0xda, 0xff, 0xff]),
             "link: corrupt",
