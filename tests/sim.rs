@@ -54,6 +54,7 @@ fn seeking_back_and_forth_reproduces_the_same_moments() {
     let mut machine = TimeMachine::new(&scenario);
     machine.advance_to(4_500_000);
     let at_4500 = machine.simulation().state_hash();
+    let at_4500_events = machine.simulation().events_processed();
     machine.seek(1_200_000);
     let mut fresh = Simulation::new(&scenario);
     fresh.run_until(1_200_000);
@@ -62,11 +63,21 @@ fn seeking_back_and_forth_reproduces_the_same_moments() {
         fresh.state_hash(),
         "back to 1.2 s"
     );
+    // Forward again: from the checkpoint at 4 s (kept when seeking back), not from 1.2 s.
+    let simulated = machine.events_simulated();
     machine.seek(4_500_000);
     assert_eq!(
         machine.simulation().state_hash(),
         at_4500,
         "forward again to 4.5 s"
+    );
+    let mut from_4000 = Simulation::new(&scenario);
+    from_4000.run_until(4_000_000);
+    let events_after_4000 = at_4500_events - from_4000.events_processed();
+    assert_eq!(
+        machine.events_simulated() - simulated,
+        events_after_4000,
+        "seeking forward replays only from the last checkpoint before the moment"
     );
     assert!(machine.checkpoint_count() >= 4);
 }

@@ -1,6 +1,8 @@
-//! Scrubbing through a run: the simulation plus checkpoints taken as it goes. Seeking back
-//! restores the nearest earlier checkpoint and replays to the moment; acting in the past forks
-//! the run (the future part of the timeline is dropped, the new action appended).
+//! Scrubbing through a run: the simulation plus checkpoints taken as it goes. Seeking restores
+//! the nearest checkpoint at or before the moment (when that is back in time, or ahead of the
+//! current moment: checkpoints passed before seeking back stay) and replays to the moment;
+//! acting in the past forks the run (the future part of the timeline and the checkpoints in it
+//! are dropped, the new action appended).
 //!
 //! Memory is bounded: at most `MAX_CHECKPOINTS` are kept, holding at most about
 //! `CHECKPOINT_BUDGET_BYTES` (a long, busy run grows each clone to tens of megabytes). When
@@ -22,6 +24,9 @@ pub struct TimeMachine {
     /// Clones of the simulation at increasing times; the first is time 0.
     checkpoints: Vec<Simulation>,
     spacing_us: u64,
+    /// Events this machine has simulated itself (restoring a checkpoint simulates none): the
+    /// work seeking costs.
+    events_simulated: u64,
 }
 
 impl TimeMachine {
@@ -31,6 +36,7 @@ impl TimeMachine {
             checkpoints: vec![simulation.clone()],
             simulation,
             spacing_us: CHECKPOINT_EVERY_US,
+            events_simulated: 0,
         }
     }
 
@@ -52,7 +58,9 @@ impl TimeMachine {
         while self.simulation.now_us() < until_us && !self.simulation.is_halted() {
             let next_checkpoint = self.last_checkpoint_us() + self.spacing_us;
             let stop = until_us.min(next_checkpoint);
+            let events_before = self.simulation.events_processed();
             self.simulation.run_until(stop);
+            self.events_simulated += self.simulation.events_processed() - events_before;
             if self.simulation.now_us() >= next_checkpoint {
                 self.checkpoint();
             }
@@ -61,20 +69,26 @@ impl TimeMachine {
 
     /// Processes one event (for single-stepping).
     pub fn step(&mut self) -> bool {
-        self.simulation.step()
+        let stepped = self.simulation.step();
+        self.events_simulated += u64::from(stepped);
+        stepped
     }
 
-    /// Moves to `at_us`: forward by running, backward by restoring a checkpoint and replaying.
+    /// Moves to `at_us`: from the nearest checkpoint at or before it when that is back in
+    /// time or ahead of the current moment, else from here, then running to it. Checkpoints
+    /// hold the current timeline (acting drops those after the fork), so every way to a
+    /// moment reaches the same state.
     pub fn seek(&mut self, at_us: u64) {
-        if at_us < self.simulation.now_us() {
-            let base = self
-                .checkpoints
-                .iter()
-                .rev()
-                .find(|checkpoint| checkpoint.now_us() <= at_us)
-                .expect("the first checkpoint is at time 0")
-                .clone();
-            // Keep the current timeline: seeking back is not acting.
+        let now_us = self.simulation.now_us();
+        let base = self
+            .checkpoints
+            .iter()
+            .rev()
+            .find(|checkpoint| checkpoint.now_us() <= at_us)
+            .expect("the first checkpoint is at time 0");
+        if at_us < now_us || base.now_us() > now_us {
+            let base = base.clone();
+            // Keep the current timeline: seeking is not acting.
             let scenario = self.simulation.scenario().clone();
             self.simulation = base;
             self.simulation.replace_timeline(&scenario);
@@ -113,6 +127,7 @@ impl TimeMachine {
         forked.fork(at_us / 1_000, action)?;
         forked.step();
         debug_assert_eq!(forked.now_us(), at_us);
+        self.events_simulated += forked.events_processed() - self.simulation.events_processed();
         self.simulation = forked;
         let now = self.simulation.now_us();
         self.checkpoints
@@ -177,6 +192,11 @@ impl TimeMachine {
             index % 2 == 1
         });
         self.spacing_us *= 2;
+    }
+
+    /// Events simulated by this machine so far, not counting those restored with checkpoints.
+    pub fn events_simulated(&self) -> u64 {
+        self.events_simulated
     }
 
     pub fn checkpoint_count(&self) -> usize {
