@@ -2,8 +2,9 @@
 //! `window.raftPlayground` with `load`, `play`, `pause`, `step`, `seek`, `state`, `link` and
 //! `on`, and the same calls through `postMessage` from a host page.
 //!
-//! Every call goes through the same engine the page's controls use. Bad input throws an
-//! `Error` with a clear message and leaves the current run untouched.
+//! Every call goes through the same engine the page's controls use, and acts at once: a run
+//! the page is still replaying to its moment (a link just opened) is finished first. Bad input
+//! throws an `Error` with a clear message and leaves the current run untouched.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -63,25 +64,25 @@ pub fn install(hooks: Hooks) {
         return;
     };
     let api = Object::new();
-    define(&api, "load", {
+    define(&api, &hooks, "load", {
         let hooks = hooks.clone();
         move |args: Array| load(&hooks, &args.get(0))
     });
-    define(&api, "play", {
+    define(&api, &hooks, "play", {
         let hooks = hooks.clone();
         move |_| {
             (hooks.set_playing)(true);
             Ok(JsValue::UNDEFINED)
         }
     });
-    define(&api, "pause", {
+    define(&api, &hooks, "pause", {
         let hooks = hooks.clone();
         move |_| {
             pause_on_a_millisecond(&hooks);
             Ok(JsValue::UNDEFINED)
         }
     });
-    define(&api, "step", {
+    define(&api, &hooks, "step", {
         let hooks = hooks.clone();
         move |_| {
             hooks.engine.borrow_mut().step();
@@ -89,22 +90,22 @@ pub fn install(hooks: Hooks) {
             Ok(to_js(&hooks.engine.borrow().now_us()))
         }
     });
-    define(&api, "seek", {
+    define(&api, &hooks, "seek", {
         let hooks = hooks.clone();
         move |args: Array| seek(&hooks, &args.get(0))
     });
-    define(&api, "state", {
+    define(&api, &hooks, "state", {
         let hooks = hooks.clone();
         move |_| Ok(state(&hooks))
     });
-    define(&api, "link", {
+    define(&api, &hooks, "link", {
         let hooks = hooks.clone();
         move |_| Ok(JsValue::from_str(&current_link(&hooks)))
     });
-    define(&api, "on", move |args: Array| {
+    define(&api, &hooks, "on", move |args: Array| {
         on(&args.get(0), &args.get(1))
     });
-    define(&api, "frameStats", {
+    define(&api, &hooks, "frameStats", {
         let hooks = hooks.clone();
         move |_| Ok(to_js(&hooks.engine.borrow().frame_stats()))
     });
@@ -112,10 +113,18 @@ pub fn install(hooks: Hooks) {
     listen_for_messages(&window, api);
 }
 
-/// Adds a method to `object` that receives its arguments as an array.
-fn define(object: &Object, name: &str, body: impl Fn(Array) -> Result<JsValue, JsValue> + 'static) {
+/// Adds a method to `object` that receives its arguments as an array, once the run is at its
+/// moment.
+fn define(
+    object: &Object,
+    hooks: &Hooks,
+    name: &str,
+    body: impl Fn(Array) -> Result<JsValue, JsValue> + 'static,
+) {
+    let engine = hooks.engine.clone();
     let closure = Closure::<dyn Fn(JsValue, JsValue) -> Result<JsValue, JsValue>>::new(
         move |first: JsValue, second: JsValue| {
+            engine.borrow_mut().settle();
             let args = Array::new();
             args.push(&first);
             args.push(&second);
@@ -144,6 +153,7 @@ fn load(hooks: &Hooks, argument: &JsValue) -> Result<JsValue, JsValue> {
         .as_string()
         .ok_or_else(|| error("load expects a link or scenario JSON as a string"))?;
     try_load(hooks, &text).map_err(error)?;
+    hooks.engine.borrow_mut().settle();
     Ok(JsValue::UNDEFINED)
 }
 
@@ -226,7 +236,7 @@ pub fn current_link(hooks: &Hooks) -> String {
 /// or without it (to open the run in the full playground).
 pub fn run_link(engine: &Engine, with_query: bool) -> String {
     let mut scenario = engine.scenario().clone();
-    scenario.until_ms = engine.now_us().div_ceil(1_000).max(1);
+    scenario.until_ms = engine.moment_us().div_ceil(1_000).max(1);
     let base = web_sys::window()
         .and_then(|window| {
             let location = window.location();
@@ -270,6 +280,10 @@ fn on(name: &JsValue, callback: &JsValue) -> Result<JsValue, JsValue> {
 /// violations. Called after every frame and every change.
 pub fn notify(engine: &EngineHandle) {
     let engine = engine.borrow();
+    // A run replaying to its moment tells what it finds there, not what it passes.
+    if engine.catching_up().is_some() {
+        return;
+    }
     let simulation = engine.simulation();
     let leader = simulation.leader();
     let term = leader

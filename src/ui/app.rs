@@ -1,9 +1,10 @@
 //! The top-level component: owns the engine and the painter, runs the animation loop, handles
 //! keyboard shortcuts, and lays out the page.
 //!
-//! The loop runs only while playing and visible: each frame advances the run by the wall time
-//! since the last frame times the speed, paints the canvases, and a few times a second
-//! re-renders the panels. Paused or hidden, no frame is scheduled at all.
+//! The loop runs only while playing, or replaying a loaded run to its moment, and visible:
+//! each frame advances the run by the wall time since the last frame times the speed (or
+//! replays a slice of a loaded run), paints the canvases, and a few times a second re-renders
+//! the panels. Paused or hidden, no frame is scheduled at all.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -27,6 +28,9 @@ use crate::scenario::{Action, Scenario, Workload};
 
 /// How often the panels re-render while playing, in wall-clock milliseconds.
 const PANEL_REFRESH_MS: f64 = 150.0;
+/// How much of a frame replaying a loaded run to its moment may take, in wall-clock
+/// milliseconds: enough to get on, little enough that the page still answers.
+const CATCH_UP_SLICE_MS: f64 = 50.0;
 
 /// The run a fresh page starts with: five nodes, a light workload, a random seed (recorded in
 /// the scenario, so the run can still be shared and replayed).
@@ -177,7 +181,7 @@ pub fn app() -> Html {
                 .and_then(|window| window.document())
                 .expect("a document");
             let listener = EventListener::new(&document, "visibilitychange", move |_| {
-                if !page_hidden() && engine.borrow().playing {
+                if !page_hidden() && engine.borrow().runs_on() {
                     start_loop();
                 }
             });
@@ -223,9 +227,14 @@ pub fn app() -> Html {
         let last_url_write = use_mut_ref(|| f64::NEG_INFINITY);
         let last_address = use_mut_ref(|| None::<String>);
         let hooks = api_hooks(&engine, &set_playing, &bump);
+        let start_loop = start_loop.clone();
         use_effect(move || {
             painter.borrow_mut().paint(&engine.borrow());
             super::api::notify(&engine);
+            // A run just loaded replays to its moment in the loop.
+            if engine.borrow().catching_up().is_some() {
+                start_loop();
+            }
             // Encoding the link compresses the whole scenario: while playing, once a second.
             let playing = engine.borrow().playing;
             let now = now_ms();
@@ -337,19 +346,27 @@ fn schedule_frame(
                 elapsed
             };
             let started = now_ms();
-            engine.borrow_mut().advance_wall(elapsed);
-            painter.borrow_mut().paint(&engine.borrow());
-            let frame_ms = now_ms() - started;
-            engine.borrow_mut().record_frame(frame_ms);
+            let catching_up = engine.borrow().catching_up().is_some();
+            if catching_up {
+                // The slice goes to replaying; the panels' refresh below repaints the canvases.
+                engine
+                    .borrow_mut()
+                    .catch_up(|| now_ms() - started < CATCH_UP_SLICE_MS);
+            } else {
+                engine.borrow_mut().advance_wall(elapsed);
+                painter.borrow_mut().paint(&engine.borrow());
+                let frame_ms = now_ms() - started;
+                engine.borrow_mut().record_frame(frame_ms);
+            }
             super::api::notify(&engine);
             let refresh_due =
                 timestamp - frame_loop.borrow().last_panel_refresh >= PANEL_REFRESH_MS;
-            let playing = engine.borrow().playing;
-            if refresh_due || !playing {
+            let runs_on = engine.borrow().runs_on();
+            if refresh_due || !runs_on || catching_up != engine.borrow().catching_up().is_some() {
                 frame_loop.borrow_mut().last_panel_refresh = timestamp;
                 bump();
             }
-            if playing && !page_hidden() {
+            if runs_on && !page_hidden() {
                 schedule_frame(engine, painter, frame_loop.clone(), bump);
             } else {
                 frame_loop.borrow_mut().last_timestamp = None;

@@ -32,6 +32,9 @@ pub const RING_FULL_NOTICE: &str =
     "The ring holds at most 15 nodes (removed ones keep their place), so no node was added.";
 /// Frame times kept for `frame_stats`.
 const FRAME_SAMPLES: usize = 600;
+/// A loaded run catches up to its moment in advances of this much virtual time, so a frame
+/// can stop between them when its wall-clock slice is spent.
+const CATCH_UP_STEP_US: u64 = 20_000;
 
 /// How long recent frames took (simulate and draw), in milliseconds, and how busy the network
 /// is now (for benchmarks).
@@ -108,6 +111,11 @@ pub struct Engine {
     /// An entry the log panel should bring into view, and how many were asked for (so asking
     /// again for the same one scrolls back to it).
     pub log_focus: (u64, u64),
+    /// The moment a loaded run is still being replayed to. Replaying a long, busy run takes
+    /// seconds, so the animation loop does it a slice per frame (`catch_up`) and the page
+    /// stays responsive and shows progress. Whatever acts on the run, or reads it for a
+    /// script, first finishes it (`settle`): the run is the loaded one at its moment.
+    catch_up_to_us: Option<u64>,
 }
 
 /// A finished linearizability check of the client history, and the moment it looked at.
@@ -137,6 +145,7 @@ impl Engine {
             lesson: None,
             linearizability: None,
             log_focus: (0, 0),
+            catch_up_to_us: None,
         }
     }
 
@@ -149,6 +158,7 @@ impl Engine {
             .scenario()
             .map_err(|problem| format!("The lesson {id:?} cannot start: {problem}"))?;
         self.machine = TimeMachine::new(&scenario);
+        self.catch_up_to_us = None;
         self.playing = false;
         self.horizon_us = 0;
         self.selection = Selection::Nothing;
@@ -191,11 +201,57 @@ impl Engine {
         }
     }
 
-    /// A shared run, replayed to the moment its link names and paused there.
+    /// A shared run, to be replayed to the moment its link names (`catch_up`) and paused
+    /// there.
     pub fn at_moment(scenario: &Scenario) -> Self {
         let mut engine = Engine::new(scenario);
         engine.replace(scenario, false);
         engine
+    }
+
+    /// Whether the animation loop has work: playing, or replaying a loaded run.
+    pub fn runs_on(&self) -> bool {
+        self.playing || self.catch_up_to_us.is_some()
+    }
+
+    /// Where a loaded run is being replayed to, and how far it has come, while it is.
+    pub fn catching_up(&self) -> Option<(u64, u64)> {
+        self.catch_up_to_us.map(|to_us| (self.now_us(), to_us))
+    }
+
+    /// Replays the loaded run towards its moment while `more_time` allows, at least one step.
+    pub fn catch_up(&mut self, mut more_time: impl FnMut() -> bool) {
+        while let Some(to_us) = self.catch_up_to_us {
+            self.machine
+                .advance_to(to_us.min(self.now_us() + CATCH_UP_STEP_US));
+            if self.now_us() >= to_us || self.simulation().is_halted() {
+                self.caught_up();
+            } else if !more_time() {
+                return;
+            }
+        }
+    }
+
+    /// Finishes replaying a loaded run to its moment, if it is still on its way.
+    pub fn settle(&mut self) {
+        if let Some(to_us) = self.catch_up_to_us {
+            self.machine.advance_to(to_us);
+            self.caught_up();
+        }
+    }
+
+    /// A run that stopped at a violation on its way to its moment ends there, on the timeline
+    /// too.
+    fn caught_up(&mut self) {
+        self.catch_up_to_us = None;
+        if self.simulation().is_halted() {
+            self.horizon_us = self.now_us();
+        }
+    }
+
+    /// The run's moment: where a loaded run is being replayed to, else now.
+    pub fn moment_us(&self) -> u64 {
+        self.catch_up_to_us.unwrap_or_else(|| self.now_us())
     }
 
     pub fn simulation(&self) -> &Simulation {
@@ -242,6 +298,7 @@ impl Engine {
     /// Checks the client history up to now for linearizability, within `step_budget`, and
     /// keeps the outcome.
     pub fn check_linearizability(&mut self, step_budget: u64) {
+        self.settle();
         let operations = self.simulation().history().for_linearizability();
         let verdict = linearizability::check(&operations, step_budget);
         self.linearizability = Some(LinearizabilityCheck {
@@ -299,7 +356,7 @@ impl Engine {
     /// Advances by `wall_ms` of real time at the current speed, if playing. Returns whether
     /// the run moved.
     pub fn advance_wall(&mut self, wall_ms: f64) -> bool {
-        if !self.playing {
+        if !self.playing || self.catch_up_to_us.is_some() {
             return false;
         }
         if self.simulation().is_halted() {
@@ -325,6 +382,7 @@ impl Engine {
     /// Runs one event (single step), pausing first.
     pub fn step(&mut self) {
         self.playing = false;
+        self.settle();
         if self.halted() {
             return;
         }
@@ -336,8 +394,15 @@ impl Engine {
     /// Moves to `at_us`, back or forward. A selected message stays selected: seeking replays
     /// the same run, so its id names the same message at every moment (the inspector says
     /// when it is not sent yet, or no longer remembered).
+    /// While a loaded run replays, a moment it has not reached yet becomes where it replays
+    /// to, so the page stays responsive.
     pub fn seek(&mut self, at_us: u64) {
+        let catching_up = self.catch_up_to_us.take().is_some();
         self.extend_scenario_to(at_us);
+        if catching_up && at_us > self.now_us() {
+            self.catch_up_to_us = Some(at_us);
+            return;
+        }
         self.machine.seek(at_us);
         self.horizon_us = self.horizon_us.max(self.now_us());
         if at_us > self.now_us() {
@@ -348,6 +413,7 @@ impl Engine {
     /// Performs a timeline action now (forking the run if it is in the past). A refused action
     /// leaves the run untouched and becomes the notice.
     pub fn act(&mut self, action: Action) -> Result<(), String> {
+        self.settle();
         // Messages sent by now are the same in the fork; a later id may name another message
         // there, so a selected one not sent yet is forgotten (asked before the fork is made).
         let selection_shared = match self.selection {
@@ -378,18 +444,19 @@ impl Engine {
         result
     }
 
-    /// Replaces the run with `scenario`, playing it to the same moment as before (or to the
-    /// scenario's end for a newly loaded one, when `keep_moment` is false).
+    /// Replaces the run with `scenario`, to be replayed (`catch_up`, `settle`) to the same
+    /// moment as before (or to the scenario's end for a newly loaded one, when `keep_moment`
+    /// is false).
     pub fn replace(&mut self, scenario: &Scenario, keep_moment: bool) {
         let moment = if keep_moment {
-            self.now_us()
+            self.moment_us()
         } else {
             scenario.until_ms * 1_000
         };
         self.machine = TimeMachine::new(scenario);
-        self.machine
-            .advance_to(moment.min(scenario.until_ms * 1_000));
-        self.horizon_us = self.now_us();
+        let moment = moment.min(scenario.until_ms * 1_000);
+        self.catch_up_to_us = (moment > 0).then_some(moment);
+        self.horizon_us = moment;
         self.selection = Selection::Nothing;
         self.notice = None;
         self.linearizability = None;

@@ -244,13 +244,18 @@ fn seek_callback(ui: &Ui, target: impl Fn(u64) -> u64 + 'static) -> Callback<Mou
 pub fn timeline() -> Html {
     let ui = use_ui();
     let memory = use_mut_ref(ViolationMemory::default);
-    let (now, horizon, mut marks, later) = {
+    let (now, horizon, mut marks, later, behind) = {
         let engine = ui.engine.borrow();
         let horizon = engine.horizon_us.max(engine.now_us());
         memory.borrow_mut().update(&engine);
         let marks = action_marks(engine.scenario(), horizon);
         let later = later_actions(engine.scenario(), engine.now_us());
-        (engine.now_us(), horizon, marks, later)
+        // A loaded run replaying to its moment is not behind it: acting waits for it there.
+        let behind = match engine.catching_up() {
+            Some(_) => 0,
+            None => horizon - engine.now_us(),
+        };
+        (engine.now_us(), horizon, marks, later, behind)
     };
     marks.extend(
         memory
@@ -291,7 +296,7 @@ pub fn timeline() -> Html {
                 <button class="timeline-step" onclick={forward} aria-label="Forward 100 ms" title="Forward 100 ms">{ "100 ms ▶" }</button>
                 <span class="timeline-clock">{ format!("{} / {}", format_time(now), format_time(horizon)) }</span>
             </div>
-            { fork_note(horizon - now, later) }
+            { fork_note(behind, later) }
         </div>
     }
 }

@@ -118,3 +118,33 @@ test("after a seek back, the space-time view draws the whole window, and an arri
   await page.getByRole("heading", { name: heading }).waitFor({ timeout: 5000 });
   assert.deepEqual(page.errors, [], "no console errors");
 });
+
+test("a long shared run replays to its moment a slice per frame: progress shows, the page answers, a script gets the moment at once", async () => {
+  // Five busy minutes on nine nodes take seconds to replay: long enough to watch.
+  const long = { format: 1, seed: 4, nodes: 9, workload: { writes_per_sec: 200, reads_per_sec: 100 }, until_ms: 300_000 };
+  const first = await openPlayground(session.browser, session.server.url);
+  await load(first, long);
+  const atMoment = await state(first);
+  assert.equal(atMoment.until_ms, 300_000, "load() acts at once");
+  const link = await call(first, "link");
+  await first.close();
+
+  const page = await openPlayground(session.browser, link);
+  const status = page.locator(".replaying");
+  await status.waitFor();
+  assert.match(await status.textContent(), /^Replaying the run to 300\.000 s: \d+ %$/);
+  await screenshot(page, "timetravel-replaying");
+  // The page answers while it replays: a tab opens before the replay is done.
+  await page.getByRole("tab", { name: "Help" }).click();
+  await page.getByRole("heading", { name: "On the canvas" }).waitFor();
+  assert.equal(await status.count(), 1, "still replaying after the tab opened");
+
+  // A script sees the run at its moment, not part-way: the call finishes the replay.
+  const seen = await state(page);
+  assert.equal(seen.until_ms, 300_000);
+  assert.equal(seen.state_hash, atMoment.state_hash, "replayed in slices, the run is the same");
+  await status.waitFor({ state: "detached" });
+  assert.equal(page.url(), link, "the address still names the shared run");
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
