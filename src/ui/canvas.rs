@@ -25,7 +25,7 @@ pub fn cluster_canvas() -> Html {
     let pointer_down = {
         let ui = ui.clone();
         Callback::from(move |event: PointerEvent| {
-            let (x, y) = local(&event);
+            let (x, y) = ui.painter.borrow().scene_point(local(&event));
             // A drag left over from a press released elsewhere never carries into this one.
             ui.painter.borrow_mut().drag = None;
             let hit = ui.painter.borrow().hit(x, y);
@@ -51,7 +51,7 @@ pub fn cluster_canvas() -> Html {
             };
             // No button held: the press ended where this canvas did not hear it.
             painter.drag = (event.buttons() != 0).then(|| {
-                let (x, y) = local(&event);
+                let (x, y) = painter.scene_point(local(&event));
                 (id, x, y)
             });
             let engine = ui.engine.borrow();

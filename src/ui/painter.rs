@@ -23,6 +23,9 @@ pub struct Painter {
     pub view: Option<ClusterView>,
     /// What the cluster canvas showed last, for hit tests.
     pub view_mode: ViewMode,
+    /// How much the cluster canvas magnified its last drawing (`view::canvas_zoom`): pointer
+    /// positions are divided by it to find what they point at.
+    zoom: f64,
 }
 
 impl Painter {
@@ -36,6 +39,7 @@ impl Painter {
             layout: Layout::default(),
             view: None,
             view_mode: ViewMode::Ring,
+            zoom: 1.0,
         }
     }
 
@@ -43,6 +47,9 @@ impl Painter {
         self.view_mode = engine.view_mode;
         if let Some((canvas, context)) = prepare(&self.cluster_canvas) {
             let (width, height) = css_size(&canvas);
+            self.zoom = crate::view::canvas_zoom(width, height);
+            let _ = context.scale(self.zoom, self.zoom);
+            let (width, height) = (width / self.zoom, height / self.zoom);
             let palette = Palette::of(self.theme);
             match engine.view_mode {
                 // The ring's view and layout serve its drawing, hit tests and drags only.
@@ -77,7 +84,12 @@ impl Painter {
         }
     }
 
-    /// What the last painted frame shows at (`x`, `y`).
+    /// A point on the cluster canvas (CSS px from its corner) in its drawing's coordinates.
+    pub fn scene_point(&self, (x, y): (f64, f64)) -> (f64, f64) {
+        (x / self.zoom, y / self.zoom)
+    }
+
+    /// What the last painted frame shows at (`x`, `y`), in its drawing's coordinates.
     pub fn hit(&self, x: f64, y: f64) -> Option<Hit> {
         match self.view_mode {
             ViewMode::Ring => draw::hit_test(self.view.as_ref()?, &self.layout, x, y),

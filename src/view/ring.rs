@@ -26,6 +26,20 @@ pub const NODE_RADIUS_MAX: f64 = 44.0;
 /// there is room for a word.
 pub const DETAILED_CAPTION_WIDTH: f64 = 120.0;
 
+/// How much the cluster canvas magnifies its drawing at most (on a full-HD screen or a
+/// projector).
+pub const CANVAS_ZOOM_MAX: f64 = 1.5;
+
+/// How much the cluster canvas magnifies its drawing, whose layout then has the canvas's size
+/// divided by this: 1 up to about 1000 by 520 CSS px (a laptop's stage), then growing with the
+/// canvas, so that on a large screen or a projector the nodes, messages and captions grow with
+/// it instead of standing small in a wide ring.
+pub fn canvas_zoom(width: f64, height: f64) -> f64 {
+    (width / 1_000.0)
+        .min(height / 520.0)
+        .clamp(1.0, CANVAS_ZOOM_MAX)
+}
+
 /// The ring of `count` nodes on a canvas of `width` by `height`: its centre, a little above the
 /// middle, its radius, and the nodes' radius. The ring leaves room under its bottom node for
 /// a caption of two lines, or three on a crowded ring (where details wrap). On a short canvas
@@ -266,6 +280,18 @@ pub fn sideways(from: (f64, f64), to: (f64, f64), distance: f64) -> (f64, f64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_canvas_magnifies_on_large_screens_only() {
+        // A 1280×800 window's stage, a full-HD one's, a 4K one's, a phone's.
+        assert_eq!(canvas_zoom(970.0, 430.0), 1.0);
+        assert!((canvas_zoom(1610.0, 800.0) - 1.5).abs() < 0.02);
+        assert_eq!(canvas_zoom(3400.0, 1700.0), CANVAS_ZOOM_MAX);
+        assert_eq!(canvas_zoom(390.0, 300.0), 1.0);
+        // Magnified, a full-HD stage is laid out as a laptop's, a little larger.
+        let zoom = canvas_zoom(1610.0, 810.0);
+        assert!(1610.0 / zoom >= 1_000.0 && 810.0 / zoom >= 520.0);
+    }
 
     #[test]
     fn a_ring_starts_at_the_top_and_spaces_nodes_evenly() {

@@ -8,13 +8,19 @@ import { sessionForFile, openPlayground, load, press } from "./playground.mjs";
 
 const session = sessionForFile();
 
+/** How much the canvas magnifies its drawing, as `view::canvas_zoom` says. */
+function canvasZoom(box) {
+  return Math.min(Math.max(Math.min(box.width / 1000, box.height / 520), 1), 1.5);
+}
+
 /** Where node `id` (1-based, of `count`) sits on the ring, in page coordinates. */
 async function nodeCentre(page, id, count) {
   const box = await page.locator("canvas.cluster-canvas").boundingBox();
-  // As `view::ring_geometry` and `view::ring_position` place them. This is the ring's widest
-  // radius, which a 5-node ring has at the 1280x800 viewport the tests use (a crowded or short
-  // canvas shrinks it to leave room for captions: then mirror that too).
-  const [cx, cy] = [box.width / 2, box.height / 2 - 8];
+  // As `view::ring_geometry` and `view::ring_position` place them, magnified by the canvas's
+  // zoom (which scales the ring with the canvas, so only the centre's offset changes). This is
+  // the ring's widest radius, which a 5-node ring has at the 1280x800 viewport the tests use
+  // (a crowded or short canvas shrinks it to leave room for captions: then mirror that too).
+  const [cx, cy] = [box.width / 2, box.height / 2 - 8 * canvasZoom(box)];
   const radius = Math.max(Math.min(box.width, box.height) * 0.36, 40);
   const angle = -Math.PI / 2 + (2 * Math.PI * (id - 1)) / count;
   return { x: box.x + cx + radius * Math.cos(angle), y: box.y + cy + radius * Math.sin(angle) };
@@ -94,5 +100,42 @@ test("a drag leaves single cuts alone, and a press released off the canvas drops
   await page.mouse.move(box.x + 40, box.y + 40, { steps: 4 });
   await page.mouse.click(box.x + 40, box.y + 40);
   assert.equal(await groups(page, 5), "AAAAA");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
+
+/** The canvas's follower-grey area (#64748b), in CSS px². */
+function followerArea(page) {
+  return page.evaluate(() => {
+    const canvas = document.querySelector("canvas.cluster-canvas");
+    const scale = canvas.width / canvas.getBoundingClientRect().width;
+    const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
+    let count = 0;
+    for (let i = 0; i < data.length; i += 4) {
+      if (Math.abs(data[i] - 0x64) + Math.abs(data[i + 1] - 0x74) + Math.abs(data[i + 2] - 0x8b) < 6) count += 1;
+    }
+    return count / (scale * scale);
+  });
+}
+
+test("on a full-HD screen the ring is drawn larger, and clicks and drags still find its nodes", async () => {
+  const scenario = { format: 1, seed: 8, nodes: 5, until_ms: 2000 };
+  const laptop = await openPlayground(session.browser, session.server.url);
+  await load(laptop, scenario);
+  const laptopArea = await followerArea(laptop);
+  await laptop.close();
+
+  const page = await openPlayground(session.browser, session.server.url, { viewport: { width: 1920, height: 1080 } });
+  await load(page, scenario);
+  const box = await page.locator("canvas.cluster-canvas").boundingBox();
+  assert.ok(canvasZoom(box) > 1.4, `a full-HD stage is magnified: ${box.width}×${box.height}`);
+  // The same four followers, each about 1.5 times as wide: over twice the area.
+  const area = await followerArea(page);
+  assert.ok(area > laptopArea * 1.8, `followers cover ${area} px² at 1920×1080, ${laptopArea} px² at 1280×800`);
+  await screenshot(page, "drag-full-hd");
+
+  await drag(page, await nodeCentre(page, 2, 5), { x: box.x + 40, y: box.y + 40 });
+  assert.equal(await groups(page, 5), "ABAAA");
+  await drag(page, await nodeCentre(page, 4, 5), await nodeCentre(page, 4, 5));
+  await page.getByRole("heading", { name: /Node S4\b/ }).waitFor({ timeout: 5000 });
   assert.deepEqual(page.errors, [], "no console errors");
 });
