@@ -435,7 +435,7 @@ pub fn handle_shortcut(ui: &Ui, key: &str) -> bool {
         "n" | "ArrowRight" => ui.step(),
         "ArrowLeft" | "," => {
             ui.set_playing.emit(false);
-            let now = ui.engine.borrow().now_us();
+            let now = ui.engine.borrow().moment_us();
             ui.seek(now.saturating_sub(100_000));
         }
         "+" | "=" => change_speed(ui, 2.0),

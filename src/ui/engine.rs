@@ -394,6 +394,7 @@ impl Engine {
     /// Moves to `at_us`, back or forward. A selected message stays selected: seeking replays
     /// the same run, so its id names the same message at every moment (the inspector says
     /// when it is not sent yet, or no longer remembered).
+    ///
     /// While a loaded run replays, a moment it has not reached yet becomes where it replays
     /// to, so the page stays responsive.
     pub fn seek(&mut self, at_us: u64) {

@@ -234,7 +234,9 @@ fn seek_on_next_frame(ui: &Ui, at_us: u64) {
 fn seek_callback(ui: &Ui, target: impl Fn(u64) -> u64 + 'static) -> Callback<MouseEvent> {
     let ui = ui.clone();
     Callback::from(move |_| {
-        let now = ui.engine.borrow().now_us();
+        // From the run's moment: a run still replaying to it steps from there, not from
+        // part-way.
+        let now = ui.engine.borrow().moment_us();
         ui.set_playing.emit(false);
         ui.seek(target(now));
     })
