@@ -79,6 +79,21 @@ impl TimeMachine {
     /// hold the current timeline (acting drops those after the fork), so every way to a
     /// moment reaches the same state.
     pub fn seek(&mut self, at_us: u64) {
+        self.restore_nearest(at_us);
+        self.advance_to(at_us);
+    }
+
+    /// On the way forward to `at_us`: jumps to the nearest checkpoint at or before it, if that
+    /// lies ahead of the current moment, so that running on to `at_us` takes the least work.
+    pub fn jump_toward(&mut self, at_us: u64) {
+        if at_us >= self.simulation.now_us() {
+            self.restore_nearest(at_us);
+        }
+    }
+
+    /// Restores the nearest checkpoint at or before `at_us` when that is back in time or ahead
+    /// of the current moment.
+    fn restore_nearest(&mut self, at_us: u64) {
         let now_us = self.simulation.now_us();
         let base = self
             .checkpoints
@@ -93,7 +108,6 @@ impl TimeMachine {
             self.simulation = base;
             self.simulation.replace_timeline(&scenario);
         }
-        self.advance_to(at_us);
     }
 
     /// Performs `action` now: at the first millisecond boundary after the current moment

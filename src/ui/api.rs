@@ -2,8 +2,9 @@
 //! `window.raftPlayground` with `load`, `play`, `pause`, `step`, `seek`, `state`, `link` and
 //! `on`, and the same calls through `postMessage` from a host page.
 //!
-//! Every call goes through the same engine the page's controls use, and acts at once: a run
-//! the page is still replaying to its moment (a link just opened) is finished first. Bad input
+//! Every call goes through the same engine the page's controls use, and acts at once: a call
+//! that reads or moves the run finishes first a replay the page is doing a slice per frame (a
+//! link just opened, a moment far ahead sought), so it sees the run at its moment. Bad input
 //! throws an `Error` with a clear message and leaves the current run untouched.
 
 use std::cell::RefCell;
@@ -64,48 +65,49 @@ pub fn install(hooks: Hooks) {
         return;
     };
     let api = Object::new();
-    define(&api, &hooks, "load", {
+    define(&api, "load", {
         let hooks = hooks.clone();
         move |args: Array| load(&hooks, &args.get(0))
     });
-    define(&api, &hooks, "play", {
+    define(&api, "play", {
         let hooks = hooks.clone();
         move |_| {
             (hooks.set_playing)(true);
             Ok(JsValue::UNDEFINED)
         }
     });
-    define(&api, &hooks, "pause", {
+    define(&api, "pause", {
         let hooks = hooks.clone();
         move |_| {
             pause_on_a_millisecond(&hooks);
             Ok(JsValue::UNDEFINED)
         }
     });
-    define(&api, &hooks, "step", {
+    define(&api, "step", {
         let hooks = hooks.clone();
         move |_| {
+            hooks.engine.borrow_mut().settle();
             hooks.engine.borrow_mut().step();
             (hooks.set_playing)(false);
             Ok(to_js(&hooks.engine.borrow().now_us()))
         }
     });
-    define(&api, &hooks, "seek", {
+    define(&api, "seek", {
         let hooks = hooks.clone();
         move |args: Array| seek(&hooks, &args.get(0))
     });
-    define(&api, &hooks, "state", {
+    define(&api, "state", {
         let hooks = hooks.clone();
         move |_| Ok(state(&hooks))
     });
-    define(&api, &hooks, "link", {
+    define(&api, "link", {
         let hooks = hooks.clone();
         move |_| Ok(JsValue::from_str(&current_link(&hooks)))
     });
-    define(&api, &hooks, "on", move |args: Array| {
+    define(&api, "on", move |args: Array| {
         on(&args.get(0), &args.get(1))
     });
-    define(&api, &hooks, "frameStats", {
+    define(&api, "frameStats", {
         let hooks = hooks.clone();
         move |_| Ok(to_js(&hooks.engine.borrow().frame_stats()))
     });
@@ -113,18 +115,10 @@ pub fn install(hooks: Hooks) {
     listen_for_messages(&window, api);
 }
 
-/// Adds a method to `object` that receives its arguments as an array, once the run is at its
-/// moment.
-fn define(
-    object: &Object,
-    hooks: &Hooks,
-    name: &str,
-    body: impl Fn(Array) -> Result<JsValue, JsValue> + 'static,
-) {
-    let engine = hooks.engine.clone();
+/// Adds a method to `object` that receives its arguments as an array.
+fn define(object: &Object, name: &str, body: impl Fn(Array) -> Result<JsValue, JsValue> + 'static) {
     let closure = Closure::<dyn Fn(JsValue, JsValue) -> Result<JsValue, JsValue>>::new(
         move |first: JsValue, second: JsValue| {
-            engine.borrow_mut().settle();
             let args = Array::new();
             args.push(&first);
             args.push(&second);
@@ -195,6 +189,7 @@ fn seek(hooks: &Hooks, argument: &JsValue) -> Result<JsValue, JsValue> {
         .ok_or_else(|| error("seek expects a time in milliseconds, from 0 to 3600000"))?;
     (hooks.set_playing)(false);
     hooks.engine.borrow_mut().seek((ms.round() as u64) * 1_000);
+    hooks.engine.borrow_mut().settle();
     (hooks.refresh)();
     Ok(JsValue::UNDEFINED)
 }
@@ -202,13 +197,15 @@ fn seek(hooks: &Hooks, argument: &JsValue) -> Result<JsValue, JsValue> {
 /// Pauses, finishing the current millisecond so that the moment can be put in a link.
 fn pause_on_a_millisecond(hooks: &Hooks) {
     (hooks.set_playing)(false);
-    let now = hooks.engine.borrow().now_us();
+    let now = hooks.engine.borrow().moment_us();
     hooks.engine.borrow_mut().seek(now.div_ceil(1_000) * 1_000);
+    hooks.engine.borrow_mut().settle();
     (hooks.refresh)();
 }
 
 /// The object `raft-sim run` prints, for the current moment.
 fn state(hooks: &Hooks) -> JsValue {
+    hooks.engine.borrow_mut().settle();
     let engine = hooks.engine.borrow();
     let simulation = engine.simulation();
     let linearizable = if simulation.violations().is_empty() {

@@ -108,7 +108,8 @@ pub fn cluster_canvas() -> Html {
     }
 }
 
-/// While a loaded run replays to its moment (a long link takes seconds): how far it has come.
+/// While the run replays to its moment (a long link, a moment far ahead sought): how far it
+/// has come.
 fn replay_progress(ui: &super::context::Ui) -> Html {
     let Some((now_us, to_us)) = ui.engine.borrow().catching_up() else {
         return Html::default();
@@ -116,7 +117,11 @@ fn replay_progress(ui: &super::context::Ui) -> Html {
     let percent = now_us.saturating_mul(100) / to_us.max(1);
     html! {
         <div class="replaying" role="status">
-            <span>{ format!("Replaying the run to {}: {percent} %", crate::view::format_time(to_us)) }</span>
+            <span>
+                { "Replaying" }
+                <span class="replaying-to">{ format!(" the run to {}", crate::view::format_time(to_us)) }</span>
+                { format!(": {percent} %") }
+            </span>
             <progress max={to_us.to_string()} value={now_us.to_string()} aria-label="Replayed so far" />
         </div>
     }

@@ -10,6 +10,10 @@ use super::engine::{EngineHandle, Selection};
 use super::painter::Painter;
 use crate::scenario::Action;
 
+/// How long a seek may replay at once before the animation loop takes over, in wall-clock
+/// milliseconds.
+const SEEK_SLICE_MS: f64 = 30.0;
+
 #[derive(Clone)]
 pub struct Ui {
     pub engine: EngineHandle,
@@ -44,8 +48,14 @@ impl Ui {
         self.refresh.emit(());
     }
 
+    /// Seeks. Forward, the run replays within this event for up to a frame's slice; a longer
+    /// way goes on in the animation loop, showing its progress, so the page stays responsive.
     pub fn seek(&self, at_us: u64) {
-        self.engine.borrow_mut().seek(at_us);
+        let mut engine = self.engine.borrow_mut();
+        engine.seek(at_us);
+        let started = super::app::now_ms();
+        engine.catch_up(|| super::app::now_ms() - started < SEEK_SLICE_MS);
+        drop(engine);
         self.refresh.emit(());
     }
 

@@ -111,11 +111,15 @@ pub struct Engine {
     /// An entry the log panel should bring into view, and how many were asked for (so asking
     /// again for the same one scrolls back to it).
     pub log_focus: (u64, u64),
-    /// The moment a loaded run is still being replayed to. Replaying a long, busy run takes
-    /// seconds, so the animation loop does it a slice per frame (`catch_up`) and the page
-    /// stays responsive and shows progress. Whatever acts on the run, or reads it for a
-    /// script, first finishes it (`settle`): the run is the loaded one at its moment.
+    /// The moment the run is still being replayed to: a loaded run's, or one sought ahead.
+    /// Replaying a long, busy run takes seconds, so the animation loop does it a slice per
+    /// frame (`catch_up`) and the page stays responsive and shows progress. Actions and
+    /// steps wait until it gets there (they are refused, saying so); a script's calls finish
+    /// it first (`settle`), so they see the run at its moment.
     catch_up_to_us: Option<u64>,
+    /// Whether that replay loads a run: one that stops short at a violation is explained by
+    /// its violation card, where a seek (or Play, pressed meanwhile) gets the halted notice.
+    catching_up_a_load: bool,
 }
 
 /// A finished linearizability check of the client history, and the moment it looked at.
@@ -146,6 +150,7 @@ impl Engine {
             linearizability: None,
             log_focus: (0, 0),
             catch_up_to_us: None,
+            catching_up_a_load: false,
         }
     }
 
@@ -232,7 +237,7 @@ impl Engine {
         }
     }
 
-    /// Finishes replaying a loaded run to its moment, if it is still on its way.
+    /// Finishes replaying the run to its moment, if it is still on its way.
     pub fn settle(&mut self) {
         if let Some(to_us) = self.catch_up_to_us {
             self.machine.advance_to(to_us);
@@ -240,13 +245,32 @@ impl Engine {
         }
     }
 
-    /// A run that stopped at a violation on its way to its moment ends there, on the timeline
-    /// too.
+    /// The replay is over. A run that stopped at a violation on its way ends there, on the
+    /// timeline too, and the notice says why it got no further (and why Play, pressed
+    /// meanwhile, does not play).
     fn caught_up(&mut self) {
-        self.catch_up_to_us = None;
-        if self.simulation().is_halted() {
+        let Some(to_us) = self.catch_up_to_us.take() else {
+            return;
+        };
+        if self.simulation().is_halted() && to_us > self.now_us() {
             self.horizon_us = self.now_us();
+            if self.playing || !self.catching_up_a_load {
+                self.halted();
+            }
+            self.playing = false;
         }
+    }
+
+    /// While the run replays to its moment, why an action or a step waits; the notice says it.
+    fn refused_while_replaying(&mut self) -> Option<String> {
+        let (now_us, to_us) = self.catching_up()?;
+        let notice = format!(
+            "The run is still replaying to {} ({} %): act once it gets there.",
+            crate::view::format_time(to_us),
+            now_us.saturating_mul(100) / to_us.max(1)
+        );
+        self.notice = Some(notice.clone());
+        Some(notice)
     }
 
     /// The run's moment: where a loaded run is being replayed to, else now.
@@ -275,7 +299,9 @@ impl Engine {
             Some(lesson.steps.get(step.checked_sub(1)?)?.at_ms * 1_000)
         });
         if let Some(at_us) = moment {
+            // A lesson's run is short: it opens at its step, not on the way there.
             self.seek(at_us);
+            self.settle();
         }
         Ok(())
     }
@@ -286,7 +312,7 @@ impl Engine {
         let lesson = self.lesson.as_ref().filter(|lesson| !lesson.sandbox)?;
         Some(lessons::LessonLink {
             id: lesson.id.to_string(),
-            step: lesson.current(self.now_us()).map(|index| index + 1),
+            step: lesson.current(self.moment_us()).map(|index| index + 1),
         })
     }
 
@@ -298,7 +324,9 @@ impl Engine {
     /// Checks the client history up to now for linearizability, within `step_budget`, and
     /// keeps the outcome.
     pub fn check_linearizability(&mut self, step_budget: u64) {
-        self.settle();
+        if self.refused_while_replaying().is_some() {
+            return;
+        }
         let operations = self.simulation().history().for_linearizability();
         let verdict = linearizability::check(&operations, step_budget);
         self.linearizability = Some(LinearizabilityCheck {
@@ -382,8 +410,7 @@ impl Engine {
     /// Runs one event (single step), pausing first.
     pub fn step(&mut self) {
         self.playing = false;
-        self.settle();
-        if self.halted() {
+        if self.refused_while_replaying().is_some() || self.halted() {
             return;
         }
         self.extend_scenario_to(self.now_us() + 1);
@@ -395,26 +422,28 @@ impl Engine {
     /// the same run, so its id names the same message at every moment (the inspector says
     /// when it is not sent yet, or no longer remembered).
     ///
-    /// While a loaded run replays, a moment it has not reached yet becomes where it replays
-    /// to, so the page stays responsive.
+    /// Forward, from the nearest checkpoint on the way, the run replays to the moment in the
+    /// animation loop (`catch_up`; a script's call `settle`s it), which may be a long way on a
+    /// busy run; back, it restores a checkpoint and replays at once, at most its spacing.
     pub fn seek(&mut self, at_us: u64) {
-        let catching_up = self.catch_up_to_us.take().is_some();
+        self.catch_up_to_us = None;
         self.extend_scenario_to(at_us);
-        if catching_up && at_us > self.now_us() {
-            self.catch_up_to_us = Some(at_us);
-            return;
-        }
-        self.machine.seek(at_us);
-        self.horizon_us = self.horizon_us.max(self.now_us());
         if at_us > self.now_us() {
-            self.halted();
+            self.machine.jump_toward(at_us);
+            self.catch_up_to_us = Some(at_us);
+            self.catching_up_a_load = false;
+            self.horizon_us = self.horizon_us.max(at_us);
+        } else {
+            self.machine.seek(at_us);
         }
     }
 
     /// Performs a timeline action now (forking the run if it is in the past). A refused action
     /// leaves the run untouched and becomes the notice.
     pub fn act(&mut self, action: Action) -> Result<(), String> {
-        self.settle();
+        if let Some(notice) = self.refused_while_replaying() {
+            return Err(notice);
+        }
         // Messages sent by now are the same in the fork; a later id may name another message
         // there, so a selected one not sent yet is forgotten (asked before the fork is made).
         let selection_shared = match self.selection {
@@ -457,6 +486,7 @@ impl Engine {
         self.machine = TimeMachine::new(scenario);
         let moment = moment.min(scenario.until_ms * 1_000);
         self.catch_up_to_us = (moment > 0).then_some(moment);
+        self.catching_up_a_load = true;
         self.horizon_us = moment;
         self.selection = Selection::Nothing;
         self.notice = None;

@@ -90,7 +90,7 @@ pub fn share_panel() -> Html {
         Callback::from(move |_| {
             let engine = ui.engine.borrow();
             let mut scenario = engine.scenario().clone();
-            scenario.until_ms = engine.now_us().div_ceil(1_000).max(1);
+            scenario.until_ms = engine.moment_us().div_ceil(1_000).max(1);
             download_text(
                 &scenario.to_json(),
                 "raft-scenario.json",

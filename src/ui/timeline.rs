@@ -252,10 +252,10 @@ pub fn timeline() -> Html {
         memory.borrow_mut().update(&engine);
         let marks = action_marks(engine.scenario(), horizon);
         let later = later_actions(engine.scenario(), engine.now_us());
-        // A loaded run replaying to its moment is not behind it: acting waits for it there.
+        // A run replaying to its moment is on its way there, not behind.
         let behind = match engine.catching_up() {
-            Some(_) => 0,
-            None => horizon - engine.now_us(),
+            Some((_, to_us)) => Err(to_us),
+            None => Ok(horizon - engine.now_us()),
         };
         (engine.now_us(), horizon, marks, later, behind)
     };
@@ -303,9 +303,20 @@ pub fn timeline() -> Html {
     }
 }
 
-/// Where actions go: at the end of the run, or (scrubbed back) into a fork of it. Always
+/// Where actions go: at the end of the run, or (scrubbed back) into a fork of it, or nowhere
+/// yet while the run replays to its moment (`behind` is then `Err` of that moment). Always
 /// shown, so the page does not jump while scrubbing.
-fn fork_note(behind_us: u64, later: usize) -> Html {
+fn fork_note(behind: Result<u64, u64>, later: usize) -> Html {
+    let behind_us = match behind {
+        Ok(behind_us) => behind_us,
+        Err(to_us) => {
+            return html! {
+                <p class="fork-note fork-note-live">
+                    { format!("Replaying the run to {}: actions wait until it gets there.", format_time(to_us)) }
+                </p>
+            };
+        }
+    };
     if behind_us == 0 {
         return html! {
             <p class="fork-note fork-note-live">

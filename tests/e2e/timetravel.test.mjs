@@ -119,32 +119,63 @@ test("after a seek back, the space-time view draws the whole window, and an arri
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
-test("a long shared run replays to its moment a slice per frame: progress shows, the page answers, a script gets the moment at once", async () => {
-  // Five busy minutes on nine nodes take seconds to replay: long enough to watch.
-  const long = { format: 1, seed: 4, nodes: 9, workload: { writes_per_sec: 200, reads_per_sec: 100 }, until_ms: 300_000 };
+test("a long shared run replays to its moment a slice per frame: progress shows, the page answers, actions wait, a script gets the moment at once", async () => {
+  // Seven busy minutes on nine nodes take seconds to replay: long enough to act meanwhile.
+  const long = { format: 1, seed: 4, nodes: 9, workload: { writes_per_sec: 200, reads_per_sec: 100 }, until_ms: 420_000 };
   const first = await openPlayground(session.browser, session.server.url);
   await load(first, long);
   const atMoment = await state(first);
-  assert.equal(atMoment.until_ms, 300_000, "load() acts at once");
+  assert.equal(atMoment.until_ms, 420_000, "load() acts at once");
   const link = await call(first, "link");
   await first.close();
 
   const page = await openPlayground(session.browser, link);
   const status = page.locator(".replaying");
   await status.waitFor();
-  assert.match(await status.textContent(), /^Replaying the run to 300\.000 s: \d+ %$/);
+  assert.match(await status.textContent(), /^Replaying the run to 420\.000 s: \d+ %$/);
+  await page.getByText("Replaying the run to 420.000 s: actions wait until it gets there.").waitFor();
   await screenshot(page, "timetravel-replaying");
+  // Back to the start on the timeline, part-way through the replay, then to the end: forward
+  // past where the replay got, the run replays on a slice per frame, showing its progress.
+  const scrubber = page.getByRole("slider", { name: /^Timeline/ });
+  await scrubber.fill("0");
+  await page.locator(".timeline-clock").filter({ hasText: /^0\.000 s \// }).waitFor();
+  await scrubber.fill("420000");
+  await page.getByText("Replaying the run to 420.000 s: actions wait until it gets there.").waitFor();
+  assert.equal(await status.count(), 1, "replaying again");
+
   // The page answers while it replays: a tab opens before the replay is done.
   await page.getByRole("tab", { name: "Help" }).click();
   await page.getByRole("heading", { name: "On the canvas" }).waitFor();
-  assert.equal(await status.count(), 1, "still replaying after the tab opened");
+  // An action or a step waits for the run to get there: refused, saying so, not frozen on.
+  await press(page, "1");
+  await press(page, "c");
+  await page.locator(".notice-text").filter({ hasText: /^The run is still replaying to 420\.000 s \(\d+ %\): act once it gets there\.$/ }).waitFor();
+  assert.equal(await status.count(), 1, "still replaying after the tab opened and the action was refused");
+  // Exported, the scenario ends at the run's moment, not where the replay has got to.
+  await page.getByRole("tab", { name: "Share" }).click();
+  const [file] = await Promise.all([
+    page.waitForEvent("download"),
+    page.getByRole("button", { name: "Export scenario JSON" }).click(),
+  ]);
+  const exported = JSON.parse(await streamText(await file.createReadStream()));
+  assert.equal(exported.until_ms, 420_000);
 
   // A script sees the run at its moment, not part-way: the call finishes the replay.
   const seen = await state(page);
-  assert.equal(seen.until_ms, 300_000);
+  assert.equal(seen.until_ms, 420_000);
   assert.equal(seen.state_hash, atMoment.state_hash, "replayed in slices, the run is the same");
   await status.waitFor({ state: "detached" });
-  assert.equal(page.url(), link, "the address still names the shared run");
+  assert.equal(page.url(), link, "the address names the shared run again");
+  assert.equal(seen.nodes.find((node) => node.id === 1).up, true, "the refused crash did not happen");
+
   assert.deepEqual(page.errors, []);
   await page.close();
 });
+
+/** The text of a readable stream (a download). */
+async function streamText(stream) {
+  const chunks = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return Buffer.concat(chunks).toString("utf8");
+}
