@@ -103,7 +103,8 @@ impl Layout {
 
     /// A phone-sized canvas: captions shrink and the legend moves to the Help panel.
     pub fn is_narrow(&self) -> bool {
-        self.width < 520.0 || self.height < 380.0
+        self.width < crate::view::CAPTIONED_CANVAS.0
+            || self.height < crate::view::CAPTIONED_CANVAS.1
     }
 
     /// Where an endpoint is drawn: a node's centre, or the clients' hub in the middle.

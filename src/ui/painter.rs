@@ -47,7 +47,7 @@ impl Painter {
         self.view_mode = engine.view_mode;
         if let Some((canvas, context)) = prepare(&self.cluster_canvas) {
             let (width, height) = css_size(&canvas);
-            self.zoom = crate::view::canvas_zoom(width, height);
+            self.zoom = crate::view::canvas_zoom(window_size(), (width, height));
             let _ = context.scale(self.zoom, self.zoom);
             let (width, height) = (width / self.zoom, height / self.zoom);
             let palette = Palette::of(self.theme);
@@ -96,6 +96,18 @@ impl Painter {
             ViewMode::SpaceTime => super::spacetime::hit_test(x, y),
         }
     }
+}
+
+/// The window's inner size in CSS px (a frame's, in an embed).
+fn window_size() -> (f64, f64) {
+    let Some(window) = web_sys::window() else {
+        return (0.0, 0.0);
+    };
+    let size = |value: Result<wasm_bindgen::JsValue, _>| value.ok().and_then(|v| v.as_f64());
+    (
+        size(window.inner_width()).unwrap_or(0.0),
+        size(window.inner_height()).unwrap_or(0.0),
+    )
 }
 
 fn css_size(canvas: &HtmlCanvasElement) -> (f64, f64) {

@@ -31,14 +31,20 @@ pub const DETAILED_CAPTION_WIDTH: f64 = 120.0;
 pub const CANVAS_ZOOM_MAX: f64 = 1.5;
 
 /// How much the cluster canvas magnifies its drawing, whose layout then has the canvas's size
-/// divided by this: 1 up to about 1000 by 520 CSS px (a laptop's stage), then growing with the
-/// canvas, so that on a large screen or a projector the nodes, messages and captions grow with
-/// it instead of standing small in a wide ring.
-pub fn canvas_zoom(width: f64, height: f64) -> f64 {
-    (width / 1_000.0)
-        .min(height / 520.0)
-        .clamp(1.0, CANVAS_ZOOM_MAX)
+/// divided by this. It follows the window, not the canvas, so that adding a node (whose log
+/// row takes height from the canvas) does not rescale the drawing: 1 up to a 1280×800 window,
+/// growing with it, so that on a large screen or a projector the nodes, messages and captions
+/// grow instead of standing small in a wide ring. It never shrinks the layout below the size
+/// that shows every caption (`CAPTIONED_CANVAS`).
+pub fn canvas_zoom(window: (f64, f64), canvas: (f64, f64)) -> f64 {
+    let by_window = (window.0 / 1_280.0).min(window.1 / 800.0);
+    let room = (canvas.0 / CAPTIONED_CANVAS.0).min(canvas.1 / CAPTIONED_CANVAS.1);
+    by_window.min(room).clamp(1.0, CANVAS_ZOOM_MAX)
 }
+
+/// The smallest layout, in CSS px, that shows every caption and the legend; a smaller canvas
+/// drops them.
+pub const CAPTIONED_CANVAS: (f64, f64) = (520.0, 380.0);
 
 /// The ring of `count` nodes on a canvas of `width` by `height`: its centre, a little above the
 /// middle, its radius, and the nodes' radius. The ring leaves room under its bottom node for
@@ -282,15 +288,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_canvas_magnifies_on_large_screens_only() {
-        // A 1280×800 window's stage, a full-HD one's, a 4K one's, a phone's.
-        assert_eq!(canvas_zoom(970.0, 430.0), 1.0);
-        assert!((canvas_zoom(1610.0, 800.0) - 1.5).abs() < 0.02);
-        assert_eq!(canvas_zoom(3400.0, 1700.0), CANVAS_ZOOM_MAX);
-        assert_eq!(canvas_zoom(390.0, 300.0), 1.0);
-        // Magnified, a full-HD stage is laid out as a laptop's, a little larger.
-        let zoom = canvas_zoom(1610.0, 810.0);
-        assert!(1610.0 / zoom >= 1_000.0 && 810.0 / zoom >= 520.0);
+    fn the_canvas_magnifies_with_the_window_but_keeps_room_for_captions() {
+        // A laptop's window, a full-HD one, a 4K one, a phone's.
+        assert_eq!(canvas_zoom((1280.0, 800.0), (970.0, 430.0)), 1.0);
+        assert!((canvas_zoom((1920.0, 1080.0), (1610.0, 800.0)) - 1.35).abs() < 1e-9);
+        assert_eq!(
+            canvas_zoom((3840.0, 2160.0), (3400.0, 1700.0)),
+            CANVAS_ZOOM_MAX
+        );
+        assert_eq!(canvas_zoom((390.0, 844.0), (390.0, 300.0)), 1.0);
+        // Fifteen nodes' log rows leave a shorter canvas: the same zoom while there is room.
+        assert_eq!(
+            canvas_zoom((1920.0, 1080.0), (1610.0, 560.0)),
+            canvas_zoom((1920.0, 1080.0), (1610.0, 800.0))
+        );
+        // Not below the size that shows every caption.
+        let zoom = canvas_zoom((1920.0, 1080.0), (1610.0, 450.0));
+        assert!(zoom > 1.0 && 450.0 / zoom >= CAPTIONED_CANVAS.1 - 1e-9);
     }
 
     #[test]
