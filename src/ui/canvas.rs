@@ -37,6 +37,8 @@ pub fn cluster_canvas() -> Html {
                     ui.painter.borrow_mut().drag = Some((id, x, y));
                 }
                 Some(Hit::Node(id)) => ui.select(Selection::Node(id)),
+                // While the run replays to its moment, a message is gone within a frame.
+                Some(Hit::Message(_)) if ui.engine.borrow().catching_up().is_some() => {}
                 Some(Hit::Message(id)) => ui.select(Selection::Message(id)),
                 None => ui.select(Selection::Nothing),
             }

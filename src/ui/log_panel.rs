@@ -43,12 +43,28 @@ struct Scroll {
 }
 
 /// Where the last frame put things, for the scroll controls and the pointer.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Copy, Debug)]
 struct Geometry {
     first_shown: u64,
     fit: u64,
     highest: u64,
     row_height: f64,
+    /// How much the drawing is magnified (`view::window_zoom`): pointer movements in CSS px
+    /// are divided by it.
+    zoom: f64,
+}
+
+impl Default for Geometry {
+    /// Before the first frame: nothing shown, at no magnification.
+    fn default() -> Self {
+        Geometry {
+            first_shown: 0,
+            fit: 0,
+            highest: 0,
+            row_height: 0.0,
+            zoom: 1.0,
+        }
+    }
 }
 
 impl Geometry {
@@ -89,7 +105,9 @@ pub fn log_panel() -> Html {
     // A newly mounted label is empty: the next drawing must fill it.
     use_effect_with((), |_| RANGE_SHOWN.set(None));
     let rows = ui.engine.borrow().simulation().servers().count();
-    let height = RULER_HEIGHT + rows as f64 * ROW_HEIGHT_MAX + BOTTOM_PADDING;
+    // Magnified with the window, like the drawing (CSS caps it at 30 % of the window's height).
+    let zoom = crate::view::window_zoom(super::painter::window_size());
+    let height = (RULER_HEIGHT + rows as f64 * ROW_HEIGHT_MAX + BOTTOM_PADDING) * zoom;
     let scroll_to = {
         let ui = ui.clone();
         let update = update.clone();
@@ -197,7 +215,7 @@ fn on_wheel(scroll_to: &Callback<Scroll>) -> Callback<WheelEvent> {
             WheelEvent::DOM_DELTA_PAGE => delta * 400.0,
             _ => delta,
         };
-        let cells = (pixels / CELL_WIDTH).round() as i64;
+        let cells = (pixels / GEOMETRY.get().zoom / CELL_WIDTH).round() as i64;
         let cells = if cells == 0 {
             pixels.signum() as i64
         } else {
@@ -242,7 +260,7 @@ fn on_pointer_move(
         if !geometry.scrollable() {
             return;
         }
-        let cells = (-dx / CELL_WIDTH).round() as i64;
+        let cells = (-dx / geometry.zoom / CELL_WIDTH).round() as i64;
         let first = (state.start_first as i64 + cells).max(1) as u64;
         let scroll = scrolled_to(first, &geometry);
         if scroll != SCROLL.get() {
@@ -268,8 +286,9 @@ fn on_pointer_up(drag: &std::rc::Rc<RefCell<Option<Drag>>>, ui: &Ui) -> Callback
         else {
             return;
         };
-        let y = f64::from(event.client_y()) - canvas.get_bounding_client_rect().top();
         let geometry = GEOMETRY.get();
+        let y =
+            (f64::from(event.client_y()) - canvas.get_bounding_client_rect().top()) / geometry.zoom;
         let row = ((y - RULER_HEIGHT) / geometry.row_height.max(1.0)).floor();
         let id = (row >= 0.0)
             .then(|| {
@@ -411,8 +430,20 @@ fn show_range(context: &Context, geometry: &Geometry) {
 }
 
 /// Draws every node's log.
-pub fn draw(context: &Context, engine: &Engine, width: f64, height: f64, palette: &Palette) {
+pub fn draw(
+    context: &Context,
+    engine: &Engine,
+    (width, height): (f64, f64),
+    zoom: f64,
+    palette: &Palette,
+) {
     let simulation = engine.simulation();
+    let rows = simulation.servers().count().max(1);
+    // Magnified no more than leaves every row room for its match and next markers.
+    let room = height / (RULER_HEIGHT + rows as f64 * MARKER_ROOM_MIN + BOTTOM_PADDING);
+    let zoom = zoom.min(room.max(1.0));
+    let _ = context.scale(zoom, zoom);
+    let (width, height) = (width / zoom, height / zoom);
     context.set_fill_style_str(palette.background);
     context.fill_rect(0.0, 0.0, width, height);
     let highest = simulation
@@ -423,7 +454,6 @@ pub fn draw(context: &Context, engine: &Engine, width: f64, height: f64, palette
     let fit = ((width - LABEL_WIDTH - 4.0) / CELL_WIDTH).floor().max(1.0) as u64;
     let scroll = scroll(engine);
     let first_shown = log_first_shown(highest, fit, scroll.follow_tail, scroll.first_index);
-    let rows = simulation.servers().count().max(1);
     let row_height = ((height - RULER_HEIGHT - BOTTOM_PADDING) / rows as f64)
         .clamp(ROW_HEIGHT_MIN, ROW_HEIGHT_MAX);
     let geometry = Geometry {
@@ -431,6 +461,7 @@ pub fn draw(context: &Context, engine: &Engine, width: f64, height: f64, palette
         fit,
         highest,
         row_height,
+        zoom,
     };
     show_range(context, &geometry);
     GEOMETRY.set(geometry);

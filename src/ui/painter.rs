@@ -80,7 +80,14 @@ impl Painter {
         }
         if let Some((canvas, context)) = prepare(&self.log_canvas) {
             let (width, height) = css_size(&canvas);
-            super::log_panel::draw(&context, engine, width, height, Palette::of(self.theme));
+            let zoom = crate::view::window_zoom(window_size());
+            super::log_panel::draw(
+                &context,
+                engine,
+                (width, height),
+                zoom,
+                Palette::of(self.theme),
+            );
         }
     }
 
@@ -99,7 +106,7 @@ impl Painter {
 }
 
 /// The window's inner size in CSS px (a frame's, in an embed).
-fn window_size() -> (f64, f64) {
+pub(super) fn window_size() -> (f64, f64) {
     let Some(window) = web_sys::window() else {
         return (0.0, 0.0);
     };

@@ -26,6 +26,7 @@ pub use ring::{
     DETAILED_CAPTION_WIDTH, NODE_GAP_MIN, NODE_HALO, NODE_RADIUS_MAX, NODE_RADIUS_MIN,
     SIDE_CAPTION_WIDTH, TIMER_ARC_GAP, TIMER_ARC_WIDTH, canvas_zoom, caption_lines,
     neighbour_distance, node_radius, place_caption, ring_geometry, ring_position, sideways,
+    window_zoom,
 };
 
 #[derive(Clone, Debug, PartialEq)]

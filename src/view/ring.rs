@@ -37,9 +37,17 @@ pub const CANVAS_ZOOM_MAX: f64 = 1.5;
 /// grow instead of standing small in a wide ring. It never shrinks the layout below the size
 /// that shows every caption (`CAPTIONED_CANVAS`).
 pub fn canvas_zoom(window: (f64, f64), canvas: (f64, f64)) -> f64 {
-    let by_window = (window.0 / 1_280.0).min(window.1 / 800.0);
     let room = (canvas.0 / CAPTIONED_CANVAS.0).min(canvas.1 / CAPTIONED_CANVAS.1);
-    by_window.min(room).clamp(1.0, CANVAS_ZOOM_MAX)
+    window_zoom(window).min(room).max(1.0)
+}
+
+/// How much the page's canvases magnify their drawing in a window of this size (CSS px): 1 up
+/// to 1280×800, growing with the window to `CANVAS_ZOOM_MAX`. The log panel's canvas uses it
+/// as it is; the cluster canvas keeps room for its captions (`canvas_zoom`).
+pub fn window_zoom(window: (f64, f64)) -> f64 {
+    (window.0 / 1_280.0)
+        .min(window.1 / 800.0)
+        .clamp(1.0, CANVAS_ZOOM_MAX)
 }
 
 /// The smallest layout, in CSS px, that shows every caption and the legend; a smaller canvas

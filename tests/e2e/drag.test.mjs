@@ -120,7 +120,7 @@ function followerArea(page) {
   });
 }
 
-test("on a full-HD screen the ring is drawn larger, and clicks and drags still find its nodes", async () => {
+test("on a full-HD screen the ring and the logs are drawn larger, and clicks and drags still find their nodes", async () => {
   const scenario = { format: 1, seed: 8, nodes: 5, until_ms: 2000 };
   const laptop = await openPlayground(session.browser, session.server.url);
   await load(laptop, scenario);
@@ -140,5 +140,13 @@ test("on a full-HD screen the ring is drawn larger, and clicks and drags still f
   assert.equal(await groups(page, 5), "ABAAA");
   await drag(page, await nodeCentre(page, 4, 5), await nodeCentre(page, 4, 5));
   await page.getByRole("heading", { name: /Node S4\b/ }).waitFor({ timeout: 5000 });
+
+  // The logs are magnified too: five rows of 24 px under a 16 px ruler, 1.35 times as tall.
+  const logs = await page.locator("canvas.log-canvas").boundingBox();
+  const zoom = Math.min(1920 / 1280, 1080 / 800);
+  assert.ok(Math.abs(logs.height - (16 + 5 * 24 + 4) * zoom) < 1, `the logs are ${logs.height} px tall`);
+  // A click on S3's row selects S3.
+  await page.mouse.click(logs.x + 30, logs.y + (16 + 2.5 * 24) * zoom);
+  await page.getByRole("heading", { name: /Node S3\b/ }).waitFor({ timeout: 5000 });
   assert.deepEqual(page.errors, [], "no console errors");
 });
