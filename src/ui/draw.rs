@@ -661,7 +661,12 @@ fn draw_caption(context: &Context, scene: &Scene, node: &crate::view::NodeView, 
             layout.nodes.iter().map(|(_, &centre)| centre),
             (layout.width, layout.height),
         );
-        fill_caption(context, &caption, text, &parts[..count]);
+        fill_caption(
+            context,
+            &caption,
+            (text, &parts[..count]),
+            scene.palette.background,
+        );
     });
     context.set_text_align("center");
 }
@@ -691,8 +696,18 @@ fn caption_text_width(context: &Context, text: &str) -> f64 {
     })
 }
 
-/// Draws a placed caption, its `parts` (byte ranges of `text`) on the lines it gives.
-fn fill_caption(context: &Context, caption: &Caption, text: &str, parts: &[(usize, usize)]) {
+/// Draws a placed caption, its `parts` (byte ranges of `text`) on the lines it gives, each
+/// outlined in the `background` colour so that it reads over the ring's lines, messages and a
+/// drag's dashed ring.
+fn fill_caption(
+    context: &Context,
+    caption: &Caption,
+    (text, parts): (&str, &[(usize, usize)]),
+    background: &str,
+) {
+    context.set_stroke_style_str(background);
+    context.set_line_width(CAPTION_OUTLINE_WIDTH);
+    context.set_line_join("round");
     context.set_text_align(match caption.place.side {
         CaptionSide::Below => "center",
         CaptionSide::Left => "right",
@@ -706,13 +721,15 @@ fn fill_caption(context: &Context, caption: &Caption, text: &str, parts: &[(usiz
             parts.len() - 1
         };
         let baseline = caption.place.baseline + line as f64 * CAPTION_LINE_HEIGHT;
-        let _ = context.fill_text(
-            &text[parts[first].0..parts[last].1],
-            caption.place.x,
-            baseline,
-        );
+        let line = &text[parts[first].0..parts[last].1];
+        let _ = context.stroke_text(line, caption.place.x, baseline);
+        let _ = context.fill_text(line, caption.place.x, baseline);
     }
+    context.set_line_join("miter");
 }
+
+/// How wide the background outline around a caption's letters is, in CSS px.
+const CAPTION_OUTLINE_WIDTH: f64 = 3.0;
 
 fn draw_legend(context: &Context, scene: &Scene) {
     context.set_font("11px system-ui, sans-serif");
