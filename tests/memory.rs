@@ -58,6 +58,18 @@ fn checkpoints_stay_within_budget_and_the_size_estimate_is_close() {
         );
     }
 
+    // The safety checker forgets positions below every node's snapshot: it holds about as
+    // many after ten busy minutes as after one (nodes snapshot every 100 entries).
+    let mut simulation = Simulation::new(&busy(5, 100, 0, 600));
+    simulation.run_until(60_000_000);
+    let after_a_minute = simulation.checker().positions_remembered();
+    simulation.run();
+    let after_ten = simulation.checker().positions_remembered();
+    assert!(
+        after_ten < after_a_minute * 2,
+        "the checker's books grew from {after_a_minute} positions after a minute to {after_ten} after ten"
+    );
+
     // Ten busy minutes: each clone grows to about 30 MB, so 32 checkpoints would hold ~1 GB.
     let scenario = busy(5, 100, 100, 600);
     let mut machine = TimeMachine::new(&scenario);

@@ -203,6 +203,11 @@ impl SafetyChecker {
         entries * PER_ENTRY
     }
 
+    /// How many log positions the books hold (what `forget_below` prunes).
+    pub fn positions_remembered(&self) -> usize {
+        self.prefix_of_position.len() + self.committed_prefix.len() + self.applied.len()
+    }
+
     /// Looks at `node` after an input that changed its log as `change` says.
     pub fn observe(
         &mut self,
@@ -541,8 +546,11 @@ impl SafetyChecker {
         }
     }
 
-    /// Forgets positions no node can apply or match against any more: everything at or below
-    /// the lowest snapshot of all nodes. Keeps memory bounded in long runs.
+    /// Forgets positions below `index`, which no node can hold, commit or apply any more (the
+    /// simulator passes the lowest snapshot or applied index of all nodes, on disk and in
+    /// memory). Without it the books grow with every index committed, and every checkpoint of
+    /// a long run carries them. What a client command's first effect was is kept: a retried
+    /// command may still arrive.
     pub fn forget_below(&mut self, index: Index) {
         self.applied = self.applied.split_off(&index);
         self.committed_prefix = self.committed_prefix.split_off(&index);

@@ -13,7 +13,7 @@ use super::server::{MAX_INBOX, PendingRead, Proposal, Status};
 use crate::check::safety::{LogChange, Violation, ViolationKind};
 use crate::kv::{self, Operation, Store};
 use crate::raft::{
-    Entry, Message, MessageBody, NodeId, Output, ProposeError, RaftNode, ReadError, ReadMode,
+    Entry, Index, Message, MessageBody, NodeId, Output, ProposeError, RaftNode, ReadError, ReadMode,
 };
 use crate::scenario::ReadKind;
 
@@ -97,6 +97,9 @@ impl Simulation {
     /// Carries out outputs whose writes just completed, and tells the node what is durable.
     pub(super) fn carry_out_completed(&mut self, id: NodeId, completed: Vec<Output>) {
         let durable = completed.iter().rev().find_map(Output::persisted_position);
+        let snapshot_persisted = completed
+            .iter()
+            .any(|output| output.persist.snapshot.is_some());
         for output in completed {
             self.carry_out(id, output);
         }
@@ -110,6 +113,33 @@ impl Simulation {
             raft.persisted_to(index, term);
             self.after_input(id);
         }
+        if snapshot_persisted {
+            self.checker.forget_below(self.lowest_reachable_index());
+        }
+    }
+
+    /// The lowest index any node could still hold, apply or commit: every node's state machine,
+    /// log in memory and log on disk (a restart restores the disk's snapshot and re-applies
+    /// what follows) start above it. A node added later starts from a leader's log or
+    /// snapshot, so above it too.
+    fn lowest_reachable_index(&self) -> Index {
+        self.servers
+            .values()
+            .map(|server| {
+                let in_memory = server
+                    .raft
+                    .as_ref()
+                    .map_or(Index::MAX, |raft| raft.log().snapshot_index());
+                server
+                    .disk
+                    .persisted
+                    .snapshot
+                    .last_included_index
+                    .min(in_memory)
+                    .min(server.kv.last_applied())
+            })
+            .min()
+            .unwrap_or(0)
     }
 
     /// Steps 2 to 5 of an output (the write is already durable): send, restore, apply, answer.

@@ -195,6 +195,10 @@ impl Simulation {
         &self.history
     }
 
+    pub fn checker(&self) -> &SafetyChecker {
+        &self.checker
+    }
+
     /// A rough size of what a clone of this simulation allocates, for the time machine's
     /// checkpoint budget: the parts that grow with a run (the client history, the safety
     /// checker's books, each node's log in memory and on disk, the messages in flight and
