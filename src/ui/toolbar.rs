@@ -65,7 +65,7 @@ pub fn toolbar() -> Html {
             <span class="clock" aria-label="virtual time">{ format_time(facts.now_us) }</span>
             { verdict(facts.violations, facts.not_linearizable) }
             if !facts.bugs.is_empty() {
-                <span class="bugs-on" role="status" title="Safety rules switched off on purpose">{ format!("bugs on: {}", facts.bugs.join(", ")) }</span>
+                { bugs_chip(&facts.bugs) }
             }
             <button class="toolbar-more-toggle" aria-expanded={menu_open.to_string()}
                 aria-controls="toolbar-secondary" onclick={toggle_menu}>
@@ -77,6 +77,20 @@ pub fn toolbar() -> Html {
             <span class="build-version" title="build version">{ crate::BUILD_VERSION }</span>
             { notice_bar(&ui, facts.notice.as_deref()) }
         </header>
+    }
+}
+
+/// The switched-off safety rules, always in sight. One is named; several are counted, so the
+/// toolbar keeps to one line, and named in the tooltip and for screen readers.
+fn bugs_chip(bugs: &[&'static str]) -> Html {
+    let names = bugs.join(", ");
+    let text = match bugs {
+        [bug] => format!("bug on: {bug}"),
+        _ => format!("{} bugs on", bugs.len()),
+    };
+    html! {
+        <span class="bugs-on" role="status" aria-label={format!("bugs on: {names}")}
+            title={format!("Safety rules switched off on purpose: {names}")}>{ text }</span>
     }
 }
 

@@ -163,3 +163,20 @@ test("a violation brings the entry it names into view in the logs", async () => 
   await screenshot(page, "bug-violation-entry-in-view");
   assert.deepEqual(page.errors, [], "no console errors");
 });
+
+// Several switches on: the toolbar counts them on one short chip and names them all for
+// screen readers and in the tooltip, instead of a list that wraps the toolbar.
+test("several bug switches show as a count that names them", async () => {
+  const page = await openPlayground(session.browser, session.server.url, { viewport: { width: 1280, height: 800 } });
+  const bugs = ["commit_earlier_term_by_counting", "forget_vote_on_restart", "two_membership_changes_at_once"];
+  await load(page, { format: 1, seed: 1, nodes: 5, config: { bugs }, until_ms: 500 });
+  const chip = page.getByRole("status", { name: /^bugs on:/ });
+  await chip.filter({ hasText: /^3 bugs on$/ }).waitFor({ timeout: 5000 });
+  for (const bug of bugs) {
+    assert.match(await chip.getAttribute("aria-label"), new RegExp(bug));
+    assert.match(await chip.getAttribute("title"), new RegExp(bug));
+  }
+  const chipBox = await chip.boundingBox();
+  assert.ok(chipBox.height < 30, `the chip keeps to one line: ${JSON.stringify(chipBox)}`);
+  assert.deepEqual(page.errors, [], "no console errors");
+});
