@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { openPage, screenshot, canvasPixels } from "./harness.mjs";
-import { sessionForFile, showView, press } from "./playground.mjs";
+import { sessionForFile, showView, press, openPlayground } from "./playground.mjs";
 
 const session = sessionForFile();
 
@@ -139,4 +139,31 @@ test("choosing a node from any tab opens the inspector; the theme restyles nativ
   await dark.click();
   assert.equal(await scheme(), "dark");
   assert.deepEqual(page.errors, [], "no console errors");
+});
+
+// A phone's touch screen: every control in sight, in every tab and the opened menu, is a
+// target a finger can hit (44 × 44 px); a mouse keeps the compact controls.
+test("on a touch screen every control is at least 44 px square", async () => {
+  const smallControls = (page) =>
+    page.evaluate(() =>
+      [...document.querySelectorAll("button, select, input:not([type=checkbox]):not([type=radio])")]
+        .map((control) => [control, control.getBoundingClientRect()])
+        .filter(([, box]) => box.width > 0 && box.height > 0 && (box.width < 43.5 || box.height < 43.5))
+        .map(([control, box]) => `${control.getAttribute("aria-label") ?? control.textContent.trim()} (${Math.round(box.width)}×${Math.round(box.height)})`),
+    );
+  const phone = await openPlayground(session.browser, session.server.url, {
+    viewport: { width: 390, height: 844 },
+    isMobile: true,
+    hasTouch: true,
+  });
+  await phone.getByRole("button", { name: /More/ }).click();
+  for (const tab of ["learn", "inspect", "clients", "network", "config", "metrics", "share", "help"]) {
+    await phone.click(`#tab-${tab}`);
+    assert.deepEqual(await smallControls(phone), [], `controls too small for a finger in the ${tab} tab`);
+  }
+  await screenshot(phone, "touch-targets-phone");
+  assert.deepEqual(phone.errors, [], "no console errors");
+
+  const desktop = await openPlayground(session.browser, session.server.url);
+  assert.ok((await smallControls(desktop)).length > 5, "with a mouse the controls stay compact");
 });
