@@ -8,7 +8,7 @@ use super::canvas::ClusterCanvas;
 use super::context::use_ui;
 use super::log_panel::LogPanel;
 use super::timeline::Timeline;
-use super::toolbar::{PlayCallbacks, play_callbacks};
+use super::toolbar::{PlayCallbacks, notice_bar, play_callbacks};
 use crate::view::{SLIDER_STEPS, format_time, speed_label, speed_to_slider};
 
 #[derive(Properties, PartialEq)]
@@ -20,13 +20,14 @@ pub struct EmbedProps {
 pub fn embed_layout(props: &EmbedProps) -> Html {
     let ui = use_ui();
     let has = |name: &str| props.controls.iter().any(|control| control == name);
-    let (playing, speed, now, violations) = {
+    let (playing, speed, now, violations, notice) = {
         let engine = ui.engine.borrow();
         (
             engine.playing,
             engine.speed,
             engine.now_us(),
             engine.simulation().violations().len(),
+            engine.notice.clone(),
         )
     };
     let PlayCallbacks {
@@ -60,6 +61,9 @@ pub fn embed_layout(props: &EmbedProps) -> Html {
                     <span class="verdict verdict-broken" role="alert">{ "✗ violation" }</span>
                 }
                 <a class="embed-open" href={full_link} target="_blank" rel="noopener">{ "Open in Raft Playground ↗" }</a>
+                // A bad link or a refused action says why here too: a course page's reader
+                // must not be left guessing.
+                { notice_bar(&ui, notice.as_deref()) }
             </div>
             <main class="stage"><ClusterCanvas /><super::lesson::LessonCard /></main>
             if has("timeline") { <Timeline /> }

@@ -239,7 +239,7 @@ fn heartbeat_toggle(ui: &Ui, hidden: bool) -> Html {
 }
 
 /// The last refused action or bad form value, until dismissed or replaced.
-fn notice_bar(ui: &Ui, notice: Option<&str>) -> Html {
+pub(super) fn notice_bar(ui: &Ui, notice: Option<&str>) -> Html {
     let Some(notice) = notice else {
         return html! {};
     };

@@ -60,3 +60,16 @@ test("embedded with the logs in a small frame, the cluster keeps half the height
   await screenshot(page, "embed-small-with-logs");
   assert.deepEqual(page.errors, [], "no console errors");
 });
+
+// A course page that embeds a broken link: the frame says why, as the full page does, and
+// keeps showing a run.
+test("an embed opened with a link cut short says so", async () => {
+  const page = await openPlayground(session.browser, `${session.server.url}?embed#s=AXja-3BKkDWFgYmBhZGJsYiFCUg`);
+  const notice = page.locator(".embed-bar .notice-text");
+  await notice.waitFor({ timeout: 5000 });
+  assert.match(await notice.textContent(), /could not be opened.*cut short/);
+  await page.getByRole("button", { name: "Dismiss the message" }).click();
+  await notice.waitFor({ state: "detached", timeout: 5000 });
+  assert.ok(await page.evaluate(() => window.raftPlayground.state().nodes.length) > 0, "a run is shown");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
