@@ -9,6 +9,7 @@ use yew::prelude::*;
 use super::context::{Ui, use_ui};
 use super::engine::LinearizabilityCheck;
 use super::network_panel::{node_select, refuse};
+use super::number_field::NumberField;
 use crate::check::linearizability::Verdict;
 use crate::raft::NodeId;
 use crate::scenario::limits::{KEYS_MAX, PERCENT_MAX, RATE_PER_SEC_MAX};
@@ -364,7 +365,7 @@ fn workload_number(
     html! {
         <label class="form-field" for={id.to_string()}>
             <span>{ label.to_string() }</span>
-            <input type="number" id={id.to_string()} min="0" max={max.to_string()} value={value.to_string()} {onchange} />
+            <NumberField id={id.to_string()} min=0 max={u64::from(max)} value={u64::from(value)} {onchange} />
         </label>
     }
 }

@@ -6,6 +6,7 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::context::{Ui, use_ui};
+use super::number_field::NumberField;
 use crate::raft::Bug;
 use crate::scenario::Scenario;
 
@@ -32,7 +33,7 @@ fn number_input(
     html! {
         <label class="config-field">
             <span>{ label.to_string() }</span>
-            <input type="number" min={min.to_string()} max={max.to_string()} value={value.to_string()} {onchange} />
+            <NumberField {min} {max} {value} {onchange} />
         </label>
     }
 }

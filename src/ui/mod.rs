@@ -19,6 +19,7 @@ mod lesson;
 mod log_panel;
 mod metrics_panel;
 mod network_panel;
+mod number_field;
 mod painter;
 mod palette;
 mod panels;

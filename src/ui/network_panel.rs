@@ -11,6 +11,7 @@ use web_sys::{HtmlInputElement, HtmlSelectElement};
 use yew::prelude::*;
 
 use super::context::{Ui, use_ui};
+use super::number_field::NumberField;
 use super::timeline::percent;
 use crate::raft::NodeId;
 use crate::scenario::Action;
@@ -207,8 +208,7 @@ fn latency_inputs(ui: &Ui, (low, high): (u64, u64)) -> Html {
         html! {
             <label class="form-field" for={id.to_string()}>
                 <span>{ label.to_string() }</span>
-                <input type="number" id={id.to_string()} min="0" max={LATENCY_MS_MAX.to_string()}
-                    value={value.to_string()} {onchange} />
+                <NumberField id={id.to_string()} min=0 max={LATENCY_MS_MAX} {value} {onchange} />
             </label>
         }
     };

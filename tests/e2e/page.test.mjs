@@ -167,3 +167,22 @@ test("on a touch screen every control is at least 44 px square", async () => {
   const desktop = await openPlayground(session.browser, session.server.url);
   assert.ok((await smallControls(desktop)).length > 5, "with a mouse the controls stay compact");
 });
+
+// The panels re-render several times a second while the run plays; a field that acts when its
+// value is committed keeps what is typed until then (it used to be put back at every render).
+test("typing into a Config field while the run plays keeps the typed text; Enter applies it", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await page.evaluate(() => window.raftPlayground.play());
+  await page.click("#tab-config");
+  const field = page.locator(".config-field", { hasText: "heartbeat" }).locator("input");
+  await field.click();
+  await field.press("ControlOrMeta+a");
+  await page.keyboard.type("75", { delay: 400 }); // slower than the panels re-render
+  await page.waitForTimeout(400);
+  assert.equal(await field.inputValue(), "75", "the field shows what is being typed");
+  await field.press("Enter");
+  await page.waitForTimeout(600);
+  assert.equal(await field.inputValue(), "75", "after Enter the run has the new heartbeat");
+  assert.equal(await page.locator(".notice-text").count(), 0, "no complaint");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
