@@ -197,8 +197,8 @@ fn seek(hooks: &Hooks, argument: &JsValue) -> Result<JsValue, JsValue> {
 /// Pauses, finishing the current millisecond so that the moment can be put in a link.
 fn pause_on_a_millisecond(hooks: &Hooks) {
     (hooks.set_playing)(false);
-    let now = hooks.engine.borrow().moment_us();
-    hooks.engine.borrow_mut().seek(now.div_ceil(1_000) * 1_000);
+    let pause_at = hooks.engine.borrow().pause_moment_us();
+    hooks.engine.borrow_mut().seek(pause_at);
     hooks.engine.borrow_mut().settle();
     (hooks.refresh)();
 }

@@ -428,10 +428,7 @@ pub fn handle_shortcut(ui: &Ui, key: &str) -> bool {
         _ => None,
     };
     match key {
-        " " | "k" => {
-            let playing = ui.engine.borrow().playing;
-            ui.set_playing.emit(!playing);
-        }
+        " " | "k" => ui.toggle_playing(),
         "n" | "ArrowRight" => ui.step(),
         "ArrowLeft" | "," => {
             ui.set_playing.emit(false);

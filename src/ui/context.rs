@@ -74,6 +74,23 @@ impl Ui {
         self.refresh.emit(());
     }
 
+    /// Play, or pause on a whole millisecond (`Engine::pause_moment_us`), so that the link of
+    /// the paused run opens what the page shows.
+    pub fn toggle_playing(&self) {
+        if !self.engine.borrow().playing {
+            self.set_playing.emit(true);
+            return;
+        }
+        self.set_playing.emit(false);
+        let (moment, pause_at) = {
+            let engine = self.engine.borrow();
+            (engine.moment_us(), engine.pause_moment_us())
+        };
+        if pause_at != moment {
+            self.seek(pause_at);
+        }
+    }
+
     pub fn step(&self) {
         self.engine.borrow_mut().step();
         self.set_playing.emit(false);

@@ -34,7 +34,7 @@ pub fn embed_layout(props: &EmbedProps) -> Html {
         toggle,
         step,
         on_speed,
-    } = play_callbacks(&ui, playing);
+    } = play_callbacks(&ui);
     let full_link = super::api::run_link(&ui.engine.borrow(), false);
     html! {
         <div class="embed-layout">

@@ -381,6 +381,12 @@ impl Engine {
         }
     }
 
+    /// The whole millisecond at or after the current moment: where pausing stops, as a link
+    /// names only whole milliseconds and must open exactly what the paused page shows.
+    pub fn pause_moment_us(&self) -> u64 {
+        self.moment_us().div_ceil(1_000) * 1_000
+    }
+
     /// Advances by `wall_ms` of real time at the current speed, if playing. Returns whether
     /// the run moved.
     pub fn advance_wall(&mut self, wall_ms: f64) -> bool {

@@ -101,10 +101,10 @@ pub(super) struct PlayCallbacks {
     pub on_speed: Callback<InputEvent>,
 }
 
-pub(super) fn play_callbacks(ui: &Ui, playing: bool) -> PlayCallbacks {
+pub(super) fn play_callbacks(ui: &Ui) -> PlayCallbacks {
     let toggle = {
         let ui = ui.clone();
-        Callback::from(move |_| ui.set_playing.emit(!playing))
+        Callback::from(move |_| ui.toggle_playing())
     };
     let step = {
         let ui = ui.clone();
@@ -135,7 +135,7 @@ fn play_controls(ui: &Ui, facts: &Facts) -> Html {
         toggle,
         step,
         on_speed,
-    } = play_callbacks(ui, playing);
+    } = play_callbacks(ui);
     html! {
         <>
             <button class="primary" onclick={toggle} aria-label={ if playing { "Pause (space)" } else { "Play (space)" } }

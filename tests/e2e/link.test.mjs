@@ -114,6 +114,30 @@ test("a link from the page replays natively to the same state hash", async (t) =
   assert.deepEqual(reopened.errors, [], "no console errors in the reopened page");
 });
 
+// Paused by hand (Space, the Play button), the run stops on a whole millisecond, the moment a
+// link can name: the address bar's link then opens exactly what the page shows. (It used to
+// stop mid-millisecond and name the next one.)
+test("paused by hand, the address bar's link opens exactly the state the page shows", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, { format: 1, seed: 5, nodes: 5, workload: { writes_per_sec: 20 }, until_ms: 1 });
+  for (const pause of [() => press(page, " "), () => page.getByRole("button", { name: /^Pause/ }).first().click()]) {
+    await call(page, "play");
+    await page.waitForTimeout(700);
+    await pause();
+    await page.getByRole("button", { name: /^Play/ }).first().waitFor({ timeout: 5000 });
+    await page.waitForTimeout(300); // the address bar follows the run
+    const shown = await state(page);
+    const address = page.url();
+    assert.match(address, /#s=/);
+    const reopened = await openPlayground(session.browser, address);
+    const opened = await state(reopened);
+    assert.equal(opened.until_ms, shown.until_ms, "the link names the paused moment");
+    assert.equal(opened.state_hash, shown.state_hash, `the link opens what the page shows:\n page: ${summary(shown)}\n link: ${summary(opened)}`);
+    await reopened.close();
+  }
+  assert.deepEqual(page.errors, [], "no console errors");
+});
+
 test("a link made natively by raft-sim opens in the page at the same state", async (t) => {
   if (raftSim.missing) {
     t.skip(raftSim.missing);
