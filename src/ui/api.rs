@@ -357,8 +357,12 @@ fn listen_for_messages(window: &web_sys::Window, api: Object) {
                 .filter(Array::is_array)
                 .map(|args| Array::from(&args))
                 .unwrap_or_default();
-            let outcome = match Reflect::get(&api, &JsValue::from_str(&method))
-                .ok()
+            // Only the API's own methods: not what every object inherits ("constructor",
+            // "toString"), which a host page's typo would otherwise call.
+            let name = JsValue::from_str(&method);
+            let outcome = match Some(&name)
+                .filter(|name| Object::has_own(&api, name))
+                .and_then(|name| Reflect::get(&api, name).ok())
                 .and_then(|f| f.dyn_into::<Function>().ok())
             {
                 Some(function) if method != "on" => function.apply(&api, &args),

@@ -46,6 +46,22 @@ test("a host page drives the embedded playground through postMessage", async () 
   const afterHash = await page.evaluate(() => document.getElementById("playground").contentWindow.raftPlayground.state().state_hash);
   assert.equal(afterHash, before);
 
+  // What every object inherits is not a method of the API: a typo is refused, never called.
+  for (const [id, method] of [[1001, "constructor"], [1002, "toString"], [1003, "hasOwnProperty"]]) {
+    const refused = await page.evaluate(
+      ([id, method]) =>
+        new Promise((resolve) => {
+          window.addEventListener("message", (event) => {
+            if (event.data?.id === id) resolve(event.data);
+          });
+          document.getElementById("playground").contentWindow.postMessage({ raftPlayground: method, id }, "*");
+        }),
+      [id, method],
+    );
+    assert.equal(refused.raftPlayground, "error", `${method}: ${JSON.stringify(refused)}`);
+    assert.equal(refused.message, `unknown method "${method}"`);
+  }
+
   await screenshot(page, "embed-example");
   assert.deepEqual(page.errors, []);
 });
