@@ -257,9 +257,7 @@ pub fn app() -> Html {
         use_effect_with((), move |_| {
             let window = web_sys::window().expect("a window");
             let listener = EventListener::new(&window, "hashchange", move |_| {
-                let link = web_sys::window()
-                    .and_then(|window| window.location().hash().ok())
-                    .unwrap_or_default();
+                let link = super::url::fragment();
                 if link == super::url_fragment_of(&address_of(&hooks)) {
                     return; // Our own update.
                 }

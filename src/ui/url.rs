@@ -20,11 +20,19 @@ fn location() -> Option<web_sys::Location> {
     web_sys::window().map(|window| window.location())
 }
 
-/// Reads the fragment.
-pub fn read() -> Start {
+/// The address's fragment, `#` included, as typed: the browser percent-encodes what is not
+/// ASCII, and a message about an emoji pasted into a link must name the emoji, not the "%"
+/// standing for it. (A good link is all ASCII, so decoding leaves it as it is.)
+pub fn fragment() -> String {
     let hash = location()
         .and_then(|location| location.hash().ok())
         .unwrap_or_default();
+    js_sys::decode_uri_component(&hash).map_or(hash, String::from)
+}
+
+/// Reads the fragment.
+pub fn read() -> Start {
+    let hash = fragment();
     let fragment = hash.trim_start_matches('#');
     if fragment.is_empty() {
         return Start::Fresh;

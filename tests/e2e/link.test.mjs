@@ -219,6 +219,16 @@ test("a bad link names its problem and leaves the current run untouched", async 
     await notice.waitFor({ state: "detached", timeout: 5000 });
   }
 
+  // What the browser percent-encodes is named as typed: the emoji, not "%".
+  await page.evaluate((link) => {
+    location.hash = link;
+  }, `${fragment.slice(0, 12)}🙂${fragment.slice(12)}`);
+  const named = page.locator(".notice-text");
+  await named.waitFor({ timeout: 5000 });
+  assert.match(await named.textContent(), /"🙂" at position \d+ is not a link character/);
+  assert.equal((await state(page)).state_hash, before.state_hash, "the run is untouched");
+  await page.getByRole("button", { name: "Dismiss the message" }).click();
+
   // Opened directly, a bad link still gives a working page with the message.
   const fresh = await openPlayground(session.browser, `${session.server.url}#s=AAAA`);
   await fresh.locator(".notice-text").waitFor({ timeout: 5000 });
