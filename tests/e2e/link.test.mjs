@@ -229,6 +229,14 @@ test("a bad link names its problem and leaves the current run untouched", async 
   assert.equal((await state(page)).state_hash, before.state_hash, "the run is untouched");
   await page.getByRole("button", { name: "Dismiss the message" }).click();
 
+  // A space pasted after a link is not part of it: the same run, no complaint.
+  await page.evaluate((link) => {
+    location.hash = link;
+  }, `${fragment}%20`);
+  await page.waitForTimeout(300);
+  assert.equal(await page.locator(".notice-text").count(), 0, "no complaint about a trailing space");
+  assert.equal((await state(page)).state_hash, before.state_hash, "the same run");
+
   // Opened directly, a bad link still gives a working page with the message.
   const fresh = await openPlayground(session.browser, `${session.server.url}#s=AAAA`);
   await fresh.locator(".notice-text").waitFor({ timeout: 5000 });

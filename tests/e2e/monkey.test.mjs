@@ -522,7 +522,10 @@ const ACTIONS = {
       let replacement = r.pick([...alphabet]);
       if (replacement === fragment[at]) replacement = fragment[at] === "A" ? "B" : "A";
       bad = fragment.slice(0, at) + replacement + fragment.slice(at + 1);
-    } else if (kind === "append") bad = fragment + r.pick(["A", "AAAA", "x", "==", "%20", "zzzzzzzz"]);
+    } else if (kind === "append") {
+      // ("%21" is "!"; a space, "%20", would be trimmed as pasted whitespace: a good link.)
+      bad = fragment + r.pick(["A", "AAAA", "x", "==", "%21", "zzzzzzzz"]);
+    }
     else if (kind === "garbage") bad = `#s=${r.pick(["garbage", "AAAA", "%%%", "!!", "Ag", "CQ", "A".repeat(r.int(1, 60))])}`;
     else if (kind === "empty") bad = r.pick(["#s=", "#s", "#=", "#&", "#foo"]);
     else if (kind === "long") bad = `#s=${payload}${"B".repeat(r.int(5_000, 30_000))}`;
