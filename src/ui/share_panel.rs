@@ -69,11 +69,11 @@ pub fn share_panel() -> Html {
     let ui = use_ui();
     let link = api::current_link(&hooks(&ui));
     let embed = embed_code(&link);
-    // Links name whole milliseconds; single steps can stop inside one.
+    // Links name whole milliseconds (where pausing stops); single steps can stop inside one.
     let inside_a_millisecond = {
         let engine = ui.engine.borrow();
-        let moment = engine.moment_us();
-        (moment % 1_000 != 0).then(|| crate::view::format_time(engine.pause_moment_us()))
+        let end = engine.pause_moment_us();
+        (end != engine.moment_us()).then(|| crate::view::format_time(end))
     };
     // While a lesson is followed, a link to this step of it (with its captions).
     let lesson_link = ui.engine.borrow().followed_lesson_link().map(|lesson| {
