@@ -9,6 +9,20 @@ import { sessionForFile, openPlayground } from "./playground.mjs";
 
 const session = sessionForFile();
 
+/** Posts `message` (with an `id`) to the embedded frame, as a host page does; resolves to its answer. */
+function askFrame(page, message) {
+  return page.evaluate(
+    (message) =>
+      new Promise((resolve) => {
+        window.addEventListener("message", (event) => {
+          if (event.data?.id === message.id) resolve(event.data);
+        });
+        document.getElementById("playground").contentWindow.postMessage(message, "*");
+      }),
+    message,
+  );
+}
+
 test("a host page drives the embedded playground through postMessage", async () => {
   const page = await openPage(session.browser, `${session.server.url}embed-example.html`);
   const frame = page.frameLocator("#playground");
@@ -32,15 +46,7 @@ test("a host page drives the embedded playground through postMessage", async () 
     const frameWindow = document.getElementById("playground").contentWindow;
     return frameWindow.raftPlayground.state().state_hash;
   });
-  const answer = await page.evaluate(
-    () =>
-      new Promise((resolve) => {
-        window.addEventListener("message", (event) => {
-          if (event.data?.id === 999) resolve(event.data);
-        });
-        document.getElementById("playground").contentWindow.postMessage({ raftPlayground: "seek", args: ["soon"], id: 999 }, "*");
-      }),
-  );
+  const answer = await askFrame(page, { raftPlayground: "seek", args: ["soon"], id: 999 });
   assert.equal(answer.raftPlayground, "error");
   assert.match(answer.message, /seek expects a time in milliseconds/);
   const afterHash = await page.evaluate(() => document.getElementById("playground").contentWindow.raftPlayground.state().state_hash);
@@ -48,16 +54,7 @@ test("a host page drives the embedded playground through postMessage", async () 
 
   // What every object inherits is not a method of the API: a typo is refused, never called.
   for (const [id, method] of [[1001, "constructor"], [1002, "toString"], [1003, "hasOwnProperty"]]) {
-    const refused = await page.evaluate(
-      ([id, method]) =>
-        new Promise((resolve) => {
-          window.addEventListener("message", (event) => {
-            if (event.data?.id === id) resolve(event.data);
-          });
-          document.getElementById("playground").contentWindow.postMessage({ raftPlayground: method, id }, "*");
-        }),
-      [id, method],
-    );
+    const refused = await askFrame(page, { raftPlayground: method, id });
     assert.equal(refused.raftPlayground, "error", `${method}: ${JSON.stringify(refused)}`);
     assert.equal(refused.message, `unknown method "${method}"`);
   }
