@@ -93,6 +93,7 @@ fn the_contract_example_parses_to_its_values() {
             at(3700, Action::TransferLeader { to: 3 }),
         ],
         until_ms: 10_000,
+        events_in_last_ms: None,
         restore: None,
     };
     assert_eq!(scenario, expected);
@@ -279,6 +280,7 @@ fn every_feature() -> Scenario {
         },
         timeline,
         until_ms: 3_600_000,
+        events_in_last_ms: Some(50_000_000),
         restore: Some(Restore {
             index: 42,
             term: 3,
@@ -417,6 +419,10 @@ fn saved_links_keep_decoding_to_their_json() {
         (
             include_str!("data/links/v1_bugs_and_drift.link"),
             include_str!("data/links/v1_bugs_and_drift.json"),
+        ),
+        (
+            include_str!("data/links/v2_inside_a_millisecond.link"),
+            include_str!("data/links/v2_inside_a_millisecond.json"),
         ),
     ];
     // The saved JSON was written by the version that made the link. Fields added since take

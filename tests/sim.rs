@@ -118,6 +118,84 @@ fn acting_live_replays_exactly_from_the_resulting_scenario() {
     assert_eq!(linked.state_hash(), live);
 }
 
+/// Single steps stop a paused page just after an event, inside its millisecond or before the
+/// rest of the events due at the same microsecond; `Simulation::moment` names that moment, and
+/// the run it names (through a link too) is the same state, clock included.
+#[test]
+fn every_moment_single_steps_reach_replays_exactly_from_its_link() {
+    // Three timeouts at 200 ms: several events at one whole millisecond, which a step can split.
+    let scenario = scenario(&format!(
+        r#"{{"format": 1, "seed": 3, {WORKLOAD}, "timeline": [
+            {{"at_ms": 200, "do": "timeout", "node": 1}},
+            {{"at_ms": 200, "do": "timeout", "node": 3}},
+            {{"at_ms": 200, "do": "timeout", "node": 5}}], "until_ms": 600}}"#
+    ));
+    let mut stepped = Simulation::new(&scenario);
+    let (mut inside, mut split_at_whole_ms) = (0, 0);
+    while stepped.now_us() < 600_000 && stepped.step() {
+        let mut at_moment = scenario.clone();
+        (at_moment.until_ms, at_moment.events_in_last_ms) = stepped.moment();
+        let linked = Scenario::from_link(&at_moment.to_link("http://x/")).unwrap();
+        assert_eq!(linked, at_moment, "the link holds the moment");
+        let mut replay = Simulation::new(&linked);
+        replay.run();
+        assert_eq!(
+            (
+                replay.state_hash(),
+                replay.events_processed(),
+                replay.now_us()
+            ),
+            (
+                stepped.state_hash(),
+                stepped.events_processed(),
+                stepped.now_us()
+            ),
+            "after {} events, at {} µs, named {:?}",
+            stepped.events_processed(),
+            stepped.now_us(),
+            stepped.moment()
+        );
+        if let Some(events) = linked.events_in_last_ms {
+            let mut machine = TimeMachine::new(&scenario);
+            machine.advance_into_last_ms(linked.until_ms * 1_000, events);
+            let page = machine.simulation().state_hash();
+            assert_eq!(page, stepped.state_hash(), "the page's replay");
+            inside += 1;
+            split_at_whole_ms += usize::from(stepped.now_us().is_multiple_of(1_000));
+        }
+    }
+    assert!(inside > 100, "steps inside milliseconds: {inside}");
+    assert!(
+        split_at_whole_ms >= 2,
+        "steps among the timeouts due at 200 ms: {split_at_whole_ms}"
+    );
+    // Seeking to a millisecond runs every event due by then, those a step left due at the
+    // current moment too.
+    let mut machine = TimeMachine::new(&scenario);
+    machine.advance_to(199_000);
+    while machine.simulation().now_us() < 200_000 {
+        machine.step();
+    }
+    assert_eq!(
+        machine.simulation().moment(),
+        (201, Some(1)),
+        "a step splits the timeouts"
+    );
+    machine.seek(200_000);
+    let mut whole = Simulation::new(&scenario);
+    whole.run_until(200_000);
+    assert_eq!(machine.simulation().state_hash(), whole.state_hash());
+    // A millisecond with fewer events than named ends the run at the millisecond's end.
+    let mut short = scenario.clone();
+    (short.until_ms, short.events_in_last_ms) = (201, Some(1_000));
+    let mut whole = scenario.clone();
+    whole.until_ms = 201;
+    let (mut short_run, mut whole_run) = (Simulation::new(&short), Simulation::new(&whole));
+    short_run.run();
+    whole_run.run();
+    assert_eq!(short_run.state_hash(), whole_run.state_hash());
+}
+
 #[test]
 fn acting_in_the_past_forks_the_timeline() {
     let scenario = scenario(&format!(

@@ -83,6 +83,9 @@ fn read_scenario(json: &Json) -> Result<Scenario, ScenarioError> {
         until_ms: fields
             .u64("until_ms", limits::UNTIL_MS_MIN, limits::UNTIL_MS_MAX)?
             .unwrap_or(defaults.until_ms),
+        events_in_last_ms: fields
+            .u64("events_in_last_ms", 1, limits::EVENTS_IN_LAST_MS_MAX)?
+            .map(narrow),
         restore: match fields.get_optional("restore") {
             Some((json, path)) => Some(read_restore(json, &path)?),
             None => None,

@@ -38,6 +38,9 @@ pub(super) fn write(scenario: &Scenario) -> String {
         ),
         ("until_ms", number(scenario.until_ms)),
     ];
+    if let Some(events) = scenario.events_in_last_ms {
+        fields.push(("events_in_last_ms", number(events)));
+    }
     if let Some(backup) = &scenario.restore {
         fields.push(("restore", restore(backup)));
     }

@@ -3,8 +3,9 @@
 //! The payload is URL-safe base64 without padding of one version byte followed by a zlib
 //! stream (deflate with a two-byte header and an Adler-32 checksum, so a link altered in
 //! transit is caught instead of decoding into a different run) of the postcard encoding of
-//! that version's wire struct (`wire_v1.rs`). The version byte comes first and outside the
-//! compression, so a later version can change everything after it and still read version 1.
+//! that version's wire struct (`wire_v1.rs`, `wire_v2.rs`). The version byte comes first and
+//! outside the compression, so a later version can change everything after it and still read
+//! the earlier ones.
 //!
 //! Decoding is bounded at every step: the text's length before anything else, the inflated
 //! size (no decompression bomb), postcard reads from that bounded buffer only, and every list
@@ -17,10 +18,10 @@ use miniz_oxide::inflate::TINFLStatus;
 use miniz_oxide::inflate::core::{DecompressorOxide, decompress, inflate_flags};
 
 use super::validate::quoted;
-use super::{Scenario, ScenarioError, wire_v1};
+use super::{Scenario, ScenarioError, wire_v1, wire_v2};
 
-/// The version byte this version writes.
-pub const LINK_VERSION: u8 = 1;
+/// The newest version byte this version reads and writes.
+pub const LINK_VERSION: u8 = 2;
 /// Longer payloads are refused before decoding.
 pub const MAX_LINK_PAYLOAD_CHARS: usize = 16 * 1024;
 /// The most a payload may inflate to: above the largest valid scenario's encoding (about
@@ -36,10 +37,16 @@ const NEWER_VERSIONS_IMAGINED: u8 = 3;
 /// Links are made once and read many times: compress as hard as miniz can.
 const COMPRESSION_LEVEL: u8 = 10;
 
+/// Encodes in the oldest version that holds the scenario: one that ends on a whole millisecond
+/// gets exactly the link version 1 wrote (which pages knowing only version 1 still read).
 pub(super) fn encode(scenario: &Scenario) -> String {
-    let wire = postcard::to_allocvec(&wire_v1::to_wire(scenario))
-        .expect("postcard encodes the v1 wire struct (no unknown-length sequences) into a Vec");
-    let mut bytes = vec![LINK_VERSION];
+    let (version, wire) = match scenario.events_in_last_ms {
+        None => (1, postcard::to_allocvec(&wire_v1::to_wire(scenario))),
+        Some(_) => (2, postcard::to_allocvec(&wire_v2::to_wire(scenario))),
+    };
+    let wire =
+        wire.expect("postcard encodes the wire structs (no unknown-length sequences) into a Vec");
+    let mut bytes = vec![version];
     bytes.extend(miniz_oxide::deflate::compress_to_vec_zlib(
         &wire,
         COMPRESSION_LEVEL,
@@ -73,7 +80,8 @@ pub(super) fn decode(text: &str) -> Result<Scenario, ScenarioError> {
         return Err(ScenarioError::link("empty: there is no scenario in it"));
     };
     match version {
-        1 => decode_v1(body),
+        1 => wire_v1::from_wire(decode_body(body)?).map_err(ScenarioError::in_link),
+        2 => wire_v2::from_wire(decode_body(body)?).map_err(ScenarioError::in_link),
         _ if version > LINK_VERSION + NEWER_VERSIONS_IMAGINED => {
             let problem = format!(
                 "not a scenario link: it starts with byte {version}, which is no link version; was it altered?"
@@ -82,7 +90,7 @@ pub(super) fn decode(text: &str) -> Result<Scenario, ScenarioError> {
         }
         _ => {
             let problem = format!(
-                "version {version} is not supported (this version reads link version {LINK_VERSION}){}",
+                "version {version} is not supported (this version reads link versions 1 to {LINK_VERSION}){}",
                 if version > LINK_VERSION {
                     "; was it made by a newer Raft Playground?"
                 } else {
@@ -113,9 +121,10 @@ fn payload_of(text: &str) -> Result<&str, ScenarioError> {
     }
 }
 
-fn decode_v1(body: &[u8]) -> Result<Scenario, ScenarioError> {
+/// Inflates `body` and decodes the wire struct of its version, which must fill it.
+fn decode_body<Wire: serde::de::DeserializeOwned>(body: &[u8]) -> Result<Wire, ScenarioError> {
     let wire_bytes = inflate_whole(body).map_err(ScenarioError::link)?;
-    let (wire, rest) = postcard::take_from_bytes::<wire_v1::ScenarioV1>(&wire_bytes)
+    let (wire, rest) = postcard::take_from_bytes::<Wire>(&wire_bytes)
         .map_err(|error| ScenarioError::link(postcard_problem(&error)))?;
     if !rest.is_empty() {
         let problem = format!(
@@ -124,7 +133,7 @@ fn decode_v1(body: &[u8]) -> Result<Scenario, ScenarioError> {
         );
         return Err(ScenarioError::link(problem));
     }
-    wire_v1::from_wire(wire).map_err(ScenarioError::in_link)
+    Ok(wire)
 }
 
 fn base64_problem(error: base64::DecodeError, payload: &str) -> String {

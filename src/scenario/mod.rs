@@ -10,7 +10,7 @@
 //!
 //! Files: `json.rs` reads JSON, `json_write.rs` writes it, `validate.rs` holds the bounds and
 //! the cross-field rules, `link.rs` the link envelope (version byte, zlib, base64),
-//! `wire_v1.rs` the frozen binary layout of version 1 links and `bounded.rs` the list type
+//! `wire_v1.rs` and `wire_v2.rs` the frozen binary layouts of version 1 and 2 links, and `bounded.rs` the list type
 //! that keeps decoding memory in proportion to the limits.
 
 mod bounded;
@@ -19,6 +19,7 @@ mod json_write;
 mod link;
 mod validate;
 mod wire_v1;
+mod wire_v2;
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -46,6 +47,11 @@ pub struct Scenario {
     pub timeline: Vec<TimedAction>,
     /// The run ends at this virtual time; every action is at or before it.
     pub until_ms: u64,
+    /// Whether the run ends inside its last millisecond rather than at its end: after this
+    /// many of the events from `until_ms - 1` on (a page paused after single steps). `None`
+    /// runs every event up to and including `until_ms`. A millisecond with fewer events ends
+    /// the run at `until_ms` too.
+    pub events_in_last_ms: Option<u32>,
     /// Start every node from this backup instead of an empty state.
     pub restore: Option<Restore>,
 }
@@ -317,6 +323,7 @@ impl Default for Scenario {
             workload: Workload::default(),
             timeline: Vec::new(),
             until_ms: 10_000,
+            events_in_last_ms: None,
             restore: None,
         }
     }

@@ -19,6 +19,8 @@ pub mod limits {
     pub const NODE_ID_MAX: u64 = 64;
     pub const UNTIL_MS_MIN: u64 = 1;
     pub const UNTIL_MS_MAX: u64 = 3_600_000;
+    /// A whole run's worth (`sim::MAX_EVENTS`): a millisecond never holds more.
+    pub const EVENTS_IN_LAST_MS_MAX: u64 = 50_000_000;
     pub const TIMELINE_MAX: usize = 10_000;
     /// Election timeouts and heartbeats.
     pub const TIMER_MS_MAX: u64 = 60_000;
@@ -44,6 +46,10 @@ use limits::*;
 pub(super) fn validate(scenario: &Scenario) -> Result<(), ScenarioError> {
     in_range("nodes", u64::from(scenario.nodes), NODES_MIN, NODES_MAX)?;
     in_range("until_ms", scenario.until_ms, UNTIL_MS_MIN, UNTIL_MS_MAX)?;
+    if let Some(events) = scenario.events_in_last_ms {
+        let events = u64::from(events);
+        in_range("events_in_last_ms", events, 1, EVENTS_IN_LAST_MS_MAX)?;
+    }
     validate_config(&scenario.config)?;
     validate_workload(&scenario.workload)?;
     validate_timeline(scenario)?;

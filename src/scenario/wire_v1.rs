@@ -476,6 +476,7 @@ pub(super) fn from_wire(wire: ScenarioV1) -> Result<Scenario, ScenarioError> {
         workload,
         timeline,
         until_ms: wire.until_ms,
+        events_in_last_ms: None,
         restore: match wire.restore {
             Some(restore) => Some(Restore {
                 index: restore.index,

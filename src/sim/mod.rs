@@ -62,6 +62,10 @@ pub struct Simulation {
     /// Whether to stop at the first violation (the default: after one, nothing is certain).
     halt_on_violation: bool,
     events_processed: u64,
+    /// The time of the last event, and how many events have run from the start of its
+    /// millisecond up to it: how a link names a moment inside a millisecond ([`Self::moment`]).
+    last_event_us: u64,
+    events_in_its_ms: u32,
     /// The index of the next timeline action to perform.
     next_action: usize,
     /// What every member must have applied by the second liveness check.
@@ -112,6 +116,8 @@ impl Simulation {
             violations: Vec::new(),
             halt_on_violation: true,
             events_processed: 0,
+            last_event_us: 0,
+            events_in_its_ms: 0,
             next_action: 0,
             liveness_target: None,
             crash_points_on: true,
@@ -299,8 +305,13 @@ impl Simulation {
         let Some((at_us, event)) = self.events.pop() else {
             return false;
         };
+        if at_us / 1_000 != self.last_event_us / 1_000 {
+            self.events_in_its_ms = 0;
+        }
         self.now_us = at_us;
+        self.last_event_us = at_us;
         self.events_processed += 1;
+        self.events_in_its_ms = self.events_in_its_ms.saturating_add(1);
         match event {
             Event::Arrive { message_id } => self.on_arrive(message_id),
             Event::Timer { node, life } => self.on_timer(node, life),
@@ -344,9 +355,49 @@ impl Simulation {
         }
     }
 
-    /// Runs the scenario to its end (`until_ms`).
+    /// Runs the scenario to its end: `until_ms`, or inside that millisecond after
+    /// `events_in_last_ms` of its events.
     pub fn run(&mut self) {
-        self.run_until(self.scenario.until_ms * 1_000);
+        let until_us = self.scenario.until_ms * 1_000;
+        match self.scenario.events_in_last_ms {
+            Some(events) => self.run_into_last_ms(until_us, events),
+            None => self.run_until(until_us),
+        }
+    }
+
+    /// Runs every event before the millisecond that ends at `until_us`, then `events` of the
+    /// events from its start (at the first microsecond) on; if it holds fewer, on to its end.
+    pub fn run_into_last_ms(&mut self, until_us: u64, events: u32) {
+        let start_us = until_us.saturating_sub(1_000);
+        if let Some(before_us) = start_us.checked_sub(1) {
+            self.run_until(before_us);
+        }
+        for _ in 0..events {
+            if self.events.peek_time().is_none_or(|at| at >= until_us) {
+                return self.run_until(until_us);
+            }
+            if !self.step() {
+                return;
+            }
+        }
+    }
+
+    /// Where the run stands, as a scenario names its end: `(until_ms, events_in_last_ms)`.
+    ///
+    /// Exact for every moment a paused page rests on: a whole millisecond with all of its
+    /// events run (`None`), or just after an event (a single step, or a violation that halted
+    /// the run), named by the events run from its millisecond's start (`until_ms` is the
+    /// millisecond after that start). Any other moment, inside a millisecond while playing,
+    /// is named by that millisecond's end.
+    pub fn moment(&self) -> (u64, Option<u32>) {
+        let now_us = self.now_us;
+        let whole =
+            now_us.is_multiple_of(1_000) && self.events.peek_time().is_none_or(|at| at > now_us);
+        if !whole && self.events_processed > 0 && now_us == self.last_event_us {
+            (now_us / 1_000 + 1, Some(self.events_in_its_ms))
+        } else {
+            (now_us.div_ceil(1_000).max(1), None)
+        }
     }
 
     pub fn liveness_bound_us(&self) -> u64 {
@@ -368,7 +419,10 @@ impl Simulation {
         scenario
             .timeline
             .push(crate::scenario::TimedAction { at_ms, action });
-        scenario.until_ms = scenario.until_ms.max(at_ms);
+        if at_ms >= scenario.until_ms {
+            scenario.until_ms = at_ms;
+            scenario.events_in_last_ms = None;
+        }
         scenario.validate()?;
         self.scenario = scenario;
         self.events
@@ -392,6 +446,7 @@ impl Simulation {
         );
         self.scenario.timeline = scenario.timeline.clone();
         self.scenario.until_ms = scenario.until_ms;
+        self.scenario.events_in_last_ms = scenario.events_in_last_ms;
         self.events
             .retain(|event| !matches!(event, Event::Action { .. }));
         if let Some(next) = self.scenario.timeline.get(self.next_action) {

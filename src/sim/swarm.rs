@@ -81,6 +81,7 @@ pub fn generate(seed: u64, options: &SwarmOptions) -> Scenario {
         workload,
         timeline: timeline.finish(),
         until_ms: 0,
+        events_in_last_ms: None,
         restore: None,
     };
     // From here the simulator heals everything and checks liveness.

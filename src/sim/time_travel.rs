@@ -53,9 +53,13 @@ impl TimeMachine {
         self.simulation.now_us()
     }
 
-    /// Runs forward to `until_us`, taking checkpoints on the way.
+    /// Runs forward to `until_us`, taking checkpoints on the way. Every event due by then
+    /// runs, those due at the current moment too (single steps may have run only some).
     pub fn advance_to(&mut self, until_us: u64) {
-        while self.simulation.now_us() < until_us && !self.simulation.is_halted() {
+        if until_us < self.simulation.now_us() {
+            return;
+        }
+        loop {
             let next_checkpoint = self.last_checkpoint_us() + self.spacing_us;
             let stop = until_us.min(next_checkpoint);
             let events_before = self.simulation.events_processed();
@@ -64,7 +68,19 @@ impl TimeMachine {
             if self.simulation.now_us() >= next_checkpoint {
                 self.checkpoint();
             }
+            if self.simulation.now_us() >= until_us || self.simulation.is_halted() {
+                return;
+            }
         }
+    }
+
+    /// Runs forward into the millisecond that ends at `until_us`, stopping after `events` of
+    /// its events (`Simulation::run_into_last_ms`), taking checkpoints on the way there.
+    pub fn advance_into_last_ms(&mut self, until_us: u64, events: u32) {
+        self.advance_to(until_us.saturating_sub(1_001));
+        let events_before = self.simulation.events_processed();
+        self.simulation.run_into_last_ms(until_us, events);
+        self.events_simulated += self.simulation.events_processed() - events_before;
     }
 
     /// Processes one event (for single-stepping).
@@ -177,6 +193,7 @@ impl TimeMachine {
             return;
         }
         scenario.until_ms = until_ms;
+        scenario.events_in_last_ms = None;
         self.simulation.replace_timeline(&scenario);
         for checkpoint in &mut self.checkpoints {
             checkpoint.replace_timeline(&scenario);

@@ -194,11 +194,14 @@ fn seek(hooks: &Hooks, argument: &JsValue) -> Result<JsValue, JsValue> {
     Ok(JsValue::UNDEFINED)
 }
 
-/// Pauses, finishing the current millisecond so that the moment can be put in a link.
+/// Pauses a playing run, finishing the current millisecond so that a link names the moment
+/// exactly (`Engine::pause_moment_us`); a paused run stays where it is.
 fn pause_on_a_millisecond(hooks: &Hooks) {
-    (hooks.set_playing)(false);
     let pause_at = hooks.engine.borrow().pause_moment_us();
-    hooks.engine.borrow_mut().seek(pause_at);
+    (hooks.set_playing)(false);
+    if let Some(pause_at) = pause_at {
+        hooks.engine.borrow_mut().seek(pause_at);
+    }
     hooks.engine.borrow_mut().settle();
     (hooks.refresh)();
 }
@@ -223,8 +226,8 @@ fn state(hooks: &Hooks) -> JsValue {
     to_js(&simulation.report(linearizable))
 }
 
-/// The current scenario as a link to this page, ending at the current moment (rounded up to
-/// the millisecond: timelines are in milliseconds).
+/// The current scenario as a link to this page, ending at the current moment
+/// (`Engine::scenario_at_moment`).
 pub fn current_link(hooks: &Hooks) -> String {
     run_link(&hooks.engine.borrow(), true)
 }
@@ -232,8 +235,7 @@ pub fn current_link(hooks: &Hooks) -> String {
 /// The run up to now as a link on this page's address, with its query (`?embed&controls=…`)
 /// or without it (to open the run in the full playground).
 pub fn run_link(engine: &Engine, with_query: bool) -> String {
-    let mut scenario = engine.scenario().clone();
-    scenario.until_ms = engine.moment_us().div_ceil(1_000).max(1);
+    let scenario = engine.scenario_at_moment();
     let base = web_sys::window()
         .and_then(|window| {
             let location = window.location();

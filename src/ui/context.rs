@@ -81,12 +81,12 @@ impl Ui {
             self.set_playing.emit(true);
             return;
         }
-        self.set_playing.emit(false);
-        let (moment, pause_at) = {
+        let (now, pause_at) = {
             let engine = self.engine.borrow();
-            (engine.moment_us(), engine.pause_moment_us())
+            (engine.now_us(), engine.pause_moment_us())
         };
-        if pause_at != moment {
+        self.set_playing.emit(false);
+        if let Some(pause_at) = pause_at.filter(|&pause_at| pause_at != now) {
             self.seek(pause_at);
         }
     }

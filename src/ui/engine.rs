@@ -117,6 +117,9 @@ pub struct Engine {
     /// steps wait until it gets there (they are refused, saying so); a script's calls finish
     /// it first (`settle`), so they see the run at its moment.
     catch_up_to_us: Option<u64>,
+    /// A loaded run whose link names a moment inside its last millisecond stops there: after
+    /// this many of the events of the millisecond that ends at `catch_up_to_us`.
+    catch_up_events_in_last_ms: Option<u32>,
     /// Whether that replay loads a run: one that stops short at a violation is explained by
     /// its violation card, where a seek (or Play, pressed meanwhile) gets the halted notice.
     catching_up_a_load: bool,
@@ -150,6 +153,7 @@ impl Engine {
             linearizability: None,
             log_focus: (0, 0),
             catch_up_to_us: None,
+            catch_up_events_in_last_ms: None,
             catching_up_a_load: false,
         }
     }
@@ -227,10 +231,15 @@ impl Engine {
     /// Replays the loaded run towards its moment while `more_time` allows, at least one step.
     pub fn catch_up(&mut self, mut more_time: impl FnMut() -> bool) {
         while let Some(to_us) = self.catch_up_to_us {
+            // A moment inside the last millisecond is reached from just before it.
+            let on_the_way_us = match self.catch_up_events_in_last_ms {
+                Some(_) => to_us.saturating_sub(1_001),
+                None => to_us,
+            };
             self.machine
-                .advance_to(to_us.min(self.now_us() + CATCH_UP_STEP_US));
-            if self.now_us() >= to_us || self.simulation().is_halted() {
-                self.caught_up();
+                .advance_to(on_the_way_us.min(self.now_us() + CATCH_UP_STEP_US));
+            if self.now_us() >= on_the_way_us || self.simulation().is_halted() {
+                self.settle();
             } else if !more_time() {
                 return;
             }
@@ -239,10 +248,14 @@ impl Engine {
 
     /// Finishes replaying the run to its moment, if it is still on its way.
     pub fn settle(&mut self) {
-        if let Some(to_us) = self.catch_up_to_us {
-            self.machine.advance_to(to_us);
-            self.caught_up();
+        let Some(to_us) = self.catch_up_to_us else {
+            return;
+        };
+        match self.catch_up_events_in_last_ms {
+            Some(events) => self.machine.advance_into_last_ms(to_us, events),
+            None => self.machine.advance_to(to_us),
         }
+        self.caught_up();
     }
 
     /// The replay is over. A run that stopped at a violation on its way ends there, on the
@@ -252,6 +265,7 @@ impl Engine {
         let Some(to_us) = self.catch_up_to_us.take() else {
             return;
         };
+        self.catch_up_events_in_last_ms = None;
         if self.simulation().is_halted() && to_us > self.now_us() {
             self.horizon_us = self.now_us();
             if self.playing || !self.catching_up_a_load {
@@ -276,6 +290,25 @@ impl Engine {
     /// The run's moment: where a loaded run is being replayed to, else now.
     pub fn moment_us(&self) -> u64 {
         self.catch_up_to_us.unwrap_or_else(|| self.now_us())
+    }
+
+    /// The run's moment as a scenario names its end: `(until_ms, events_in_last_ms)`
+    /// (`Simulation::moment`), where a loaded run is being replayed to, else now.
+    pub fn moment(&self) -> (u64, Option<u32>) {
+        match self.catch_up_to_us {
+            Some(to_us) => (
+                to_us.div_ceil(1_000).max(1),
+                self.catch_up_events_in_last_ms,
+            ),
+            None => self.simulation().moment(),
+        }
+    }
+
+    /// The scenario up to the run's moment: what a link to the run as it stands holds.
+    pub fn scenario_at_moment(&self) -> Scenario {
+        let mut scenario = self.scenario().clone();
+        (scenario.until_ms, scenario.events_in_last_ms) = self.moment();
+        scenario
     }
 
     pub fn simulation(&self) -> &Simulation {
@@ -381,10 +414,12 @@ impl Engine {
         }
     }
 
-    /// The whole millisecond at or after the current moment: where pausing stops, as a link
-    /// names only whole milliseconds and must open exactly what the paused page shows.
-    pub fn pause_moment_us(&self) -> u64 {
-        self.moment_us().div_ceil(1_000) * 1_000
+    /// Where pausing a playing run stops: the whole millisecond at or after now, a moment a
+    /// link names exactly (inside one, playing stops anywhere). A run already paused, or
+    /// still replaying to its moment, stays where it is going: `None`.
+    pub fn pause_moment_us(&self) -> Option<u64> {
+        let playing = self.playing && self.catch_up_to_us.is_none();
+        playing.then(|| self.now_us().div_ceil(1_000) * 1_000)
     }
 
     /// Advances by `wall_ms` of real time at the current speed, if playing. Returns whether
@@ -431,8 +466,13 @@ impl Engine {
     /// Forward, from the nearest checkpoint on the way, the run replays to the moment in the
     /// animation loop (`catch_up`; a script's call `settle`s it), which may be a long way on a
     /// busy run; back, it restores a checkpoint and replays at once, at most its spacing.
+    ///
+    /// A paused run rests on a whole millisecond (or just after an event, by single steps):
+    /// moments a link names exactly. So `at_us` is rounded up to a whole millisecond.
     pub fn seek(&mut self, at_us: u64) {
+        let at_us = at_us.div_ceil(1_000) * 1_000;
         self.catch_up_to_us = None;
+        self.catch_up_events_in_last_ms = None;
         self.extend_scenario_to(at_us);
         if at_us > self.now_us() {
             self.machine.jump_toward(at_us);
@@ -484,16 +524,21 @@ impl Engine {
     /// moment as before (or to the scenario's end for a newly loaded one, when `keep_moment`
     /// is false).
     pub fn replace(&mut self, scenario: &Scenario, keep_moment: bool) {
-        let moment = if keep_moment {
-            self.moment_us()
+        // A run reconfigured at its start stays there (a link names 1 ms at the least).
+        let at_start = keep_moment && self.moment_us() == 0;
+        let (mut until_ms, mut events_in_last_ms) = if keep_moment {
+            self.moment()
         } else {
-            scenario.until_ms * 1_000
+            (scenario.until_ms, scenario.events_in_last_ms)
         };
+        if until_ms > scenario.until_ms {
+            (until_ms, events_in_last_ms) = (scenario.until_ms, None);
+        }
         self.machine = TimeMachine::new(scenario);
-        let moment = moment.min(scenario.until_ms * 1_000);
-        self.catch_up_to_us = (moment > 0).then_some(moment);
+        self.catch_up_to_us = (!at_start).then_some(until_ms * 1_000);
+        self.catch_up_events_in_last_ms = events_in_last_ms;
         self.catching_up_a_load = true;
-        self.horizon_us = moment;
+        self.horizon_us = self.catch_up_to_us.unwrap_or(0);
         self.selection = Selection::Nothing;
         self.notice = None;
         self.linearizability = None;

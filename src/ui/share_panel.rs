@@ -69,12 +69,6 @@ pub fn share_panel() -> Html {
     let ui = use_ui();
     let link = api::current_link(&hooks(&ui));
     let embed = embed_code(&link);
-    // Links name whole milliseconds (where pausing stops); single steps can stop inside one.
-    let inside_a_millisecond = {
-        let engine = ui.engine.borrow();
-        let end = engine.pause_moment_us();
-        (end != engine.moment_us()).then(|| crate::view::format_time(end))
-    };
     // While a lesson is followed, a link to this step of it (with its captions).
     let lesson_link = ui.engine.borrow().followed_lesson_link().map(|lesson| {
         let base = link.split('#').next().unwrap_or_default();
@@ -94,9 +88,7 @@ pub fn share_panel() -> Html {
     let export_json = {
         let ui = ui.clone();
         Callback::from(move |_| {
-            let engine = ui.engine.borrow();
-            let mut scenario = engine.scenario().clone();
-            scenario.until_ms = engine.moment_us().div_ceil(1_000).max(1);
+            let scenario = ui.engine.borrow().scenario_at_moment();
             download_text(
                 &scenario.to_json(),
                 "raft-scenario.json",
@@ -149,9 +141,6 @@ pub fn share_panel() -> Html {
         <div class="panel share-panel">
             <h2>{ "Share this run" }</h2>
             <p class="hint">{ "The link holds the whole run — seed, configuration, every action, and this moment — and replays it exactly, here or with raft-sim." }</p>
-            if let Some(end) = inside_a_millisecond {
-                <p class="form-hint">{ format!("Stepped to an event inside a millisecond: links name whole milliseconds, so this one opens at its end, {end}.") }</p>
-            }
             <label class="stacked">
                 <span>{ format!("Link ({} characters)", link.len()) }</span>
                 <input type="text" readonly=true value={link.clone()} aria-label="Link to this run" />

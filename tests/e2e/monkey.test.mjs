@@ -240,19 +240,15 @@ function nodePoint(box, id, count) {
 }
 
 /**
- * Pauses (through the API, or with the Space key like a person: both stop on a whole
- * millisecond, the moment a link can name), then reads the link and the state hash of the
- * current moment.
+ * Pauses (through the API, or with the Space key like a person: a playing run stops on a whole
+ * millisecond, and a paused one stays, perhaps just after a single step inside a millisecond:
+ * a link names either exactly), then reads the link and the state hash of the current moment.
  */
 async function snapshotRun(page, { byHand = false } = {}) {
   if (byHand && (await glance(page)).playing) {
     await page.evaluate(() => document.activeElement?.blur?.());
     await page.keyboard.press(" ");
   } else {
-    // After a step (n, →, the Step button) the run rests at an event's exact time inside a
-    // millisecond, which a link cannot name (it names whole milliseconds, and the Share tab
-    // says it opens at the millisecond's end). The API's pause finishes the millisecond, so a
-    // run already paused is paused again through it before its link is compared.
     await page.evaluate(() => window.raftPlayground.pause());
   }
   // A link's moment is at least 1 ms (`until_ms` ≥ 1): at 0 ms, move on to 1 ms first, the
@@ -523,8 +519,9 @@ const ACTIONS = {
       if (replacement === fragment[at]) replacement = fragment[at] === "A" ? "B" : "A";
       bad = fragment.slice(0, at) + replacement + fragment.slice(at + 1);
     } else if (kind === "append") {
-      // ("%21" is "!"; a space, "%20", would be trimmed as pasted whitespace: a good link.)
-      bad = fragment + r.pick(["A", "AAAA", "x", "==", "%21", "zzzzzzzz"]);
+      // ("%21" is "!"; a space, "%20", would be trimmed as pasted whitespace, and "==" may be the
+      // padding the link leaves out: both good links. "===" never is.)
+      bad = fragment + r.pick(["A", "AAAA", "x", "===", "%21", "zzzzzzzz"]);
     }
     else if (kind === "garbage") bad = `#s=${r.pick(["garbage", "AAAA", "%%%", "!!", "Ag", "CQ", "A".repeat(r.int(1, 60))])}`;
     else if (kind === "empty") bad = r.pick(["#s=", "#s", "#=", "#&", "#foo"]);
@@ -615,6 +612,9 @@ const ACTIONS = {
   /** Back in time and forward again to the same moment: the same state. */
   async timeTravel(ctx) {
     const { page, r } = ctx;
+    // Seeking names whole milliseconds: a run paused just after a single step (inside one, or
+    // before the rest of its events) first goes to the millisecond `state()` reports.
+    await page.evaluate(() => window.raftPlayground.seek(window.raftPlayground.state().until_ms));
     const before = await snapshotRun(page);
     const back = Math.max(0, before.until - r.int(1, 3000));
     const hash = await page.evaluate(

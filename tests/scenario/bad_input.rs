@@ -47,6 +47,14 @@ fn out_of_range_values_name_their_field() {
             "until_ms: 3600001 is out of range (1 to 3600000)",
         ),
         (
+            r#""events_in_last_ms": 0"#,
+            "events_in_last_ms: 0 is out of range (1 to 50000000)",
+        ),
+        (
+            r#""events_in_last_ms": 50000001"#,
+            "events_in_last_ms: 50000001 is out of range (1 to 50000000)",
+        ),
+        (
             r#""seed": -1"#,
             "seed: -1 is out of range (0 to 18446744073709551615)",
         ),
@@ -126,7 +134,7 @@ fn wrong_types_and_unknown_names_name_their_field() {
         ),
         (
             r#""foo": 1"#,
-            r#"foo: unknown field "foo" (a scenario has: format, seed, nodes, config, workload, timeline, until_ms, restore)"#,
+            r#"foo: unknown field "foo" (a scenario has: format, seed, nodes, config, workload, timeline, until_ms, events_in_last_ms, restore)"#,
         ),
         (
             r#""config": {"bugs": ["x"]}"#,
@@ -428,14 +436,14 @@ fn bad_links_say_what_is_wrong() {
             "foo".to_string(),
             "link: not a scenario link: it starts with byte 126",
         ),
-        // At the edge: version 4 may be a newer Raft Playground's, version 5 is no version.
-        (
-            URL_SAFE_NO_PAD.encode([4, 0, 0]),
-            "link: version 4 is not supported (this version reads link version 1); was it made by a newer",
-        ),
+        // At the edge: version 5 may be a newer Raft Playground's, version 6 is no version.
         (
             URL_SAFE_NO_PAD.encode([5, 0, 0]),
-            "link: not a scenario link: it starts with byte 5",
+            "link: version 5 is not supported (this version reads link versions 1 to 2); was it made by a newer",
+        ),
+        (
+            URL_SAFE_NO_PAD.encode([6, 0, 0]),
+            "link: not a scenario link: it starts with byte 6",
         ),
         (format!("#s={}", "A".repeat(30_000)), "link: too long"),
         (
@@ -447,8 +455,21 @@ fn bad_links_say_what_is_wrong() {
             "link: version 0 is not supported",
         ),
         (
+            link_from_wire(3, &wire(&[0], &[0])),
+            "link: version 3 is not supported (this version reads link versions 1 to 2); was it made by a newer",
+        ),
+        // Version 2 is version 1's layout and then the events of the last millisecond run.
+        (
             link_from_wire(2, &wire(&[0], &[0])),
-            "link: version 2 is not supported (this version reads link version 1); was it made by a newer",
+            "link: corrupt: the scenario data ends too soon",
+        ),
+        (
+            link_from_wire(2, &[wire(&[0], &[0]), vec![1, 0]].concat()),
+            "link: events_in_last_ms: 0 is out of range (1 to 50000000)",
+        ),
+        (
+            link_from_wire(2, &[wire(&[0], &[0]), vec![1, 3, 7]].concat()),
+            "link: corrupt: 1 unexpected bytes after the scenario",
         ),
         (valid[..valid.len() - 4].to_string(), "cut short"),
         // Characters added to a whole link: its scenario still decodes, but it was altered.

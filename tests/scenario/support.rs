@@ -241,6 +241,7 @@ pub fn random_scenario(rng: &mut Rng) -> Scenario {
         workload: random_workload(rng),
         timeline,
         until_ms,
+        events_in_last_ms: rng.one_in(3).then(|| rng.range(1, 50_000_000) as u32),
         restore,
     }
 }

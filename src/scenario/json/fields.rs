@@ -7,7 +7,7 @@ use crate::scenario::{ReadKind, ScenarioError};
 
 /// Every field name of every object of the format, for telling a misspelling from a field
 /// that belongs elsewhere.
-const FIELD_NAMES: [&str; 46] = [
+const FIELD_NAMES: [&str; 47] = [
     "format",
     "seed",
     "nodes",
@@ -15,6 +15,7 @@ const FIELD_NAMES: [&str; 46] = [
     "workload",
     "timeline",
     "until_ms",
+    "events_in_last_ms",
     "restore",
     "election_timeout_ms",
     "heartbeat_ms",
