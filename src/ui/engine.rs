@@ -265,7 +265,10 @@ impl Engine {
         let Some(to_us) = self.catch_up_to_us.take() else {
             return;
         };
-        self.catch_up_events_in_last_ms = None;
+        if self.catch_up_events_in_last_ms.take().is_some() {
+            // The moment lies inside the millisecond that ends at `to_us`: it is the latest.
+            self.horizon_us = self.now_us();
+        }
         if self.simulation().is_halted() && to_us > self.now_us() {
             self.horizon_us = self.now_us();
             if self.playing || !self.catching_up_a_load {

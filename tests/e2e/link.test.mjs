@@ -152,6 +152,8 @@ test("paused by hand, the address bar's link opens exactly the state the page sh
   const opened = await state(reopened);
   assert.equal(opened.state_hash, stepped.state_hash, `the link opens the stepped moment:\n page: ${summary(stepped)}\n link: ${summary(opened)}`);
   assert.equal(opened.events, stepped.events);
+  await reopened.waitForTimeout(300);
+  assert.equal(await reopened.getByText(/back in the run/).count(), 0, "the opened moment is the run's latest, not one inside it");
   await reopened.close();
   if (!raftSim.missing) {
     const native = await raftSimRun(page.url());
