@@ -14,6 +14,7 @@ pub use crate::sim::observe::{NodeLook, look_of};
 use crate::sim::server::Status;
 
 mod inspect;
+mod math;
 pub mod palette;
 mod ring;
 pub use inspect::{
@@ -307,13 +308,13 @@ pub const SPEED_MAX: f64 = 10.0;
 pub const SLIDER_STEPS: f64 = 1_000.0;
 
 pub fn speed_to_slider(speed: f64) -> f64 {
-    let span = (SPEED_MAX / SPEED_MIN).ln();
-    ((speed / SPEED_MIN).ln() / span * SLIDER_STEPS).clamp(0.0, SLIDER_STEPS)
+    let span = math::ln(SPEED_MAX / SPEED_MIN);
+    (math::ln(speed / SPEED_MIN) / span * SLIDER_STEPS).clamp(0.0, SLIDER_STEPS)
 }
 
 pub fn slider_to_speed(position: f64) -> f64 {
-    let span = (SPEED_MAX / SPEED_MIN).ln();
-    (SPEED_MIN * (position / SLIDER_STEPS * span).exp()).clamp(SPEED_MIN, SPEED_MAX)
+    let span = math::ln(SPEED_MAX / SPEED_MIN);
+    (SPEED_MIN * math::exp(position / SLIDER_STEPS * span)).clamp(SPEED_MIN, SPEED_MAX)
 }
 
 /// "×0.1", "×1/250", "×10": readable speeds.

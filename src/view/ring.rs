@@ -2,12 +2,15 @@
 //! 15 does not run together, and where each caption goes so that it covers no other node.
 //! The painter (`ui::draw`) draws what these place; the tests check the placing natively.
 
+use super::math::sin_cos;
+
 /// Where node `index` of `count` sits on a ring centred at (`cx`, `cy`): evenly spaced,
 /// the first at the top, going clockwise.
 pub fn ring_position(index: usize, count: usize, cx: f64, cy: f64, radius: f64) -> (f64, f64) {
     let angle =
         -std::f64::consts::FRAC_PI_2 + std::f64::consts::TAU * index as f64 / count.max(1) as f64;
-    (cx + radius * angle.cos(), cy + radius * angle.sin())
+    let (sin, cos) = sin_cos(angle);
+    (cx + radius * cos, cy + radius * sin)
 }
 
 /// How far outside a node's disc its election timer's arc runs, and how wide it is drawn.
@@ -124,7 +127,7 @@ pub fn neighbour_distance(count: usize, ring_radius: f64) -> f64 {
     if count < 2 {
         return f64::INFINITY;
     }
-    2.0 * ring_radius * (std::f64::consts::PI / count as f64).sin()
+    2.0 * ring_radius * sin_cos(std::f64::consts::PI / count as f64).0
 }
 
 /// How big a node is drawn: large for a few, smaller for many, so that neighbours on a ring of
