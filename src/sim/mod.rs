@@ -368,8 +368,7 @@ impl Simulation {
     /// Runs every event before the millisecond that ends at `until_us`, then `events` of the
     /// events from its start (at the first microsecond) on; if it holds fewer, on to its end.
     pub fn run_into_last_ms(&mut self, until_us: u64, events: u32) {
-        let start_us = until_us.saturating_sub(1_000);
-        if let Some(before_us) = start_us.checked_sub(1) {
+        if let Some(before_us) = Self::before_last_ms_us(until_us) {
             self.run_until(before_us);
         }
         for _ in 0..events {
@@ -380,6 +379,12 @@ impl Simulation {
                 return;
             }
         }
+    }
+
+    /// The last microsecond before the millisecond that ends at `until_us` (none before the
+    /// first millisecond): a run stopping inside that millisecond has run every event up to it.
+    pub fn before_last_ms_us(until_us: u64) -> Option<u64> {
+        until_us.checked_sub(1_001)
     }
 
     /// Where the run stands, as a scenario names its end: `(until_ms, events_in_last_ms)`.

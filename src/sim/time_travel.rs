@@ -77,7 +77,9 @@ impl TimeMachine {
     /// Runs forward into the millisecond that ends at `until_us`, stopping after `events` of
     /// its events (`Simulation::run_into_last_ms`), taking checkpoints on the way there.
     pub fn advance_into_last_ms(&mut self, until_us: u64, events: u32) {
-        self.advance_to(until_us.saturating_sub(1_001));
+        if let Some(before_us) = Simulation::before_last_ms_us(until_us) {
+            self.advance_to(before_us);
+        }
         let events_before = self.simulation.events_processed();
         self.simulation.run_into_last_ms(until_us, events);
         self.events_simulated += self.simulation.events_processed() - events_before;

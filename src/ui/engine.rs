@@ -233,7 +233,7 @@ impl Engine {
         while let Some(to_us) = self.catch_up_to_us {
             // A moment inside the last millisecond is reached from just before it.
             let on_the_way_us = match self.catch_up_events_in_last_ms {
-                Some(_) => to_us.saturating_sub(1_001),
+                Some(_) => Simulation::before_last_ms_us(to_us).unwrap_or(0),
                 None => to_us,
             };
             self.machine
