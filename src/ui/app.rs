@@ -217,11 +217,16 @@ pub fn app() -> Html {
             move || drop(listener)
         });
     }
+    // The address's fragment as the page last wrote or took it in. Another one in the bar is
+    // a navigation (a pasted link, a host page's) whose hashchange is still on its way: the
+    // page must not write over it meanwhile, or it is lost.
+    let known_fragment = use_mut_ref(super::url::raw_fragment);
     // Repaint whenever the app re-renders (actions, selection, seeking, resizes), tell script
     // listeners what changed, and keep the run in the address when it changes (at most once a
     // second while playing: browsers throttle history updates). A bad address stays in the
     // bar, for the person to see and fix, until the run moves on.
     {
+        let known_fragment = known_fragment.clone();
         let engine = engine.clone();
         let painter = painter.clone();
         let last_url_write = use_mut_ref(|| f64::NEG_INFINITY);
@@ -241,12 +246,16 @@ pub fn app() -> Html {
             if playing && now - *last_url_write.borrow() < 1_000.0 {
                 return;
             }
+            if super::url::raw_fragment() != *known_fragment.borrow() {
+                return; // A navigation not taken in yet.
+            }
             *last_url_write.borrow_mut() = now;
             let address = address_of(&hooks);
             let mut last_address = last_address.borrow_mut();
             let first_of_a_bad_address = last_address.is_none() && bad_address;
             if !first_of_a_bad_address && last_address.as_deref() != Some(address.as_str()) {
                 super::url::write(&address);
+                *known_fragment.borrow_mut() = super::url::raw_fragment();
             }
             *last_address = Some(address);
         });
@@ -254,9 +263,11 @@ pub fn app() -> Html {
     // A link pasted into the address bar of an open page loads; a bad one changes nothing.
     {
         let hooks = api_hooks(&engine, &set_playing, &bump);
+        let known_fragment = known_fragment.clone();
         use_effect_with((), move |_| {
             let window = web_sys::window().expect("a window");
             let listener = EventListener::new(&window, "hashchange", move |_| {
+                *known_fragment.borrow_mut() = super::url::raw_fragment();
                 let link = super::url::fragment();
                 if link == super::url_fragment_of(&address_of(&hooks)) {
                     return; // Our own update.

@@ -24,10 +24,15 @@ fn location() -> Option<web_sys::Location> {
 /// ASCII, and a message about an emoji pasted into a link must name the emoji, not the "%"
 /// standing for it. (A good link is all ASCII, so decoding leaves it as it is.)
 pub fn fragment() -> String {
-    let hash = location()
-        .and_then(|location| location.hash().ok())
-        .unwrap_or_default();
+    let hash = raw_fragment();
     js_sys::decode_uri_component(&hash).map_or(hash, String::from)
+}
+
+/// The address's fragment, `#` included, as the browser holds it (percent-encoded).
+pub fn raw_fragment() -> String {
+    location()
+        .and_then(|location| location.hash().ok())
+        .unwrap_or_default()
 }
 
 /// Reads the fragment.

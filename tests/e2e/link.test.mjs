@@ -262,3 +262,27 @@ test("a bad link names its problem and leaves the current run untouched", async 
   assert.deepEqual(page.errors, [], "no console errors");
   assert.deepEqual(fresh.errors, [], "no console errors in the freshly opened page");
 });
+
+test("a link opened just as the page redraws is taken in, not written over by the page's own", async () => {
+  const other = await openPlayground(session.browser, session.server.url);
+  await load(other, { format: 1, seed: 9, nodes: 3, until_ms: 700 });
+  const link = await call(other, "link");
+  await other.close();
+
+  const page = await openPlayground(session.browser, session.server.url);
+  for (const until_ms of [2000, 2100, 2200]) {
+    await load(page, { format: 1, seed: 5, nodes: 5, until_ms });
+    await page.waitForTimeout(200);
+    // Scrubbing seeks on the next frame, whose redraw writes the run's link to the address:
+    // here, after the navigation but before its hashchange arrives.
+    await page.evaluate((fragment) => {
+      const timeline = document.querySelector('input[aria-label^="Timeline"]');
+      timeline.value = "1000";
+      timeline.dispatchEvent(new Event("input", { bubbles: true }));
+      location.hash = fragment;
+    }, link.slice(link.indexOf("#")));
+    await page.waitForFunction(() => window.raftPlayground.state().nodes.length === 3, null, { timeout: 5000 });
+    assert.equal((await state(page)).until_ms, 700, "the opened link's run, at its moment");
+  }
+  assert.deepEqual(page.errors, [], "no console errors");
+});
