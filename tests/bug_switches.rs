@@ -369,3 +369,30 @@ fn shrinking_never_lengthens_a_run() {
         scenario.until_ms
     );
 }
+
+/// Applying before commit, then truncating without a conflict, takes away entries a state
+/// machine has applied, and the broken core hands them out again: a violation the run stops at,
+/// not a panic in the store (in the page, where debug assertions are off, nothing at all).
+#[test]
+fn entries_handed_out_again_are_a_violation_not_a_panic() {
+    let scenario = Scenario::from_json(
+        r#"{"format": 1, "seed": 4, "nodes": 9,
+            "workload": {"writes_per_sec": 200, "reads_per_sec": 100},
+            "config": {"bugs": ["apply_before_commit", "truncate_without_conflict"]},
+            "until_ms": 100000}"#,
+    )
+    .unwrap();
+    let mut simulation = Simulation::new(&scenario);
+    simulation.run();
+    let violations = simulation.violations();
+    assert_eq!(violations.len(), 1, "{}", describe(violations));
+    assert_eq!(violations[0].kind, ViolationKind::StateMachineSafety);
+    assert!(
+        violations[0]
+            .detail
+            .contains("a state machine applies each index once, in log order"),
+        "{}",
+        violations[0].detail
+    );
+    assert!(simulation.now_us() < 1_000_000, "the run stops there");
+}

@@ -447,13 +447,28 @@ impl SafetyChecker {
         }
     }
 
-    /// A node's state machine applied `entry`.
+    /// A node's state machine, which had applied every index up to `last_applied`, is handed
+    /// `entry` to apply: it must be the next index, and the command every node applies there.
     pub fn observe_apply(
         &mut self,
         at_us: u64,
         id: NodeId,
         entry: &Entry,
+        last_applied: Index,
     ) -> Result<(), Violation> {
+        if entry.index != last_applied + 1 {
+            return Err(violation(
+                ViolationKind::StateMachineSafety,
+                at_us,
+                vec![id],
+                Some(entry.index),
+                Some(entry.term),
+                format!(
+                    "S{id} was to apply index {} after index {last_applied}: a state machine applies each index once, in log order",
+                    entry.index
+                ),
+            ));
+        }
         let hash = entry_hash(entry);
         match self.applied.get(&entry.index) {
             Some(&(other, other_node)) if other != hash => Err(violation(
@@ -614,13 +629,38 @@ mod tests {
     #[test]
     fn two_different_commands_applied_at_one_index_are_caught() {
         let mut checker = SafetyChecker::default();
-        assert!(checker.observe_apply(0, 1, &entry(5, 2, "a")).is_ok());
-        assert!(checker.observe_apply(1, 2, &entry(5, 2, "a")).is_ok());
-        let caught = checker.observe_apply(2, 3, &entry(5, 3, "b")).unwrap_err();
+        assert!(checker.observe_apply(0, 1, &entry(5, 2, "a"), 4).is_ok());
+        assert!(checker.observe_apply(1, 2, &entry(5, 2, "a"), 4).is_ok());
+        let caught = checker
+            .observe_apply(2, 3, &entry(5, 3, "b"), 4)
+            .unwrap_err();
         assert_eq!(
             (caught.kind, caught.index, caught.nodes.clone()),
             (ViolationKind::StateMachineSafety, Some(5), vec![1, 3])
         );
+    }
+
+    /// Only a broken core hands a state machine an index again, or skips one (applying entries
+    /// before they commit, then truncating them): caught, not applied.
+    #[test]
+    fn an_index_applied_out_of_order_is_caught() {
+        let mut checker = SafetyChecker::default();
+        let again = checker
+            .observe_apply(0, 1, &entry(2, 1, "a"), 4)
+            .unwrap_err();
+        assert_eq!(
+            (again.kind, again.index, again.nodes.clone()),
+            (ViolationKind::StateMachineSafety, Some(2), vec![1])
+        );
+        assert!(
+            again.detail.contains("apply index 2 after index 4"),
+            "{}",
+            again.detail
+        );
+        let skipped = checker
+            .observe_apply(0, 1, &entry(6, 1, "a"), 4)
+            .unwrap_err();
+        assert_eq!(skipped.index, Some(6));
     }
 
     #[test]

@@ -160,7 +160,9 @@ impl Simulation {
             self.restore_state_machine(id, snapshot);
         }
         for entry in &output.committed_entries {
-            self.apply(id, entry);
+            if !self.apply(id, entry) {
+                break; // The rest of the batch follows it out of order too.
+            }
         }
         for read in output.reads {
             self.on_read_result(id, read.read_id, read.outcome);
@@ -232,11 +234,17 @@ impl Simulation {
         }
     }
 
-    /// Applies one committed entry to the node's state machine and answers its client.
-    fn apply(&mut self, id: NodeId, entry: &Entry) {
+    /// Applies one committed entry to the node's state machine and answers its client. An
+    /// entry out of log order (only a broken core hands one out) is a violation, not applied:
+    /// returns false.
+    fn apply(&mut self, id: NodeId, entry: &Entry) -> bool {
         let now_us = self.now_us;
-        if let Err(violation) = self.checker.observe_apply(now_us, id, entry) {
+        let last_applied = self.servers.get(&id).expect("known node").kv.last_applied();
+        if let Err(violation) = self.checker.observe_apply(now_us, id, entry, last_applied) {
             self.record(violation);
+            if entry.index != last_applied + 1 {
+                return false;
+            }
         }
         let server = self.servers.get_mut(&id).expect("known node");
         let applied = server.kv.apply(entry);
@@ -281,6 +289,7 @@ impl Simulation {
                 reply,
             );
         }
+        true
     }
 
     fn maybe_snapshot(&mut self, id: NodeId) {
