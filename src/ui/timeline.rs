@@ -210,20 +210,25 @@ fn later_actions(scenario: &Scenario, now_us: u64) -> usize {
 }
 
 thread_local! {
-    /// Where the scrubber was last dragged, not sought yet. A drag fires input events faster
-    /// than a seek far into a long run can replay, and each would wait for the one before:
-    /// only the latest position is sought, once a frame.
-    static SCRUBBED_TO: Cell<Option<u64>> = const { Cell::new(None) };
+    /// Where the scrubber was last dragged, not sought yet, and in which run (`runs_loaded`).
+    /// A drag fires input events faster than a seek far into a long run can replay, and each
+    /// would wait for the one before: only the latest position is sought, once a frame.
+    static SCRUBBED_TO: Cell<Option<(u64, u64)>> = const { Cell::new(None) };
     static SCRUB_FRAME: RefCell<Option<gloo::render::AnimationFrame>> = const { RefCell::new(None) };
 }
 
 fn seek_on_next_frame(ui: &Ui, at_us: u64) {
-    if SCRUBBED_TO.replace(Some(at_us)).is_some() {
+    let run = ui.engine.borrow().runs_loaded;
+    if SCRUBBED_TO.replace(Some((at_us, run))).is_some() {
         return; // A frame is already asked for; it will seek to this position.
     }
     let ui = ui.clone();
     let frame = gloo::render::request_animation_frame(move |_| {
-        if let Some(at_us) = SCRUBBED_TO.take() {
+        // A run loaded meanwhile (a link opened) is not the one the scrubber was dragged on.
+        let Some((at_us, run)) = SCRUBBED_TO.take() else {
+            return;
+        };
+        if run == ui.engine.borrow().runs_loaded {
             ui.seek(at_us);
         }
     });

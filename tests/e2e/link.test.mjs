@@ -284,5 +284,17 @@ test("a link opened just as the page redraws is taken in, not written over by th
     await page.waitForFunction(() => window.raftPlayground.state().nodes.length === 3, null, { timeout: 5000 });
     assert.equal((await state(page)).until_ms, 700, "the opened link's run, at its moment");
   }
+  // The other order: the link is taken in before the scrub's frame, whose position was meant
+  // for the run before and must not move the new one.
+  await load(page, { format: 1, seed: 5, nodes: 5, until_ms: 2000 });
+  await page.evaluate((link) => {
+    const timeline = document.querySelector('input[aria-label^="Timeline"]');
+    timeline.value = "300";
+    timeline.dispatchEvent(new Event("input", { bubbles: true }));
+    window.raftPlayground.load(link);
+  }, link);
+  await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+  const opened = await state(page);
+  assert.deepEqual([opened.nodes.length, opened.until_ms], [3, 700], "the opened run stays at its moment");
   assert.deepEqual(page.errors, [], "no console errors");
 });
