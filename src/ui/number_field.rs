@@ -5,7 +5,9 @@
 //! panels render several times a second while the run plays: a field showing the model's value
 //! would wipe what a person is typing. So the field keeps what is typed as a draft, shown
 //! until the change is committed; then the model's value shows again, whether the panel
-//! accepted the change or refused it.
+//! accepted the change or refused it. Leaving the field ends the draft too: with no change
+//! to commit (the value typed back to what it was, or text a number field cannot hold), the
+//! field shows the model's value, not a draft nobody will commit.
 
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
@@ -40,12 +42,16 @@ pub fn number_field(props: &NumberFieldProps) -> Html {
             commit.emit(event);
         })
     };
+    let onblur = {
+        let draft = draft.clone();
+        Callback::from(move |_: FocusEvent| draft.set(None))
+    };
     let shown = draft
         .as_ref()
         .cloned()
         .unwrap_or_else(|| props.value.to_string());
     html! {
         <input type="number" id={props.id.clone()} min={props.min.to_string()} max={props.max.to_string()}
-            value={shown} {oninput} {onchange} />
+            value={shown} {oninput} {onchange} {onblur} />
     }
 }

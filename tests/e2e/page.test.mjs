@@ -184,5 +184,14 @@ test("typing into a Config field while the run plays keeps the typed text; Enter
   await page.waitForTimeout(600);
   assert.equal(await field.inputValue(), "75", "after Enter the run has the new heartbeat");
   assert.equal(await page.locator(".notice-text").count(), 0, "no complaint");
+  // Typed back to the value in force and left: there is no change to commit, and no draft
+  // may stay behind, or a run loaded later would show it instead of its own value.
+  await field.click();
+  await field.press("ControlOrMeta+a");
+  await page.keyboard.type("75");
+  await field.press("Tab");
+  await page.evaluate(() => window.raftPlayground.load(JSON.stringify({ format: 1, config: { heartbeat_ms: 40 } })));
+  await page.waitForTimeout(300);
+  assert.equal(await field.inputValue(), "40", "the loaded run's heartbeat, not a draft left behind");
   assert.deepEqual(page.errors, [], "no console errors");
 });
