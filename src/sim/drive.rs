@@ -242,9 +242,9 @@ impl Simulation {
         let last_applied = self.servers.get(&id).expect("known node").kv.last_applied();
         if let Err(violation) = self.checker.observe_apply(now_us, id, entry, last_applied) {
             self.record(violation);
-            if entry.index != last_applied + 1 {
-                return false;
-            }
+        }
+        if entry.index != last_applied + 1 {
+            return false; // The checker named it; the store takes entries in log order only.
         }
         let server = self.servers.get_mut(&id).expect("known node");
         let applied = server.kv.apply(entry);

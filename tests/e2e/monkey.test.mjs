@@ -716,33 +716,33 @@ const ACTIONS = {
   },
 
   async learn(ctx) {
-    const { page, r } = ctx;
-    const tab = page.locator("#tab-learn");
-    if ((await tab.count()) === 0) return "learn: no Learn tab";
-    await tab.click({ timeout: CLICK_MS });
-    const buttons = page.locator(".lesson-open");
-    const count = await buttons.count();
-    if (count === 0) return "learn: no lessons listed";
-    const index = r.int(0, count - 1);
-    const name = await buttons.nth(index).textContent();
-    await buttons.nth(index).click({ timeout: CLICK_MS });
-    return `open the lesson "${name}" from the Learn tab`;
+    const name = await clickOneInTab(ctx, "#tab-learn", ".lesson-open");
+    return name === null ? "learn: no Learn tab or no lessons" : `open the lesson "${name}" from the Learn tab`;
   },
 
   async bug(ctx) {
-    const { page, r } = ctx;
-    const tab = page.locator("#tab-config");
-    if ((await tab.count()) === 0) return "bug: no Config tab";
-    await tab.click({ timeout: CLICK_MS });
-    const switches = page.locator(".bug-switch input");
-    const count = await switches.count();
-    if (count === 0) return "bug: no switches";
-    const index = r.int(0, count - 1);
-    const name = await page.locator(".bug-switch").nth(index).textContent();
-    await switches.nth(index).click({ timeout: CLICK_MS });
-    return `toggle the bug switch "${name}"`;
+    const name = await clickOneInTab(ctx, "#tab-config", ".bug-switch input", ".bug-switch");
+    return name === null ? "bug: no Config tab or no switches" : `toggle the bug switch "${name}"`;
   },
 };
+
+/**
+ * Opens a side panel's tab, then clicks one of its `targets` at random. Returns the text of
+ * the same item of `labels` (the target itself by default), or null if there was no tab or
+ * nothing to click (embedded, the side panels are not there).
+ */
+async function clickOneInTab({ page, r }, tabSelector, targets, labels = targets) {
+  const tab = page.locator(tabSelector);
+  if ((await tab.count()) === 0) return null;
+  await tab.click({ timeout: CLICK_MS });
+  const items = page.locator(targets);
+  const count = await items.count();
+  if (count === 0) return null;
+  const index = r.int(0, count - 1);
+  const name = await page.locator(labels).nth(index).textContent();
+  await items.nth(index).click({ timeout: CLICK_MS });
+  return name;
+}
 
 /** How often each action is chosen; embedded, the side panels are not there. */
 function weightsFor(run, replaying, longOpened) {
