@@ -265,6 +265,14 @@ async function dismissNotice(page) {
   await page.waitForFunction(() => !document.querySelector(".notice-text"), null, { timeout: ANSWER_MS });
 }
 
+/** Tags what `selector` finds and picks one at random: `{ target, index, locator }`, or null. */
+async function pickTagged({ page, r }, selector) {
+  const found = await tagCandidates(page, selector);
+  if (found.length === 0) return null;
+  const index = r.int(0, found.length - 1);
+  return { target: found[index], index, locator: page.locator(tagged(index)) };
+}
+
 // --- the actions ------------------------------------------------------------------------------
 //
 // Each takes the run's context and returns a description of what it did (for the log). A
@@ -273,11 +281,9 @@ async function dismissNotice(page) {
 const ACTIONS = {
   async click(ctx) {
     const { page, r } = ctx;
-    const found = await tagCandidates(page, 'button, [role="tab"], input[type="checkbox"], input[type="radio"], summary, select');
-    if (found.length === 0) return "click: nothing to click";
-    const index = r.int(0, found.length - 1);
-    const target = found[index];
-    const locator = page.locator(tagged(index));
+    const picked = await pickTagged(ctx, 'button, [role="tab"], input[type="checkbox"], input[type="radio"], summary, select');
+    if (!picked) return "click: nothing to click";
+    const { target, locator } = picked;
     if (target.tag === "select") {
       const value = r.pick(target.options);
       await locator.selectOption(value, { timeout: CLICK_MS });
@@ -305,13 +311,11 @@ const ACTIONS = {
     if (!ctx.run.embed && r.chance(0.6)) {
       await page.locator(`#tab-${r.pick(["clients", "network", "config", "share"])}`).click({ timeout: CLICK_MS });
     }
-    const found = await tagCandidates(page, 'input[type="text"], input[type="number"], input:not([type]), textarea');
-    if (found.length === 0) return "type: no field";
-    const index = r.int(0, found.length - 1);
-    const field = found[index];
+    const picked = await pickTagged(ctx, 'input[type="text"], input[type="number"], input:not([type]), textarea');
+    if (!picked) return "type: no field";
+    const { target: field, index, locator } = picked;
     const number = field.type === "number";
     const text = number ? r.pick(HOSTILE_NUMBERS) : r.pick(HOSTILE_TEXT);
-    const locator = page.locator(tagged(index));
     const before = field.value;
     const hadNotice = await page.evaluate(() => Boolean(document.querySelector(".notice-text")));
     // A number field that acts when it changes (not one of a form's, sent on submit).
@@ -364,11 +368,9 @@ const ACTIONS = {
 
   async slider(ctx) {
     const { page, r } = ctx;
-    const found = await tagCandidates(page, 'input[type="range"]');
-    if (found.length === 0) return "slider: none";
-    const index = r.int(0, found.length - 1);
-    const slider = found[index];
-    const locator = page.locator(tagged(index));
+    const picked = await pickTagged(ctx, 'input[type="range"]');
+    if (!picked) return "slider: none";
+    const { target: slider, locator } = picked;
     const [min, max] = [Number(slider.min || 0), Number(slider.max || 100)];
     const how = r.pick(["fill", "drag", "keys"]);
     if (how === "fill") {
