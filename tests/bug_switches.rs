@@ -31,6 +31,7 @@ use raft_playground::raft::{Bug, Bugs};
 use raft_playground::scenario::Scenario;
 use raft_playground::sim::Simulation;
 use raft_playground::sim::history::{OpKind, OpOutcome};
+use raft_playground::sim::network::Packet;
 use raft_playground::sim::swarm::{self, SwarmOptions};
 
 /// The issue's bar: the swarm finds a reachable bug within this many seeds.
@@ -395,4 +396,48 @@ fn entries_handed_out_again_are_a_violation_not_a_panic() {
         violations[0].detail
     );
     assert!(simulation.now_us() < 1_000_000, "the run stops there");
+}
+
+/// A follower that truncates without a conflict loses entries it acknowledged, so it keeps
+/// rejecting the leader's probe at the match index. The leader must take that as a stale
+/// answer and probe again only at its next heartbeat: answering each rejection with a new
+/// probe added one endless probe per heartbeat, and a busy run drowned in them (in flight,
+/// 550 AppendEntries after 6 s and growing; half a million events in 10 s).
+#[test]
+fn a_follower_that_denies_acknowledged_entries_is_not_flooded() {
+    let scenario = Scenario::from_json(
+        r#"{"format": 1, "seed": 4, "nodes": 9,
+            "workload": {"writes_per_sec": 200, "reads_per_sec": 100},
+            "config": {"bugs": ["truncate_without_conflict"]},
+            "until_ms": 10000}"#,
+    )
+    .unwrap();
+    let mut simulation = Simulation::new(&scenario);
+    let followers = scenario.nodes as usize - 1;
+    let window = simulation
+        .servers()
+        .next()
+        .unwrap()
+        .raft
+        .as_ref()
+        .unwrap()
+        .config()
+        .max_inflight_appends;
+    let mut most_in_flight = 0;
+    for at_ms in (100..=10_000).step_by(100) {
+        simulation.run_until(at_ms * 1_000);
+        let appends = simulation
+            .network()
+            .in_flight()
+            .filter(|message| {
+                matches!(&message.packet, Packet::Raft(raft) if raft.body.kind() == "AppendEntries")
+            })
+            .count();
+        most_in_flight = most_in_flight.max(appends);
+    }
+    // Each follower: a full window, the commit notices that follow it, a probe.
+    assert!(
+        most_in_flight <= followers * (window + 3),
+        "{most_in_flight} AppendEntries in flight at once to {followers} followers"
+    );
 }

@@ -131,20 +131,23 @@ impl Progress {
     /// best guess `hinted_next` from the follower's conflict hints. Returns false if the
     /// rejection is stale (an answer to an append older than the current probe).
     pub fn on_conflict(&mut self, rejected_index: Index, hinted_next: Index) -> bool {
-        let stale = match self.state {
-            ProgressState::Replicate { .. } => rejected_index <= self.match_index,
-            ProgressState::Probe { .. } => rejected_index + 1 != self.next_index,
-            ProgressState::Snapshot { .. } => true,
-        };
+        // A rejection at or below `match_index` is stale in every state: the follower has
+        // acknowledged that index since it sent the rejection. (Only a broken follower, see
+        // `Bug::TruncateWithoutConflict`, sends a fresh one: it denies an entry it
+        // acknowledged. Answering that with a new probe at once would add one more endless
+        // probe with every heartbeat; ignored, the probe waits for the next heartbeat.)
+        let stale = rejected_index <= self.match_index
+            || match self.state {
+                ProgressState::Replicate { .. } => false,
+                ProgressState::Probe { .. } => rejected_index + 1 != self.next_index,
+                ProgressState::Snapshot { .. } => true,
+            };
         if stale {
             return false;
         }
         // The follower has no match at `rejected_index`, so the next append must start at or
         // below it, and never below what the follower is known to hold.
-        self.next_index = hinted_next.clamp(
-            self.match_index + 1,
-            rejected_index.max(self.match_index + 1),
-        );
+        self.next_index = hinted_next.clamp(self.match_index + 1, rejected_index);
         self.state = ProgressState::Probe { paused: false };
         true
     }
@@ -284,5 +287,20 @@ mod tests {
             !progress.on_conflict(9, 3),
             "in probe, only a rejection of next - 1 counts"
         );
+    }
+
+    #[test]
+    fn a_probe_rejection_overtaken_by_an_acknowledgement_is_stale() {
+        let mut progress = Progress::new(10);
+        progress.on_append_sent(10, true);
+        assert!(progress.on_conflict(10, 3), "fresh rejection: probe from 3");
+        progress.on_append_sent(5, true);
+        // The append probing at 2 succeeds up to 5; a rejection of an earlier append at 5
+        // arrives after it. Probing on from 6, that rejection names next - 1, yet the
+        // follower has acknowledged index 5 since.
+        progress.on_success(5);
+        assert_eq!(progress.next_index, 6);
+        assert!(!progress.on_conflict(5, 4), "rejected at match: stale");
+        assert_eq!((progress.match_index, progress.next_index), (5, 6));
     }
 }
