@@ -46,6 +46,12 @@ impl Action {
         }
     }
 
+    /// Whether this action leaves the key as it found it, whatever it holds: a read, or a
+    /// compare-and-set answered as failed.
+    pub(super) fn is_read_only(self) -> bool {
+        matches!(self, Action::Read(_) | Action::CasFailed { .. })
+    }
+
     /// Whether, with the key at `state`, this action needs an unanswered write of `value` to
     /// take effect just before it: its answer is impossible from `state` but possible from
     /// `value`, or (for an unanswered compare-and-set) only `value` lets it take effect.

@@ -42,6 +42,20 @@ fn pathological_history_is_inconclusive_within_the_budget() {
     ));
 }
 
+/// Sixteen reads of "a" overlap a write of "b" called before them all, and one more read of
+/// "a" is called after the write was answered: not linearizable. To refute it, a search that
+/// may place the write before any subset of the overlapping reads visits 2^16 configurations,
+/// about a million steps; with reads taken as soon as they may come, a few hundred.
+#[test]
+fn reads_that_may_come_next_are_not_second_guessed() {
+    let mut history = vec![write(1, 1, "a", (0, 10)), write(2, 2, "b", (20, 100))];
+    history.extend((0..16).map(|n| read(3 + n, 3 + n, Some("a"), (21 + n, 100 + n))));
+    history.push(read(19, 1, Some("b"), (200, 210)));
+    assert_eq!(check(&history, 1_000), Verdict::Linearizable);
+    history[17] = read(18, 18, Some("a"), (101, 150));
+    assert_fails(&history, "x", &[1, 2, 18]);
+}
+
 #[test]
 fn a_costly_key_does_not_hide_a_failure_on_a_later_key() {
     let mut history = pathological(24, "a");
