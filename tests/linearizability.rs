@@ -23,7 +23,7 @@ mod rules;
 
 use std::time::Instant;
 
-use generate::{Random, Shape, medium_history, model_history, small_history};
+use generate::{Random, Shape, medium_history, model_history, small_history, unique_write_history};
 use raft_playground::check::linearizability::{Operation, OperationKind, Outcome, Verdict, check};
 use reference::reference_linearizable;
 use rules::{keeps_writers, removal_is_safe};
@@ -116,6 +116,34 @@ fn agrees_with_todc_utils_on_random_medium_histories() {
     println!("{COMPARED_MEDIUM_HISTORIES} medium histories: {failing} not linearizable");
 }
 
+/// Histories of writes nobody may read (see `search.rs`): the search places them only just
+/// before the write that hides them, which must lose no linearization.
+#[test]
+fn agrees_with_todc_utils_on_random_histories_of_unique_writes() {
+    let mut failing = 0;
+    for seed in 0..COMPARED_HISTORIES {
+        let history = unique_write_history(seed);
+        let expected = reference_linearizable(&history);
+        let verdict = check(&history, 1_000_000);
+        assert!(
+            !matches!(verdict, Verdict::Inconclusive { .. }),
+            "seed {seed}: inconclusive"
+        );
+        failing += u64::from(verdict != Verdict::Linearizable);
+        assert_eq!(
+            verdict == Verdict::Linearizable,
+            expected,
+            "seed {seed}: we said {verdict:?}, todc-utils said linearizable: {expected}; \
+             history {history:#?}"
+        );
+    }
+    assert!(
+        (COMPARED_HISTORIES / 5..COMPARED_HISTORIES * 4 / 5).contains(&failing),
+        "{failing} of {COMPARED_HISTORIES} histories failed"
+    );
+    println!("{COMPARED_HISTORIES} histories of unique writes: {failing} not linearizable");
+}
+
 #[test]
 fn counterexamples_fail_for_todc_utils_and_are_minimal() {
     let mut checked = 0;
@@ -183,6 +211,7 @@ const RUN: Shape = Shape {
     pause_us: 2_000,
     unanswered_percent: 10,
     unique_values: false,
+    compare_and_set: true,
 };
 
 /// The same run with every write's value its own.

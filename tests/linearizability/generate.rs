@@ -44,6 +44,8 @@ pub struct Shape {
     /// Whether every write writes a value of its own, as a workload that tags values with the
     /// operation's id would; otherwise values repeat, which makes the search work harder.
     pub unique_values: bool,
+    /// Whether some operations are compare-and-sets; otherwise they are writes.
+    pub compare_and_set: bool,
 }
 
 /// A history in which each client calls one operation at a time; each operation takes effect
@@ -69,6 +71,9 @@ pub fn model_history(random: &mut Random, shape: &Shape) -> Vec<Operation> {
                 value: random.pick(shape.values).to_string(),
             },
             7 => OperationKind::Delete,
+            _ if !shape.compare_and_set => OperationKind::Write {
+                value: format!("w{id}"),
+            },
             _ => OperationKind::CompareAndSet {
                 expected: pick_option(random, shape.values),
                 new: pick_option(random, shape.values),
@@ -173,6 +178,7 @@ const SMALL: Shape = Shape {
     pause_us: 10,
     unanswered_percent: 25,
     unique_values: false,
+    compare_and_set: true,
 };
 
 /// One random small history of the seed: up to 8 operations on 1 or 2 keys, broken more than
@@ -212,6 +218,53 @@ pub fn medium_history(seed: u64) -> Vec<Operation> {
     if random.chance(60) {
         for _ in 0..=random.below(3) {
             mutate(&mut random, &mut history, shape.values);
+        }
+    }
+    history
+}
+
+/// One random history of the seed with 6 to 17 operations by 4 clients on one key, each write
+/// of a value of its own and no compare-and-set: most writes are overwritten before anyone reads
+/// them, which is what the search places only just before the write that hides them. Three
+/// in four are changed, a read then returning another written value (or absence) or an
+/// operation moving in time, which breaks about one in five.
+pub fn unique_write_history(seed: u64) -> Vec<Operation> {
+    let mut random = Random(seed);
+    let shape = Shape {
+        keys: &SMALL.keys[..1],
+        operations: 6 + random.below(12),
+        clients: 4,
+        unanswered_percent: 15,
+        unique_values: true,
+        compare_and_set: false,
+        ..SMALL
+    };
+    let mut history = model_history(&mut random, &shape);
+    if random.chance(75) {
+        let written: Vec<String> = history
+            .iter()
+            .filter_map(|operation| match &operation.kind {
+                OperationKind::Write { value } => Some(value.clone()),
+                _ => None,
+            })
+            .collect();
+        for _ in 0..=random.below(2) {
+            let index = random.below(history.len() as u64) as usize;
+            let operation = &mut history[index];
+            match &mut operation.outcome {
+                Outcome::Read(value) if !written.is_empty() => {
+                    *value = if random.chance(20) {
+                        None
+                    } else {
+                        Some(written[random.below(written.len() as u64) as usize].clone())
+                    };
+                }
+                _ => {
+                    let shift = random.below(40);
+                    operation.invoke_us += shift;
+                    operation.complete_us = operation.complete_us.map(|complete| complete + shift);
+                }
+            }
         }
     }
     history
