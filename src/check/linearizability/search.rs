@@ -503,7 +503,8 @@ impl<'a> Search<'a> {
 /// The unseen writes among `subset` (see the module's comment), as a bitset over its slots.
 fn unseen_writes(operations: &[KeyOperation], subset: &[usize]) -> Vec<u64> {
     let mut unseen = vec![0; subset.len().div_ceil(64)];
-    let mut seen: Vec<Value> = Vec::new();
+    // Values are numbered from 0 by the key history, at most two per operation.
+    let mut seen = vec![0; (2 * operations.len() + 1).div_ceil(64)];
     for &index in subset {
         match operations[index].action {
             Action::CasFailed { .. } => return unseen,
@@ -513,16 +514,15 @@ fn unseen_writes(operations: &[KeyOperation], subset: &[usize]) -> Vec<u64> {
             }
             | Action::CasMaybe {
                 expected: value, ..
-            } => seen.push(value),
+            } => set_bit(&mut seen, value as usize, true),
             Action::Set(_) => {}
         }
     }
-    seen.sort_unstable();
     for (slot, &index) in subset.iter().enumerate() {
         let operation = &operations[index];
         if let Action::Set(value) = operation.action
             && operation.required
-            && seen.binary_search(&value).is_err()
+            && !bit(&seen, value as usize)
         {
             set_bit(&mut unseen, slot, true);
         }
