@@ -20,8 +20,10 @@ import { BUDGETS, pageWeight } from "./bench-lib.mjs";
 // keep what is typed while the run plays (a component, 1.5 KB), notices in embeds and 44 px
 // touch targets (384.9 → 388.8 KB); 391 → 389 when links came to name moments inside a
 // millisecond (version 2 links, 1.7 KB) and the view took sine, cosine, exp and log from the
-// browser instead of Rust's libm (−3.8 KB): 390.8 → 387.0 KB.
-const PAGE_WEIGHT_CEILING_KB = 389;
+// browser instead of Rust's libm (−3.8 KB): 390.8 → 387.0 KB; 389 → 390 for the
+// linearizability checker's two rules that decide busy histories (reads taken greedily,
+// unseen writes placed just before the write that hides them): 387.0 → 388.6 KB.
+const PAGE_WEIGHT_CEILING_KB = 390;
 
 test("the page's weight does not grow (budget: 250 KB gzipped)", async (t) => {
   const weight = await pageWeight();
