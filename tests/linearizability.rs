@@ -23,7 +23,10 @@ mod rules;
 
 use std::time::Instant;
 
-use generate::{Random, Shape, medium_history, model_history, small_history, unique_write_history};
+use generate::{
+    Random, Shape, medium_history, model_history, small_history, unique_write_history,
+    unique_write_history_with_compare_and_set,
+};
 use raft_playground::check::linearizability::{Operation, OperationKind, Outcome, Verdict, check};
 use reference::reference_linearizable;
 use rules::{keeps_writers, removal_is_safe};
@@ -104,6 +107,20 @@ fn agrees_with_todc_utils_on_random_histories_of_unique_writes() {
     println!("{COMPARED_HISTORIES} histories of unique writes: {failing} not linearizable");
 }
 
+/// The same with compare-and-sets: a failed one may need a write nobody read, which then must
+/// not be placed only just before the write that hides it.
+#[test]
+fn agrees_with_todc_utils_on_random_histories_of_unique_writes_and_compare_and_sets() {
+    let failing = assert_agrees(
+        COMPARED_HISTORIES,
+        unique_write_history_with_compare_and_set,
+        1_000_000,
+    );
+    println!(
+        "{COMPARED_HISTORIES} histories of unique writes and compare-and-sets: {failing} not linearizable"
+    );
+}
+
 /// Checks the histories of seeds `0..count` with `budget` steps each: every one is decided,
 /// as todc-utils decides it, and between a fifth and four fifths are not linearizable, so
 /// that agreement means something. Returns how many are not.
@@ -138,7 +155,9 @@ fn counterexamples_fail_for_todc_utils_and_are_minimal() {
     let small = (0..COMPARED_HISTORIES).map(|seed| (seed, small_history(seed)));
     let medium = (0..COMPARED_MEDIUM_HISTORIES).map(|seed| (seed, medium_history(seed)));
     let unique = (0..COMPARED_HISTORIES).map(|seed| (seed, unique_write_history(seed)));
-    for (seed, history) in small.chain(medium).chain(unique) {
+    let unique_cas =
+        (0..COMPARED_HISTORIES).map(|seed| (seed, unique_write_history_with_compare_and_set(seed)));
+    for (seed, history) in small.chain(medium).chain(unique).chain(unique_cas) {
         let Verdict::NotLinearizable {
             key,
             counterexample,
@@ -201,6 +220,7 @@ const RUN: Shape = Shape {
     unanswered_percent: 10,
     unique_values: false,
     compare_and_set: true,
+    compare_and_set_recent: false,
 };
 
 /// The same run with every write's value its own.

@@ -46,6 +46,10 @@ pub struct Shape {
     pub unique_values: bool,
     /// Whether some operations are compare-and-sets; otherwise they are writes.
     pub compare_and_set: bool,
+    /// Whether a compare-and-set expects the value a recent operation may have written (as a
+    /// client that read it would) and writes a value of its own; otherwise it picks both from
+    /// `values`.
+    pub compare_and_set_recent: bool,
 }
 
 /// A history in which each client calls one operation at a time; each operation takes effect
@@ -73,6 +77,11 @@ pub fn model_history(random: &mut Random, shape: &Shape) -> Vec<Operation> {
             7 => OperationKind::Delete,
             _ if !shape.compare_and_set => OperationKind::Write {
                 value: format!("w{id}"),
+            },
+            _ if shape.compare_and_set_recent => OperationKind::CompareAndSet {
+                expected: (!random.chance(15))
+                    .then(|| format!("w{}", id.saturating_sub(1 + random.below(4)))),
+                new: Some(format!("w{id}")),
             },
             _ => OperationKind::CompareAndSet {
                 expected: pick_option(random, shape.values),
@@ -179,6 +188,7 @@ const SMALL: Shape = Shape {
     unanswered_percent: 25,
     unique_values: false,
     compare_and_set: true,
+    compare_and_set_recent: false,
 };
 
 /// One random small history of the seed: up to 8 operations on 1 or 2 keys, broken more than
@@ -229,6 +239,16 @@ pub fn medium_history(seed: u64) -> Vec<Operation> {
 /// in four are changed as `mutate` does, a read then returning another written value (or
 /// absence).
 pub fn unique_write_history(seed: u64) -> Vec<Operation> {
+    unique_history(seed, false)
+}
+
+/// The same with compare-and-sets that expect a value a recent operation may have written:
+/// the ones that fail can need a write nobody read.
+pub fn unique_write_history_with_compare_and_set(seed: u64) -> Vec<Operation> {
+    unique_history(seed, true)
+}
+
+fn unique_history(seed: u64, compare_and_set: bool) -> Vec<Operation> {
     let mut random = Random(seed);
     let shape = Shape {
         keys: &SMALL.keys[..1],
@@ -236,7 +256,8 @@ pub fn unique_write_history(seed: u64) -> Vec<Operation> {
         clients: 4,
         unanswered_percent: 15,
         unique_values: true,
-        compare_and_set: false,
+        compare_and_set,
+        compare_and_set_recent: true,
         ..SMALL
     };
     let mut history = model_history(&mut random, &shape);
@@ -244,6 +265,7 @@ pub fn unique_write_history(seed: u64) -> Vec<Operation> {
         .iter()
         .filter_map(|operation| match &operation.kind {
             OperationKind::Write { value } => Some(value.clone()),
+            OperationKind::CompareAndSet { new, .. } => new.clone(),
             _ => None,
         })
         .collect();

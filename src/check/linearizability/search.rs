@@ -32,19 +32,26 @@
 //! took tens of millions of steps to find linearizable.
 //!
 //! Writes nobody can see need no choice of place either. Call a write *unseen* if no operation
-//! of the history could find its value: no read returned it, no compare-and-set expected it,
-//! and there is no failed compare-and-set (which could need the key to hold anything but its
-//! expected value). In a valid order, an unseen write is followed at once by another write or
-//! delete, or by nothing: whatever comes next finds the key as the write left it. So it can
-//! move to just before the first write or delete placed after it could come next (earlier,
-//! which no real-time order forbids, and unnoticed, since that write overwrites it at once).
-//! The search therefore never tries an unseen write on its own place: whenever it places a
-//! write or delete, it first places every unseen write that may come next, in call order. It
-//! places one alone only when its answer is the first one left, since the write that hides it
-//! may be called only after that answer. A busy key's history is mostly such writes, overwritten before anyone read
-//! them; each one that could be placed at many points doubled the configurations to explore,
-//! and nine nodes serving 350 operations a second on one key left the search undecided after
-//! 200 million steps.
+//! of the history could find its value: no read returned it, no compare-and-set expected it
+//! (unless it failed), and no failed compare-and-set can come between it and the next write or
+//! delete. (One there could need the key to hold anything but its expected value, and so need
+//! this write. It cannot come there if it was answered before the write was called, or called
+//! after the answer of an operation that must follow the write, being called after its answer,
+//! and that cannot come there either, as no answered operation but a failed compare-and-set
+//! can: the next write comes no later than that operation.) In a valid order, an unseen write
+//! is followed at once by another write or delete, or by nothing: whatever comes next finds
+//! the key as the write left it. So it can move to just before the first write or delete
+//! placed after it could come next (earlier, which no real-time order forbids, and unnoticed,
+//! since that write overwrites it at once). The search therefore never tries an unseen write
+//! on its own place: whenever it places a write or delete, it first places every unseen write
+//! that may come next, in call order. It places one alone only when its answer is the first
+//! one left, since the write that hides it may be called only after that answer. (When the
+//! write that hides it is an unanswered one, the operation after them needs it if the key as
+//! the unseen writes leave it does not do: the key before them may hold its value already.)
+//! A busy key's history is mostly such writes, overwritten before anyone read them; each one
+//! that could be placed at many points doubled the configurations to explore, and nine nodes
+//! serving 350 operations a second on one key left the search undecided after 200 million
+//! steps.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -347,10 +354,16 @@ impl<'a> Search<'a> {
                 None => Attempt::Rejected,
             };
         }
-        if self.lazy.is_empty() || !action.needs_any(self.state) {
+        if self.lazy.is_empty() {
             return Attempt::NoMore;
         }
-        let Some(lazy) = self.lazy_candidate(cursor, action, alternative) else {
+        // The unseen writes that may come next are placed before the lazy one: it is needed
+        // if the key as they leave it does not do.
+        let state = self.state_after_unseen_before(cursor);
+        if !action.needs_any(state) {
+            return Attempt::NoMore;
+        }
+        let Some(lazy) = self.lazy_candidate(cursor, action, alternative, state) else {
             return Attempt::NoMore;
         };
         let Action::Set(value) = self.operation(self.lazy[lazy]).action else {
@@ -365,7 +378,13 @@ impl<'a> Search<'a> {
     /// The position in [`Search::lazy`] of the first lazy operation of the `count`-th distinct
     /// value that `action` needs, among the lazy operations not linearized yet that may take
     /// effect now: those called no later than the first answer left in the list.
-    fn lazy_candidate(&self, cursor: usize, action: Action, count: usize) -> Option<usize> {
+    fn lazy_candidate(
+        &self,
+        cursor: usize,
+        action: Action,
+        count: usize,
+        state: Value,
+    ) -> Option<usize> {
         let first_answer_us = self.list.first_answer_us(cursor);
         let mut values_seen: Vec<Value> = Vec::new();
         for (position, &slot) in self.lazy.iter().enumerate() {
@@ -377,7 +396,7 @@ impl<'a> Search<'a> {
                 continue;
             };
             if bit(&self.lazy_linearized, position)
-                || !action.needs(self.state, value)
+                || !action.needs(state, value)
                 || values_seen.contains(&value)
             {
                 continue;
@@ -416,6 +435,28 @@ impl<'a> Search<'a> {
         self.list.lift(frame.call);
         self.stack.push(frame);
         true
+    }
+
+    /// The key's value once [`Search::place_unseen_before`] placed the unseen writes before
+    /// `call`, without placing them.
+    fn state_after_unseen_before(&self, call: usize) -> Value {
+        let mut state = self.state;
+        let mut placed_answers: Vec<usize> = Vec::new();
+        let mut cursor = self.list.first();
+        while cursor != NONE {
+            let entry = self.list.entries[cursor];
+            if !entry.is_call && !placed_answers.contains(&cursor) {
+                break;
+            }
+            if entry.is_call && cursor != call && bit(&self.unseen, entry.slot) {
+                if let Action::Set(value) = self.operation(entry.slot).action {
+                    state = value;
+                }
+                placed_answers.push(entry.answer);
+            }
+            cursor = self.list.next[cursor];
+        }
+        state
     }
 
     /// Places every unseen write that may come next, other than `call`'s, in call order (one
@@ -506,28 +547,91 @@ fn unseen_writes(operations: &[KeyOperation], subset: &[usize]) -> Vec<u64> {
     // Values are numbered from 0 by the key history, at most two per operation.
     let mut seen = vec![0; (2 * operations.len() + 1).div_ceil(64)];
     for &index in subset {
-        match operations[index].action {
-            Action::CasFailed { .. } => return unseen,
-            Action::Read(value)
-            | Action::CasSucceeded {
-                expected: value, ..
-            }
-            | Action::CasMaybe {
-                expected: value, ..
-            } => set_bit(&mut seen, value as usize, true),
-            Action::Set(_) => {}
+        if let Action::Read(value)
+        | Action::CasSucceeded {
+            expected: value, ..
+        }
+        | Action::CasMaybe {
+            expected: value, ..
+        } = operations[index].action
+        {
+            set_bit(&mut seen, value as usize, true);
         }
     }
+    let failed_cas = FailedCasWindows::new(operations, subset);
     for (slot, &index) in subset.iter().enumerate() {
         let operation = &operations[index];
-        if let Action::Set(value) = operation.action
+        if let (Action::Set(value), Some(response_us)) = (operation.action, operation.response_us)
             && operation.required
             && !bit(&seen, value as usize)
+            && !failed_cas.may_follow(operation.invoke_us, response_us)
         {
             set_bit(&mut unseen, slot, true);
         }
     }
     unseen
+}
+
+/// Answers, for a write, whether a failed compare-and-set may be linearized between it and
+/// the next write or delete (see the module's comment), in O(log n) from two arrays over the
+/// operations in call order.
+struct FailedCasWindows {
+    calls_us: Vec<u64>,
+    /// At position `k`: the earliest answer of an operation at `k` or later (`u64::MAX` if
+    /// none is answered).
+    earliest_answer_from: Vec<u64>,
+    /// At position `k`: the latest answer of a failed compare-and-set before `k`, if any.
+    latest_failed_answer_before: Vec<Option<u64>>,
+}
+
+impl FailedCasWindows {
+    fn new(operations: &[KeyOperation], subset: &[usize]) -> Self {
+        let operation = |&index: &usize| &operations[index];
+        let calls_us = subset
+            .iter()
+            .map(|index| operation(index).invoke_us)
+            .collect();
+        let mut earliest_answer_from = vec![u64::MAX; subset.len() + 1];
+        for (slot, index) in subset.iter().enumerate().rev() {
+            let answer_us = operation(index).response_us.unwrap_or(u64::MAX);
+            earliest_answer_from[slot] = earliest_answer_from[slot + 1].min(answer_us);
+        }
+        let mut latest_failed_answer_before = vec![None; subset.len() + 1];
+        for (slot, index) in subset.iter().enumerate() {
+            let operation = operation(index);
+            let failed_answer_us = match operation.action {
+                Action::CasFailed { .. } => operation.response_us,
+                _ => None,
+            };
+            latest_failed_answer_before[slot + 1] =
+                latest_failed_answer_before[slot].max(failed_answer_us);
+        }
+        FailedCasWindows {
+            calls_us,
+            earliest_answer_from,
+            latest_failed_answer_before,
+        }
+    }
+
+    /// Whether a failed compare-and-set may come after an unseen write called at `invoke_us`
+    /// and answered at `response_us`, and before the next write or delete. Take the answered
+    /// operation called after `response_us` (so after the write) that is answered first, at
+    /// `deadline_us`. If it is a failed compare-and-set, it may come there itself. Otherwise
+    /// it cannot (it would find the unseen value), so the next write comes no later than it,
+    /// and a failed compare-and-set called after `deadline_us` comes after that write. One
+    /// answered before `invoke_us` comes before the write. An answer at the instant of a call
+    /// does not order them, so equal times count as overlapping.
+    fn may_follow(&self, invoke_us: u64, response_us: u64) -> bool {
+        let called_after = self
+            .calls_us
+            .partition_point(|&call_us| call_us <= response_us);
+        let deadline_us = self.earliest_answer_from[called_after];
+        let called_by_deadline = self
+            .calls_us
+            .partition_point(|&call_us| call_us <= deadline_us);
+        self.latest_failed_answer_before[called_by_deadline]
+            .is_some_and(|answer_us| answer_us >= invoke_us)
+    }
 }
 
 fn is_subset(small: &[u64], large: &[u64]) -> bool {

@@ -86,6 +86,54 @@ fn unseen_writes_are_placed_just_before_the_write_that_hides_them() {
     assert_fails(&history, "x", &[1, 2, 21, 22]);
 }
 
+/// Write 4's value is never seen, so the search places it only just before a write or delete.
+/// Here that is the unanswered delete 1, which compare-and-set 2 needs only because of write 4:
+/// it found the key absent, and absent the key already is before write 4. The only order:
+/// 3, 4, 1, 2, 5. (Write 4 must come before compare-and-set 5, and not between 2 and 5.)
+#[test]
+fn an_unseen_write_may_be_hidden_by_an_unanswered_delete() {
+    let history = vec![
+        with_outcome(delete(1, 1, (2, 25)), Outcome::Unknown),
+        cas(2, 1, (None, Some("b")), (27, 49)),
+        delete(3, 2, (35, 42)),
+        write(4, 2, "c", (49, 61)),
+        cas(5, 1, (Some("b"), Some("d")), (82, 114)),
+    ];
+    assert_linearizable(&history);
+}
+
+/// A failed compare-and-set can need a write nobody read: it failed because that write hid
+/// its expected value. Then the write must be tried on its own place, here just before the
+/// compare-and-set, which was answered at the instant the write was called: so it may come
+/// after it.
+#[test]
+fn a_write_a_failed_compare_and_set_may_need_is_not_taken_as_unseen() {
+    let history = vec![
+        write(1, 1, "a", (0, 1)),
+        failed_cas(2, 2, (Some("a"), Some("c")), (5, 10)),
+        write(3, 3, "v", (10, 20)),
+    ];
+    assert_linearizable(&history);
+}
+
+/// The same where the compare-and-set comes after the write's answer, and is called at the
+/// instant a read that must follow the write is answered: so it may come before that read, and
+/// before the write of the value the read found. The only order: 1, 3, 2, 6, 4, 5. (Were "v"
+/// taken as unseen, the search could place it on its own only after write 3, whose answer
+/// comes first; but placing write 3 places every unseen write that may come next before it.)
+#[test]
+fn a_failed_compare_and_set_called_as_a_later_operation_answers_may_need_a_write() {
+    let history = vec![
+        write(1, 1, "a", (0, 1)),
+        write(2, 2, "v", (2, 10)),
+        write(3, 3, "a", (3, 9)),
+        write(4, 3, "a", (12, 50)),
+        read(5, 4, Some("a"), (15, 20)),
+        failed_cas(6, 5, (Some("a"), Some("c")), (20, 30)),
+    ];
+    assert_linearizable(&history);
+}
+
 #[test]
 fn a_costly_key_does_not_hide_a_failure_on_a_later_key() {
     let mut history = pathological(24, "a");
