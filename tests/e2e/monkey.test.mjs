@@ -17,6 +17,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { inflateSync } from "node:zlib";
 import { SCREENSHOTS, screenshot } from "./harness.mjs";
 import { sessionForFile, openPlayground, summary, sleep } from "./playground.mjs";
 
@@ -258,6 +259,20 @@ async function snapshotRun(page, { byHand = false } = {}) {
     const state = window.raftPlayground.state();
     return { link: window.raftPlayground.link(), hash: state.state_hash, until: state.until_ms, summary: state };
   });
+}
+
+/** Whether two link fragments (`#s=…`) hold the same scenario: the same version byte and the
+ * same bytes once inflated. False if either does not decode. */
+function sameScenario(a, b) {
+  const decode = (fragment) => {
+    const bytes = Buffer.from(fragment.slice("#s=".length), "base64url");
+    return Buffer.concat([bytes.subarray(0, 1), inflateSync(bytes.subarray(1))]);
+  };
+  try {
+    return decode(a).equals(decode(b));
+  } catch {
+    return false;
+  }
 }
 
 async function dismissNotice(page) {
@@ -547,6 +562,11 @@ const ACTIONS = {
       until: window.raftPlayground.state().until_ms,
     }));
     assert.equal(after.hash, before.hash, `${description}: the bad link changed the run (at ${after.until} ms, was ${before.until} ms)`);
+    if (!after.notice && sameScenario(fragment, bad)) {
+      // A changed character can land on bits deflate ignores (those after a stored block's
+      // header, say): then the link is good, and names the same run.
+      return `${description} → the same scenario (the change hit unused bits), same run`;
+    }
     assert.ok(after.notice, `${description}: no message names the problem`);
     assert.match(after.notice, /could not be opened|lesson/i, `${description}: the message: ${after.notice}`);
     return `${description} → "${after.notice.slice(0, 80)}"`;
