@@ -573,8 +573,8 @@ fn unseen_writes(operations: &[KeyOperation], subset: &[usize]) -> Vec<u64> {
 }
 
 /// Answers, for a write, whether a failed compare-and-set may be linearized between it and
-/// the next write or delete (see the module's comment), in O(log n) from two arrays over the
-/// operations in call order.
+/// the next write or delete (see the module's comment), in O(log n): two binary searches in
+/// the calls, in call order, and a look-up in a running minimum and a running maximum.
 struct FailedCasWindows {
     calls_us: Vec<u64>,
     /// At position `k`: the earliest answer of an operation at `k` or later (`u64::MAX` if
