@@ -210,3 +210,26 @@ fn the_swarm_reaches_every_case_that_matters() {
         batch.outcomes.len()
     );
 }
+
+/// `raft-sim swarm` names each seed whose client history the linearizability checker could not
+/// decide, with a link that opens that seed's run. Seed 182 is one (`raft-sim swarm --seeds
+/// 0..100000` lists them all); should the checker come to decide it, take another from that list.
+#[test]
+fn the_command_line_swarm_prints_a_link_for_each_undecided_seed() {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_raft-sim"))
+        .args(["swarm", "--seeds", "182..183", "--no-shrink"])
+        .output()
+        .expect("raft-sim runs");
+    let stdout = String::from_utf8(output.stdout).expect("utf-8 output");
+    assert!(
+        output.status.success(),
+        "undecided is not a failure: {stdout}"
+    );
+    let link = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("seed=182 linearizability=undecided link="))
+        .unwrap_or_else(|| panic!("no line for seed 182 in {stdout}"));
+    let scenario = Scenario::from_link(link).expect("the link opens");
+    assert_eq!(scenario, swarm::generate(182, &SwarmOptions::default()));
+    assert!(stdout.contains("linearizability_undecided=1"), "{stdout}");
+}

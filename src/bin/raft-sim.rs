@@ -243,10 +243,14 @@ fn command_swarm(args: &[String]) -> Result<ExitCode, String> {
             reproducer.to_link(DEFAULT_BASE)
         );
     }
-    if !undecided.is_empty() {
-        // Not failures, but the runs the checker could not vouch for: worth naming.
-        let seeds: Vec<String> = undecided.iter().map(u64::to_string).collect();
-        println!("linearizability undecided for seeds {}", seeds.join(","));
+    // Not failures, but runs the checker could not vouch for: worth naming, with a link to open
+    // each one in the page or in `raft-sim run`.
+    for &seed in &undecided {
+        let scenario = swarm::generate(seed, &swarm_args.options);
+        println!(
+            "seed={seed} linearizability=undecided link={}",
+            scenario.to_link(DEFAULT_BASE)
+        );
     }
     println!(
         "seeds={} violations={violations} linearizability_undecided={} events={events} events_per_sec={:.0} seconds={elapsed:.1}",
