@@ -102,7 +102,11 @@ pub fn install(hooks: Hooks) {
     });
     define(&api, "link", {
         let hooks = hooks.clone();
-        move |_| Ok(JsValue::from_str(&current_link(&hooks)))
+        move |_| {
+            // Where the person scrubbed to, even before the frame that seeks there.
+            hooks.engine.borrow_mut().apply_scrub();
+            Ok(JsValue::from_str(&current_link(&hooks)))
+        }
     });
     define(&api, "on", move |args: Array| {
         on(&args.get(0), &args.get(1))
@@ -197,6 +201,7 @@ fn seek(hooks: &Hooks, argument: &JsValue) -> Result<JsValue, JsValue> {
 /// Pauses a playing run, finishing the current millisecond so that a link names the moment
 /// exactly (`Engine::pause_moment_us`); a paused run stays where it is.
 fn pause_on_a_millisecond(hooks: &Hooks) {
+    hooks.engine.borrow_mut().apply_scrub();
     let pause_at = hooks.engine.borrow().pause_moment_us();
     (hooks.set_playing)(false);
     if let Some(pause_at) = pause_at {

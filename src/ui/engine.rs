@@ -99,6 +99,10 @@ pub struct Engine {
     /// How many runs were loaded (a link, a file, a lesson): panels that keep their own view
     /// of a run, like the logs' scroll position, start afresh when it changes.
     pub runs_loaded: u64,
+    /// Where the timeline's scrubber was dragged, to be sought on the next animation frame
+    /// (`timeline::seek_on_next_frame`). A script's call finds the run where the person left
+    /// it, so [`Engine::settle`] seeks it first; a seek or another run loaded drops it.
+    pub scrub_to_us: Option<u64>,
     /// Virtual time not yet simulated because a frame's share was a fraction of a µs.
     carry_us: f64,
     /// The last error to show the person (a refused action), if any.
@@ -146,6 +150,7 @@ impl Engine {
             view_mode: ViewMode::Ring,
             hide_heartbeats: false,
             runs_loaded: 0,
+            scrub_to_us: None,
             carry_us: 0.0,
             notice: None,
             frame_times_ms: VecDeque::new(),
@@ -174,6 +179,7 @@ impl Engine {
         self.notice = None;
         self.linearizability = None;
         self.runs_loaded += 1;
+        self.scrub_to_us = None;
         self.lesson = Some(LessonProgress {
             id: lesson.id,
             title: lesson.title,
@@ -246,8 +252,10 @@ impl Engine {
         }
     }
 
-    /// Finishes replaying the run to its moment, if it is still on its way.
+    /// Finishes what the page was doing: a scrub waiting for its frame, then replaying the
+    /// run to its moment, if it is still on its way.
     pub fn settle(&mut self) {
+        self.apply_scrub();
         let Some(to_us) = self.catch_up_to_us else {
             return;
         };
@@ -472,7 +480,15 @@ impl Engine {
     ///
     /// A paused run rests on a whole millisecond (or just after an event, by single steps):
     /// moments a link names exactly. So `at_us` is rounded up to a whole millisecond.
+    /// Seeks to where the scrubber was dragged, if that seek still waits for its frame.
+    pub fn apply_scrub(&mut self) {
+        if let Some(at_us) = self.scrub_to_us {
+            self.seek(at_us);
+        }
+    }
+
     pub fn seek(&mut self, at_us: u64) {
+        self.scrub_to_us = None;
         let at_us = at_us.div_ceil(1_000) * 1_000;
         self.catch_up_to_us = None;
         self.catch_up_events_in_last_ms = None;
@@ -553,6 +569,7 @@ impl Engine {
         } else {
             self.lesson = None;
             self.runs_loaded += 1;
+            self.scrub_to_us = None;
         }
     }
 

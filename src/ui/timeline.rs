@@ -6,7 +6,7 @@
 //! Violations are remembered while the scenario stays the same: after scrubbing back before
 //! one, the simulation no longer holds it, but the marker stays where the run will find it.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -210,29 +210,25 @@ fn later_actions(scenario: &Scenario, now_us: u64) -> usize {
 }
 
 thread_local! {
-    /// Where the scrubber was last dragged, not sought yet, and in which run (`runs_loaded`).
+    /// The frame that will seek to where the scrubber was last dragged (`Engine::scrub_to_us`).
     /// A drag fires input events faster than a seek far into a long run can replay, and each
     /// would wait for the one before: only the latest position is sought, once a frame.
-    static SCRUBBED_TO: Cell<Option<(u64, u64)>> = const { Cell::new(None) };
     static SCRUB_FRAME: RefCell<Option<gloo::render::AnimationFrame>> = const { RefCell::new(None) };
 }
 
 fn seek_on_next_frame(ui: &Ui, at_us: u64) {
-    let run = ui.engine.borrow().runs_loaded;
-    if SCRUBBED_TO.replace(Some((at_us, run))).is_some() {
+    if ui.engine.borrow_mut().scrub_to_us.replace(at_us).is_some() {
         return; // A frame is already asked for; it will seek to this position.
     }
     let ui = ui.clone();
     let frame = gloo::render::request_animation_frame(move |_| {
-        // A run loaded meanwhile (a link opened) is not the one the scrubber was dragged on.
-        let Some((at_us, run)) = SCRUBBED_TO.take() else {
+        // A script's call may have sought it already, or a run loaded meanwhile dropped it.
+        let Some(at_us) = ui.engine.borrow_mut().scrub_to_us.take() else {
             return;
         };
-        if run == ui.engine.borrow().runs_loaded {
-            ui.seek(at_us);
-        }
+        ui.seek(at_us);
     });
-    // Replacing the previous request drops it; it has fired by now.
+    // Replacing an earlier request cancels it: it has fired, or has nothing left to seek.
     SCRUB_FRAME.with_borrow_mut(|slot| *slot = Some(frame));
 }
 

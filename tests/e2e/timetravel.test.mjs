@@ -72,6 +72,42 @@ test("seeking back to an earlier moment gives back exactly the state seen there"
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
+// The scrubber seeks on the next animation frame (a drag fires faster than a long run replays).
+// A script that calls in between, in the same task as the scrub, must still find the run where
+// the person left it, and a seek of its own must not be undone by that frame afterwards (the
+// monkey, seed 1014: a link taken just after the Home key named another moment).
+test("a script's call right after a scrub acts on the scrubbed moment, and its own seek stands", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, SCENARIO);
+  await call(page, "seek", 1800);
+  const t1 = await state(page);
+  await call(page, "seek", 2600);
+  // Both in one task: no animation frame can come between the scrub and the calls.
+  const found = await page.evaluate(() => {
+    const slider = document.querySelector("#timeline-scrubber");
+    slider.value = "1800";
+    slider.dispatchEvent(new Event("input", { bubbles: true }));
+    const api = window.raftPlayground;
+    return { until: api.state().until_ms, hash: api.state().state_hash, link: api.link() };
+  });
+  assert.equal(found.until, 1800, "state() right after the scrub reads the scrubbed moment");
+  assert.equal(found.hash, t1.state_hash);
+  assert.match(found.link, /#s=/);
+
+  // A seek called after a scrub, in the same task, is where the run ends up.
+  const sought = await page.evaluate(() => {
+    const slider = document.querySelector("#timeline-scrubber");
+    slider.value = "500";
+    slider.dispatchEvent(new Event("input", { bubbles: true }));
+    window.raftPlayground.seek(2200);
+    return window.raftPlayground.state().until_ms;
+  });
+  assert.equal(sought, 2200);
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  assert.equal((await state(page)).until_ms, 2200, "the scrub's frame, come later, did not move the run back");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
+
 test("after a seek back, the space-time view draws the whole window, and an arrived message can be inspected", async () => {
   const page = await openPlayground(session.browser, session.server.url);
   await load(page, SCENARIO);
