@@ -324,7 +324,7 @@ impl<'a> Search<'a> {
     /// Tries alternative `alternative` of the operation whose call is `cursor`: 0 is the
     /// operation alone; `k` > 0 is the operation just after the `k`-th value it needs, taken
     /// from the first lazy operation of that value that may take effect now.
-    fn attempt(&self, cursor: usize, alternative: usize) -> Attempt {
+    fn attempt(&mut self, cursor: usize, alternative: usize) -> Attempt {
         let slot = self.list.entries[cursor].slot;
         let action = self.operation(slot).action;
         if bit(&self.unseen, slot) {
@@ -438,24 +438,19 @@ impl<'a> Search<'a> {
     }
 
     /// The key's value once [`Search::place_unseen_before`] placed the unseen writes before
-    /// `call`, without placing them.
-    fn state_after_unseen_before(&self, call: usize) -> Value {
-        let mut state = self.state;
-        let mut placed_answers: Vec<usize> = Vec::new();
-        let mut cursor = self.list.first();
-        while cursor != NONE {
-            let entry = self.list.entries[cursor];
-            if !entry.is_call && !placed_answers.contains(&cursor) {
-                break;
-            }
-            if entry.is_call && cursor != call && bit(&self.unseen, entry.slot) {
-                if let Action::Set(value) = self.operation(entry.slot).action {
-                    state = value;
+    /// `call`: they are placed, read and taken back.
+    fn state_after_unseen_before(&mut self, call: usize) -> Value {
+        let placed = self.lift_unseen_before(call);
+        let state = match self.unseen_placed.last() {
+            Some(&last) if placed > 0 => {
+                match self.operation(self.list.entries[last].slot).action {
+                    Action::Set(value) => value,
+                    _ => unreachable!("unseen operations are writes"),
                 }
-                placed_answers.push(entry.answer);
             }
-            cursor = self.list.next[cursor];
-        }
+            _ => self.state,
+        };
+        self.unplace_unseen(placed);
         state
     }
 
@@ -463,6 +458,17 @@ impl<'a> Search<'a> {
     /// placed may let a later one come next). They change nothing: the write about to be
     /// placed overwrites them. Returns how many.
     fn place_unseen_before(&mut self, call: usize) -> usize {
+        let placed = self.lift_unseen_before(call);
+        if placed > 0 {
+            // Operations called after answers the search looked past were placed: a search
+            // of only the operations called up to the frontier must reach the same ones.
+            self.note_first_answer();
+        }
+        placed
+    }
+
+    /// [`Search::place_unseen_before`] without moving the frontier.
+    fn lift_unseen_before(&mut self, call: usize) -> usize {
         let mut placed = 0;
         let mut cursor = self.list.first();
         while self.list.entries[cursor].is_call {
@@ -477,11 +483,6 @@ impl<'a> Search<'a> {
                 cursor = self.list.prev[cursor];
             }
             cursor = self.list.next[cursor];
-        }
-        if placed > 0 {
-            // Operations called after answers the search looked past were placed: a search
-            // of only the operations called up to the frontier must reach the same ones.
-            self.note_first_answer();
         }
         placed
     }
