@@ -16,7 +16,7 @@ use crate::scenario::limits::{KEYS_MAX, PERCENT_MAX, RATE_PER_SEC_MAX};
 use crate::scenario::{Action, ReadKind, Scenario};
 use crate::sim::clients::{MAX_WORKLOAD_CLIENTS, OPERATIONS_PER_CLIENT};
 use crate::sim::history::{HistoryOp, MAX_OPERATIONS, OpKind, OpOutcome};
-use crate::view::format_time;
+use crate::view::{format_count, format_time};
 
 /// Operations listed in the history, newest first.
 const HISTORY_SHOWN: usize = 50;
@@ -587,7 +587,8 @@ fn verdict_view(report: &LinearizabilityCheck, now_us: u64) -> Html {
             "verdict-box",
             "? Inconclusive".to_string(),
             format!(
-                "The page's budget ran out after {steps} steps, at key {key:?}; no key failed before that."
+                "The page's budget ran out after {} steps, at key {key:?}; no key failed before that.",
+                format_count(*steps)
             ),
         ),
     };

@@ -55,6 +55,19 @@ pub fn format_duration(us: u64) -> String {
     }
 }
 
+/// A count with its thousands grouped, as people read them: "2,000,000".
+pub fn format_count(count: u64) -> String {
+    let digits = count.to_string();
+    let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    grouped
+}
+
 /// Why a message was lost, in words.
 pub fn loss_label(reason: LossReason) -> &'static str {
     match reason {
@@ -422,6 +435,16 @@ pub fn sparkline_points(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_group_their_thousands() {
+        assert_eq!(format_count(0), "0");
+        assert_eq!(format_count(999), "999");
+        assert_eq!(format_count(1_000), "1,000");
+        assert_eq!(format_count(65_536), "65,536");
+        assert_eq!(format_count(2_000_000), "2,000,000");
+        assert_eq!(format_count(u64::MAX), "18,446,744,073,709,551,615");
+    }
 
     #[test]
     fn the_log_panel_follows_the_tail_or_stays_where_scrolled() {
