@@ -212,14 +212,20 @@ fn the_swarm_reaches_every_case_that_matters() {
 }
 
 /// `raft-sim swarm` names each seed whose client history the linearizability checker could not
-/// decide, with a link that opens that seed's run. Seed 182 is one (`raft-sim swarm --seeds
-/// 0..100000` lists them all); should the checker come to decide it, take another from that list.
+/// decide, with a link that opens that seed's run. With its default budget the checker decides
+/// every seed of 0..100000, so this gives it a budget too small for seed 182's history.
 #[test]
 fn the_command_line_swarm_prints_a_link_for_each_undecided_seed() {
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_raft-sim"))
-        .args(["swarm", "--seeds", "182..183", "--no-shrink"])
-        .output()
-        .expect("raft-sim runs");
+    let swarm = |budget: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_raft-sim"))
+            .args(["swarm", "--seeds", "182..183", "--no-shrink"])
+            .args(["--linearizability-budget", budget])
+            .output()
+            .expect("raft-sim runs")
+    };
+    let decided = String::from_utf8(swarm("5000000").stdout).expect("utf-8 output");
+    assert!(decided.contains("linearizability_undecided=0"), "{decided}");
+    let output = swarm("1000");
     let stdout = String::from_utf8(output.stdout).expect("utf-8 output");
     assert!(
         output.status.success(),

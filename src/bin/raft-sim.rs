@@ -18,7 +18,10 @@ use raft_playground::sim::swarm::{self, SwarmOptions};
 const USAGE: &str = "usage:
   raft-sim run SCENARIO          run a scenario (a JSON file or a link) and print the result
   raft-sim swarm --seeds A..B [--nodes N] [--bug NAME]... [--threads N] [--no-shrink]
-                                 run seeds A (inclusive) to B (exclusive) of the swarm
+                 [--linearizability-budget STEPS]
+                                 run seeds A (inclusive) to B (exclusive) of the swarm; each
+                                 seed's history may take STEPS steps of the linearizability
+                                 search (default 5000000) before it is called undecided
   raft-sim shrink SCENARIO       cut a failing scenario down to a small one that fails alike
   raft-sim link FILE [--base URL]  print the link of a scenario JSON file
   raft-sim export LINK           print the scenario JSON of a link
@@ -123,6 +126,7 @@ struct SwarmArgs {
     options: SwarmOptions,
     threads: usize,
     shrink: bool,
+    linearizability_budget: u64,
 }
 
 fn parse_swarm_args(args: &[String]) -> Result<SwarmArgs, String> {
@@ -130,6 +134,7 @@ fn parse_swarm_args(args: &[String]) -> Result<SwarmArgs, String> {
     let mut options = SwarmOptions::default();
     let mut threads = std::thread::available_parallelism().map_or(1, usize::from);
     let mut shrink = true;
+    let mut linearizability_budget = run::LINEARIZABILITY_BUDGET;
     let mut iter = args.iter();
     while let Some(flag) = iter.next() {
         let mut value = || iter.next().ok_or_else(|| format!("{flag} needs a value"));
@@ -160,6 +165,11 @@ fn parse_swarm_args(args: &[String]) -> Result<SwarmArgs, String> {
                     .ok_or("--threads takes a positive number")?;
             }
             "--no-shrink" => shrink = false,
+            "--linearizability-budget" => {
+                linearizability_budget = value()?
+                    .parse()
+                    .map_err(|_| "--linearizability-budget takes a number of steps")?;
+            }
             other => return Err(format!("unknown option {other:?}")),
         }
     }
@@ -169,6 +179,7 @@ fn parse_swarm_args(args: &[String]) -> Result<SwarmArgs, String> {
         options,
         threads,
         shrink,
+        linearizability_budget,
     })
 }
 
@@ -205,7 +216,8 @@ fn command_swarm(args: &[String]) -> Result<ExitCode, String> {
                     if seed >= swarm_args.seeds.end {
                         return;
                     }
-                    let outcome = run_seed(seed, &swarm_args.options);
+                    let outcome =
+                        run_seed(seed, &swarm_args.options, swarm_args.linearizability_budget);
                     outcomes
                         .lock()
                         .expect("no worker panics while holding the lock")
@@ -265,9 +277,9 @@ fn command_swarm(args: &[String]) -> Result<ExitCode, String> {
     })
 }
 
-fn run_seed(seed: u64, options: &SwarmOptions) -> SeedOutcome {
+fn run_seed(seed: u64, options: &SwarmOptions, linearizability_budget: u64) -> SeedOutcome {
     let scenario = swarm::generate(seed, options);
-    let checked = run::run(&scenario);
+    let checked = run::run_within(&scenario, linearizability_budget);
     SeedOutcome {
         seed,
         undecided: checked.violations.is_empty() && checked.linearizable.is_none(),

@@ -15,6 +15,7 @@
 //! It shares no code with the store it judges (`crate::kv`): the rules of a key-value register
 //! are written again here, as a checker should.
 
+mod demand;
 mod explain;
 mod key_history;
 mod removal;

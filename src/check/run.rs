@@ -24,13 +24,18 @@ pub struct CheckedRun {
 /// invariant of the core or the simulator) is caught and reported as a violation, so a swarm
 /// reports it with a reproducer instead of stopping.
 pub fn run(scenario: &Scenario) -> CheckedRun {
+    run_within(scenario, LINEARIZABILITY_BUDGET)
+}
+
+/// [`run`], with the linearizability search given at most `linearizability_budget` steps.
+pub fn run_within(scenario: &Scenario, linearizability_budget: u64) -> CheckedRun {
     let ran = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         let mut simulation = Simulation::new(scenario);
         simulation.run();
         simulation
     }));
     match ran {
-        Ok(simulation) => finish(simulation),
+        Ok(simulation) => finish_within(simulation, linearizability_budget),
         Err(payload) => {
             let message = payload
                 .downcast_ref::<String>()
@@ -55,11 +60,15 @@ pub fn run(scenario: &Scenario) -> CheckedRun {
 
 /// The checks that need the whole run, on a simulation that has run.
 pub fn finish(simulation: Simulation) -> CheckedRun {
+    finish_within(simulation, LINEARIZABILITY_BUDGET)
+}
+
+fn finish_within(simulation: Simulation, linearizability_budget: u64) -> CheckedRun {
     let mut violations = simulation.violations().to_vec();
     let linearizable = if violations.is_empty() {
         match linearizability::check(
             &simulation.history().for_linearizability(),
-            LINEARIZABILITY_BUDGET,
+            linearizability_budget,
         ) {
             Verdict::Linearizable => Some(true),
             Verdict::Inconclusive { .. } => None,

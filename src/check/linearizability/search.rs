@@ -52,10 +52,17 @@
 //! that could be placed at many points doubled the configurations to explore, and nine nodes
 //! serving 350 operations a second on one key left the search undecided after 200 million
 //! steps.
+//!
+//! Finally, a configuration that has lost a value for good ends at once: the key left a value
+//! that an operation not linearized yet needs, and no operation left can write it again (see
+//! `demand`). A burst of writes committed together after an election, their order told only by
+//! reads answered long after, made the search try every order of the burst before reaching the
+//! answer of a read whose value one of the first writes had lost.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
+use super::demand::Demand;
 use super::key_history::{ABSENT, Action, KeyOperation, Value};
 
 /// How a search ended.
@@ -180,7 +187,10 @@ struct Search<'a> {
     unseen: Vec<u64>,
     /// The calls of the unseen writes placed along with the frames on the stack, in order.
     unseen_placed: Vec<usize>,
-    /// The latest answer the search stopped at, or looked past to place unseen writes.
+    /// The values the operations not linearized yet need and can write.
+    demand: Demand,
+    /// The latest answer the search stopped at, or looked past to place unseen writes, or the
+    /// call of an operation that needed a lost value (see [`Search::loses_a_value`]).
     frontier_us: u64,
     state: Value,
     /// Answered operations not linearized yet; when none are left, the search has succeeded.
@@ -210,6 +220,7 @@ impl<'a> Search<'a> {
             stack: Vec::with_capacity(subset.len()),
             unseen: unseen_writes(operations, subset),
             unseen_placed: Vec::new(),
+            demand: Demand::new(operations, subset),
             frontier_us: 0,
             state: ABSENT,
             required_left: (0..subset.len())
@@ -419,15 +430,14 @@ impl<'a> Search<'a> {
             frame.unseen = self.place_unseen_before(frame.call);
         }
         set_bit(&mut self.linearized, slot, true);
+        self.demand.take(&self.operations[self.subset[slot]]);
         if frame.lazy != NONE {
             set_bit(&mut self.lazy_linearized, frame.lazy, true);
+            self.demand
+                .take(&self.operations[self.subset[self.lazy[frame.lazy]]]);
         }
-        if !self.remember(next_state) {
-            set_bit(&mut self.linearized, slot, false);
-            if frame.lazy != NONE {
-                set_bit(&mut self.lazy_linearized, frame.lazy, false);
-            }
-            self.unplace_unseen(frame.unseen);
+        if self.loses_a_value(&frame, next_state) || !self.remember(next_state) {
+            self.take_back(&frame);
             return false;
         }
         self.required_left -= usize::from(self.operation(slot).required);
@@ -435,6 +445,43 @@ impl<'a> Search<'a> {
         self.list.lift(frame.call);
         self.stack.push(frame);
         true
+    }
+
+    /// Whether linearizing the frame, leaving the key at `next_state`, left a value that an
+    /// operation still needs and none can write again (see `demand`). If so, the frontier
+    /// moves up to that operation's call: a search without it would not have seen the loss.
+    fn loses_a_value(&mut self, frame: &Frame, next_state: Value) -> bool {
+        let lazy_value =
+            (frame.lazy != NONE).then(|| match self.operation(self.lazy[frame.lazy]).action {
+                Action::Set(value) => value,
+                _ => unreachable!("lazy operations are writes and deletes"),
+            });
+        let left = [Some(frame.state_before), lazy_value];
+        let Some(lost) = left
+            .into_iter()
+            .flatten()
+            .find(|&value| value != next_state && self.demand.is_lost(value))
+        else {
+            return false;
+        };
+        let needer = self
+            .demand
+            .first_needer(lost, |slot| bit(&self.linearized, slot));
+        self.frontier_us = self.frontier_us.max(self.operation(needer).invoke_us);
+        true
+    }
+
+    /// Undoes what [`Search::linearize`] did before finding that the frame cannot succeed.
+    fn take_back(&mut self, frame: &Frame) {
+        let slot = self.list.entries[frame.call].slot;
+        set_bit(&mut self.linearized, slot, false);
+        self.demand.put_back(&self.operations[self.subset[slot]]);
+        if frame.lazy != NONE {
+            set_bit(&mut self.lazy_linearized, frame.lazy, false);
+            self.demand
+                .put_back(&self.operations[self.subset[self.lazy[frame.lazy]]]);
+        }
+        self.unplace_unseen(frame.unseen);
     }
 
     /// The key's value once [`Search::place_unseen_before`] placed the unseen writes before
@@ -475,6 +522,7 @@ impl<'a> Search<'a> {
             let slot = self.list.entries[cursor].slot;
             if cursor != call && bit(&self.unseen, slot) {
                 set_bit(&mut self.linearized, slot, true);
+                self.demand.take(&self.operations[self.subset[slot]]);
                 self.required_left -= 1;
                 self.list.lift(cursor);
                 self.unseen_placed.push(cursor);
@@ -494,6 +542,7 @@ impl<'a> Search<'a> {
             let slot = self.list.entries[call].slot;
             self.list.unlift(call);
             set_bit(&mut self.linearized, slot, false);
+            self.demand.put_back(&self.operations[self.subset[slot]]);
             self.required_left += 1;
         }
     }
@@ -531,14 +580,10 @@ impl<'a> Search<'a> {
 
     fn undo(&mut self, frame: &Frame) {
         let slot = self.list.entries[frame.call].slot;
-        set_bit(&mut self.linearized, slot, false);
-        if frame.lazy != NONE {
-            set_bit(&mut self.lazy_linearized, frame.lazy, false);
-        }
         self.required_left += usize::from(self.operation(slot).required);
         self.state = frame.state_before;
         self.list.unlift(frame.call);
-        self.unplace_unseen(frame.unseen);
+        self.take_back(frame);
     }
 }
 

@@ -70,6 +70,37 @@ fn reads_that_may_come_next_are_not_second_guessed() {
     assert_fails(&history, "x", &[1, 2, 18]);
 }
 
+/// Twenty writes overlap a write of "x", called after them and answered first; then each
+/// value is read by a read called after that answer, and "x" by a read under way all along.
+/// The search tries the twenty writes before "x" first (call order), and only the answers of
+/// the reads, long after, show that at most one may come before it: a search that waited for
+/// them would try the writes' 2^20 subsets. The first write to overwrite another loses a value
+/// a read still needs, for good: that ends each subset at once.
+#[test]
+fn a_value_lost_for_good_ends_the_order_that_lost_it() {
+    assert_eq!(
+        check(&lost_values_history(20), 10_000),
+        Verdict::Linearizable
+    );
+    // A later write that must follow them all, and then a read of "1": "1" is lost whichever
+    // way they go. The read is called long after the answers where the search stopped, and
+    // must stay in the counterexample all the same.
+    let mut history = lost_values_history(5);
+    history.push(write(400, 400, "y", (1_500, 1_600)));
+    history.push(read(500, 500, Some("1"), (3_000, 3_010)));
+    assert_fails(&history, "x", &[2, 400, 500]);
+}
+
+fn lost_values_history(count: u64) -> Vec<Operation> {
+    let mut history = vec![read(1, 0, Some("x"), (0, 2_000))];
+    history.extend((1..=count).map(|n| write(1 + n, n, &n.to_string(), (n, 1_000 + n))));
+    history.push(write(100, 100, "x", (count + 1, 100)));
+    history.extend(
+        (1..=count).map(|n| read(200 + n, 200 + n, Some(&n.to_string()), (200 + n, 2_000 + n))),
+    );
+    history
+}
+
 /// Twenty writes overlap, and a later read finds the first one's value: it was placed last.
 /// The other nineteen are never seen. A search that may place each of them at any point tries
 /// their 2^19 subsets before the first write; placed just before the writes that overwrite
