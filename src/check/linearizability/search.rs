@@ -54,10 +54,11 @@
 //! steps.
 //!
 //! Finally, a configuration that has lost a value for good ends at once: the key left a value
-//! that an operation not linearized yet needs, and no operation left can write it again (see
-//! `demand`). A burst of writes committed together after an election, their order told only by
-//! reads answered long after, made the search try every order of the burst before reaching the
-//! answer of a read whose value one of the first writes had lost.
+//! that an operation not linearized yet needs, and no operation left can write it again before
+//! that operation's answer (see `demand`). A burst of writes committed together after an
+//! election, their order told only by reads and compare-and-sets answered long after, made the
+//! search try every order of the burst before reaching the answer of an operation whose value
+//! one of the first writes had lost.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -188,7 +189,7 @@ struct Search<'a> {
     /// The calls of the unseen writes placed along with the frames on the stack, in order.
     unseen_placed: Vec<usize>,
     /// The values the operations not linearized yet need and can write.
-    demand: Demand,
+    demand: Demand<'a>,
     /// The latest answer the search stopped at, or looked past to place unseen writes, or the
     /// call of an operation that needed a lost value (see [`Search::loses_a_value`]).
     frontier_us: u64,
@@ -430,11 +431,11 @@ impl<'a> Search<'a> {
             frame.unseen = self.place_unseen_before(frame.call);
         }
         set_bit(&mut self.linearized, slot, true);
-        self.demand.take(&self.operations[self.subset[slot]]);
+        self.demand.take(slot);
         if frame.lazy != NONE {
             set_bit(&mut self.lazy_linearized, frame.lazy, true);
-            self.demand
-                .take(&self.operations[self.subset[self.lazy[frame.lazy]]]);
+            let lazy = self.lazy[frame.lazy];
+            self.demand.take(lazy);
         }
         if self.loses_a_value(&frame, next_state) || !self.remember(next_state) {
             self.take_back(&frame);
@@ -448,8 +449,9 @@ impl<'a> Search<'a> {
     }
 
     /// Whether linearizing the frame, leaving the key at `next_state`, left a value that an
-    /// operation still needs and none can write again (see `demand`). If so, the frontier
-    /// moves up to that operation's call: a search without it would not have seen the loss.
+    /// operation still needs and none can write again in time (see `demand`). If so, the
+    /// frontier moves up to that operation's call: a search without it would not have seen
+    /// the loss.
     fn loses_a_value(&mut self, frame: &Frame, next_state: Value) -> bool {
         let lazy_value =
             (frame.lazy != NONE).then(|| match self.operation(self.lazy[frame.lazy]).action {
@@ -457,16 +459,14 @@ impl<'a> Search<'a> {
                 _ => unreachable!("lazy operations are writes and deletes"),
             });
         let left = [Some(frame.state_before), lazy_value];
-        let Some(lost) = left
+        let Some(needer) = left
             .into_iter()
             .flatten()
-            .find(|&value| value != next_state && self.demand.is_lost(value))
+            .filter(|&value| value != next_state)
+            .find_map(|value| self.demand.loser(value))
         else {
             return false;
         };
-        let needer = self
-            .demand
-            .first_needer(lost, |slot| bit(&self.linearized, slot));
         self.frontier_us = self.frontier_us.max(self.operation(needer).invoke_us);
         true
     }
@@ -475,11 +475,11 @@ impl<'a> Search<'a> {
     fn take_back(&mut self, frame: &Frame) {
         let slot = self.list.entries[frame.call].slot;
         set_bit(&mut self.linearized, slot, false);
-        self.demand.put_back(&self.operations[self.subset[slot]]);
+        self.demand.put_back(slot);
         if frame.lazy != NONE {
             set_bit(&mut self.lazy_linearized, frame.lazy, false);
-            self.demand
-                .put_back(&self.operations[self.subset[self.lazy[frame.lazy]]]);
+            let lazy = self.lazy[frame.lazy];
+            self.demand.put_back(lazy);
         }
         self.unplace_unseen(frame.unseen);
     }
@@ -522,7 +522,7 @@ impl<'a> Search<'a> {
             let slot = self.list.entries[cursor].slot;
             if cursor != call && bit(&self.unseen, slot) {
                 set_bit(&mut self.linearized, slot, true);
-                self.demand.take(&self.operations[self.subset[slot]]);
+                self.demand.take(slot);
                 self.required_left -= 1;
                 self.list.lift(cursor);
                 self.unseen_placed.push(cursor);
@@ -542,7 +542,7 @@ impl<'a> Search<'a> {
             let slot = self.list.entries[call].slot;
             self.list.unlift(call);
             set_bit(&mut self.linearized, slot, false);
-            self.demand.put_back(&self.operations[self.subset[slot]]);
+            self.demand.put_back(slot);
             self.required_left += 1;
         }
     }
@@ -687,11 +687,11 @@ fn is_subset(small: &[u64], large: &[u64]) -> bool {
         .all(|(small, large)| small & !large == 0)
 }
 
-fn bit(words: &[u64], bit: usize) -> bool {
+pub(super) fn bit(words: &[u64], bit: usize) -> bool {
     words[bit / 64] & (1 << (bit % 64)) != 0
 }
 
-fn set_bit(words: &mut [u64], bit: usize, on: bool) {
+pub(super) fn set_bit(words: &mut [u64], bit: usize, on: bool) {
     let mask = 1_u64 << (bit % 64);
     if on {
         words[bit / 64] |= mask;

@@ -91,6 +91,33 @@ fn a_value_lost_for_good_ends_the_order_that_lost_it() {
     assert_fails(&history, "x", &[2, 400, 500]);
 }
 
+/// The same loss when a value will be written again, but too late. Twenty writes overlap a
+/// compare-and-set that found the key absent, called after them and answered first; a failed
+/// compare-and-set under way all along could see each write, so none is unseen, and nobody
+/// reads them. The key is deleted again only long after. The first write placed before the
+/// compare-and-set leaves the key absent with no delete left that can come in time: without
+/// that, the search tried every subset of the writes before the compare-and-set.
+#[test]
+fn a_value_written_again_only_too_late_is_lost_too() {
+    let count = 20;
+    let mut history = vec![
+        read(1, 0, Some("c"), (0, 2_000)),
+        failed_cas(2, 0, (Some("z"), Some("q")), (0, 3_000)),
+    ];
+    history.extend((1..=count).map(|n| write(2 + n, n, &n.to_string(), (n, 1_000 + n))));
+    history.push(cas(100, 100, (None, Some("c")), (count + 1, 100)));
+    history.push(delete(101, 101, (5_000, 5_010)));
+    assert_eq!(check(&history, 10_000), Verdict::Linearizable);
+    // A delete called at the instant the compare-and-set is answered is in time: the only
+    // order is 1, 2, 3.
+    let history = vec![
+        write(1, 1, "a", (0, 10)),
+        delete(2, 2, (100, 200)),
+        cas(3, 3, (None, Some("c")), (20, 100)),
+    ];
+    assert_linearizable(&history);
+}
+
 fn lost_values_history(count: u64) -> Vec<Operation> {
     let mut history = vec![read(1, 0, Some("x"), (0, 2_000))];
     history.extend((1..=count).map(|n| write(1 + n, n, &n.to_string(), (n, 1_000 + n))));
