@@ -13,6 +13,11 @@
 //! all at once, and only reads and compare-and-sets answered long after tell in which order.
 //! (Values are mostly written once, so a value left is mostly lost; and a key left absent
 //! becomes absent again only through a delete, perhaps one long after.)
+//!
+//! A compare-and-set that succeeded expecting `v` also changes the key, so two of them need a
+//! write of `v` each, after the key left it: two answered before the second writer left is
+//! called cannot both have theirs. (Compare-and-sets that found the key absent, with deletes
+//! far between, are how a workload of writes only orders itself.)
 
 use super::key_history::{KeyOperation, Value};
 use super::search::{bit, set_bit};
@@ -24,12 +29,10 @@ pub(super) struct Demand<'a> {
     subset: &'a [usize],
     /// For each value: the answered operations not linearized yet that need the key to hold it.
     needed: Vec<u32>,
-    /// For each value: the operations not linearized yet that may write it (unanswered ones
-    /// too: they may take effect).
-    writable: Vec<u32>,
     /// For each value: the slots of the operations that need it, in call order.
     needers: Vec<Vec<usize>>,
-    /// For each value: the slots of the operations that may write it, in call order.
+    /// For each value: the slots of the operations that may write it (unanswered ones too: they
+    /// may take effect), in call order.
     writers: Vec<Vec<usize>>,
     /// Bit `slot` is set while that operation is linearized.
     taken: Vec<u64>,
@@ -45,7 +48,6 @@ impl<'a> Demand<'a> {
             operations,
             subset,
             needed: vec![0; values],
-            writable: vec![0; values],
             needers: vec![Vec::new(); values],
             writers: vec![Vec::new(); values],
             taken: vec![0; subset.len().div_ceil(64)],
@@ -57,7 +59,6 @@ impl<'a> Demand<'a> {
                 demand.needers[value as usize].push(slot);
             }
             if let Some(value) = action.produced() {
-                demand.writable[value as usize] += 1;
                 demand.writers[value as usize].push(slot);
             }
         }
@@ -71,45 +72,62 @@ impl<'a> Demand<'a> {
     /// Accounts for the operation at `slot` being linearized.
     pub(super) fn take(&mut self, slot: usize) {
         set_bit(&mut self.taken, slot, true);
-        let operation = self.operation(slot);
-        if let Some(value) = operation.action.observed() {
+        if let Some(value) = self.operation(slot).action.observed() {
             self.needed[value as usize] -= 1;
-        }
-        if let Some(value) = operation.action.produced() {
-            self.writable[value as usize] -= 1;
         }
     }
 
     /// Undoes [`Demand::take`].
     pub(super) fn put_back(&mut self, slot: usize) {
         set_bit(&mut self.taken, slot, false);
-        let operation = self.operation(slot);
-        if let Some(value) = operation.action.observed() {
+        if let Some(value) = self.operation(slot).action.observed() {
             self.needed[value as usize] += 1;
-        }
-        if let Some(value) = operation.action.produced() {
-            self.writable[value as usize] += 1;
         }
     }
 
-    /// If the key, not holding `value`, can never hold it again for an operation left that
-    /// needs it, the slot of that operation (the first that needs it, in call order): no
-    /// operation left may write `value` before that operation's answer.
+    /// If the key, not holding `value`, cannot hold it again for every operation left that
+    /// needs it, the slot of such an operation (the latest called of those the reason involves):
+    /// - no operation left may write `value` before that operation's answer;
+    /// - or it is the second compare-and-set that needs `value` and answers before the second
+    ///   writer left is called. Each such compare-and-set changes the key, so each needs a write
+    ///   of `value` of its own, in time; only the first writer left is.
     pub(super) fn loser(&self, value: Value) -> Option<usize> {
         if self.needed[value as usize] == 0 {
             return None;
         }
-        let needer = self.first_left(&self.needers[value as usize])?;
-        if self.writable[value as usize] == 0 {
-            return Some(needer);
+        let mut writers = self.left(&self.writers[value as usize]);
+        let Some(first_writer) = writers.next() else {
+            return self.left(&self.needers[value as usize]).next();
+        };
+        let call_us =
+            |slot: Option<usize>| slot.map_or(u64::MAX, |slot| self.operation(slot).invoke_us);
+        let (first_us, second_us) = (call_us(Some(first_writer)), call_us(writers.next()));
+        let mut changers = 0;
+        for needer in self.left(&self.needers[value as usize]) {
+            let operation = self.operation(needer);
+            if operation.invoke_us >= second_us {
+                break;
+            }
+            let answer_us = operation.response_us.unwrap_or(u64::MAX);
+            if answer_us < first_us {
+                return Some(needer);
+            }
+            if answer_us < second_us && operation.action.produced().is_some_and(|new| new != value)
+            {
+                changers += 1;
+                if changers == 2 {
+                    return Some(needer);
+                }
+            }
         }
-        let writer = self.first_left(&self.writers[value as usize])?;
-        let needed_by_us = self.operation(needer).response_us.unwrap_or(u64::MAX);
-        (self.operation(writer).invoke_us > needed_by_us).then_some(needer)
+        None
     }
 
-    /// The first slot of `slots` not linearized.
-    fn first_left(&self, slots: &[usize]) -> Option<usize> {
-        slots.iter().copied().find(|&slot| !bit(&self.taken, slot))
+    /// The slots of `slots` not linearized, in order.
+    fn left<'s>(&'s self, slots: &'s [usize]) -> impl Iterator<Item = usize> + 's {
+        slots
+            .iter()
+            .copied()
+            .filter(|&slot| !bit(&self.taken, slot))
     }
 }

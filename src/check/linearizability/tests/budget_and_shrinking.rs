@@ -118,6 +118,36 @@ fn a_value_written_again_only_too_late_is_lost_too() {
     assert_linearizable(&history);
 }
 
+/// Two compare-and-sets that found the key absent each need a delete of their own, since the
+/// first leaves the key holding its new value. With one delete called before the second one
+/// answers, and the next long after, the key may leave "absent" only after the first of them.
+/// Twenty writes nobody reads are called before both (a failed compare-and-set under way all
+/// along keeps them from being unseen): placed first, each ends its order at once; without
+/// that, the search tried every subset of them before the delete.
+#[test]
+fn compare_and_sets_that_found_the_key_absent_need_a_delete_each() {
+    let count = 20;
+    let mut history = vec![failed_cas(1, 0, (Some("z"), Some("q")), (0, 3_000))];
+    history.extend((1..=count).map(|n| write(1 + n, n, &n.to_string(), (n, 1_000 + n))));
+    history.extend([
+        cas(100, 100, (None, Some("c")), (count + 1, 100)),
+        cas(101, 101, (None, Some("d")), (count + 2, 2_000)),
+        delete(102, 102, (30, 2_500)),
+        delete(103, 103, (5_000, 5_010)),
+    ]);
+    assert_eq!(check(&history, 10_000), Verdict::Linearizable);
+    // A second delete called at the instant the second compare-and-set is answered is in
+    // time: the only order is 1, 2, 3, 4, 5.
+    let history = vec![
+        write(1, 1, "a", (0, 5)),
+        delete(2, 2, (6, 100)),
+        cas(3, 3, (None, Some("c")), (10, 100)),
+        delete(4, 4, (200, 300)),
+        cas(5, 5, (None, Some("d")), (150, 200)),
+    ];
+    assert_linearizable(&history);
+}
+
 fn lost_values_history(count: u64) -> Vec<Operation> {
     let mut history = vec![read(1, 0, Some("x"), (0, 2_000))];
     history.extend((1..=count).map(|n| write(1 + n, n, &n.to_string(), (n, 1_000 + n))));
