@@ -487,9 +487,14 @@ impl Counts {
     }
 
     fn text(&self) -> String {
+        let count = |count: usize| format_count(count as u64);
         format!(
             "{} operations: {} answered, {} pending, {} unknown, {} failed",
-            self.total, self.ok, self.pending, self.unknown, self.failed
+            count(self.total),
+            count(self.ok),
+            count(self.pending),
+            count(self.unknown),
+            count(self.failed)
         )
     }
 }
@@ -553,12 +558,12 @@ fn verdict_view(report: &LinearizabilityCheck, now_us: u64) -> Html {
     let moment = if report.at_us == now_us {
         format!(
             "{} operations {looked_at} (stale reads promise nothing and are left out).",
-            report.operations
+            format_count(report.operations as u64)
         )
     } else {
         format!(
             "{} operations {looked_at} at {}; the run has moved since: check again.",
-            report.operations,
+            format_count(report.operations as u64),
             format_time(report.at_us)
         )
     };
