@@ -19,7 +19,7 @@
 //! called cannot both have theirs. (Compare-and-sets that found the key absent, with deletes
 //! far between, are how a workload of writes only orders itself.)
 
-use super::key_history::{KeyOperation, Value};
+use super::key_history::{Action, KeyOperation, Value};
 use super::search::{bit, set_bit};
 
 pub(super) struct Demand<'a> {
@@ -31,10 +31,13 @@ pub(super) struct Demand<'a> {
     needed: Vec<u32>,
     /// For each value: the slots of the operations that need it, in call order.
     needers: Vec<Vec<usize>>,
-    /// For each value: the slots of the operations that may write it (unanswered ones too: they
-    /// may take effect), in call order.
+    /// For each value: the slots of the operations that may write it (unanswered ones too:
+    /// they may take effect), in call order.
     writers: Vec<Vec<usize>>,
-    /// Bit `slot` is set while that operation is linearized.
+    /// For each value: the slots of the unanswered compare-and-sets that expect it.
+    hopefuls: Vec<Vec<usize>>,
+    /// Bit `slot` is set while that operation is linearized (or dropped, for an unanswered
+    /// compare-and-set that can no longer take effect).
     taken: Vec<u64>,
 }
 
@@ -50,6 +53,7 @@ impl<'a> Demand<'a> {
             needed: vec![0; values],
             needers: vec![Vec::new(); values],
             writers: vec![Vec::new(); values],
+            hopefuls: vec![Vec::new(); values],
             taken: vec![0; subset.len().div_ceil(64)],
         };
         for (slot, &index) in subset.iter().enumerate() {
@@ -60,6 +64,9 @@ impl<'a> Demand<'a> {
             }
             if let Some(value) = action.produced() {
                 demand.writers[value as usize].push(slot);
+            }
+            if let Action::CasMaybe { expected, .. } = action {
+                demand.hopefuls[expected as usize].push(slot);
             }
         }
         demand
@@ -121,6 +128,15 @@ impl<'a> Demand<'a> {
             }
         }
         None
+    }
+
+    /// The unanswered compare-and-sets left that expect `value`, if nothing left can write it:
+    /// with the key holding another value, they can never take effect.
+    pub(super) fn hopeless(&self, value: Value) -> Vec<usize> {
+        if self.left(&self.writers[value as usize]).next().is_some() {
+            return Vec::new();
+        }
+        self.left(&self.hopefuls[value as usize]).collect()
     }
 
     /// The slots of `slots` not linearized, in order.

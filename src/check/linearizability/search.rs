@@ -20,7 +20,8 @@
 //!   interchangeable. And a configuration is cut short if an explored one had the same other
 //!   operations and value with fewer lazy ones used: that one had every option this one has.
 //! - An unanswered compare-and-set is linearized only where it finds its expected value; where
-//!   it does not, it would do nothing, which is the same as never taking effect.
+//!   it does not, it would do nothing, which is the same as never taking effect. Once the key
+//!   has left that value and nothing left can write it again, it is dropped.
 //!
 //! Reads need no choice at all. If a read (or a failed compare-and-set) may come next and finds
 //! what it answered, it is linearized next and nothing else is tried in its place: in any valid
@@ -149,6 +150,9 @@ struct Frame {
     /// How many unseen writes were placed just before it: the last entries of
     /// [`Search::unseen_placed`].
     unseen: usize,
+    /// How many hopeless compare-and-sets were dropped just after it: the last entries of
+    /// [`Search::hopeless_dropped`].
+    hopeless: usize,
 }
 
 /// What trying one alternative of an operation gave.
@@ -161,9 +165,9 @@ enum Attempt {
     Applies { next_state: Value, lazy: usize },
 }
 
-/// For each (set of the other operations linearized, value of the key) explored, written as the
-/// set's words followed by the value, the bitsets of the lazy operations linearized with it,
-/// one after the other.
+/// For each (set of the other operations linearized, value of the key) explored, written as
+/// [`Search::remember`] writes it, the bitsets of the lazy operations linearized with it, one
+/// after the other.
 type Explored = HashMap<Box<[u64]>, Vec<u64>, BuildHasherDefault<WordHasher>>;
 
 struct Search<'a> {
@@ -172,7 +176,10 @@ struct Search<'a> {
     list: EntryList,
     /// The slots of the lazy operations, in call order.
     lazy: Vec<usize>,
-    /// Bit `slot` is set while that operation, not a lazy one, is linearized.
+    /// Bit `slot` is set while that operation is out of the search's reach: linearized, or
+    /// dropped as hopeless, or lazy (those are in `lazy_linearized`). Two configurations with
+    /// the same such set, the same lazy operations linearized and the same value have the same
+    /// futures, however each got there.
     linearized: Vec<u64>,
     /// Bit `i` is set while the lazy operation `lazy[i]` is linearized.
     lazy_linearized: Vec<u64>,
@@ -188,6 +195,9 @@ struct Search<'a> {
     unseen: Vec<u64>,
     /// The calls of the unseen writes placed along with the frames on the stack, in order.
     unseen_placed: Vec<usize>,
+    /// The calls of the hopeless compare-and-sets dropped along with the frames on the stack,
+    /// in order (see [`Search::drop_hopeless`]).
+    hopeless_dropped: Vec<usize>,
     /// The values the operations not linearized yet need and can write.
     demand: Demand<'a>,
     /// The latest answer the search stopped at, or looked past to place unseen writes, or the
@@ -209,18 +219,23 @@ impl<'a> Search<'a> {
                 .all(|pair| operation(pair[0]).invoke_us <= operation(pair[1]).invoke_us),
             "operations must be in call order"
         );
+        let mut linearized = vec![0; subset.len().div_ceil(64)];
+        for &slot in &lazy {
+            set_bit(&mut linearized, slot, true);
+        }
         Search {
             operations,
             subset,
             list: EntryList::new(operations, subset),
-            linearized: vec![0; subset.len().div_ceil(64)],
+            linearized,
             lazy_linearized: vec![0; lazy.len().div_ceil(64)],
             lazy,
             explored: Explored::default(),
-            key_scratch: Vec::with_capacity(subset.len().div_ceil(64) + 1),
+            key_scratch: Vec::new(),
             stack: Vec::with_capacity(subset.len()),
             unseen: unseen_writes(operations, subset),
             unseen_placed: Vec::new(),
+            hopeless_dropped: Vec::new(),
             demand: Demand::new(operations, subset),
             frontier_us: 0,
             state: ABSENT,
@@ -256,6 +271,7 @@ impl<'a> Search<'a> {
                     state_before: self.state,
                     forced: true,
                     unseen: 0,
+                    hopeless: 0,
                 };
                 if self.linearize(frame, self.state) {
                     (cursor, alternative, arrived) = (self.list.first(), 0, true);
@@ -289,6 +305,7 @@ impl<'a> Search<'a> {
                         state_before: self.state,
                         forced: false,
                         unseen: 0,
+                        hopeless: 0,
                     };
                     if self.linearize(frame, next_state) {
                         (cursor, alternative, arrived) = (self.list.first(), 0, true);
@@ -444,8 +461,51 @@ impl<'a> Search<'a> {
         self.required_left -= usize::from(self.operation(slot).required);
         self.state = next_state;
         self.list.lift(frame.call);
+        frame.hopeless = self.drop_hopeless(&frame, next_state);
         self.stack.push(frame);
         true
+    }
+
+    /// Drops the unanswered compare-and-sets that can no longer take effect, now that the key
+    /// left the values the frame left: each expects one of them, and nothing left can write it
+    /// again. Such a compare-and-set would only be tried, and rejected, at every configuration
+    /// from here; dropped, it also no longer counts as a writer of its new value. Returns how
+    /// many.
+    fn drop_hopeless(&mut self, frame: &Frame, next_state: Value) -> usize {
+        let mut dropped = 0;
+        for value in self.values_left(frame, next_state).into_iter().flatten() {
+            for slot in self.demand.hopeless(value) {
+                self.demand.take(slot);
+                set_bit(&mut self.linearized, slot, true);
+                let call = self.list.call_of[slot];
+                self.list.lift(call);
+                self.hopeless_dropped.push(call);
+                dropped += 1;
+            }
+        }
+        dropped
+    }
+
+    /// Puts back the last `count` compare-and-sets [`Search::drop_hopeless`] dropped.
+    fn restore_hopeless(&mut self, count: usize) {
+        for _ in 0..count {
+            let call = self.hopeless_dropped.pop().expect("dropped with a frame");
+            self.list.unlift(call);
+            let slot = self.list.entries[call].slot;
+            self.demand.put_back(slot);
+            set_bit(&mut self.linearized, slot, false);
+        }
+    }
+
+    /// The values the key held while the frame was linearized and no longer holds: the value
+    /// before it, and its lazy operation's, unless the key holds them again.
+    fn values_left(&self, frame: &Frame, next_state: Value) -> [Option<Value>; 2] {
+        let lazy_value =
+            (frame.lazy != NONE).then(|| match self.operation(self.lazy[frame.lazy]).action {
+                Action::Set(value) => value,
+                _ => unreachable!("lazy operations are writes and deletes"),
+            });
+        [Some(frame.state_before), lazy_value].map(|value| value.filter(|&v| v != next_state))
     }
 
     /// Whether linearizing the frame, leaving the key at `next_state`, left a value that an
@@ -453,16 +513,10 @@ impl<'a> Search<'a> {
     /// frontier moves up to that operation's call: a search without it would not have seen
     /// the loss.
     fn loses_a_value(&mut self, frame: &Frame, next_state: Value) -> bool {
-        let lazy_value =
-            (frame.lazy != NONE).then(|| match self.operation(self.lazy[frame.lazy]).action {
-                Action::Set(value) => value,
-                _ => unreachable!("lazy operations are writes and deletes"),
-            });
-        let left = [Some(frame.state_before), lazy_value];
-        let Some(needer) = left
+        let Some(needer) = self
+            .values_left(frame, next_state)
             .into_iter()
             .flatten()
-            .filter(|&value| value != next_state)
             .find_map(|value| self.demand.loser(value))
         else {
             return false;
@@ -550,8 +604,13 @@ impl<'a> Search<'a> {
     /// Records the current configuration with the key at `state` as explored, unless an
     /// explored one already covers it (then returns false).
     fn remember(&mut self, state: Value) -> bool {
+        // The set is written as the lengths of its runs of members and non-members, in turn
+        // from a run of members (perhaps empty), then the value. The search takes operations
+        // mostly in call order, leaving few stragglers behind, so a set is a few runs: written
+        // whole, it made each configuration cost the history's length in memory (a history of
+        // 100,000 operations took 1.7 GB).
         self.key_scratch.clear();
-        self.key_scratch.extend_from_slice(&self.linearized);
+        write_runs(&self.linearized, &mut self.key_scratch);
         self.key_scratch.push(u64::from(state));
         let current = self.lazy_linearized.as_slice();
         let Some(lazy_sets) = self.explored.get_mut(self.key_scratch.as_slice()) else {
@@ -579,6 +638,7 @@ impl<'a> Search<'a> {
     }
 
     fn undo(&mut self, frame: &Frame) {
+        self.restore_hopeless(frame.hopeless);
         let slot = self.list.entries[frame.call].slot;
         self.required_left += usize::from(self.operation(slot).required);
         self.state = frame.state_before;
@@ -680,6 +740,31 @@ impl FailedCasWindows {
     }
 }
 
+/// Appends to `runs` the lengths of the runs of set and clear bits of `words`, in turn from a
+/// run of set bits (perhaps empty), leaving out the last run if it is clear.
+fn write_runs(words: &[u64], runs: &mut Vec<u64>) {
+    let mut run_of_set = true;
+    let mut length = 0;
+    for &word in words {
+        let uniform = if run_of_set { u64::MAX } else { 0 };
+        if word == uniform {
+            length += 64;
+            continue;
+        }
+        for bit in 0..64 {
+            let set = word & (1 << bit) != 0;
+            if set != run_of_set {
+                runs.push(length);
+                (run_of_set, length) = (set, 0);
+            }
+            length += 1;
+        }
+    }
+    if run_of_set {
+        runs.push(length);
+    }
+}
+
 fn is_subset(small: &[u64], large: &[u64]) -> bool {
     small
         .iter()
@@ -718,6 +803,8 @@ struct ListEntry {
 /// constant time.
 struct EntryList {
     entries: Vec<ListEntry>,
+    /// For each slot, the index of its call's entry ([`NONE`] for a lazy operation).
+    call_of: Vec<usize>,
     /// Links; index `entries.len()` is the head sentinel, and [`NONE`] ends the list.
     next: Vec<usize>,
     prev: Vec<usize>,
@@ -737,9 +824,12 @@ impl EntryList {
         }
         events.sort_unstable();
         let mut answer_of_slot = vec![NONE; subset.len()];
+        let mut call_of = vec![NONE; subset.len()];
         for (position, &(_, is_answer, slot)) in events.iter().enumerate() {
             if is_answer {
                 answer_of_slot[slot] = position;
+            } else {
+                call_of[slot] = position;
             }
         }
         let entries: Vec<ListEntry> = events
@@ -769,6 +859,7 @@ impl EntryList {
             .collect();
         EntryList {
             entries,
+            call_of,
             next,
             prev,
         }
@@ -866,5 +957,33 @@ impl Hasher for WordHasher {
 
     fn finish(&self) -> u64 {
         self.hash
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::write_runs;
+
+    fn runs(words: &[u64]) -> Vec<u64> {
+        let mut runs = Vec::new();
+        write_runs(words, &mut runs);
+        runs
+    }
+
+    #[test]
+    fn a_set_is_written_as_its_runs_from_a_run_of_members() {
+        assert_eq!(runs(&[0, 0]), [0]);
+        assert_eq!(runs(&[0b1011, 0]), [2, 1, 1]);
+        assert_eq!(runs(&[0b1010, 0]), [0, 1, 1, 1, 1]);
+        assert_eq!(runs(&[u64::MAX, 0b1]), [65]);
+        assert_eq!(
+            runs(&[u64::MAX, u64::MAX - 1, 0, 1 << 63]),
+            [64, 1, 63, 127, 1]
+        );
+        // Sets that differ are written differently, wherever they differ.
+        let mut seen = std::collections::BTreeSet::new();
+        for set in 0..1_u64 << 10 {
+            assert!(seen.insert(runs(&[set << 59, set >> 5])), "set {set:b}");
+        }
     }
 }

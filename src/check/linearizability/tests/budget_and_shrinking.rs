@@ -148,6 +148,26 @@ fn compare_and_sets_that_found_the_key_absent_need_a_delete_each() {
     assert_linearizable(&history);
 }
 
+/// Fifty compare-and-sets without an answer expect "a", which "b" overwrites at once; then a
+/// thousand writes follow one another, each read back. Once "a" is gone for good, the
+/// compare-and-sets can never take effect, and are dropped: kept, every configuration of the
+/// long tail would try each of them again, a hundred steps apiece.
+#[test]
+fn compare_and_sets_that_can_never_take_effect_are_dropped() {
+    let mut history = vec![write(1, 1, "a", (0, 10)), write(2, 2, "b", (20, 30))];
+    history.extend((0..50).map(|n| {
+        let new = format!("c{n}");
+        let attempt = cas(3 + n, 3 + n, (Some("a"), Some(&new)), (15, 16));
+        with_outcome(attempt, Outcome::Unknown)
+    }));
+    for n in 0..1_000 {
+        let (value, start) = (format!("v{n}"), 100 + 20 * n);
+        history.push(write(100 + 2 * n, 1, &value, (start, start + 5)));
+        history.push(read(101 + 2 * n, 2, Some(&value), (start + 10, start + 15)));
+    }
+    assert_eq!(check(&history, 20_000), Verdict::Linearizable);
+}
+
 fn lost_values_history(count: u64) -> Vec<Operation> {
     let mut history = vec![read(1, 0, Some("x"), (0, 2_000))];
     history.extend((1..=count).map(|n| write(1 + n, n, &n.to_string(), (n, 1_000 + n))));
