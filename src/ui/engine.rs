@@ -470,6 +470,13 @@ impl Engine {
         self.horizon_us = self.horizon_us.max(self.now_us());
     }
 
+    /// Seeks to where the scrubber was dragged, if that seek still waits for its frame.
+    pub fn apply_scrub(&mut self) {
+        if let Some(at_us) = self.scrub_to_us {
+            self.seek(at_us);
+        }
+    }
+
     /// Moves to `at_us`, back or forward. A selected message stays selected: seeking replays
     /// the same run, so its id names the same message at every moment (the inspector says
     /// when it is not sent yet, or no longer remembered).
@@ -480,13 +487,6 @@ impl Engine {
     ///
     /// A paused run rests on a whole millisecond (or just after an event, by single steps):
     /// moments a link names exactly. So `at_us` is rounded up to a whole millisecond.
-    /// Seeks to where the scrubber was dragged, if that seek still waits for its frame.
-    pub fn apply_scrub(&mut self) {
-        if let Some(at_us) = self.scrub_to_us {
-            self.seek(at_us);
-        }
-    }
-
     pub fn seek(&mut self, at_us: u64) {
         self.scrub_to_us = None;
         let at_us = at_us.div_ceil(1_000) * 1_000;

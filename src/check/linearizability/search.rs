@@ -165,7 +165,7 @@ enum Attempt {
     Applies { next_state: Value, lazy: usize },
 }
 
-/// For each (set of the other operations linearized, value of the key) explored, written as
+/// For each (set of the operations out of reach, value of the key) explored, written as
 /// [`Search::remember`] writes it, the bitsets of the lazy operations linearized with it, one
 /// after the other.
 type Explored = HashMap<Box<[u64]>, Vec<u64>, BuildHasherDefault<WordHasher>>;
@@ -180,7 +180,7 @@ struct Search<'a> {
     /// dropped as hopeless, or lazy (those are in `lazy_linearized`). Two configurations with
     /// the same such set, the same lazy operations linearized and the same value have the same
     /// futures, however each got there.
-    linearized: Vec<u64>,
+    out_of_reach: Vec<u64>,
     /// Bit `i` is set while the lazy operation `lazy[i]` is linearized.
     lazy_linearized: Vec<u64>,
     /// Every configuration explored. One with the same other operations and value as an
@@ -219,15 +219,15 @@ impl<'a> Search<'a> {
                 .all(|pair| operation(pair[0]).invoke_us <= operation(pair[1]).invoke_us),
             "operations must be in call order"
         );
-        let mut linearized = vec![0; subset.len().div_ceil(64)];
+        let mut out_of_reach = vec![0; subset.len().div_ceil(64)];
         for &slot in &lazy {
-            set_bit(&mut linearized, slot, true);
+            set_bit(&mut out_of_reach, slot, true);
         }
         Search {
             operations,
             subset,
             list: EntryList::new(operations, subset),
-            linearized,
+            out_of_reach,
             lazy_linearized: vec![0; lazy.len().div_ceil(64)],
             lazy,
             explored: Explored::default(),
@@ -447,7 +447,7 @@ impl<'a> Search<'a> {
         if writes {
             frame.unseen = self.place_unseen_before(frame.call);
         }
-        set_bit(&mut self.linearized, slot, true);
+        set_bit(&mut self.out_of_reach, slot, true);
         self.demand.take(slot);
         if frame.lazy != NONE {
             set_bit(&mut self.lazy_linearized, frame.lazy, true);
@@ -476,7 +476,7 @@ impl<'a> Search<'a> {
         for value in self.values_left(frame, next_state).into_iter().flatten() {
             for slot in self.demand.hopeless(value) {
                 self.demand.take(slot);
-                set_bit(&mut self.linearized, slot, true);
+                set_bit(&mut self.out_of_reach, slot, true);
                 let call = self.list.call_of[slot];
                 self.list.lift(call);
                 self.hopeless_dropped.push(call);
@@ -493,7 +493,7 @@ impl<'a> Search<'a> {
             self.list.unlift(call);
             let slot = self.list.entries[call].slot;
             self.demand.put_back(slot);
-            set_bit(&mut self.linearized, slot, false);
+            set_bit(&mut self.out_of_reach, slot, false);
         }
     }
 
@@ -528,7 +528,7 @@ impl<'a> Search<'a> {
     /// Undoes what [`Search::linearize`] did before finding that the frame cannot succeed.
     fn take_back(&mut self, frame: &Frame) {
         let slot = self.list.entries[frame.call].slot;
-        set_bit(&mut self.linearized, slot, false);
+        set_bit(&mut self.out_of_reach, slot, false);
         self.demand.put_back(slot);
         if frame.lazy != NONE {
             set_bit(&mut self.lazy_linearized, frame.lazy, false);
@@ -575,7 +575,7 @@ impl<'a> Search<'a> {
         while self.list.entries[cursor].is_call {
             let slot = self.list.entries[cursor].slot;
             if cursor != call && bit(&self.unseen, slot) {
-                set_bit(&mut self.linearized, slot, true);
+                set_bit(&mut self.out_of_reach, slot, true);
                 self.demand.take(slot);
                 self.required_left -= 1;
                 self.list.lift(cursor);
@@ -595,7 +595,7 @@ impl<'a> Search<'a> {
             let call = self.unseen_placed.pop().expect("placed with a frame");
             let slot = self.list.entries[call].slot;
             self.list.unlift(call);
-            set_bit(&mut self.linearized, slot, false);
+            set_bit(&mut self.out_of_reach, slot, false);
             self.demand.put_back(slot);
             self.required_left += 1;
         }
@@ -610,7 +610,7 @@ impl<'a> Search<'a> {
         // whole, it made each configuration cost the history's length in memory (a history of
         // 100,000 operations took 1.7 GB).
         self.key_scratch.clear();
-        write_runs(&self.linearized, &mut self.key_scratch);
+        write_runs(&self.out_of_reach, &mut self.key_scratch);
         self.key_scratch.push(u64::from(state));
         let current = self.lazy_linearized.as_slice();
         let Some(lazy_sets) = self.explored.get_mut(self.key_scratch.as_slice()) else {
