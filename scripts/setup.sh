@@ -71,3 +71,20 @@ ensure_node_packages() {
   npm ci --no-audit --no-fund
   cp package-lock.json "$stamp"
 }
+
+# Firefox runs the wasm suite a second time, so saved runs are shown to replay alike on two
+# browser engines. Its WebDriver is not packaged in Debian; Mozilla publishes it on crates.io.
+GECKODRIVER_VERSION=0.37.1
+ensure_firefox() {
+  if [ ! -x /usr/bin/firefox-esr ]; then
+    log "installing firefox-esr from Debian"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q firefox-esr
+  fi
+  # Read the whole answer: geckodriver panics if its pipe closes early (as with `grep -q`).
+  local installed
+  installed="$(geckodriver --version 2>/dev/null || true)"
+  [ "${installed%%$'\n'*}" = "geckodriver $GECKODRIVER_VERSION" ] && return
+  log "installing geckodriver $GECKODRIVER_VERSION"
+  cargo install geckodriver --version "=$GECKODRIVER_VERSION" --locked --force
+}

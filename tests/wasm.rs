@@ -1,6 +1,8 @@
-//! Tests that run inside headless Chromium through wasm-bindgen-test:
+//! Tests that run inside a headless browser through wasm-bindgen-test:
 //! `cargo test --target wasm32-unknown-unknown --test wasm` (the runner is set in
-//! `.cargo/config.toml`). Native builds compile this file to nothing.
+//! `.cargo/config.toml`), in Chromium with `CHROMEDRIVER` set and in Firefox with `GECKODRIVER`;
+//! `scripts/test` runs both, so saved runs are shown to replay alike on two JavaScript engines.
+//! Native builds compile this file to nothing.
 #![cfg(target_arch = "wasm32")]
 
 use wasm_bindgen::JsCast;
