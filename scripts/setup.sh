@@ -72,8 +72,9 @@ ensure_node_packages() {
   cp package-lock.json "$stamp"
 }
 
-# Firefox runs the wasm suite a second time, so saved runs are shown to replay alike on two
-# browser engines. Its WebDriver is not packaged in Debian; Mozilla publishes it on crates.io.
+# Firefox runs the wasm suite a second time and tests/e2e/firefox.test.mjs, so runs are shown
+# to replay alike on two browser engines. Its WebDriver is not packaged in Debian; Mozilla
+# publishes it on crates.io.
 GECKODRIVER_VERSION=0.37.1
 ensure_firefox() {
   if [ ! -x /usr/bin/firefox-esr ]; then
