@@ -1,7 +1,8 @@
 // The built page in Firefox ESR beside Chromium: a scenario reaches the same state in both, a
 // link made in one opens at the same moment in the other, and in Firefox the page plays on its
 // animation frames, draws its canvas, answers the keyboard, refuses a bad link without losing
-// the run, and logs no error.
+// the run, drives an embedded playground from a course page through postMessage, and logs no
+// error.
 //
 // Playwright's Firefox support over WebDriver BiDi needs a newer Firefox than Debian's ESR, so
 // Firefox is driven by selenium-webdriver through geckodriver (scripts/test installs both).
@@ -15,7 +16,7 @@ import { join } from "node:path";
 import { Builder, By } from "selenium-webdriver";
 import firefox from "selenium-webdriver/firefox.js";
 import LogInspector from "selenium-webdriver/bidi/logInspector.js";
-import { SCREENSHOTS } from "./harness.mjs";
+import { openPage, SCREENSHOTS } from "./harness.mjs";
 import { sessionForFile, openPlayground, load, state, call, summary } from "./playground.mjs";
 
 const FIREFOX = process.env.FIREFOX ?? "/usr/bin/firefox-esr";
@@ -193,5 +194,51 @@ test("in Firefox the page plays, draws, answers the keyboard and refuses a bad l
   assert.equal((await foxCall("state")).state_hash, paused.state_hash, "the run is untouched");
 
   await foxScreenshot("firefox-metrics");
+  assert.deepEqual(fox.errors, [], "no console errors in Firefox");
+});
+
+/** Clicks the embedding example's buttons in order; returns its log's "state at" lines. */
+async function embedStates(click, logText) {
+  const states = [];
+  for (const button of ["state", "seek", "state"]) {
+    const before = await logText();
+    await click(button);
+    const deadline = Date.now() + 10_000;
+    while ((await logText()) === before) {
+      if (Date.now() > deadline) throw new Error(`no answer to "${button}"; log:\n${before}`);
+      await new Promise((done) => setTimeout(done, 50));
+    }
+  }
+  for (const line of (await logText()).split("\n")) if (line.startsWith("state at")) states.unshift(line);
+  return states;
+}
+
+test("in Firefox a course page drives the embedded playground through postMessage, as in Chromium", async () => {
+  const url = `${chromium.server.url}embed-example.html`;
+  await fox.driver.get(url);
+  await fox.driver.wait(
+    () => fox.driver.executeScript(
+      "return typeof document.getElementById('playground').contentWindow.raftPlayground?.state === 'function'",
+    ),
+    15_000,
+    "the embedded playground starts in Firefox",
+  );
+  const foxLog = () => fox.driver.findElement(By.id("log")).getText();
+  const inFirefox = await embedStates((id) => fox.driver.findElement(By.id(id)).click(), foxLog);
+
+  const page = await openPage(chromium.browser, url);
+  await page.waitForFunction(
+    () => typeof document.getElementById("playground").contentWindow.raftPlayground?.state === "function",
+  );
+  const inChromium = await embedStates((id) => page.click(`#${id}`), () => page.locator("#log").innerText());
+
+  assert.equal(inFirefox.length, 2, `two answers to "Read state": ${JSON.stringify(inFirefox)}`);
+  assert.match(inFirefox[0], /^state at 1000 ms: leader \d, term \d+, hash [0-9a-f]{16}$/);
+  assert.match(inFirefox[1], /^state at 3000 ms: /);
+  assert.deepEqual(inFirefox, inChromium, "the same answers in both browsers");
+  assert.match(await foxLog(), /event leader: \{"leader":\d,"term":\d+\}/, "leader events reach the host");
+
+  await foxScreenshot("firefox-embed");
+  assert.deepEqual(page.errors, [], "no console errors in Chromium");
   assert.deepEqual(fox.errors, [], "no console errors in Firefox");
 });
