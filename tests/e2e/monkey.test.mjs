@@ -4,14 +4,15 @@
 // the shortcuts and random keys, types hostile text and numbers into the fields, moves the
 // sliders and the timeline, clicks, drags and wheels on the canvases, resizes the window, opens
 // mutated links and lessons, imports bad files, calls the script API and postMessage with bad
-// arguments, and acts while a long link is still replaying; on a desktop, a phone, an embed.
+// arguments, and acts while a long link is still replaying; on a desktop, a phone, an embed,
+// and a run already busy with a leader, snapshots and clients.
 // After every action the page must have logged no error, shown no panic panel and answered
 // within seconds; every few actions `state()` must answer and frames must keep coming while it
 // plays; bad links must leave the run untouched and say why; a run's own link and a trip back
 // and forth in time must give the same state; at the end, a violation only with a bug switch on.
 // A failure names the seed, the step and the action; the whole sequence is in
 // target/e2e/monkey-seed-N.log, and a screenshot of the end in target/e2e/monkey-seed-N.png.
-// MONKEY_SEEDS=5,6 runs other seeds (see the end of the file).
+// MONKEY_SEEDS=5,6 runs other seeds, MONKEY_VARIANT one variant (see the end of the file).
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -31,6 +32,9 @@ const RUNS = [
   { seed: 3, actions: 70, viewport: { width: 800, height: 520 }, embed: "?embed&controls=play,step,speed,timeline,logs", longLinkAt: 40 },
   // Opens on a long link and acts at once, while the page replays it a slice per frame.
   { seed: 4, actions: 80, viewport: { width: 1920, height: 1080 }, startOnLongLink: true },
+  // Starts 8 s into a busy run (a leader, snapshots, a client history): a fresh cluster has
+  // none of these for its first few hundred milliseconds, where most random runs stay.
+  { seed: 5, actions: 100, viewport: { width: 1440, height: 900 }, busy: true },
 ];
 
 /** How long Playwright may wait for an element to be clickable (covered, moving: skipped). */
@@ -41,6 +45,17 @@ const ANSWER_MS = 5_000;
 const STATE_MS = 15_000;
 /** Actions after opening the long link during which `state()` is not called (it would finish the replay). */
 const REPLAY_WINDOW = 12;
+
+/** The busy run's scenario, with the monkey run's own seed. */
+const busyScenario = (seed) => ({
+  format: 1,
+  seed,
+  nodes: 5,
+  config: { loss: 0.02, duplicate: 0.01, snapshot_every: 25 },
+  workload: { writes_per_sec: 30, reads_per_sec: 15, keys: 4, cas_percent: 20 },
+  timeline: [{ at_ms: 3000, do: "crash", node: 1 + (seed % 5) }, { at_ms: 5000, do: "restart", node: 1 + (seed % 5) }],
+  until_ms: 8000,
+});
 
 // A long, busy run: replaying it takes a few seconds, a slice per frame.
 const LONG = { format: 1, seed: 4, nodes: 9, workload: { writes_per_sec: 200, reads_per_sec: 100 }, until_ms: 100_000 };
@@ -792,6 +807,8 @@ function weightsFor(run, replaying, longOpened) {
     bug: 1,
   };
   if (run.embed) Object.assign(weights, { type: 0, importFile: 0, learn: 0, bug: 0 });
+  // A busy run stays busy longer: lessons replace the scenario with one that starts at 0.
+  if (run.busy) Object.assign(weights, { lessonLink: 0.4, learn: 0.4 });
   // While a long link replays, only what a person does: the script API and the checks that
   // read the state would finish the replay at once.
   if (longOpened) weights.longLink = 0; // once a run: each costs seconds of replay
@@ -882,6 +899,10 @@ async function monkey(run, t) {
       ctx.replayUntil = REPLAY_WINDOW;
       log.push("0: opened the long link");
     }
+    if (run.busy) {
+      await page.evaluate((text) => window.raftPlayground.load(text), JSON.stringify(busyScenario(run.seed)));
+      log.push(`0: loaded ${JSON.stringify(busyScenario(run.seed))}`);
+    }
     let seen = await checkHealth(ctx, `seed ${run.seed}, on opening`, { full: !run.startOnLongLink });
     if (run.startOnLongLink) assert.ok(seen.replaying, `seed ${run.seed}: the long link does not show its replay progress`);
 
@@ -948,14 +969,28 @@ async function monkey(run, t) {
   }
 }
 
-// MONKEY_SEEDS=5,6,7 runs other seeds (desktop, phone, embed, long link in turn): to explore,
-// or to reproduce one run alone.
+// MONKEY_SEEDS=5,6,7 runs other seeds (desktop, phone, embed, long link, busy run in turn): to
+// explore, or to reproduce one run alone; MONKEY_VARIANT=busy (or desktop, phone, embed, long)
+// runs them all on that one.
+const VARIANTS = { desktop: RUNS[0], phone: RUNS[1], embed: RUNS[2], long: RUNS[3], busy: RUNS[4] };
+const variant = process.env.MONKEY_VARIANT;
+if (variant && !VARIANTS[variant]) {
+  throw new Error(`MONKEY_VARIANT=${variant}: expected one of ${Object.keys(VARIANTS).join(", ")}`);
+}
 const runs = process.env.MONKEY_SEEDS
-  ? process.env.MONKEY_SEEDS.split(",").map((seed, i) => ({ ...RUNS[i % RUNS.length], seed: Number(seed) }))
+  ? process.env.MONKEY_SEEDS.split(",").map((seed, i) => ({ ...(VARIANTS[variant] ?? RUNS[i % RUNS.length]), seed: Number(seed) }))
   : RUNS;
 
 for (const run of runs) {
-  const where = run.phone ? "a phone" : run.embed ? "an embed" : run.startOnLongLink ? "a long link still replaying" : "the desktop page";
+  const where = run.phone
+    ? "a phone"
+    : run.embed
+      ? "an embed"
+      : run.startOnLongLink
+        ? "a long link still replaying"
+        : run.busy
+          ? "a busy run"
+          : "the desktop page";
   test(`monkey, seed ${run.seed}: ${run.actions} random actions on ${where} leave it answering, clean and consistent`, { timeout: 120_000 }, (t) =>
     monkey(run, t),
   );
