@@ -70,10 +70,8 @@ fn figures(simulation: &Simulation, samples: &[&MetricsSample]) -> Html {
     });
     let p50 = metrics.commit_latency_percentile_us(50);
     let p99 = metrics.commit_latency_percentile_us(99);
-    let rate = samples
-        .len()
-        .checked_sub(1)
-        .and_then(|last| rate_at(samples, last));
+    // From the live count, not the last sample: a commit since then counts at once.
+    let rate = rate_since(samples, now_us, metrics.committed_commands);
     let (rate, rate_detail) = match rate {
         Some(rate) => (Some(rate), "commits/s, last second".to_string()),
         None if now_us > 0 => (
@@ -113,16 +111,23 @@ fn leader_since(simulation: &Simulation, leader: NodeId) -> Option<u64> {
         .map(|entry| entry.at_us)
 }
 
-/// Commands committed per second over the `THROUGHPUT_WINDOW_US` before sample `at`.
-fn rate_at(samples: &[&MetricsSample], at: usize) -> Option<f64> {
-    let now = samples[at];
-    let earlier = samples[..at]
+/// Commands committed per second over the `THROUGHPUT_WINDOW_US` before `now_us`, by which
+/// `committed` were committed: measured from the last of `samples` that far back, or from the
+/// first in a run's first second.
+fn rate_since(samples: &[&MetricsSample], now_us: u64, committed: u64) -> Option<f64> {
+    let earlier = samples
         .iter()
         .rev()
-        .find(|sample| now.at_us - sample.at_us >= THROUGHPUT_WINDOW_US)
-        .or_else(|| samples.first().filter(|first| first.at_us < now.at_us))?;
-    let commands = now.committed_commands - earlier.committed_commands;
-    Some(commands as f64 * 1e6 / (now.at_us - earlier.at_us) as f64)
+        .find(|sample| now_us - sample.at_us >= THROUGHPUT_WINDOW_US)
+        .or_else(|| samples.first().filter(|first| first.at_us < now_us))?;
+    let commands = committed - earlier.committed_commands;
+    Some(commands as f64 * 1e6 / (now_us - earlier.at_us) as f64)
+}
+
+/// The throughput as of sample `at`, for the chart.
+fn rate_at(samples: &[&MetricsSample], at: usize) -> Option<f64> {
+    let now = samples[at];
+    rate_since(&samples[..at], now.at_us, now.committed_commands)
 }
 
 fn charts(samples: &[&MetricsSample]) -> Html {
