@@ -74,17 +74,17 @@ before(async () => {
 
 after(async () => fox.driver?.quit());
 
-/** Opens `url` in Firefox (from a blank page, so a link differing only in its fragment loads). */
-async function foxOpen(url) {
+/**
+ * Opens `url` in Firefox (from a blank page, so a link differing only in its fragment loads)
+ * and waits until `ready`, a script returning a boolean, says the playground has started.
+ */
+async function foxOpen(
+  url,
+  ready = "return typeof window.raftPlayground?.state === 'function' && document.querySelector('canvas.cluster-canvas')?.width > 100",
+) {
   await fox.driver.get("about:blank");
   await fox.driver.get(url);
-  await fox.driver.wait(
-    () => fox.driver.executeScript(
-      "return typeof window.raftPlayground?.state === 'function' && document.querySelector('canvas.cluster-canvas')?.width > 100",
-    ),
-    15_000,
-    "the page starts in Firefox",
-  );
+  await fox.driver.wait(() => fox.driver.executeScript(ready), 15_000, `the page starts in Firefox: ${url}`);
 }
 
 /** Calls one method of the script API in Firefox. */
@@ -215,14 +215,7 @@ async function embedStates(click, logText) {
 
 test("in Firefox a course page drives the embedded playground through postMessage, as in Chromium", async () => {
   const url = `${chromium.server.url}embed-example.html`;
-  await fox.driver.get(url);
-  await fox.driver.wait(
-    () => fox.driver.executeScript(
-      "return typeof document.getElementById('playground').contentWindow.raftPlayground?.state === 'function'",
-    ),
-    15_000,
-    "the embedded playground starts in Firefox",
-  );
+  await foxOpen(url, "return typeof document.getElementById('playground').contentWindow.raftPlayground?.state === 'function'");
   const foxLog = () => fox.driver.findElement(By.id("log")).getText();
   const inFirefox = await embedStates((id) => fox.driver.findElement(By.id(id)).click(), foxLog);
 
