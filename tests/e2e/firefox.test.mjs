@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { Builder, By } from "selenium-webdriver";
 import firefox from "selenium-webdriver/firefox.js";
 import LogInspector from "selenium-webdriver/bidi/logInspector.js";
-import { openPage, SCREENSHOTS } from "./harness.mjs";
+import { countCanvasPixels, openPage, SCREENSHOTS } from "./harness.mjs";
 import { sessionForFile, openPlayground, load, state, call, summary } from "./playground.mjs";
 
 const FIREFOX = process.env.FIREFOX ?? "/usr/bin/firefox-esr";
@@ -159,16 +159,7 @@ test("in Firefox the page plays, draws, answers the keyboard and refuses a bad l
   assert.equal((await foxCall("state")).until_ms, paused.until_ms, "paused, time stands still");
 
   // The canvas is drawn: most of it painted, in more than a few colours.
-  const pixels = await fox.driver.executeScript(`
-    const canvas = document.querySelector("canvas.cluster-canvas");
-    const data = canvas.getContext("2d").getImageData(0, 0, canvas.width, canvas.height).data;
-    const colours = new Set();
-    let painted = 0;
-    for (let i = 0; i < data.length; i += 4) {
-      if (data[i + 3] > 0) painted += 1;
-      if (colours.size < 64) colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
-    }
-    return { painted, total: data.length / 4, colours: colours.size };`);
+  const pixels = await fox.driver.executeScript(countCanvasPixels, "canvas.cluster-canvas");
   assert.ok(pixels.painted > pixels.total / 2, `the canvas is painted: ${JSON.stringify(pixels)}`);
   assert.ok(pixels.colours >= 4, `the canvas shows more than a background: ${JSON.stringify(pixels)}`);
 

@@ -110,16 +110,22 @@ export async function screenshot(page, name) {
  * and how many distinct colours there are, so "drawn" means more than one flat fill.
  */
 export async function canvasPixels(page, selector) {
-  return page.evaluate((selector) => {
-    const canvas = document.querySelector(selector);
-    const { width, height } = canvas;
-    const data = canvas.getContext("2d").getImageData(0, 0, width, height).data;
-    let painted = 0;
-    const colours = new Set();
-    for (let i = 0; i < data.length; i += 4) {
-      if (data[i + 3] > 0) painted += 1;
-      if (colours.size < 64) colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
-    }
-    return { painted, total: width * height, colours: colours.size };
-  }, selector);
+  return page.evaluate(countCanvasPixels, selector);
+}
+
+/**
+ * `canvasPixels`' count, run in the page: self-contained, so any driver can send it (Playwright's
+ * `evaluate`, WebDriver's `executeScript`).
+ */
+export function countCanvasPixels(selector) {
+  const canvas = document.querySelector(selector);
+  const { width, height } = canvas;
+  const data = canvas.getContext("2d").getImageData(0, 0, width, height).data;
+  let painted = 0;
+  const colours = new Set();
+  for (let i = 0; i < data.length; i += 4) {
+    if (data[i + 3] > 0) painted += 1;
+    if (colours.size < 64) colours.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2]);
+  }
+  return { painted, total: width * height, colours: colours.size };
 }

@@ -900,8 +900,9 @@ async function monkey(run, t) {
       log.push("0: opened the long link");
     }
     if (run.busy) {
-      await page.evaluate((text) => window.raftPlayground.load(text), JSON.stringify(busyScenario(run.seed)));
-      log.push(`0: loaded ${JSON.stringify(busyScenario(run.seed))}`);
+      const text = JSON.stringify(busyScenario(run.seed));
+      await page.evaluate((text) => window.raftPlayground.load(text), text);
+      log.push(`0: loaded ${text}`);
     }
     let seen = await checkHealth(ctx, `seed ${run.seed}, on opening`, { full: !run.startOnLongLink });
     if (run.startOnLongLink) assert.ok(seen.replaying, `seed ${run.seed}: the long link does not show its replay progress`);
