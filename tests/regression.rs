@@ -254,6 +254,50 @@ const RESTORE_ON_A_LOSSY_NETWORK: &str = r#"{
   "restore": { "index": 30, "term": 2, "kv": { "a": "1", "b": "2" } }
 }"#;
 
+/// A transfer to a paused node is given up while its TimeoutNow waits in the node's inbox;
+/// resumed inside a partition, the node wins with votes that override leases, and a lease
+/// read at the old leader must not be answered (it was: the old leader trusted its lease
+/// again once the transfer was given up). Found by review, not by the swarm.
+const LATE_TIMEOUT_NOW_AND_A_LEASE_READ: &str = r#"{
+  "format": 1, "seed": 1, "nodes": 3,
+  "config": { "election_timeout_ms": [150, 300], "heartbeat_ms": 50, "latency_ms": [1, 1],
+              "disk_ms": [1, 1], "pre_vote": true, "check_quorum": true },
+  "timeline": [
+    { "at_ms": 10, "do": "timeout", "node": 1 },
+    { "at_ms": 200, "do": "put", "key": "x", "value": "old", "via": 1 },
+    { "at_ms": 500, "do": "pause", "node": 2 },
+    { "at_ms": 501, "do": "transfer_leader", "to": 2 },
+    { "at_ms": 900, "do": "get", "key": "x", "via": 1, "read": "read_index" },
+    { "at_ms": 905, "do": "partition", "groups": [[1], [2, 3]] },
+    { "at_ms": 905, "do": "resume", "node": 2 },
+    { "at_ms": 930, "do": "put", "key": "x", "value": "new", "via": 2 },
+    { "at_ms": 960, "do": "get", "key": "x", "via": 1, "read": "lease" }
+  ],
+  "until_ms": 1500
+}"#;
+
+/// Node 3 is cut off from the leader, node 2 still hears it; node 2's timeout is forced
+/// inside the leader's lease, with the leader then partitioned away. Node 2 must not campaign
+/// (it did, won with node 3's vote, and the old leader answered a lease read with an
+/// overwritten value). Found by review, not by the swarm.
+const FORCED_TIMEOUT_INSIDE_A_LEASE: &str = r#"{
+  "format": 1, "seed": 1, "nodes": 3,
+  "config": { "election_timeout_ms": [150, 300], "heartbeat_ms": 50, "latency_ms": [1, 1],
+              "disk_ms": [1, 1], "pre_vote": true, "check_quorum": true },
+  "timeline": [
+    { "at_ms": 10, "do": "timeout", "node": 1 },
+    { "at_ms": 200, "do": "put", "key": "x", "value": "old", "via": 1 },
+    { "at_ms": 300, "do": "cut", "from": 1, "to": 3 },
+    { "at_ms": 300, "do": "cut", "from": 3, "to": 1 },
+    { "at_ms": 1000, "do": "get", "key": "x", "via": 1, "read": "read_index" },
+    { "at_ms": 1005, "do": "partition", "groups": [[1], [2, 3]] },
+    { "at_ms": 1005, "do": "timeout", "node": 2 },
+    { "at_ms": 1030, "do": "put", "key": "x", "value": "new", "via": 2 },
+    { "at_ms": 1060, "do": "get", "key": "x", "via": 1, "read": "lease" }
+  ],
+  "until_ms": 1500
+}"#;
+
 /// Single messages dropped, delayed and duplicated by hand (their ids are picked from a run),
 /// then network knobs, a cut and a slow link, client operations of every kind and a
 /// coordinated backup.
@@ -390,6 +434,14 @@ fn regression_scenarios() -> Vec<(String, Scenario)> {
             "message_drop_delay_duplicate_and_backup".to_string(),
             message_faults_and_backup(),
         ),
+        (
+            "lease_read_after_a_late_timeout_now".to_string(),
+            json(LATE_TIMEOUT_NOW_AND_A_LEASE_READ),
+        ),
+        (
+            "forced_timeout_inside_a_lease".to_string(),
+            json(FORCED_TIMEOUT_INSIDE_A_LEASE),
+        ),
     ];
     for (seed, broke) in FIXED_SEEDS {
         scenarios.push((
@@ -440,6 +492,10 @@ fn assert_exercises(name: &str, simulation: &Simulation) {
         "message_drop_delay_duplicate_and_backup" => {
             assert_eq!(simulation.backup_copies(1), 5, "{name}");
         }
+        // The late TimeoutNow still made node 2 leader.
+        "lease_read_after_a_late_timeout_now" => assert_eq!(simulation.leader(), Some(2), "{name}"),
+        // Node 2's forced timeout started no election; node 3, outside the lease, won later.
+        "forced_timeout_inside_a_lease" => assert_eq!(simulation.leader(), Some(3), "{name}"),
         _ => {}
     }
 }

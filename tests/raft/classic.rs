@@ -166,17 +166,7 @@ fn leader_transfer_to_a_slow_follower() {
     }
     cluster.deliver_all();
     cluster.heal();
-    let now = cluster.now_us;
-    cluster
-        .servers
-        .get_mut(&1)
-        .unwrap()
-        .node
-        .as_mut()
-        .unwrap()
-        .transfer_leadership(now, 3)
-        .unwrap();
-    cluster.flush(1);
+    cluster.transfer(1, 3).unwrap();
     // Appends lost while node 3 was cut off fill its pipeline; the next heartbeat response
     // frees it, the leader catches node 3 up, and only then sends TimeoutNow.
     cluster.advance(60_000);
@@ -194,16 +184,7 @@ fn leader_transfer_times_out() {
     let mut cluster = Cluster::new(3, plain_config());
     cluster.elect(1);
     cluster.isolate(3);
-    let now = cluster.now_us;
-    cluster
-        .servers
-        .get_mut(&1)
-        .unwrap()
-        .node
-        .as_mut()
-        .unwrap()
-        .transfer_leadership(now, 3)
-        .unwrap();
+    cluster.transfer(1, 3).unwrap();
     cluster.advance(149_000);
     assert_eq!(cluster.node(1).transfer_target(), Some(3));
     cluster.advance(2_000);

@@ -13,6 +13,7 @@ use std::sync::Arc;
 use raft_playground::raft::{
     Config, Entry, Index, Membership, Message, MessageBody, NodeId, Payload, PersistentState,
     ProposeError, RaftNode, RandomSource, ReadMode, ReadResult, Role, Snapshot, Term,
+    TransferError,
 };
 
 /// splitmix64: a small, well-mixed deterministic generator for election jitter.
@@ -324,6 +325,15 @@ impl Cluster {
         node.trigger_election_timeout(now, &mut self.random);
         self.flush(id);
         self.deliver_all();
+    }
+
+    /// Asks leader `id` to hand leadership to `target`, and sends what that starts.
+    pub fn transfer(&mut self, id: NodeId, target: NodeId) -> Result<(), TransferError> {
+        let now = self.local_now(id);
+        let node = self.servers.get_mut(&id).unwrap().node.as_mut().unwrap();
+        let result = node.transfer_leadership(now, target);
+        self.flush(id);
+        result
     }
 
     pub fn propose(&mut self, id: NodeId, text: &str) -> Result<Index, ProposeError> {

@@ -2,6 +2,7 @@
 //!
 //! - `paper`: each test checks one rule of the Raft paper or Ongaro's thesis, and names it.
 //! - `classic`: the classic cases of etcd's `raft_test.go`.
+//! - `leases`: the promises a leader's lease counts on, each against a way around it.
 //! - `bugs`: each bug switch removes the rule that mattered: the broken core does the unsafe
 //!   thing in a scripted case where the correct core does not.
 
@@ -9,4 +10,5 @@ mod harness;
 
 mod bugs;
 mod classic;
+mod leases;
 mod paper;

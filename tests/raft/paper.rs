@@ -1117,17 +1117,7 @@ fn leadership_transfers_to_an_up_to_date_target() {
     };
     let mut cluster = Cluster::new(3, config);
     cluster.elect(1);
-    let now = cluster.now_us;
-    cluster
-        .servers
-        .get_mut(&1)
-        .unwrap()
-        .node
-        .as_mut()
-        .unwrap()
-        .transfer_leadership(now, 2)
-        .unwrap();
-    cluster.flush(1);
+    cluster.transfer(1, 2).unwrap();
     cluster.deliver_all();
     assert_eq!(cluster.leader(), Some(2));
     assert_eq!(
@@ -1152,16 +1142,7 @@ fn a_transfer_refuses_proposals_and_gives_up_after_an_election_timeout() {
     let mut cluster = Cluster::new(3, plain_config());
     cluster.elect(1);
     cluster.isolate(3);
-    let now = cluster.now_us;
-    cluster
-        .servers
-        .get_mut(&1)
-        .unwrap()
-        .node
-        .as_mut()
-        .unwrap()
-        .transfer_leadership(now, 3)
-        .unwrap();
+    cluster.transfer(1, 3).unwrap();
     assert_eq!(
         cluster.propose(1, "x"),
         Err(ProposeError::TransferInProgress)

@@ -166,7 +166,7 @@ pub static LESSONS: &[ResolvedLesson] = &[
             ResolvedStep { at_ms: 4068, caption: Cow::Borrowed("On the majority side no one hears a leader any more, so S2's pre-vote succeeds, and the real election in term 2 too: S2 leads.") },
             ResolvedStep { at_ms: 4500, caption: Cow::Borrowed("Isolated, S1 keeps asking for pre-votes that never arrive, and its term stays 1. When the network heals it will simply follow S2, without forcing a new election.") },
             ResolvedStep { at_ms: 5600, caption: Cow::Borrowed("Healed: S1 follows S2 in term 2.") },
-            ResolvedStep { at_ms: 6000, caption: Cow::Borrowed("Now try it yourself: turn check-quorum off and replay. Followers then grant pre-votes even while they hear a leader, so S5 wins term 2 and deposes S1. Or turn pre-vote off instead: S5's term climbs while it is cut off, and when the links heal the leader must step down.") },
+            ResolvedStep { at_ms: 6000, caption: Cow::Borrowed("Now try it yourself: turn check-quorum off and replay. Pre-vote alone still keeps S5 from deposing S1, since the others hear S1; but once S1 is cut off from everyone it goes on believing it leads term 1, beside S2 in term 2, until the network heals. Or turn pre-vote off instead: S5's term climbs while it is cut off, and when the links heal the leader must step down.") },
         ],
     },
     ResolvedLesson {

@@ -18,6 +18,16 @@ pub(super) struct Votes {
     pub(super) rejected: BTreeSet<NodeId>,
 }
 
+/// What a vote request asks for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(super) enum Ballot {
+    /// Would you vote for me in the next term (thesis §9.6)? Changes nothing on either side.
+    PreVote,
+    /// A vote in the candidate's term; `leadership_transfer` if the leader itself asked the
+    /// candidate to take over (TimeoutNow, thesis §3.10).
+    Vote { leadership_transfer: bool },
+}
+
 impl RaftNode {
     /// The election timer fired, or a person forced it.
     pub(super) fn on_election_timeout(&mut self) {
@@ -40,7 +50,10 @@ impl RaftNode {
         random: &mut dyn super::RandomSource,
     ) -> bool {
         self.begin_input(now_us, random);
-        if self.is_leader() {
+        // Inside a leader's lease the timer cannot fire by itself (its deadline is at least the
+        // minimum timeout after the contact), and must not be made to: the node's own vote
+        // would break the promise the leader's lease reads count on (thesis §6.4.1).
+        if self.is_leader() || self.in_leader_lease() {
             return false;
         }
         self.on_election_timeout();
@@ -139,10 +152,11 @@ impl RaftNode {
         &mut self,
         candidate: NodeId,
         term: Term,
-        pre_vote: bool,
+        ballot: Ballot,
         last_log_index: Index,
         last_log_term: Term,
     ) {
+        let pre_vote = ballot == Ballot::PreVote;
         let could_vote = if pre_vote {
             term > self.current_term
                 || self.voted_for == Some(candidate)
@@ -153,7 +167,18 @@ impl RaftNode {
         };
         let log_ok = self.config.bugs.contains(Bug::VoteWithoutLogCheck)
             || self.log.is_up_to_date(last_log_index, last_log_term);
-        let lease_ok = !pre_vote || !self.in_leader_lease();
+        // A server that believes a leader is alive helps no one replace it: no pre-vote
+        // (thesis §9.6), and with check-quorum no vote either, whatever term the request came
+        // to carry (the leader's lease counts on it, §6.4.1), unless the leader itself handed
+        // over or this vote was already given.
+        let lease_ok = match ballot {
+            Ballot::PreVote => !self.heard_from_leader_recently(),
+            Ballot::Vote {
+                leadership_transfer,
+            } => {
+                leadership_transfer || self.voted_for == Some(candidate) || !self.in_leader_lease()
+            }
+        };
         let granted = could_vote && log_ok && lease_ok;
         if pre_vote {
             let reply_term = if granted { term } else { self.current_term };
@@ -240,6 +265,7 @@ impl RaftNode {
             heartbeat_deadline_us: self.now_us + self.config.heartbeat_interval_us,
             check_quorum_deadline_us: self.now_us + self.config.election_timeout_min_us,
             transfer: None,
+            lease_forfeited: false,
             reads: Default::default(),
         }));
         self.leader_id = Some(self.id);

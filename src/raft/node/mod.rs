@@ -33,6 +33,7 @@ use super::types::{
     Term,
 };
 
+use election::Ballot;
 pub use reads::ReadMode;
 pub use transfer::TransferError;
 
@@ -145,8 +146,9 @@ pub struct RaftNode {
     /// When a follower or candidate starts an election unless it hears from a leader.
     election_deadline_us: u64,
     /// When this node last heard from a leader, or restarted. Until the minimum election
-    /// timeout has passed since, it refuses votes (thesis §4.2.3) when check-quorum is on: a
-    /// leader's lease may count on it. A restarted node may have been counted before its crash.
+    /// timeout has passed since, it refuses pre-votes (thesis §9.6) and, when check-quorum is
+    /// on, votes and its own election (thesis §4.2.3): a leader's lease may count on it. A
+    /// restarted node may have been counted before its crash.
     leader_contact_us: Option<u64>,
 
     /// A snapshot arriving in chunks from the leader.
@@ -180,6 +182,10 @@ struct LeaderState {
     heartbeat_deadline_us: u64,
     check_quorum_deadline_us: u64,
     transfer: Option<transfer::Transfer>,
+    /// TimeoutNow went out in this term: however late it arrives, even after the transfer
+    /// was given up, its target may win votes that override followers' leases, so the lease
+    /// is not trusted again while this leadership lasts.
+    lease_forfeited: bool,
     reads: reads::LeaderReads,
 }
 
@@ -390,12 +396,20 @@ impl RaftNode {
             MessageBody::PreVote {
                 last_log_index,
                 last_log_term,
-            } => self.handle_vote_request(from, term, true, last_log_index, last_log_term),
+            } => {
+                let ballot = Ballot::PreVote;
+                self.handle_vote_request(from, term, ballot, last_log_index, last_log_term)
+            }
             MessageBody::RequestVote {
                 last_log_index,
                 last_log_term,
-                ..
-            } => self.handle_vote_request(from, term, false, last_log_index, last_log_term),
+                leadership_transfer,
+            } => {
+                let ballot = Ballot::Vote {
+                    leadership_transfer,
+                };
+                self.handle_vote_request(from, term, ballot, last_log_index, last_log_term)
+            }
             MessageBody::PreVoteResponse { granted } => {
                 self.handle_vote_response(from, term, true, granted)
             }
@@ -621,16 +635,22 @@ impl RaftNode {
         true
     }
 
+    /// Whether this node leads, or heard from a leader less than the minimum election timeout
+    /// ago: then it believes a leader is alive and helps no one replace it (thesis §9.6).
+    fn heard_from_leader_recently(&self) -> bool {
+        self.is_leader() || self.now_us < self.leader_lease_promised_until_us().unwrap_or(0)
+    }
+
     /// Whether this node still honours a leader's lease, refusing votes (thesis §4.2.3, §6.4.1).
     fn in_leader_lease(&self) -> bool {
-        if !self.config.check_quorum {
-            return false;
-        }
-        if self.is_leader() {
-            return true;
-        }
+        self.config.check_quorum && self.heard_from_leader_recently()
+    }
+
+    /// Until when, on this node's clock, it neither pre-votes nor (with check-quorum) votes nor
+    /// campaigns, for having heard from a leader; `None` if it never has since it started.
+    pub fn leader_lease_promised_until_us(&self) -> Option<u64> {
         self.leader_contact_us
-            .is_some_and(|contact| self.now_us < contact + self.config.election_timeout_min_us)
+            .map(|contact| contact + self.config.election_timeout_min_us)
     }
 
     /// A higher term arrived from someone who is not its leader: follow that term, with no

@@ -148,7 +148,8 @@ impl RaftNode {
         let RoleState::Leader(leader) = &self.role else {
             return false;
         };
-        if leader.transfer.is_some() || !self.committed_in_current_term() {
+        if leader.transfer.is_some() || leader.lease_forfeited || !self.committed_in_current_term()
+        {
             // A transfer lets the target win votes despite followers' leases.
             return false;
         }

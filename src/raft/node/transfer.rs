@@ -84,6 +84,7 @@ impl RaftNode {
             .is_some_and(|progress| progress.match_index == last_index);
         if transfer.target == follower && !transfer.timeout_now_sent && caught_up {
             transfer.timeout_now_sent = true;
+            leader.lease_forfeited = true;
             self.send(follower, MessageBody::TimeoutNow);
         }
     }
