@@ -9,10 +9,10 @@ use yew::prelude::*;
 use super::context::{Ui, use_ui};
 use super::engine::LinearizabilityCheck;
 use super::network_panel::{node_select, refuse};
-use super::number_field::NumberField;
+use super::number_field::{NumberField, parse_bounded};
 use crate::check::linearizability::Verdict;
 use crate::raft::NodeId;
-use crate::scenario::limits::{KEYS_MAX, PERCENT_MAX, RATE_PER_SEC_MAX};
+use crate::scenario::limits::{KEYS_MAX, KEYS_MIN, PERCENT_MAX, RATE_PER_SEC_MAX};
 use crate::scenario::{Action, ReadKind, Scenario};
 use crate::sim::clients::{MAX_WORKLOAD_CLIENTS, OPERATIONS_PER_CLIENT};
 use crate::sim::history::{HistoryOp, MAX_OPERATIONS, OpKind, OpOutcome};
@@ -340,32 +340,29 @@ fn workload_number(
     id: &str,
     label: &str,
     value: u32,
-    max: u64,
+    (min, max): (u64, u64),
     apply: fn(&mut Scenario, u32),
 ) -> Html {
     let ui = ui.clone();
     let name = label.to_string();
     let onchange = Callback::from(move |event: Event| {
         let input: HtmlInputElement = event.target_unchecked_into();
-        match input.value().trim().parse::<u32>() {
-            Ok(value) if u64::from(value) <= max => {
+        match parse_bounded(&name, &input.value(), min, max) {
+            Ok(value) => {
+                let value = u32::try_from(value).unwrap_or(u32::MAX);
                 ui.reconfigure(|scenario| apply(scenario, value))
             }
-            _ => {
-                let typed = input.value();
+            Err(problem) => {
                 // Show the value that still holds, not the one refused.
                 input.set_value(&value.to_string());
-                refuse(
-                    &ui,
-                    format!("{name}: {typed:?} is not a whole number from 0 to {max}."),
-                );
+                refuse(&ui, problem);
             }
         }
     });
     html! {
         <label class="form-field" for={id.to_string()}>
             <span>{ label.to_string() }</span>
-            <NumberField id={id.to_string()} min=0 max={u64::from(max)} value={u64::from(value)} {onchange} />
+            <NumberField id={id.to_string()} {min} {max} value={u64::from(value)} {onchange} />
         </label>
     }
 }
@@ -386,10 +383,10 @@ fn workload_controls(ui: &Ui) -> Html {
         <section class="workload" aria-label="Automatic workload">
             <h3>{ "Automatic workload" }</h3>
             <p class="hint">{ "Background clients. Part of the scenario: a change replays the run to this moment." }</p>
-            { workload_number(ui, "workload-writes", "Writes per second", workload.writes_per_sec, RATE_PER_SEC_MAX, |s, v| s.workload.writes_per_sec = v) }
-            { workload_number(ui, "workload-reads", "Reads per second", workload.reads_per_sec, RATE_PER_SEC_MAX, |s, v| s.workload.reads_per_sec = v) }
-            { workload_number(ui, "workload-keys", "Keys", workload.keys, KEYS_MAX, |s, v| s.workload.keys = v) }
-            { workload_number(ui, "workload-cas", "Compare-and-set (% of writes)", u32::from(workload.cas_percent), PERCENT_MAX, |s, v| s.workload.cas_percent = v.min(100) as u8) }
+            { workload_number(ui, "workload-writes", "Writes per second", workload.writes_per_sec, (0, RATE_PER_SEC_MAX), |s, v| s.workload.writes_per_sec = v) }
+            { workload_number(ui, "workload-reads", "Reads per second", workload.reads_per_sec, (0, RATE_PER_SEC_MAX), |s, v| s.workload.reads_per_sec = v) }
+            { workload_number(ui, "workload-keys", "Keys", workload.keys, (KEYS_MIN, KEYS_MAX), |s, v| s.workload.keys = v) }
+            { workload_number(ui, "workload-cas", "Compare-and-set (% of writes)", u32::from(workload.cas_percent), (0, PERCENT_MAX), |s, v| s.workload.cas_percent = u8::try_from(v).unwrap_or(u8::MAX)) }
             { read_select("workload-read", "Reads", workload.read, on_read) }
             { lease_refused_hint(workload.read, check_quorum) }
             if u64::from(workload.writes_per_sec + workload.reads_per_sec) > OPERATIONS_PER_CLIENT * MAX_WORKLOAD_CLIENTS {

@@ -6,9 +6,11 @@ use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use super::context::{Ui, use_ui};
-use super::number_field::NumberField;
+use super::network_panel::refuse;
+use super::number_field::{NumberField, parse_bounded};
 use crate::raft::Bug;
 use crate::scenario::Scenario;
+use crate::scenario::limits::{NODES_MAX, NODES_MIN, SNAPSHOT_EVERY_MAX, TIMER_MS_MAX};
 
 fn number_input(
     ui: &Ui,
@@ -19,15 +21,12 @@ fn number_input(
     apply: fn(&mut Scenario, u64),
 ) -> Html {
     let ui = ui.clone();
+    let name = label.to_string();
     let onchange = Callback::from(move |event: Event| {
         let input: HtmlInputElement = event.target_unchecked_into();
-        match input.value().trim().parse::<u64>() {
+        match parse_bounded(&name, &input.value(), min, max) {
             Ok(value) => ui.reconfigure(|scenario| apply(scenario, value)),
-            Err(_) => {
-                ui.engine.borrow_mut().notice =
-                    Some(format!("{:?} is not a whole number", input.value()));
-                ui.refresh.emit(());
-            }
+            Err(problem) => refuse(&ui, problem),
         }
     });
     html! {
@@ -85,11 +84,11 @@ pub fn config_panel() -> Html {
             <p class="hint">{ "Changes replay the run from the start under the new settings, to the same moment." }</p>
             { toggle(&ui, "pre-vote", config.pre_vote, |s, on| s.config.pre_vote = on) }
             { toggle(&ui, "check-quorum", config.check_quorum, |s, on| s.config.check_quorum = on) }
-            { number_input(&ui, "snapshot every (entries, 0 = never)", config.snapshot_every, 0, 100_000, |s, v| s.config.snapshot_every = v) }
-            { number_input(&ui, "election timeout min (ms)", config.election_timeout_ms.0, 1, 60_000, |s, v| s.config.election_timeout_ms.0 = v) }
-            { number_input(&ui, "election timeout max (ms)", config.election_timeout_ms.1, 2, 60_000, |s, v| s.config.election_timeout_ms.1 = v) }
-            { number_input(&ui, "heartbeat (ms)", config.heartbeat_ms, 1, 60_000, |s, v| s.config.heartbeat_ms = v) }
-            { number_input(&ui, "nodes", u64::from(scenario.nodes), 1, 15, |s, v| s.nodes = v.min(15) as u8) }
+            { number_input(&ui, "snapshot every (entries, 0 = never)", config.snapshot_every, 0, SNAPSHOT_EVERY_MAX, |s, v| s.config.snapshot_every = v) }
+            { number_input(&ui, "election timeout min (ms)", config.election_timeout_ms.0, 1, TIMER_MS_MAX, |s, v| s.config.election_timeout_ms.0 = v) }
+            { number_input(&ui, "election timeout max (ms)", config.election_timeout_ms.1, 2, TIMER_MS_MAX, |s, v| s.config.election_timeout_ms.1 = v) }
+            { number_input(&ui, "heartbeat (ms)", config.heartbeat_ms, 1, TIMER_MS_MAX, |s, v| s.config.heartbeat_ms = v) }
+            { number_input(&ui, "nodes", u64::from(scenario.nodes), NODES_MIN, NODES_MAX, |s, v| s.nodes = u8::try_from(v).unwrap_or(u8::MAX)) }
             { number_input(&ui, "seed", scenario.seed, 0, u64::MAX, |s, v| s.seed = v) }
             <h3>{ "Bug switches" }</h3>
             <p class="hint">{ "Each turns off one safety rule of Raft. Turn one on and watch the checker catch it." }</p>

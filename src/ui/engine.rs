@@ -27,9 +27,6 @@ const EXTEND_MS: u64 = 60_000;
 /// Why Play does nothing after a violation, and what does.
 pub const HALTED_NOTICE: &str = "The run stopped at a safety violation. Go back to before it on \
     the timeline to play or act again, or turn the bug switches off in Config.";
-/// Why "Add node" is refused.
-pub const RING_FULL_NOTICE: &str =
-    "The ring holds at most 15 nodes (removed ones keep their place), so no node was added.";
 /// Frame times kept for `frame_stats`.
 const FRAME_SAMPLES: usize = 600;
 /// A loaded run catches up to its moment in advances of this much virtual time, so a frame
@@ -395,6 +392,11 @@ impl Engine {
         self.machine.can_act_on(id)
     }
 
+    /// When an action taken now takes effect (`TimeMachine::acts_at_us`).
+    pub fn acts_at_us(&self) -> u64 {
+        self.machine.acts_at_us()
+    }
+
     /// Whether the ring has room for another node. Removed nodes keep their place on it (to
     /// show what became of them), so they count. Links made elsewhere may hold more nodes, up
     /// to the scenario limit of node ids; the page adds no more than its ring was laid out for.
@@ -517,8 +519,8 @@ impl Engine {
         };
         let result = if self.halted() {
             Err(HALTED_NOTICE.to_string())
-        } else if action == Action::AddNode && !self.can_add_node() {
-            Err(RING_FULL_NOTICE.to_string())
+        } else if let Some(refusal) = super::affordance::refusal(self, &action) {
+            Err(refusal)
         } else {
             self.machine.act(action).map_err(|error| error.to_string())
         };

@@ -179,7 +179,7 @@ pub fn help_panel() -> Html {
             <h3>{ "On the canvas" }</h3>
             <ul class="help-list">
                 <li>{ "Click (or tap) a node or a message to inspect it and act on it in the Inspect tab." }</li>
-                <li><strong>{ "Partition by dragging: " }</strong>{ "press on a node and drop it on another node to put it in that node's group, or in open space to cut it off on its own. Each drag moves one node, so groups build up drag by drag; nodes in different groups cannot reach each other. Let go off the canvas to call a drag off. Heal (H) reconnects everything. The Network tab also sets up to five groups at once, and cuts or slows single links." }</li>
+                <li><strong>{ "Partition by dragging: " }</strong>{ "press on a node and drop it on another node to put it in that node's group, or in open space to cut it off on its own. Each drag moves one node, so groups build up drag by drag; nodes in different groups cannot reach each other. Let go off the canvas to call a drag off. Heal (H) reconnects everything. The Network tab also sets every node's group at once (a further group's letter appears as soon as the last one offered is used), and cuts or slows single links." }</li>
             </ul>
             <h3>{ "Time travel" }</h3>
             <ul class="help-list">

@@ -8,8 +8,9 @@
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
+use super::affordance;
 use super::context::{Ui, use_ui};
-use super::engine::Selection;
+use super::engine::{Engine, Selection};
 use super::palette::node_fill;
 use crate::raft::{Membership, NodeId, RaftNode, Snapshot};
 use crate::scenario::Action;
@@ -158,7 +159,7 @@ fn node_inspector(ui: &Ui, id: NodeId) -> Html {
                 { format!("Node S{id}") }
                 <span class="role-name">{ look.label() }</span>
             </h2>
-            { node_actions(ui, simulation, &configuration, server) }
+            { node_actions(ui, &engine, &configuration, server) }
             if leaving {
                 <p class="hint">{ "Leaving: the configuration without it is in the log. It goes on leading until that configuration commits, then steps down (thesis §4.2.2)." }</p>
             }
@@ -186,31 +187,18 @@ fn removed_hint(server: &Server) -> String {
     )
 }
 
-fn node_actions(
-    ui: &Ui,
-    simulation: &Simulation,
-    configuration: &Membership,
-    server: &Server,
-) -> Html {
+fn node_actions(ui: &Ui, engine: &Engine, configuration: &Membership, server: &Server) -> Html {
     let id = server.id;
-    let raft = server.raft.as_ref();
-    let leader = simulation.leader();
-    // The cluster's configuration decides: a removed node's own view still lists itself.
-    let is_member = configuration.contains(id);
-    let button = |label: &str, action: Action, key: &str, enabled: bool, class: &str| {
+    let simulation = engine.simulation();
+    let button = |label: &str, action: Action, key: &str, class: &str| {
         let ui = ui.clone();
         let aria = if key.is_empty() {
             format!("{label} S{id}")
         } else {
             format!("{label} S{id} ({key})")
         };
-        let class = class.to_string();
-        html! {
-            <button class={class} aria-label={aria} disabled={!enabled}
-                onclick={move |_| ui.act(action.clone())}>{ label }</button>
-        }
+        action_button(&ui, label, aria, action, engine, class)
     };
-    let up = server.status == Status::Up;
     let removal_warning = removal_warning(configuration, id, |node| {
         simulation
             .server(node)
@@ -219,20 +207,38 @@ fn node_actions(
     html! {
         <>
         <div class="button-row">
-            { button("Crash", Action::Crash { node: id }, "c", server.status != Status::Down, "danger-soft") }
-            { button("Restart", Action::Restart { node: id }, "r", server.status == Status::Down, "") }
-            { button("Pause", Action::Pause { node: id }, "p", up, "") }
-            { button("Resume", Action::Resume { node: id }, "p", server.status == Status::Paused, "") }
-            { button("Timeout", Action::Timeout { node: id }, "t", up && !raft.is_some_and(|r| r.is_leader()), "") }
-            { button("Snapshot", Action::Snapshot { node: id }, "s", raft.is_some(), "") }
-            { button("Transfer leadership here", Action::TransferLeader { to: id }, "",
-                up && leader.is_some_and(|leader| leader != id), "") }
-            { button("Remove", Action::RemoveNode { node: id }, "", is_member, "danger-soft") }
+            { button("Crash", Action::Crash { node: id }, "c", "danger-soft") }
+            { button("Restart", Action::Restart { node: id }, "r", "") }
+            { button("Pause", Action::Pause { node: id }, "p", "") }
+            { button("Resume", Action::Resume { node: id }, "p", "") }
+            { button("Timeout", Action::Timeout { node: id }, "t", "") }
+            { button("Snapshot", Action::Snapshot { node: id }, "s", "") }
+            { button("Transfer leadership here", Action::TransferLeader { to: id }, "", "") }
+            { button("Remove", Action::RemoveNode { node: id }, "", "danger-soft") }
         </div>
         if let Some(warning) = removal_warning {
             <p class="hint removal-warning">{ warning }</p>
         }
         </>
+    }
+}
+
+/// A button for `action`, disabled with the reason as its tooltip when the action could do
+/// nothing now (`affordance::refusal`).
+fn action_button(
+    ui: &Ui,
+    label: &str,
+    aria: String,
+    action: Action,
+    engine: &Engine,
+    class: &str,
+) -> Html {
+    let refusal = affordance::refusal(engine, &action);
+    let disabled = refusal.is_some();
+    let ui = ui.clone();
+    html! {
+        <button class={class.to_string()} aria-label={aria} disabled={disabled}
+            title={refusal} onclick={move |_| ui.act(action.clone())}>{ label.to_string() }</button>
     }
 }
 
@@ -317,9 +323,14 @@ fn election_timer(simulation: &Simulation, server: &Server, raft: &RaftNode) -> 
         Some(_) if server.status == Status::Paused => "stopped while paused".to_string(),
         Some(deadline_us) => {
             let local_now = server.local_now(simulation.now_us());
-            match deadline_us.checked_sub(local_now) {
+            let when = match deadline_us.checked_sub(local_now) {
                 Some(left) if left > 0 => format!("fires in {}", format_duration(left)),
                 _ => "due now".to_string(),
+            };
+            if raft.can_campaign() {
+                when
+            } else {
+                format!("{when} (it only restarts: this node does not campaign)")
             }
         }
     }
@@ -506,13 +517,22 @@ fn message_inspector(ui: &Ui, id: u64) -> Html {
     let packet = &message.packet;
     // A message due before the next whole millisecond arrives before any action could.
     let actionable = engine.can_act_on(id);
-    let act = |label: &str, action: Action, enabled: bool| {
-        let ui = ui.clone();
-        html! {
-            <button aria-label={format!("{label} message #{id}")} disabled={!enabled}
-                onclick={move |_| ui.act(action.clone())}>{ label.to_string() }</button>
-        }
+    let act = |label: &str, action: Action| {
+        action_button(
+            ui,
+            label,
+            format!("{label} message #{id}"),
+            action,
+            &engine,
+            "",
+        )
     };
+    // Duplicates, the network's or the person's, travel as messages of their own.
+    let copies: Vec<String> = network
+        .in_flight()
+        .filter(|copy| copy.duplicate_of == Some(id))
+        .map(|copy| format!("#{}", copy.id))
+        .collect();
     let fields = message_fields(packet).into_iter().map(|(name, value)| {
         html! { <><dt>{ name }</dt><dd>{ value }</dd></> }
     });
@@ -520,14 +540,17 @@ fn message_inspector(ui: &Ui, id: u64) -> Html {
         <div class="panel inspector">
             <h2>{ format!("Message #{id}: {}", packet_name(packet)) }</h2>
             <div class="button-row">
-                { act("Drop", Action::DropMessage { id }, actionable && message.lost.is_none()) }
-                { act("Delay 100 ms", Action::DelayMessage { id, by_ms: 100 }, actionable) }
-                { act("Duplicate", Action::DuplicateMessage { id }, actionable) }
+                { act("Drop", Action::DropMessage { id }) }
+                { act("Delay 100 ms", Action::DelayMessage { id, by_ms: 100 }) }
+                { act("Duplicate", Action::DuplicateMessage { id }) }
             </div>
-            if in_flight && !actionable {
+            if in_flight && message.lost.is_none() && !actionable {
                 <p class="hint">{ "It arrives within this millisecond, before an action taken now would take effect (actions happen on whole milliseconds)." }</p>
             }
             { route_facts(message, now_us, in_flight) }
+            if !copies.is_empty() {
+                <p class="hint">{ format!("Copies on their way: {}.", copies.join(", ")) }</p>
+            }
             <section class="inspector-section">
                 <h3>{ "Fields" }</h3>
                 <dl class="facts message-fields">{ for fields }</dl>
@@ -539,9 +562,19 @@ fn message_inspector(ui: &Ui, id: u64) -> Html {
     }
 }
 
+/// A lost message vanishes on the way (halfway, as drawn); it never arrives.
+fn arrival_label(message: &InFlight, in_flight: bool) -> &'static str {
+    match (message.lost.is_some(), in_flight) {
+        (false, true) => "arrives",
+        (false, false) => "arrived",
+        (true, true) => "would arrive",
+        (true, false) => "would have arrived",
+    }
+}
+
 /// Where a message goes, when, and what becomes (or became) of it.
 fn route_facts(message: &InFlight, now_us: u64, in_flight: bool) -> Html {
-    let arrival = if in_flight {
+    let arrival = if in_flight && message.lost.is_none() {
         format!(
             "{} (in {})",
             format_time(message.arrive_us),
@@ -559,7 +592,7 @@ fn route_facts(message: &InFlight, now_us: u64, in_flight: bool) -> Html {
         <dl class="facts">
             { fact("from → to", format!("{} → {}", endpoint_name(message.from), endpoint_name(message.to))) }
             { fact("sent", format_time(message.sent_us)) }
-            { fact(if in_flight { "arrives" } else { "arrived" }, arrival) }
+            { fact(arrival_label(message, in_flight), arrival) }
             { fact("latency", format_duration(message.arrive_us.saturating_sub(message.sent_us))) }
             { fact("fate", html! { <span class={classes!(message.lost.is_some().then_some("state-bad"))}>{ fate }</span> }) }
             if let Some(original) = message.duplicate_of {

@@ -3,6 +3,7 @@
 //! `engine` holds the run and how it plays; `app` runs the animation loop; `painter` and
 //! `draw` turn view data into canvas calls; the rest are components, one per file.
 
+mod affordance;
 mod api;
 mod app;
 mod canvas;

@@ -232,8 +232,13 @@ fn latency_pair(typed: &str, is_low: bool, (low, high): (u64, u64)) -> Result<(u
         return Err(format!("Latency: at most {LATENCY_MS_MAX} ms."));
     }
     if pair.0 > pair.1 {
+        let first = if is_low {
+            "raise the maximum"
+        } else {
+            "lower the minimum"
+        };
         return Err(format!(
-            "Latency: the minimum ({} ms) must not exceed the maximum ({} ms); raise the maximum first.",
+            "Latency: the minimum ({} ms) must not exceed the maximum ({} ms); {first} first.",
             pair.0, pair.1
         ));
     }

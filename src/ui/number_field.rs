@@ -55,3 +55,13 @@ pub fn number_field(props: &NumberFieldProps) -> Html {
             value={shown} {oninput} {onchange} {onblur} />
     }
 }
+
+/// Reads a committed field's text as a whole number from `min` to `max`, or says what is wrong,
+/// naming the field as its label does.
+pub fn parse_bounded(label: &str, text: &str, min: u64, max: u64) -> Result<u64, String> {
+    text.trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|value| (min..=max).contains(value))
+        .ok_or_else(|| format!("{label}: {text:?} is not a whole number from {min} to {max}."))
+}
