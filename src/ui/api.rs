@@ -191,10 +191,21 @@ fn seek(hooks: &Hooks, argument: &JsValue) -> Result<JsValue, JsValue> {
         .as_f64()
         .filter(|ms| ms.is_finite() && *ms >= 0.0 && *ms <= 3_600_000.0)
         .ok_or_else(|| error("seek expects a time in milliseconds, from 0 to 3600000"))?;
+    let at_us = (ms.round() as u64) * 1_000;
     (hooks.set_playing)(false);
-    hooks.engine.borrow_mut().seek((ms.round() as u64) * 1_000);
+    hooks.engine.borrow_mut().seek(at_us);
     hooks.engine.borrow_mut().settle();
     (hooks.refresh)();
+    // A run stops at a safety violation: a seek past it gets there and says so.
+    let engine = hooks.engine.borrow();
+    if engine.simulation().is_halted() && engine.now_us() < at_us {
+        return Err(error(format!(
+            "seek({}): the run stopped at a safety violation at {} ms and goes no further \
+             (see state().violations); earlier moments can be sought",
+            at_us / 1_000,
+            engine.now_us() / 1_000
+        )));
+    }
     Ok(JsValue::UNDEFINED)
 }
 

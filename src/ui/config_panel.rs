@@ -72,9 +72,10 @@ pub fn config_panel() -> Html {
             });
         });
         html! {
-            <label class={classes!("bug-switch", on.then_some("bug-on"))} title={bug.rule()}>
+            // Named as in scenario files, links, `raft-sim --bug` and the toolbar's chip.
+            <label class={classes!("bug-switch", on.then_some("bug-on"))} title={format!("Turns off the rule: {}", bug.rule())}>
                 <input type="checkbox" checked={on} {onchange} />
-                <span>{ bug.name().replace('_', " ") }</span>
+                <code>{ bug.name() }</code>
             </label>
         }
     });

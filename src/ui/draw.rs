@@ -262,10 +262,9 @@ pub(super) fn dashed(context: &Context, pattern: &[f64]) {
     let _ = context.set_line_dash(&array);
 }
 
-/// A blocked link is a faint dashed line; a one-way cut (messages lost one way only) also gets
-/// a mark by its receiver, so it does not look like a partition.
 /// Blocked links as faint dashed lines, all in one path (a link cut both ways is one line),
-/// then a mark at the receiving end of each one-way cut.
+/// then a mark at the receiving end of each one-way cut (messages lost one way only), so it
+/// does not look like a partition.
 fn draw_blocked(context: &Context, scene: &Scene) {
     let blocked = &scene.view.blocked;
     if blocked.is_empty() {
@@ -307,12 +306,21 @@ fn draw_blocked(context: &Context, scene: &Scene) {
 fn draw_one_way_mark(context: &Context, scene: &Scene, (x1, y1): (f64, f64), (x2, y2): (f64, f64)) {
     const SIGN_RADIUS: f64 = 6.0;
     const HEAD_LENGTH: f64 = 9.0;
+    // Node captions sit below the nodes: a cut arriving from below stops short of them.
+    const CAPTION_CLEARANCE: f64 = 18.0;
     let length = ((x2 - x1).powi(2) + (y2 - y1).powi(2)).sqrt();
-    let back = scene.layout.node_radius + NODE_HALO + 4.0 + SIGN_RADIUS;
+    if length < 1.0 {
+        return;
+    }
+    let (ux, uy) = ((x2 - x1) / length, (y2 - y1) / length);
+    let back = scene.layout.node_radius
+        + NODE_HALO
+        + 4.0
+        + SIGN_RADIUS
+        + CAPTION_CLEARANCE * (-uy).max(0.0);
     if length < 2.0 * back + HEAD_LENGTH {
         return; // A dragged node on top of its peer: no room for the mark.
     }
-    let (ux, uy) = ((x2 - x1) / length, (y2 - y1) / length);
     let (cx, cy) = (x2 - ux * back, y2 - uy * back);
     context.set_global_alpha(0.9);
     context.set_stroke_style_str(scene.palette.blocked);

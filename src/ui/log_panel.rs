@@ -160,7 +160,9 @@ fn legend() -> Html {
                 { "terms 1, 2, 3…" }
             </span>
             <span><i class="swatch swatch-committed"></i>{ "committed" }</span>
-            <span><i class="swatch swatch-uncommitted"></i>{ "not yet committed" }</span>
+            // Commitment as the row's node knows it: a follower learns it after the leader,
+            // and a down node has forgotten it (its commit index is volatile).
+            <span><i class="swatch swatch-uncommitted"></i>{ "not known committed" }</span>
             <span><i class="swatch swatch-snapshot"></i>{ "snapshot" }</span>
             <span>{ "▲ match · △ next (leader's view)" }</span>
             <span><i class="swatch swatch-violation"></i>{ "violation" }</span>

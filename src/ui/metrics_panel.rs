@@ -30,7 +30,9 @@ pub fn metrics_panel() -> Html {
         <div class="panel metrics-panel">
             <h2>{ "Metrics" }</h2>
             { figures(simulation, &samples) }
-            <h3>{ "Last 30 s" }</h3>
+            // The charts' figures are their last points, so they may trail the live figures
+            // above by up to one sample.
+            <h3>{ "Last 30 s, sampled every 100 ms" }</h3>
             { charts(&samples) }
             { replication(simulation) }
             if frame.count > 0 {

@@ -67,6 +67,9 @@ test("a bug switch leads to a violation the page shows and reports", async () =>
   await call(page, "play");
   await page.waitForTimeout(300);
   assert.equal((await state(page)).until_ms, stopped.until_ms, "the run stays stopped at the violation");
+  // A seek past it says why it got no further, instead of returning as if it had.
+  await assert.rejects(call(page, "seek", stopped.until_ms + 1000), /stopped at a safety violation at 1300 ms/);
+  assert.equal((await state(page)).until_ms, stopped.until_ms, "a seek does not move past the violation");
   // ...and the Play button says why instead of silently doing nothing.
   const halted = page.getByText(/The run stopped at a safety violation/);
   await page.getByRole("button", { name: /^Play/ }).first().click();
