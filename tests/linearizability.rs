@@ -348,7 +348,7 @@ fn assert_busy_key_decided(seed: u64, nodes: u8, (writes, reads, cas_percent): (
     .expect("a valid scenario");
     let mut simulation = Simulation::new(&scenario);
     simulation.run();
-    let history = simulation.history().for_linearizability();
+    let history = simulation.linearizability_history();
     assert!(history.len() > 10_000, "{} operations", history.len());
     let started = Instant::now();
     let verdict = check(&history, PAGE_BUDGET);

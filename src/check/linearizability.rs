@@ -36,6 +36,41 @@ use search::{Budget, SearchResult};
 /// natively on a pathological history; the page may want less.
 pub const DEFAULT_STEP_BUDGET: u64 = 5_000_000;
 
+/// The client id that stands for the backup a run was restored from (real clients' ids start
+/// at 1): its writes hold before any operation (see `with_restored`).
+pub const RESTORED_BACKUP: u64 = 0;
+
+/// `history` of a cluster restored from a backup holding `kv`: the backup's values become
+/// writes that precede every operation. Each completes at 0 µs, and operations called at 0 µs
+/// are taken as called a microsecond later, since the backup was in place before the cluster
+/// started. Their ids count down from the top, clear of the history's.
+pub fn with_restored(kv: &BTreeMap<String, String>, mut history: Vec<Operation>) -> Vec<Operation> {
+    if kv.is_empty() {
+        return history;
+    }
+    for operation in history
+        .iter_mut()
+        .filter(|operation| operation.invoke_us == 0)
+    {
+        operation.invoke_us = 1;
+    }
+    let restored = kv
+        .iter()
+        .enumerate()
+        .map(|(index, (key, value))| Operation {
+            id: u64::MAX - index as u64,
+            client_id: RESTORED_BACKUP,
+            key: key.clone(),
+            invoke_us: 0,
+            complete_us: Some(0),
+            kind: OperationKind::Write {
+                value: value.clone(),
+            },
+            outcome: Outcome::Written,
+        });
+    restored.chain(history).collect()
+}
+
 /// One client operation on one key, as the client saw it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Operation {

@@ -67,7 +67,7 @@ fn finish_within(simulation: Simulation, linearizability_budget: u64) -> Checked
     let mut violations = simulation.violations().to_vec();
     let linearizable = if violations.is_empty() {
         match linearizability::check(
-            &simulation.history().for_linearizability(),
+            &simulation.linearizability_history(),
             linearizability_budget,
         ) {
             Verdict::Linearizable => Some(true),

@@ -135,7 +135,8 @@ pub struct SafetyChecker {
     leader_of_term: BTreeMap<Term, NodeId>,
     /// The prefix hash first seen at each `(index, term)`.
     prefix_of_position: BTreeMap<(Index, Term), u64>,
-    /// The prefix hash at each index some node declared committed.
+    /// The prefix hash at each index some node declared committed (every index up to its
+    /// commit index, so two nodes' committed logs are compared wherever both reach).
     committed_prefix: BTreeMap<Index, (Term, u64)>,
     /// For each term in which some node declared entries committed, the highest index it
     /// declared (and that entry's term). Leader Completeness binds the leaders of later terms.
@@ -416,35 +417,48 @@ impl SafetyChecker {
         if commit == book.commit_index {
             return Ok(());
         }
+        // Every newly committed index is compared (or recorded), not only the new commit
+        // index: nodes commit up to different indexes, and two different logs committed up to
+        // indexes no other node shares would otherwise never meet. From the snapshot's own
+        // index on: its prefix hash stands for the entries it replaced.
+        let newly_committed = (book.commit_index + 1).max(book.first_index - 1).max(1)..=commit;
+        let reached = book.prefix_at(commit).is_some();
         book.commit_index = commit;
-        let Some(prefix) = book.prefix_at(commit) else {
-            return Ok(());
-        };
-        let term = node.log().term_at(commit).unwrap_or(0);
-        match self.committed_prefix.get(&commit) {
-            Some(&(other_term, other)) if other != prefix => Err(violation(
-                ViolationKind::LeaderCompleteness,
-                at_us,
-                vec![id],
-                Some(commit),
-                Some(term),
-                format!(
-                    "S{id} committed index {commit} (term {term}) but a different log was already committed there (term {other_term})"
-                ),
-            )),
-            Some(_) => Ok(()),
-            None => {
-                self.committed_prefix.insert(commit, (term, prefix));
-                let highest = self
-                    .highest_committed_in_term
-                    .entry(node.current_term())
-                    .or_insert((commit, term));
-                if commit > highest.0 {
-                    *highest = (commit, term);
+        for index in newly_committed {
+            let Some(prefix) = book.prefix_at(index) else {
+                break; // Beyond the log as reported: a node commits only what it holds.
+            };
+            let term = node.log().term_at(index).unwrap_or(0);
+            match self.committed_prefix.get(&index) {
+                Some(&(other_term, other)) if other != prefix => {
+                    return Err(violation(
+                        ViolationKind::LeaderCompleteness,
+                        at_us,
+                        vec![id],
+                        Some(index),
+                        Some(term),
+                        format!(
+                            "S{id} committed up to index {commit}, but its log up to index {index} (term {term}) differs from the one already committed there (term {other_term})"
+                        ),
+                    ));
                 }
-                Ok(())
+                Some(_) => {}
+                None => {
+                    self.committed_prefix.insert(index, (term, prefix));
+                }
             }
         }
+        if reached {
+            let term = node.log().term_at(commit).unwrap_or(0);
+            let highest = self
+                .highest_committed_in_term
+                .entry(node.current_term())
+                .or_insert((commit, term));
+            if commit > highest.0 {
+                *highest = (commit, term);
+            }
+        }
+        Ok(())
     }
 
     /// A node's state machine, which had applied every index up to `last_applied`, is handed

@@ -3,6 +3,7 @@
 use super::Simulation;
 use super::clients::{Client, FIRST_ACTION_CLIENT};
 use super::events::Event;
+use super::network::Packet;
 use super::observe::TraceEvent;
 use super::server::{Server, Status};
 use crate::check::safety::{Violation, ViolationKind};
@@ -141,8 +142,21 @@ impl Simulation {
                 {
                     self.events
                         .schedule(at_us, Event::Arrive { message_id: copy });
+                    self.note_request_copied(copy);
                 }
             }
+        }
+    }
+
+    /// A client's request was copied (message `copy`): its client can no longer take a refusal
+    /// as proof that the command was not appended.
+    fn note_request_copied(&mut self, copy: u64) {
+        let Some(Packet::Request(request)) = self.network.get(copy).map(|m| &m.packet) else {
+            return;
+        };
+        let (client_id, sequence) = (request.client_id, request.command.sequence);
+        if let Some(client) = self.clients.get_mut(&client_id) {
+            client.on_request_copied(sequence);
         }
     }
 
@@ -201,6 +215,8 @@ impl Simulation {
         if server.status == Status::Up {
             server.status = Status::Paused;
             self.trace.push(self.now_us, Some(id), TraceEvent::Paused);
+            // A paused leader leads no one (`Simulation::leader`).
+            self.update_leaderless();
         }
     }
 
@@ -227,6 +243,7 @@ impl Simulation {
             }
         }
         self.schedule_timer(id);
+        self.update_leaderless();
         let life = self.servers[&id].life;
         if self.servers[&id].disk.pending_writes() > 0 {
             self.events

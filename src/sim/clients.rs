@@ -56,8 +56,9 @@ pub struct Call {
     pub command: Command,
     pub read: ReadKind,
     pub attempt: u32,
-    /// An attempt may have been appended to the log (it timed out, or its position was lost):
-    /// if the client gives up, the outcome is unknown rather than failed.
+    /// An attempt may have been appended to the log (it timed out, its position was lost, or
+    /// a copy of it travelled that a refusal of the other does not account for): if the client
+    /// gives up, the outcome is unknown rather than failed.
     pub may_have_taken_effect: bool,
 }
 
@@ -171,6 +172,17 @@ impl Client {
                 call.may_have_taken_effect = true;
                 self.next_attempt(0)
             }
+        }
+    }
+
+    /// A copy of a request of command `sequence` was made on the network: a refusal answers
+    /// one copy only, and the other may be appended.
+    pub fn on_request_copied(&mut self, sequence: u64) {
+        if let Some(call) = self.call.as_mut()
+            && call.command.sequence == sequence
+            && !matches!(call.command.operation, Operation::Get { .. })
+        {
+            call.may_have_taken_effect = true;
         }
     }
 

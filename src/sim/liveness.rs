@@ -1,7 +1,8 @@
 //! Liveness and crash points.
 //!
 //! Liveness: from the moment the scenario names, the simulator heals everything — the network
-//! whole, no loss or duplication, every node resumed and restarted — and then a leader must be
+//! whole, at its configured latency, no loss or duplication, every node resumed and
+//! restarted — and then a leader must be
 //! elected within a bound, and every member must catch up with what was committed by then
 //! within the bound again. Healing is part of the check, so no edit of the timeline (by a
 //! person or the shrinker) can leave it judging a cluster that was never healed.
@@ -89,11 +90,16 @@ impl Simulation {
         }
     }
 
+    /// Back to the scenario's own network, without loss or duplication: latency a `network`
+    /// action raised goes too, since the bound is reckoned from the scenario's latency.
     fn heal_everything(&mut self) {
         self.crash_points_on = false;
         self.network.heal();
-        self.network.config.loss_ppm = 0;
-        self.network.config.duplicate_ppm = 0;
+        self.network.config = super::NetworkConfig {
+            loss_ppm: 0,
+            duplicate_ppm: 0,
+            ..super::network_config_of(&self.scenario.config)
+        };
         for id in self.node_ids() {
             self.perform_heal(id);
         }

@@ -88,19 +88,21 @@ pub(crate) fn test_simulation(json: &str) -> Simulation {
     Simulation::new(&Scenario::from_json(json).expect("a test's scenario is valid JSON"))
 }
 
+/// The network as the scenario configures it, before any `network` action.
+fn network_config_of(config: &crate::scenario::ScenarioConfig) -> NetworkConfig {
+    NetworkConfig {
+        latency_us: (config.latency_ms.0 * 1_000, config.latency_ms.1 * 1_000),
+        loss_ppm: config.loss_ppm,
+        duplicate_ppm: config.duplicate_ppm,
+    }
+}
+
 impl Simulation {
     /// Builds the cluster of a scenario at time 0: every node booted, the workload's clients
     /// and the first timeline action scheduled.
     pub fn new(scenario: &Scenario) -> Self {
         let raft_config = scenario.config.raft_config();
-        let network = Network::new(NetworkConfig {
-            latency_us: (
-                scenario.config.latency_ms.0 * 1_000,
-                scenario.config.latency_ms.1 * 1_000,
-            ),
-            loss_ppm: scenario.config.loss_ppm,
-            duplicate_ppm: scenario.config.duplicate_ppm,
-        });
+        let network = Network::new(network_config_of(&scenario.config));
         let mut simulation = Simulation {
             scenario: scenario.clone(),
             raft_config,
@@ -199,6 +201,16 @@ impl Simulation {
 
     pub fn history(&self) -> &History {
         &self.history
+    }
+
+    /// The operations the linearizability checker judges, from the backup's values if the run
+    /// was restored from one (`linearizability::with_restored`).
+    pub fn linearizability_history(&self) -> Vec<crate::check::linearizability::Operation> {
+        let operations = self.history.for_linearizability();
+        match &self.scenario.restore {
+            Some(restore) => crate::check::linearizability::with_restored(&restore.kv, operations),
+            None => operations,
+        }
     }
 
     pub fn checker(&self) -> &SafetyChecker {

@@ -669,6 +669,33 @@ mod sample_tests {
         );
     }
 
+    /// A paused leader leads no one: time without a leader runs from the pause to the next
+    /// election, as from a crash.
+    #[test]
+    fn time_without_a_leader_counts_a_paused_leader() {
+        let json = r#"{"format": 1, "seed": 9, "nodes": 3, "until_ms": 4000}"#;
+        let mut simulation = crate::sim::test_simulation(json);
+        simulation.run_until(1_000_000);
+        let leader = simulation.leader().expect("a leader by 1 s");
+        let before = simulation.metrics.leaderless_total_us(simulation.now_us());
+        let mut scenario = simulation.scenario().clone();
+        scenario.timeline.push(crate::scenario::TimedAction {
+            at_ms: 1_000,
+            action: crate::scenario::Action::Pause { node: leader },
+        });
+        let mut simulation = Simulation::new(&scenario);
+        simulation.run_until(1_000_000);
+        assert_eq!(simulation.leader(), None);
+        while simulation.leader().is_none() {
+            assert!(simulation.step());
+        }
+        let elected_us = simulation.now_us();
+        assert_eq!(
+            simulation.metrics.leaderless_total_us(elected_us),
+            before + elected_us - 1_000_000
+        );
+    }
+
     #[test]
     fn a_sample_reads_the_real_run() {
         let mut simulation = crate::sim::test_simulation(

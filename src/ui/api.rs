@@ -229,7 +229,7 @@ fn state(hooks: &Hooks) -> JsValue {
     let simulation = engine.simulation();
     let linearizable = if simulation.violations().is_empty() {
         match linearizability::check(
-            &simulation.history().for_linearizability(),
+            &simulation.linearizability_history(),
             STATE_LINEARIZABILITY_BUDGET,
         ) {
             Verdict::Linearizable => Some(true),

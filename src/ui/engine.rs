@@ -368,7 +368,7 @@ impl Engine {
         if self.refused_while_replaying().is_some() {
             return;
         }
-        let operations = self.simulation().history().for_linearizability();
+        let operations = self.simulation().linearizability_history();
         let verdict = linearizability::check(&operations, step_budget);
         self.linearizability = Some(LinearizabilityCheck {
             at_us: self.now_us(),

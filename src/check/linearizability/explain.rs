@@ -241,6 +241,11 @@ fn writes(operation: &Operation, value: &str) -> bool {
 /// One operation in words, with its times.
 fn describe(operation: &Operation) -> String {
     let client = operation.client_id;
+    if client == super::RESTORED_BACKUP
+        && let OperationKind::Write { value } = &operation.kind
+    {
+        return format!("the backup the cluster was restored from held {value:?}");
+    }
     let what = match (&operation.kind, &operation.outcome) {
         (OperationKind::Read, Outcome::Read(Some(value))) => {
             format!("client {client} read {value:?}")

@@ -1,0 +1,193 @@
+//! The checkers judge what really happened. Each case here is one an earlier version judged
+//! wrongly, found by review (the swarm cannot reach them: it never restores a backup, changes
+//! latency or copies a client's request): a correct run called broken, or a broken log missed.
+
+use std::sync::Arc;
+
+use raft_playground::check::run::run;
+use raft_playground::check::safety::{LogChange, SafetyChecker, ViolationKind};
+use raft_playground::raft::{
+    Config, Entry, Index, Membership, Message, MessageBody, Payload, PersistentState, RaftNode,
+    RandomSource, Term,
+};
+use raft_playground::scenario::Scenario;
+use raft_playground::sim::Simulation;
+use raft_playground::sim::history::OpOutcome;
+use raft_playground::sim::network::{Endpoint, Packet};
+
+fn scenario(json: &str) -> Scenario {
+    Scenario::from_json(json).unwrap_or_else(|error| panic!("{error}"))
+}
+
+/// A client's write whose request was copied on the network: the leader appended one copy,
+/// the other reached it after it stepped down and was refused. The refusal answers one copy
+/// only, so when the client gives up (no leader for a while) the write's outcome is unknown,
+/// not failed; it did take effect, and "failed" made the checker reject a correct history.
+#[test]
+fn a_refused_copy_of_a_request_does_not_make_its_write_failed() {
+    let json = |extra: &str| {
+        format!(
+            r#"{{"format": 1, "seed": 1, "nodes": 3,
+              "timeline": [
+                {{"at_ms": 1000, "do": "put", "key": "a", "value": "v1", "via": 2}}{extra}
+              ],
+              "until_ms": {until}}}"#,
+            until = if extra.is_empty() { 1000 } else { 4500 }
+        )
+    };
+    // The put's request, in flight once the actions of 1000 ms have run.
+    let mut probe = Simulation::new(&scenario(&json("")));
+    probe.run_until(1_000_000);
+    let id = probe
+        .network()
+        .in_flight()
+        .find(|message| {
+            matches!(message.packet, Packet::Request(_))
+                && matches!(message.from, Endpoint::Client(_))
+        })
+        .expect("the put's request is on its way")
+        .id;
+    let faults = format!(
+        r#",
+        {{"at_ms": 1000, "do": "duplicate_message", "id": {id}}},
+        {{"at_ms": 1000, "do": "delay_message", "id": {id}, "by_ms": 400}},
+        {{"at_ms": 1000, "do": "cut", "from": 1, "to": 2}},
+        {{"at_ms": 1000, "do": "cut", "from": 3, "to": 2}},
+        {{"at_ms": 1045, "do": "partition", "groups": [[1], [2], [3]]}},
+        {{"at_ms": 2500, "do": "heal"}},
+        {{"at_ms": 3500, "do": "get", "key": "a", "via": 1}}"#
+    );
+    let checked = run(&scenario(&json(&faults)));
+    let simulation = checked.simulation.as_ref().expect("no panic");
+    let put = simulation.history().ops().next().expect("the put");
+    assert_eq!(put.outcome, OpOutcome::Unknown, "{put:?}");
+    for server in simulation.servers() {
+        assert_eq!(server.kv.data().get("a").map(String::as_str), Some("v1"));
+    }
+    assert_eq!(
+        checked.linearizable,
+        Some(true),
+        "{:#?}",
+        checked.violations
+    );
+}
+
+/// A cluster restored from a backup starts with the backup's keys: reading one is
+/// linearizable, and reading a value neither the backup nor any write holds is not.
+#[test]
+fn a_restored_backup_is_where_the_history_starts() {
+    let json = |value: &str| {
+        format!(
+            r#"{{"format": 1, "seed": 2, "restore": {{"index": 40, "term": 3, "kv": {{"a": "1"}}}},
+              "timeline": [{{"at_ms": 0, "do": "get", "key": "a"}},
+                           {{"at_ms": 1000, "do": "put", "key": "b", "value": "{value}"}}],
+              "until_ms": 2000}}"#
+        )
+    };
+    let checked = run(&scenario(&json("2")));
+    let simulation = checked.simulation.as_ref().expect("no panic");
+    assert!(
+        simulation
+            .history()
+            .ops()
+            .any(|op| op.outcome == OpOutcome::Value(Some("1".into()))),
+        "the read found the backup's value"
+    );
+    assert_eq!(
+        checked.linearizable,
+        Some(true),
+        "{:#?}",
+        checked.violations
+    );
+
+    // The same history with the read's answer changed is caught, and explained.
+    let mut history = simulation.linearizability_history();
+    let read = history
+        .iter_mut()
+        .find(|op| op.key == "a" && op.client_id != 0)
+        .expect("the read");
+    read.outcome = raft_playground::check::linearizability::Outcome::Read(Some("9".into()));
+    let verdict = raft_playground::check::linearizability::check(&history, 1_000_000);
+    assert!(
+        matches!(
+            verdict,
+            raft_playground::check::linearizability::Verdict::NotLinearizable { .. }
+        ),
+        "{verdict:?}"
+    );
+}
+
+/// Liveness is judged on a healed network: the heal before it takes back a latency a
+/// `network` action raised (above the election timeout, no leader could be elected).
+#[test]
+fn liveness_is_judged_at_the_scenarios_own_latency() {
+    let checked = run(&scenario(
+        r#"{"format": 1, "seed": 3, "nodes": 3, "config": {"check_liveness_from_ms": 1000},
+            "timeline": [{"at_ms": 500, "do": "network", "latency_ms": [700, 900]}],
+            "until_ms": 20000}"#,
+    ));
+    assert!(checked.violations.is_empty(), "{:#?}", checked.violations);
+}
+
+struct Zero;
+
+impl RandomSource for Zero {
+    fn next_u64(&mut self) -> u64 {
+        0
+    }
+}
+
+fn entry(index: Index, term: Term, text: &str) -> Entry {
+    Entry {
+        index,
+        term,
+        payload: Payload::Command(Arc::from(text.as_bytes())),
+    }
+}
+
+/// A follower in `term` holding `entries`, told by a leader (node 9) that `commit` is
+/// committed.
+fn follower_with_commit(id: u64, term: Term, entries: Vec<Entry>, commit: Index) -> RaftNode {
+    let mut disk = PersistentState::bootstrap(Membership::with_voters(3), Arc::from(&[][..]));
+    disk.hard_state.current_term = term;
+    disk.entries = entries;
+    let mut node = RaftNode::new(id, Config::default(), disk, 0, &mut Zero);
+    let heartbeat = Message {
+        from: 9,
+        to: id,
+        term,
+        body: MessageBody::Heartbeat {
+            leader_commit: commit,
+            round: 1,
+        },
+    };
+    node.step(1, &mut Zero, heartbeat);
+    assert_eq!(node.commit_index(), commit);
+    node
+}
+
+/// S1 declares index 2 committed as [a@1, b@1]; S2 then declares index 3 committed with other
+/// commands at indexes 1 and 2 (of term 2: no position is shared, so Log Matching has nothing
+/// to compare). What is committed at an index changed, though no two nodes committed up to the
+/// same index.
+#[test]
+fn committed_logs_are_compared_at_every_index_both_reach() {
+    let first = follower_with_commit(1, 1, vec![entry(1, 1, "a"), entry(2, 1, "b")], 2);
+    let second = follower_with_commit(
+        2,
+        2,
+        vec![entry(1, 2, "X"), entry(2, 2, "Y"), entry(3, 2, "Z")],
+        3,
+    );
+    let agreeing = follower_with_commit(3, 1, vec![entry(1, 1, "a"), entry(2, 1, "b")], 1);
+    let mut checker = SafetyChecker::default();
+    checker.observe(0, 1, &first, LogChange::default()).unwrap();
+    checker
+        .observe(1, 3, &agreeing, LogChange::default())
+        .expect("a shorter committed prefix of the same log agrees");
+    let violation = checker
+        .observe(2, 2, &second, LogChange::default())
+        .expect_err("index 1 was committed as a@1 on S1 and as X@2 on S2");
+    assert_eq!(violation.kind, ViolationKind::LeaderCompleteness);
+    assert_eq!(violation.index, Some(1), "{}", violation.detail);
+}
