@@ -393,21 +393,29 @@ fn draw_clients_hub(context: &Context, scene: &Scene) {
 }
 
 fn draw_message(context: &Context, scene: &Scene, message: &MessageView) {
-    let (x, y) = scene.layout.message_point(message);
     let colour = message_colour(message.kind);
     let fading = message.lost.is_some();
     if fading && message.progress > 0.5 {
         return; // A lost message vanishes halfway.
     }
+    // With reduced motion the mark stays put on an arrow, past the middle towards its
+    // receiver, so that a request and its answer on one link sit apart.
+    let (x, y) = if scene.reduced_motion {
+        scene.layout.message_point(&MessageView {
+            progress: REDUCED_MOTION_PROGRESS,
+            ..message.clone()
+        })
+    } else {
+        scene.layout.message_point(message)
+    };
     context.set_global_alpha(if fading { 0.55 } else { 1.0 });
     if scene.reduced_motion {
         draw_arrow(context, scene, message, colour);
-    } else {
-        draw_mark(context, message, x, y, colour);
-        if message.duplicate {
-            // In the text colour: a heartbeat's pale grey would not read as a badge.
-            draw_duplicate_badge(context, x, y, scene.palette.text);
-        }
+    }
+    draw_mark(context, message, x, y, colour);
+    if message.duplicate {
+        // In the text colour: a heartbeat's pale grey would not read as a badge.
+        draw_duplicate_badge(context, x, y, scene.palette.text);
     }
     if fading {
         draw_cross(context, x, y, scene.palette.failure);
@@ -495,15 +503,20 @@ fn trace_mark(context: &Context, message: &MessageView, x: f64, y: f64) {
     }
 }
 
-/// With reduced motion, a line from sender to receiver; a duplicate's line is doubled, as in
-/// the space-time view.
+/// Where a message's mark sits on its arrow when motion is reduced (0: sender, 1: receiver).
+const REDUCED_MOTION_PROGRESS: f64 = 0.65;
+
+/// With reduced motion, a line from sender to receiver with a head at the receiver; a
+/// duplicate's line is doubled, as in the space-time view.
 fn draw_arrow(context: &Context, scene: &Scene, message: &MessageView, colour: &str) {
+    const HEAD_LENGTH: f64 = 8.0;
     let (x1, y1) = scene.layout.point(message.from);
     let (x2, y2) = scene.layout.message_point(&MessageView {
         progress: 1.0,
         ..message.clone()
     });
     context.set_stroke_style_str(colour);
+    context.set_fill_style_str(colour);
     context.begin_path();
     if message.duplicate {
         let (px, py) = crate::view::sideways((x1, y1), (x2, y2), 1.5);
@@ -518,6 +531,19 @@ fn draw_arrow(context: &Context, scene: &Scene, message: &MessageView, colour: &
         context.line_to(x2, y2);
     }
     context.stroke();
+    let length = ((x2 - x1).powi(2) + (y2 - y1).powi(2)).sqrt();
+    if length < 2.0 * HEAD_LENGTH {
+        return;
+    }
+    let (ux, uy) = ((x2 - x1) / length, (y2 - y1) / length);
+    let (base_x, base_y) = (x2 - ux * HEAD_LENGTH, y2 - uy * HEAD_LENGTH);
+    let (px, py) = (-uy * HEAD_LENGTH * 0.45, ux * HEAD_LENGTH * 0.45);
+    context.begin_path();
+    context.move_to(x2, y2);
+    context.line_to(base_x + px, base_y + py);
+    context.line_to(base_x - px, base_y - py);
+    context.close_path();
+    context.fill();
 }
 
 fn draw_cross(context: &Context, x: f64, y: f64, colour: &str) {

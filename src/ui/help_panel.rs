@@ -194,7 +194,7 @@ pub fn help_panel() -> Html {
             <h3>{ "Display" }</h3>
             <ul class="help-list">
                 <li>{ "Light and dark themes: the ☾ Dark button in the toolbar (under ☰ More on a phone)." }</li>
-                <li>{ "When your system asks for reduced motion, the page does not start playing by itself and messages are drawn as arrows rather than moving dots." }</li>
+                <li>{ "When your system asks for reduced motion, the page does not start playing by itself and messages are drawn as arrows from sender to receiver, each with its mark resting near the receiver, rather than as moving marks." }</li>
             </ul>
         </div>
     }

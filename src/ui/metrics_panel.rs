@@ -84,6 +84,7 @@ fn figures(simulation: &Simulation, samples: &[&MetricsSample]) -> Html {
     };
     let network = simulation.network();
     html! {
+        <>
         <div class="figures">
             { figure("Leader", leader.map_or("none".to_string(), |(id, term)| format!("S{id}, term {term}")),
                 leader.and_then(|(id, _)| leader_since(simulation, id)).map(|at| format!("since {}", format_time(at)))) }
@@ -98,6 +99,10 @@ fn figures(simulation: &Simulation, samples: &[&MetricsSample]) -> Html {
             { figure("Messages", network.delivered.to_string(),
                 Some(format!("delivered; {} lost, {} in flight", network.lost, network.in_flight_count()))) }
         </div>
+        if simulation.history().is_full() {
+            <p class="hint history-full">{ format!("The client history is full ({} operations, the most the page keeps): the workload sends no more, so commits stop.", crate::sim::history::MAX_OPERATIONS) }</p>
+        }
+        </>
     }
 }
 
