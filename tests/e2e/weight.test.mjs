@@ -29,8 +29,11 @@ import { BUDGETS, pageWeight } from "./bench-lib.mjs";
 // 100,000 operations from 1.7 GB to 130 MB (0.7 KB): 389.4 → 391.2 KB; 392 → 394 for
 // refusing actions that could do nothing, with the reason in a tooltip and a notice
 // (ui/affordance.rs), form values checked against their bounds in one message, message copies
-// listed and a seek past a violation answered with an error: 391.6 → 393.1 KB.
-const PAGE_WEIGHT_CEILING_KB = 394;
+// listed and a seek past a violation answered with an error: 391.6 → 393.1 KB; 394 → 396 for
+// the checkers' fixes (committed logs compared at every index, a run restored from a backup
+// checked from the backup), reduced-motion arrows and Metrics' note on a full history:
+// 393.1 → 394.2 KB.
+const PAGE_WEIGHT_CEILING_KB = 396;
 
 test("the page's weight does not grow (budget: 250 KB gzipped)", async (t) => {
   const weight = await pageWeight();
