@@ -1,15 +1,9 @@
 //! The checkers judge what really happened. Each case here is one an earlier version judged
 //! wrongly, found by review (the swarm cannot reach them: it never restores a backup, changes
-//! latency or copies a client's request): a correct run called broken, or a broken log missed.
-
-use std::sync::Arc;
+//! latency or copies a client's request): a correct run called broken. (A broken log it
+//! missed, two committed logs that differ, is a unit test of `check::safety`.)
 
 use raft_playground::check::run::run;
-use raft_playground::check::safety::{LogChange, SafetyChecker, ViolationKind};
-use raft_playground::raft::{
-    Config, Entry, Index, Membership, Message, MessageBody, Payload, PersistentState, RaftNode,
-    RandomSource, Term,
-};
 use raft_playground::scenario::Scenario;
 use raft_playground::sim::Simulation;
 use raft_playground::sim::history::OpOutcome;
@@ -127,67 +121,4 @@ fn liveness_is_judged_at_the_scenarios_own_latency() {
             "until_ms": 20000}"#,
     ));
     assert!(checked.violations.is_empty(), "{:#?}", checked.violations);
-}
-
-struct Zero;
-
-impl RandomSource for Zero {
-    fn next_u64(&mut self) -> u64 {
-        0
-    }
-}
-
-fn entry(index: Index, term: Term, text: &str) -> Entry {
-    Entry {
-        index,
-        term,
-        payload: Payload::Command(Arc::from(text.as_bytes())),
-    }
-}
-
-/// A follower in `term` holding `entries`, told by a leader (node 9) that `commit` is
-/// committed.
-fn follower_with_commit(id: u64, term: Term, entries: Vec<Entry>, commit: Index) -> RaftNode {
-    let mut disk = PersistentState::bootstrap(Membership::with_voters(3), Arc::from(&[][..]));
-    disk.hard_state.current_term = term;
-    disk.entries = entries;
-    let mut node = RaftNode::new(id, Config::default(), disk, 0, &mut Zero);
-    let heartbeat = Message {
-        from: 9,
-        to: id,
-        term,
-        body: MessageBody::Heartbeat {
-            leader_commit: commit,
-            round: 1,
-        },
-    };
-    node.step(1, &mut Zero, heartbeat);
-    assert_eq!(node.commit_index(), commit);
-    node
-}
-
-/// S1 declares index 2 committed as [a@1, b@1]; S2 then declares index 3 committed with other
-/// commands at indexes 1 and 2 (of term 2: no position is shared, so Log Matching has nothing
-/// to compare). What is committed at an index changed, though no two nodes committed up to the
-/// same index.
-#[test]
-fn committed_logs_are_compared_at_every_index_both_reach() {
-    let first = follower_with_commit(1, 1, vec![entry(1, 1, "a"), entry(2, 1, "b")], 2);
-    let second = follower_with_commit(
-        2,
-        2,
-        vec![entry(1, 2, "X"), entry(2, 2, "Y"), entry(3, 2, "Z")],
-        3,
-    );
-    let agreeing = follower_with_commit(3, 1, vec![entry(1, 1, "a"), entry(2, 1, "b")], 1);
-    let mut checker = SafetyChecker::default();
-    checker.observe(0, 1, &first, LogChange::default()).unwrap();
-    checker
-        .observe(1, 3, &agreeing, LogChange::default())
-        .expect("a shorter committed prefix of the same log agrees");
-    let violation = checker
-        .observe(2, 2, &second, LogChange::default())
-        .expect_err("index 1 was committed as a@1 on S1 and as X@2 on S2");
-    assert_eq!(violation.kind, ViolationKind::LeaderCompleteness);
-    assert_eq!(violation.index, Some(1), "{}", violation.detail);
 }

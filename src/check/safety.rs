@@ -640,6 +640,58 @@ mod tests {
         );
     }
 
+    /// A follower in `term` holding `entries`, told by a leader (node 9) that `commit` is
+    /// committed.
+    fn follower_with_commit(
+        id: NodeId,
+        term: Term,
+        entries: Vec<Entry>,
+        commit: Index,
+    ) -> RaftNode {
+        let mut node = node_with(id, term, entries);
+        let heartbeat = crate::raft::Message {
+            from: 9,
+            to: id,
+            term,
+            body: crate::raft::MessageBody::Heartbeat {
+                leader_commit: commit,
+                round: 1,
+            },
+        };
+        node.step(1, &mut Fixed, heartbeat);
+        assert_eq!(node.commit_index(), commit);
+        node
+    }
+
+    /// S1 declares index 2 committed as [a@1, b@1]; S2 then declares index 3 committed with
+    /// other commands at indexes 1 and 2 (of term 2: no position is shared, so Log Matching has
+    /// nothing to compare). What is committed at an index changed, though no two nodes
+    /// committed up to the same index (found by review: only equal commit indexes were
+    /// compared, and the difference waited for both to apply).
+    #[test]
+    fn committed_logs_are_compared_at_every_index_both_reach() {
+        let first = follower_with_commit(1, 1, vec![entry(1, 1, "a"), entry(2, 1, "b")], 2);
+        let agreeing = follower_with_commit(3, 1, vec![entry(1, 1, "a"), entry(2, 1, "b")], 1);
+        let second = follower_with_commit(
+            2,
+            2,
+            vec![entry(1, 2, "X"), entry(2, 2, "Y"), entry(3, 2, "Z")],
+            3,
+        );
+        let mut checker = SafetyChecker::default();
+        checker.observe(0, 1, &first, LogChange::default()).unwrap();
+        checker
+            .observe(1, 3, &agreeing, LogChange::default())
+            .expect("a shorter committed prefix of the same log agrees");
+        let violation = checker
+            .observe(2, 2, &second, LogChange::default())
+            .expect_err("index 1 was committed as a@1 on S1 and as X@2 on S2");
+        assert_eq!(
+            (violation.kind, violation.index),
+            (ViolationKind::LeaderCompleteness, Some(1))
+        );
+    }
+
     #[test]
     fn two_different_commands_applied_at_one_index_are_caught() {
         let mut checker = SafetyChecker::default();

@@ -333,11 +333,23 @@ fn draw_one_way_mark(context: &Context, scene: &Scene, (x1, y1): (f64, f64), (x2
     context.line_to(cx + slash, cy - slash);
     context.stroke();
     // The arrowhead's tip touches the sign.
-    let (tip_x, tip_y) = (cx - ux * (SIGN_RADIUS + 1.0), cy - uy * (SIGN_RADIUS + 1.0));
-    let (base_x, base_y) = (tip_x - ux * HEAD_LENGTH, tip_y - uy * HEAD_LENGTH);
-    let (px, py) = (-uy * HEAD_LENGTH * 0.5, ux * HEAD_LENGTH * 0.5);
+    let tip = (cx - ux * (SIGN_RADIUS + 1.0), cy - uy * (SIGN_RADIUS + 1.0));
+    fill_arrowhead(context, tip, (ux, uy), HEAD_LENGTH, 0.5);
+}
+
+/// A filled triangle with its tip at `tip`, pointing along the unit vector `(ux, uy)`, `length`
+/// long and `length * spread` wide on each side (in the current fill style).
+fn fill_arrowhead(
+    context: &Context,
+    tip: (f64, f64),
+    (ux, uy): (f64, f64),
+    length: f64,
+    spread: f64,
+) {
+    let (base_x, base_y) = (tip.0 - ux * length, tip.1 - uy * length);
+    let (px, py) = (-uy * length * spread, ux * length * spread);
     context.begin_path();
-    context.move_to(tip_x, tip_y);
+    context.move_to(tip.0, tip.1);
     context.line_to(base_x + px, base_y + py);
     context.line_to(base_x - px, base_y - py);
     context.close_path();
@@ -535,15 +547,8 @@ fn draw_arrow(context: &Context, scene: &Scene, message: &MessageView, colour: &
     if length < 2.0 * HEAD_LENGTH {
         return;
     }
-    let (ux, uy) = ((x2 - x1) / length, (y2 - y1) / length);
-    let (base_x, base_y) = (x2 - ux * HEAD_LENGTH, y2 - uy * HEAD_LENGTH);
-    let (px, py) = (-uy * HEAD_LENGTH * 0.45, ux * HEAD_LENGTH * 0.45);
-    context.begin_path();
-    context.move_to(x2, y2);
-    context.line_to(base_x + px, base_y + py);
-    context.line_to(base_x - px, base_y - py);
-    context.close_path();
-    context.fill();
+    let direction = ((x2 - x1) / length, (y2 - y1) / length);
+    fill_arrowhead(context, (x2, y2), direction, HEAD_LENGTH, 0.45);
 }
 
 fn draw_cross(context: &Context, x: f64, y: f64, colour: &str) {
