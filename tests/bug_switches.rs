@@ -5,7 +5,7 @@
 //!
 //! Most switches are found by the swarm: the test searches seeds `0..2000` with the switch on,
 //! takes the lowest failing seed, shrinks it, and asserts that the shrunk reproducer still
-//! fails and passes once the switch is removed. Two switches guard rules the swarm cannot
+//! fails and passes once the switch is removed. Four switches guard rules the swarm cannot
 //! reach in that many seeds, so each has a scripted scenario in `tests/data/scenarios/`
 //! (explained in the README there):
 //!
@@ -18,6 +18,10 @@
 //!   clock runs slow, the followers' run fast, the leader is cut off, and a new leader commits
 //!   a write — all inside a window of a few tens of milliseconds at the swarm's drift. The
 //!   script sets the drifts at the configured bound and times each step.
+//! - `campaign_inside_lease` and `lease_after_timeout_now` (thesis §6.4.1, §3.10): the bugs
+//!   an earlier core had and a review found, not the swarm. Each needs a forced timeout or a
+//!   transfer within milliseconds of a partition that leaves the old leader alone with a lease
+//!   read; the scripts are the reviewer's reproducers.
 
 use std::ops::Range;
 use std::path::PathBuf;
@@ -51,7 +55,7 @@ enum Exposure {
 }
 
 /// One row per switch; `every_bug_switch_has_a_way_to_be_exposed` keeps it complete.
-const EXPOSURES: [(Bug, Exposure); 9] = [
+const EXPOSURES: [(Bug, Exposure); 11] = [
     (
         Bug::CommitEarlierTermByCounting,
         Exposure::Scripted {
@@ -73,6 +77,20 @@ const EXPOSURES: [(Bug, Exposure); 9] = [
         },
     ),
     (Bug::TwoMembershipChangesAtOnce, Exposure::Swarm),
+    (
+        Bug::CampaignInsideLease,
+        Exposure::Scripted {
+            file: "campaign_inside_lease.json",
+            kind: ViolationKind::Linearizability,
+        },
+    ),
+    (
+        Bug::LeaseAfterTimeoutNow,
+        Exposure::Scripted {
+            file: "lease_after_timeout_now.json",
+            kind: ViolationKind::Linearizability,
+        },
+    ),
 ];
 
 fn exposure(bug: Bug) -> Exposure {

@@ -136,10 +136,16 @@ pub enum Bug {
     LeaseWithoutDriftMargin,
     /// Allow a second membership change before the first has committed (thesis §4.1).
     TwoMembershipChangesAtOnce,
+    /// Let a forced election timeout start a campaign inside a leader's lease: the node votes
+    /// for itself while the lease counts on it to vote for no one (thesis §6.4.1).
+    CampaignInsideLease,
+    /// Trust the lease again once a leadership transfer is given up, though its TimeoutNow
+    /// may still arrive and win votes that override leases (thesis §3.10, §6.4.1).
+    LeaseAfterTimeoutNow,
 }
 
 impl Bug {
-    pub const ALL: [Bug; 9] = [
+    pub const ALL: [Bug; 11] = [
         Bug::CommitEarlierTermByCounting,
         Bug::VoteWithoutLogCheck,
         Bug::ForgetVoteOnRestart,
@@ -149,6 +155,8 @@ impl Bug {
         Bug::ReadWithoutReadIndex,
         Bug::LeaseWithoutDriftMargin,
         Bug::TwoMembershipChangesAtOnce,
+        Bug::CampaignInsideLease,
+        Bug::LeaseAfterTimeoutNow,
     ];
 
     /// The name used in scenarios, links and on the command line.
@@ -163,6 +171,8 @@ impl Bug {
             Bug::ReadWithoutReadIndex => "read_without_read_index",
             Bug::LeaseWithoutDriftMargin => "lease_without_drift_margin",
             Bug::TwoMembershipChangesAtOnce => "two_membership_changes_at_once",
+            Bug::CampaignInsideLease => "campaign_inside_lease",
+            Bug::LeaseAfterTimeoutNow => "lease_after_timeout_now",
         }
     }
 
@@ -189,6 +199,12 @@ impl Bug {
             Bug::LeaseWithoutDriftMargin => "lease reads allow for clock drift",
             Bug::TwoMembershipChangesAtOnce => {
                 "at most one membership change is uncommitted at a time"
+            }
+            Bug::CampaignInsideLease => {
+                "a server inside its leader's lease votes for no one, itself included"
+            }
+            Bug::LeaseAfterTimeoutNow => {
+                "a leader that sent TimeoutNow no longer trusts its lease in that term"
             }
         }
     }

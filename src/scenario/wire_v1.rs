@@ -156,7 +156,7 @@ const WORKLOAD_DEFAULTS_V1: Workload = Workload {
 };
 
 /// The bug each bit of `ConfigFieldV1::Bugs` stands for. Append only.
-pub(super) const BUGS_V1: [Bug; 9] = [
+pub(super) const BUGS_V1: [Bug; 11] = [
     Bug::CommitEarlierTermByCounting,
     Bug::VoteWithoutLogCheck,
     Bug::ForgetVoteOnRestart,
@@ -166,6 +166,8 @@ pub(super) const BUGS_V1: [Bug; 9] = [
     Bug::ReadWithoutReadIndex,
     Bug::LeaseWithoutDriftMargin,
     Bug::TwoMembershipChangesAtOnce,
+    Bug::CampaignInsideLease,
+    Bug::LeaseAfterTimeoutNow,
 ];
 
 pub(super) fn to_wire(scenario: &Scenario) -> ScenarioV1 {

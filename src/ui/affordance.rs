@@ -4,7 +4,7 @@
 //! nothing is never written into the run's timeline, where a link would carry it.
 
 use super::engine::Engine;
-use crate::raft::NodeId;
+use crate::raft::{Bug, NodeId};
 use crate::scenario::Action;
 use crate::sim::server::Status;
 use crate::view::format_duration;
@@ -85,7 +85,10 @@ fn campaign_refusal(engine: &Engine, id: NodeId) -> Option<String> {
     let local_now = server.local_now(engine.acts_at_us());
     let lease_left = raft
         .leader_lease_promised_until_us()
-        .filter(|_| raft.config().check_quorum)
+        .filter(|_| {
+            let config = raft.config();
+            config.check_quorum && !config.bugs.contains(Bug::CampaignInsideLease)
+        })
         .and_then(|until| until.checked_sub(local_now))
         .filter(|&left| left > 0);
     if raft.is_leader() {

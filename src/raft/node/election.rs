@@ -53,7 +53,9 @@ impl RaftNode {
         // Inside a leader's lease the timer cannot fire by itself (its deadline is at least the
         // minimum timeout after the contact), and must not be made to: the node's own vote
         // would break the promise the leader's lease reads count on (thesis §6.4.1).
-        if self.is_leader() || self.in_leader_lease() {
+        let lease_binds =
+            self.in_leader_lease() && !self.config.bugs.contains(Bug::CampaignInsideLease);
+        if self.is_leader() || lease_binds {
             return false;
         }
         self.on_election_timeout();

@@ -148,8 +148,9 @@ impl RaftNode {
         let RoleState::Leader(leader) = &self.role else {
             return false;
         };
-        if leader.transfer.is_some() || leader.lease_forfeited || !self.committed_in_current_term()
-        {
+        let forfeited =
+            leader.lease_forfeited && !self.config.bugs.contains(Bug::LeaseAfterTimeoutNow);
+        if leader.transfer.is_some() || forfeited || !self.committed_in_current_term() {
             // A transfer lets the target win votes despite followers' leases.
             return false;
         }
