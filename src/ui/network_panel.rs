@@ -2,8 +2,7 @@
 //! links), and the controls that change it from now on: loss, duplication and latency, a
 //! partition editor, a one-way cut, a slow link, and "Heal all". Every change is a timeline
 //! action (`network`, `partition`, `cut`, `slow_link`, `heal`), so a link replays it; a slider
-//! acts when released, not on every step of a drag, and once arrow keys rest, not on every
-//! press, so the timeline does not fill up.
+//! acts when released, not on every step of a drag, so the timeline does not fill up.
 //!
 //! The small form helpers at the end are shared with the clients panel.
 
@@ -145,108 +144,32 @@ struct PercentSliderProps {
     id: AttrValue,
     label: AttrValue,
     ppm: u32,
-    /// Called once the slider is released (or keys moving it rest), in parts per million.
+    /// Called once the slider is released (or moved by a key), in parts per million.
     on_commit: Callback<u32>,
 }
 
-/// Arrow keys move a slider one step per press; the steps are committed together once the
-/// keys have rested this long (or the slider loses focus), so five presses make one action, as
-/// one drag does.
-const KEYS_SETTLE_MS: u32 = 700;
-
-/// A value moved by keys and not committed yet, and the timer that will commit it.
-#[derive(Default)]
-struct KeyedValue {
-    value: Option<u32>,
-    timer: Option<gloo::timers::callback::Timeout>,
-}
-
-/// Commits the value waiting in `keyed` now, if any, and stops its timer. The borrow ends
-/// before the commit, which may render (and unmount) the slider.
-fn flush(keyed: &std::cell::RefCell<KeyedValue>, on_commit: &Callback<u32>) {
-    let value = {
-        let mut keyed = keyed.borrow_mut();
-        keyed.timer = None;
-        keyed.value.take()
-    };
-    if let Some(value) = value {
-        on_commit.emit(value);
-    }
-}
-
-/// A 0–50% slider that shows its value while dragged and acts only on release (or once keys
-/// rest).
+/// A 0–50% slider that shows its value while dragged and acts only on release.
 #[function_component(PercentSlider)]
 fn percent_slider(props: &PercentSliderProps) -> Html {
     let dragging = use_state(|| None::<u32>);
-    let by_key = use_mut_ref(|| false);
-    let keyed = use_mut_ref(KeyedValue::default);
     let current = (props.ppm + PPM_PER_PERCENT / 2) / PPM_PER_PERCENT;
     let shown = dragging.unwrap_or(current);
     let read = |event: &Event| {
         let input: HtmlInputElement = event.target_unchecked_into();
         input.value().parse::<u32>().ok()
     };
-    {
-        // Leaving the panel commits what the keys left.
-        let keyed = keyed.clone();
-        let on_commit = props.on_commit.clone();
-        use_effect_with((), move |_| move || flush(&keyed, &on_commit));
-    }
     let oninput = {
         let dragging = dragging.clone();
         Callback::from(move |event: InputEvent| dragging.set(read(&event)))
-    };
-    let onkeydown = {
-        let by_key = by_key.clone();
-        Callback::from(move |_: KeyboardEvent| *by_key.borrow_mut() = true)
-    };
-    let onpointerdown = {
-        let by_key = by_key.clone();
-        Callback::from(move |_: PointerEvent| *by_key.borrow_mut() = false)
-    };
-    let onblur = {
-        let (keyed, dragging) = (keyed.clone(), dragging.clone());
-        let on_commit = props.on_commit.clone();
-        Callback::from(move |_: FocusEvent| {
-            if keyed.borrow().value.is_some() {
-                dragging.set(None);
-            }
-            flush(&keyed, &on_commit);
-        })
     };
     let onchange = {
         let dragging = dragging.clone();
         let on_commit = props.on_commit.clone();
         Callback::from(move |event: Event| {
-            let Some(value) = read(&event) else {
-                dragging.set(None);
-                return;
-            };
-            let ppm = value.min(PERCENT_SLIDER_MAX) * PPM_PER_PERCENT;
-            if !*by_key.borrow() {
-                dragging.set(None);
-                on_commit.emit(ppm);
-                return;
+            dragging.set(None);
+            if let Some(value) = read(&event) {
+                on_commit.emit(value.min(PERCENT_SLIDER_MAX) * PPM_PER_PERCENT);
             }
-            // Shown at once, committed when the keys rest (a new press restarts the wait).
-            dragging.set(Some(value));
-            let mut waiting = keyed.borrow_mut();
-            waiting.value = Some(ppm);
-            // The timer is left in place when it fires (dropping it would free the closure
-            // that is running) and holds the value weakly, so the two do not keep each other.
-            let keyed = std::rc::Rc::downgrade(&keyed);
-            let (on_commit, dragging) = (on_commit.clone(), dragging.clone());
-            let commit = move || {
-                let value = keyed
-                    .upgrade()
-                    .and_then(|keyed| keyed.borrow_mut().value.take());
-                dragging.set(None);
-                if let Some(value) = value {
-                    on_commit.emit(value);
-                }
-            };
-            waiting.timer = Some(gloo::timers::callback::Timeout::new(KEYS_SETTLE_MS, commit));
         })
     };
     let text = match *dragging {
@@ -257,8 +180,7 @@ fn percent_slider(props: &PercentSliderProps) -> Html {
         <div class="slider-field">
             <label for={props.id.clone()}>{ props.label.clone() }</label>
             <input type="range" id={props.id.clone()} min="0" max={PERCENT_SLIDER_MAX.to_string()} step="1"
-                value={shown.min(PERCENT_SLIDER_MAX).to_string()} aria-valuetext={text.clone()}
-                {oninput} {onchange} {onkeydown} {onpointerdown} {onblur} />
+                value={shown.min(PERCENT_SLIDER_MAX).to_string()} aria-valuetext={text.clone()} {oninput} {onchange} />
             <output for={props.id.clone()}>{ text }</output>
         </div>
     }
