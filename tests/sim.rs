@@ -413,6 +413,28 @@ fn leadership_can_be_transferred() {
     assert_eq!(simulation.leader(), Some(5));
 }
 
+/// A disk far slower than its workload: a node that outruns it by the bound on queued writes
+/// crashes, as a process would on the memory, and the run goes on (it panicked; found by
+/// fuzzing).
+#[test]
+fn a_node_that_outruns_its_disk_crashes_and_the_run_goes_on() {
+    let simulation = run(
+        r#"{"format": 1, "config": {"disk_ms": [0, 10000], "pre_vote": false},
+            "workload": {"writes_per_sec": 1000}, "until_ms": 3600000}"#,
+    );
+    assert_eq!(
+        simulation.now_us(),
+        3_600_000_000,
+        "the run reached its end"
+    );
+    assert!(simulation.coverage().crashes > 0);
+    assert!(
+        simulation.violations().is_empty(),
+        "{:#?}",
+        simulation.violations()
+    );
+}
+
 #[test]
 fn a_paused_node_keeps_its_state_and_resumes() {
     let json = format!(

@@ -30,6 +30,14 @@ const USAGE: &str = "usage:
 /// The link base the playground serves on.
 const DEFAULT_BASE: &str = "http://127.0.0.1:8080/";
 
+/// `println!` for the command's output, except that a reader which stopped early (`| head`)
+/// is not an error: what it did not read is not needed, and `println!` would panic.
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
@@ -40,7 +48,7 @@ fn main() -> ExitCode {
         Some("export") => command_export(&args[1..]),
         Some("bench") => command_bench(),
         Some("help" | "--help" | "-h") => {
-            println!("{USAGE}");
+            out!("{USAGE}");
             Ok(ExitCode::SUCCESS)
         }
         Some(other) => Err(format!("unknown command {other:?}; try `raft-sim help`")),
@@ -58,7 +66,14 @@ fn main() -> ExitCode {
 /// A scenario from a file path, or from the argument itself (a link or JSON text).
 fn load_scenario(argument: &str) -> Result<Scenario, String> {
     let text = match std::fs::read_to_string(argument) {
+        Ok(text) if text.trim().is_empty() => {
+            return Err(format!("{argument:?} is an empty file"));
+        }
         Ok(text) => text,
+        // Something is there but cannot be read (a directory, bytes that are not UTF-8...).
+        Err(error) if std::path::Path::new(argument).exists() => {
+            return Err(format!("cannot read {argument:?}: {error}"));
+        }
         Err(_) if looks_like_a_path(argument) => {
             return Err(format!("cannot read {argument:?}: no such file"));
         }
@@ -106,7 +121,7 @@ fn print_report(checked: &CheckedRun) -> Result<(), String> {
             detail: violation.detail.clone(),
         })
         .collect();
-    println!(
+    out!(
         "{}",
         serde_json::to_string_pretty(&report).expect("reports serialize")
     );
@@ -246,7 +261,7 @@ fn command_swarm(args: &[String]) -> Result<ExitCode, String> {
         } else {
             scenario.clone()
         };
-        println!(
+        out!(
             "seed={} violation={} at_ms={} detail={:?} link={}",
             outcome.seed,
             violation.kind.name(),
@@ -259,12 +274,12 @@ fn command_swarm(args: &[String]) -> Result<ExitCode, String> {
     // each one in the page or in `raft-sim run`.
     for &seed in &undecided {
         let scenario = swarm::generate(seed, &swarm_args.options);
-        println!(
+        out!(
             "seed={seed} linearizability=undecided link={}",
             scenario.to_link(DEFAULT_BASE)
         );
     }
-    println!(
+    out!(
         "seeds={} violations={violations} linearizability_undecided={} events={events} events_per_sec={:.0} seconds={elapsed:.1}",
         outcomes.len(),
         undecided.len(),
@@ -302,8 +317,8 @@ fn command_shrink(args: &[String]) -> Result<ExitCode, String> {
         return Err("the scenario passes every check: nothing to shrink".to_string());
     };
     let shrunk = shrink::shrink(&scenario, violation.kind);
-    println!("{}", shrunk.scenario.to_json());
-    println!("{}", shrunk.scenario.to_link(DEFAULT_BASE));
+    out!("{}", shrunk.scenario.to_json());
+    out!("{}", shrunk.scenario.to_link(DEFAULT_BASE));
     eprintln!(
         "shrunk in {} runs; it still fails with {}",
         shrunk.attempts,
@@ -321,14 +336,14 @@ fn command_link(args: &[String]) -> Result<ExitCode, String> {
     let text =
         std::fs::read_to_string(file).map_err(|error| format!("cannot read {file:?}: {error}"))?;
     let scenario = Scenario::from_json(&text).map_err(|error| error.to_string())?;
-    println!("{}", scenario.to_link(base));
+    out!("{}", scenario.to_link(base));
     Ok(ExitCode::SUCCESS)
 }
 
 fn command_export(args: &[String]) -> Result<ExitCode, String> {
     let link = one_argument(args, "link")?;
     let scenario = Scenario::from_link(link).map_err(|error| error.to_string())?;
-    println!("{}", scenario.to_json());
+    out!("{}", scenario.to_json());
     Ok(ExitCode::SUCCESS)
 }
 
@@ -369,7 +384,7 @@ fn command_bench() -> Result<ExitCode, String> {
     seconds.sort_by(f64::total_cmp);
     let median = seconds[BENCH_RUNS / 2];
     let (fastest, slowest) = (seconds[0], seconds[BENCH_RUNS - 1]);
-    println!(
+    out!(
         "bench: nodes=5 virtual_seconds=60 runs={BENCH_RUNS} events={events} committed_entries={committed} median_wall_seconds={median:.3} events_per_sec={:.0} (range {:.0}..{:.0}) us_per_committed_entry={:.1} violations={violations}",
         events as f64 / median,
         events as f64 / slowest,

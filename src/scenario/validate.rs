@@ -39,6 +39,9 @@ pub mod limits {
     pub const KEY_BYTES_MAX: usize = 64;
     pub const VALUE_BYTES_MAX: usize = 256;
     pub const RESTORE_KEYS_MAX: usize = 1_000;
+    /// A restored backup's index and term: the largest integer JavaScript holds exactly, which
+    /// leaves a run room to count up from (near `u64::MAX` the next term or index overflowed).
+    pub const RESTORE_POSITION_MAX: u64 = (1 << 53) - 1;
 }
 
 use limits::*;
@@ -54,8 +57,8 @@ pub(super) fn validate(scenario: &Scenario) -> Result<(), ScenarioError> {
     validate_workload(&scenario.workload)?;
     validate_timeline(scenario)?;
     if let Some(restore) = &scenario.restore {
-        in_range("restore.index", restore.index, 1, u64::MAX)?;
-        in_range("restore.term", restore.term, 1, u64::MAX)?;
+        in_range("restore.index", restore.index, 1, RESTORE_POSITION_MAX)?;
+        in_range("restore.term", restore.term, 1, RESTORE_POSITION_MAX)?;
         if restore.kv.len() > RESTORE_KEYS_MAX {
             let problem = format!(
                 "{} keys is too many (the limit is {RESTORE_KEYS_MAX})",

@@ -29,9 +29,14 @@ pub enum Submitted {
     Now(Box<Output>),
     /// Queued behind the disk until this time.
     DoneAt(u64),
+    /// Refused: the node has outrun its disk by `MAX_PENDING` writes (a slow disk under a
+    /// heavy workload). The driver crashes the node, as a process that exhausts its memory on
+    /// queued writes would be; the output is lost with it.
+    Overflow,
 }
 
-/// A bound on writes in progress: a node that outruns its disk this far is a simulator bug.
+/// A bound on writes in progress, so that a disk slower than its workload cannot take the
+/// simulator's memory with it.
 const MAX_PENDING: usize = 100_000;
 
 impl Disk {
@@ -59,7 +64,9 @@ impl Disk {
             .back()
             .map_or(now_us, |last| last.done_at_us.max(now_us));
         let done_at_us = start_us + if writes { write_us } else { 0 };
-        assert!(self.pending.len() < MAX_PENDING, "disk queue overflow");
+        if self.pending.len() >= MAX_PENDING {
+            return Submitted::Overflow;
+        }
         self.pending.push_back(PendingOutput { done_at_us, output });
         Submitted::DoneAt(done_at_us)
     }

@@ -78,6 +78,10 @@ impl Simulation {
             Submitted::DoneAt(done_at_us) => self
                 .events
                 .schedule(done_at_us, Event::DiskDone { node: id, life }),
+            Submitted::Overflow => {
+                self.crash(id);
+                return;
+            }
         }
         self.schedule_timer(id);
     }

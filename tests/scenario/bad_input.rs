@@ -102,6 +102,15 @@ fn out_of_range_values_name_their_field() {
             r#""restore": {"index": 0, "term": 1}"#,
             "restore.index: 0 is out of range",
         ),
+        // Near u64::MAX the run's next term or index overflowed (found by fuzzing).
+        (
+            r#""restore": {"index": 1, "term": 18446744073709551615}"#,
+            "restore.term: 18446744073709551615 is out of range (1 to 9007199254740991)",
+        ),
+        (
+            r#""restore": {"index": 9007199254740992, "term": 1}"#,
+            "restore.index: 9007199254740992 is out of range (1 to 9007199254740991)",
+        ),
     ];
     for (fields, expected) in cases {
         assert_contains(&json_error(fields), expected);

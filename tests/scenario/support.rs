@@ -224,7 +224,7 @@ pub fn random_scenario(rng: &mut Rng) -> Scenario {
         timeline.push(TimedAction { at_ms, action });
     }
     let restore = rng.one_in(5).then(|| Restore {
-        index: rng.range(1, u64::MAX),
+        index: rng.range(1, raft_playground::scenario::limits::RESTORE_POSITION_MAX),
         term: rng.range(1, 100),
         kv: (0..rng.range(0, 5))
             .map(|_| (random_text(rng, 1, 64), random_text(rng, 0, 256)))
