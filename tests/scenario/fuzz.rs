@@ -420,7 +420,7 @@ const RUNS: usize = 150;
 /// a longer fuzzing hunt; `SCENARIO_FUZZ_SCALE` lengthens this one too).
 #[test]
 fn what_decodes_also_runs() {
-    let seed = setting("SCENARIO_FUZZ_SEED", 0x5eed_0f_2a);
+    let seed = setting("SCENARIO_FUZZ_SEED", 0x5eed_0f2a);
     let scale = setting("SCENARIO_FUZZ_SCALE", 1) as usize;
     println!("fuzz runs: seed {seed}, scale {scale}");
     let mut rng = Rng::new(seed);
