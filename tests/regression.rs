@@ -18,6 +18,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use raft_playground::check::run;
+use raft_playground::raft::Bug;
 use raft_playground::scenario::{Action, Scenario, TimedAction};
 use raft_playground::sim::Simulation;
 use raft_playground::sim::network::LossReason;
@@ -254,49 +255,19 @@ const RESTORE_ON_A_LOSSY_NETWORK: &str = r#"{
   "restore": { "index": 30, "term": 2, "kv": { "a": "1", "b": "2" } }
 }"#;
 
-/// A transfer to a paused node is given up while its TimeoutNow waits in the node's inbox;
-/// resumed inside a partition, the node wins with votes that override leases, and a lease
-/// read at the old leader must not be answered (it was: the old leader trusted its lease
-/// again once the transfer was given up). Found by review, not by the swarm.
-const LATE_TIMEOUT_NOW_AND_A_LEASE_READ: &str = r#"{
-  "format": 1, "seed": 1, "nodes": 3,
-  "config": { "election_timeout_ms": [150, 300], "heartbeat_ms": 50, "latency_ms": [1, 1],
-              "disk_ms": [1, 1], "pre_vote": true, "check_quorum": true },
-  "timeline": [
-    { "at_ms": 10, "do": "timeout", "node": 1 },
-    { "at_ms": 200, "do": "put", "key": "x", "value": "old", "via": 1 },
-    { "at_ms": 500, "do": "pause", "node": 2 },
-    { "at_ms": 501, "do": "transfer_leader", "to": 2 },
-    { "at_ms": 900, "do": "get", "key": "x", "via": 1, "read": "read_index" },
-    { "at_ms": 905, "do": "partition", "groups": [[1], [2, 3]] },
-    { "at_ms": 905, "do": "resume", "node": 2 },
-    { "at_ms": 930, "do": "put", "key": "x", "value": "new", "via": 2 },
-    { "at_ms": 960, "do": "get", "key": "x", "via": 1, "read": "lease" }
-  ],
-  "until_ms": 1500
-}"#;
-
-/// Node 3 is cut off from the leader, node 2 still hears it; node 2's timeout is forced
-/// inside the leader's lease, with the leader then partitioned away. Node 2 must not campaign
-/// (it did, won with node 3's vote, and the old leader answered a lease read with an
-/// overwritten value). Found by review, not by the swarm.
-const FORCED_TIMEOUT_INSIDE_A_LEASE: &str = r#"{
-  "format": 1, "seed": 1, "nodes": 3,
-  "config": { "election_timeout_ms": [150, 300], "heartbeat_ms": 50, "latency_ms": [1, 1],
-              "disk_ms": [1, 1], "pre_vote": true, "check_quorum": true },
-  "timeline": [
-    { "at_ms": 10, "do": "timeout", "node": 1 },
-    { "at_ms": 200, "do": "put", "key": "x", "value": "old", "via": 1 },
-    { "at_ms": 300, "do": "cut", "from": 1, "to": 3 },
-    { "at_ms": 300, "do": "cut", "from": 3, "to": 1 },
-    { "at_ms": 1000, "do": "get", "key": "x", "via": 1, "read": "read_index" },
-    { "at_ms": 1005, "do": "partition", "groups": [[1], [2, 3]] },
-    { "at_ms": 1005, "do": "timeout", "node": 2 },
-    { "at_ms": 1030, "do": "put", "key": "x", "value": "new", "via": 2 },
-    { "at_ms": 1060, "do": "get", "key": "x", "via": 1, "read": "lease" }
-  ],
-  "until_ms": 1500
-}"#;
+/// The scripted scenario of a bug switch (`tests/data/scenarios/`) with the switch off: the
+/// lease cases there are the reviewer's reproducers of bugs the core had, and the fixed core
+/// must pass them (it served a stale lease read in both). Found by review, not by the swarm.
+fn fixed_reproducer(text: &str, bug: Bug) -> Scenario {
+    let mut scenario = Scenario::from_json(text).unwrap_or_else(|error| panic!("{error}"));
+    assert!(
+        scenario.config.bugs.contains(bug),
+        "{} is on in the script",
+        bug.name()
+    );
+    scenario.config.bugs.remove(bug);
+    scenario
+}
 
 /// Single messages dropped, delayed and duplicated by hand (their ids are picked from a run),
 /// then network knobs, a cut and a slow link, client operations of every kind and a
@@ -436,11 +407,17 @@ fn regression_scenarios() -> Vec<(String, Scenario)> {
         ),
         (
             "lease_read_after_a_late_timeout_now".to_string(),
-            json(LATE_TIMEOUT_NOW_AND_A_LEASE_READ),
+            fixed_reproducer(
+                include_str!("data/scenarios/lease_after_timeout_now.json"),
+                Bug::LeaseAfterTimeoutNow,
+            ),
         ),
         (
             "forced_timeout_inside_a_lease".to_string(),
-            json(FORCED_TIMEOUT_INSIDE_A_LEASE),
+            fixed_reproducer(
+                include_str!("data/scenarios/campaign_inside_lease.json"),
+                Bug::CampaignInsideLease,
+            ),
         ),
     ];
     for (seed, broke) in FIXED_SEEDS {
