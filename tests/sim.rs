@@ -23,7 +23,7 @@ fn assert_clean(simulation: &Simulation) {
         "{:#?}",
         simulation.violations()
     );
-    let verdict = linearizability::check(&simulation.history().for_linearizability(), 2_000_000);
+    let verdict = linearizability::check(&simulation.linearizability_history(), 2_000_000);
     assert!(matches!(verdict, Verdict::Linearizable), "{verdict:?}");
 }
 

@@ -170,8 +170,9 @@ impl History {
     }
 
     /// The operations the linearizability checker judges: everything but stale reads (which
-    /// promise nothing) and backup barriers (which touch no key).
-    pub fn for_linearizability(&self) -> Vec<Operation> {
+    /// promise nothing) and backup barriers (which touch no key). Only from a run's start:
+    /// `Simulation::linearizability_history` adds what a restored backup held.
+    pub(super) fn for_linearizability(&self) -> Vec<Operation> {
         self.ops
             .iter()
             .filter_map(|op| {

@@ -11,7 +11,7 @@ use crate::view::format_duration;
 
 /// Why "Add node" is refused.
 const RING_FULL_NOTICE: &str =
-    "The ring holds at most 15 nodes (removed ones keep their place), so no node was added.";
+    "The ring holds at most 15 nodes (removed ones keep their place): there is no room for another.";
 
 /// Why `action` cannot do anything now, or `None` if it can. Only actions aimed at one node or
 /// one message are judged; the rest (network, clients, settings) always take effect.
@@ -48,12 +48,19 @@ pub fn refusal(engine: &Engine, action: &Action) -> Option<String> {
             (!engine.simulation().configuration().contains(*node))
                 .then(|| format!("S{node} is not in the configuration any more."))
         }),
-        Action::AddNode => (!engine.can_add_node()).then(|| RING_FULL_NOTICE.into()),
+        Action::AddNode => ring_full(engine).then(|| RING_FULL_NOTICE.into()),
         Action::DropMessage { id }
         | Action::DelayMessage { id, .. }
         | Action::DuplicateMessage { id } => message_refusal(engine, *id),
         _ => None,
     }
+}
+
+/// Whether the ring has no room for another node. Removed nodes keep their place on it (to
+/// show what became of them), so they count. Links made elsewhere may hold more nodes, up to
+/// the scenario limit of node ids; the page adds no more than its ring was laid out for.
+fn ring_full(engine: &Engine) -> bool {
+    engine.simulation().servers().count() >= crate::scenario::limits::NODES_MAX as usize
 }
 
 fn up_only(status: Status) -> Option<&'static str> {

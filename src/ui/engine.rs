@@ -397,13 +397,6 @@ impl Engine {
         self.machine.acts_at_us()
     }
 
-    /// Whether the ring has room for another node. Removed nodes keep their place on it (to
-    /// show what became of them), so they count. Links made elsewhere may hold more nodes, up
-    /// to the scenario limit of node ids; the page adds no more than its ring was laid out for.
-    pub fn can_add_node(&self) -> bool {
-        self.simulation().servers().count() < crate::scenario::limits::NODES_MAX as usize
-    }
-
     /// Whether the run is stopped at a safety violation, so that nothing moves it on; if so,
     /// the notice says why (the one place Play, Step, seeking forward and acting learn it).
     fn halted(&mut self) -> bool {

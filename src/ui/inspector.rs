@@ -103,8 +103,7 @@ fn nothing_selected() -> Html {
             <h3>{ "Nodes" }</h3>
             <div class="button-row node-choices">
                 { for nodes }
-                <button onclick={ let ui = ui.clone(); move |_| ui.act(Action::AddNode) } aria-label="Add a node (a)"
-                    disabled={!engine.can_add_node()}>{ "Add a node" }</button>
+                { action_button(&ui, "Add a node", "Add a node (a)".to_string(), Action::AddNode, &engine, "") }
             </div>
             <h3>{ "Next messages to arrive" }</h3>
             if held.borrow().is_empty() {

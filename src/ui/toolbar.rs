@@ -23,7 +23,8 @@ struct Facts {
     bugs: Vec<&'static str>,
     view_mode: ViewMode,
     notice: Option<String>,
-    can_add_node: bool,
+    /// Why "Add node" can do nothing now (`affordance::refusal`), if it cannot.
+    add_node_refusal: Option<String>,
 }
 
 impl Facts {
@@ -31,7 +32,7 @@ impl Facts {
         let engine = ui.engine.borrow();
         Facts {
             playing: engine.playing,
-            can_add_node: engine.can_add_node(),
+            add_node_refusal: super::affordance::refusal(&engine, &Action::AddNode),
             speed: engine.speed,
             now_us: engine.now_us(),
             violations: engine.simulation().violations().len(),
@@ -202,8 +203,8 @@ fn secondary_controls(ui: &Ui, facts: &Facts) -> Html {
             </div>
             <button class={classes!("theme-toggle", dark.then_some("segment-on"))} aria-pressed={dark.to_string()}
                 aria-label="Dark theme" onclick={toggle_theme}>{ "☾ Dark" }</button>
-            <button onclick={act(Action::AddNode)} aria-label="Add node (a)" disabled={!facts.can_add_node}
-                title={ if facts.can_add_node { "a" } else { "The ring holds at most 15 nodes" } }>{ "+ Add node" }</button>
+            <button onclick={act(Action::AddNode)} aria-label="Add node (a)" disabled={facts.add_node_refusal.is_some()}
+                title={ facts.add_node_refusal.clone().unwrap_or_else(|| "a".to_string()) }>{ "+ Add node" }</button>
             <button onclick={act(Action::Heal)} aria-label="Heal the network: remove every partition, cut and slow link (h)" title="h">{ "Heal" }</button>
         </>
     }
