@@ -10,8 +10,7 @@ use crate::sim::server::Status;
 use crate::view::format_duration;
 
 /// Why "Add node" is refused.
-const RING_FULL_NOTICE: &str =
-    "The ring holds at most 15 nodes (removed ones keep their place): there is no room for another.";
+const RING_FULL_NOTICE: &str = "The ring holds at most 15 nodes (removed ones keep their place): there is no room for another.";
 
 /// Why `action` cannot do anything now, or `None` if it can. Only actions aimed at one node or
 /// one message are judged; the rest (network, clients, settings) always take effect.
