@@ -1266,6 +1266,25 @@ fn a_leader_that_removed_itself_steps_down_after_the_commit() {
     );
 }
 
+/// A leader that commits its own removal tells the others before it steps down. Otherwise
+/// they hold the removal as uncommitted until another leader is elected, an election timeout
+/// later, and the committed entries wait with it.
+#[test]
+fn a_removed_leader_sends_its_last_commit_index_before_stepping_down() {
+    let mut cluster = Cluster::new(3, plain_config());
+    cluster.elect(1);
+    let removal = change(&mut cluster, 1, MembershipChange::Remove(1)).unwrap();
+    cluster.deliver_all();
+    assert_eq!(cluster.node(1).role(), Role::Follower, "stepped down");
+    for id in [2, 3] {
+        assert_eq!(
+            cluster.node(id).commit_index(),
+            removal,
+            "node {id} learned that its new configuration committed"
+        );
+    }
+}
+
 /// tikv/raft-rs#221: a node must not campaign while a committed membership change is not yet
 /// applied, or it could win with the old majority in the term a new-majority leader also won.
 #[test]

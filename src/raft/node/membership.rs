@@ -85,15 +85,11 @@ impl RaftNode {
     }
 
     /// Thesis §4.2.2: a leader that removed itself keeps leading until the change commits
-    /// (without counting itself), then steps down. Returns whether it stepped down.
-    pub(super) fn step_down_if_removed(&mut self) -> bool {
-        let removed = self.is_leader()
+    /// (without counting itself), then steps down. Says whether that moment has come.
+    pub(super) fn removed_and_committed(&self) -> bool {
+        self.is_leader()
             && !self.membership.is_voter(self.id)
-            && self.membership_index <= self.commit_index;
-        if removed {
-            self.become_follower(self.current_term, None);
-        }
-        removed
+            && self.membership_index <= self.commit_index
     }
 
     /// Promotes `learner` if it has caught up (holds everything committed) and a membership

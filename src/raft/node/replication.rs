@@ -273,7 +273,11 @@ impl RaftNode {
         if first_in_term && self.log.term_at(self.commit_index) == Some(self.current_term) {
             self.on_first_commit_in_term();
         }
-        if self.step_down_if_removed() {
+        if self.removed_and_committed() {
+            // The others learn that their new configuration committed now, not from the
+            // next leader an election timeout later.
+            self.broadcast_append(true);
+            self.become_follower(self.current_term, None);
             return;
         }
         self.maybe_promote_any_learner();
