@@ -4,7 +4,7 @@
 //! nothing is never written into the run's timeline, where a link would carry it.
 
 use super::engine::Engine;
-use crate::raft::{Bug, NodeId};
+use crate::raft::{Bug, CompactError, NodeId};
 use crate::scenario::Action;
 use crate::sim::server::Status;
 use crate::view::format_duration;
@@ -38,8 +38,10 @@ pub fn refusal(engine: &Engine, action: &Action) -> Option<String> {
         }
         Action::Snapshot { node } => node_refusal(engine, *node, |status| match status {
             Status::Down => Some("is down: a snapshot is taken of a running state machine"),
-            Status::Up | Status::Paused => None,
-        }),
+            Status::Paused => Some("is paused: a stopped process takes no snapshot"),
+            Status::Up => None,
+        })
+        .or_else(|| snapshot_refusal(engine, *node)),
         Action::TransferLeader { to } => {
             node_refusal(engine, *to, up_only).or_else(|| transfer_refusal(engine, *to))
         }
@@ -121,6 +123,24 @@ fn campaign_refusal(engine: &Engine, id: NodeId) -> Option<String> {
             "S{id} does not campaign until it applies the configuration change in its log."
         ))
     }
+}
+
+/// A snapshot on demand covers everything the node has applied (`Simulation`'s
+/// `snapshot_now`), so it needs something applied since the last one.
+fn snapshot_refusal(engine: &Engine, id: NodeId) -> Option<String> {
+    let raft = engine.simulation().server(id)?.raft.as_ref()?;
+    let applied = raft.applied_index();
+    raft.check_compact(applied).err().map(|error| match error {
+        CompactError::AlreadyCompacted { snapshot_index, .. } => format!(
+            "S{id} has applied nothing since its snapshot at index {snapshot_index}: there is \
+             nothing new to compact."
+        ),
+        CompactError::NotCommitted { commit_index, .. } => format!(
+            "S{id} has applied entries past its commit index {commit_index}, and a snapshot \
+             covers only committed entries."
+        ),
+        CompactError::NotApplied { .. } => format!("S{id} has nothing applied to compact."),
+    })
 }
 
 /// Leadership goes from a live leader to another voter of the cluster's configuration.

@@ -119,6 +119,15 @@ test("snapshots move every node's log start forward, automatically and with the 
     assert.ok(node.log_start <= 1, `only S2 snapshotted: ${summary(snapshotted)}`);
   }
   await screenshot(page, "data-snapshot-key");
+  // Nothing applied since: another snapshot could do nothing, so the button is greyed with
+  // the reason, and the key says it rather than writing a second snapshot into the run.
+  const snapshotButton = page.getByRole("button", { name: "Snapshot S2 (s)" });
+  await page.waitForFunction(() => document.querySelector('[aria-label="Snapshot S2 (s)"]')?.disabled);
+  assert.match(await snapshotButton.getAttribute("title"), /applied nothing since its snapshot at index \d+/);
+  const once = await call(page, "link");
+  await press(page, "s");
+  await page.getByText(/S2 has applied nothing since its snapshot/).first().waitFor({ timeout: 5000 });
+  assert.equal(await call(page, "link"), once, "the refused snapshot is not in the run");
   assert.deepEqual(page.errors, [], "no console errors");
 });
 

@@ -23,6 +23,22 @@ impl RaftNode {
     /// replaces the log up to `index` (paper §7). The node records the term and membership at
     /// `index`; the next output persists the snapshot.
     pub fn compact(&mut self, index: Index, data: Bytes) -> Result<(), CompactError> {
+        self.check_compact(index)?;
+        let snapshot = Snapshot {
+            last_included_index: index,
+            last_included_term: self.log.term_at(index).expect("applied entries are held"),
+            membership: self.log.membership_at(index).1.clone(),
+            data,
+        };
+        let kept_suffix = self.log.install_snapshot(snapshot.clone());
+        debug_assert!(kept_suffix, "a node's own snapshot always matches its log");
+        self.snapshot_to_persist = Some(snapshot);
+        Ok(())
+    }
+
+    /// Why a snapshot at `index` cannot be taken now, if it cannot: [`RaftNode::compact`]'s
+    /// rules, for a caller that wants to know before it asks.
+    pub fn check_compact(&self, index: Index) -> Result<(), CompactError> {
         if index > self.applied_index {
             return Err(CompactError::NotApplied {
                 index,
@@ -43,15 +59,6 @@ impl RaftNode {
                 snapshot_index: self.log.snapshot_index(),
             });
         }
-        let snapshot = Snapshot {
-            last_included_index: index,
-            last_included_term: self.log.term_at(index).expect("applied entries are held"),
-            membership: self.log.membership_at(index).1.clone(),
-            data,
-        };
-        let kept_suffix = self.log.install_snapshot(snapshot.clone());
-        debug_assert!(kept_suffix, "a node's own snapshot always matches its log");
-        self.snapshot_to_persist = Some(snapshot);
         Ok(())
     }
 
