@@ -203,7 +203,7 @@ pub fn app() -> Html {
                     let Some(event) = event.dyn_ref::<KeyboardEvent>() else {
                         return;
                     };
-                    if typing_in_a_field(event)
+                    if key_belongs_to_control(event)
                         || event.ctrl_key()
                         || event.meta_key()
                         || event.alt_key()
@@ -412,22 +412,43 @@ pub(super) fn now_ms() -> f64 {
 }
 
 /// Whether the key belongs to the focused control rather than to the page: typing in a field,
-/// or Space and Enter pressing a focused button, link, summary or tab.
-fn typing_in_a_field(event: &KeyboardEvent) -> bool {
+/// moving a slider, ticking a box, moving along the tabs, or Space and Enter pressing a
+/// focused button, link, summary or tab. Any other key on a slider or a box is a shortcut:
+/// after dragging the timeline, Space still plays.
+fn key_belongs_to_control(event: &KeyboardEvent) -> bool {
     let Some(element) = event
         .target()
         .and_then(|target| target.dyn_into::<web_sys::Element>().ok())
     else {
         return false;
     };
-    let tag = element.tag_name();
-    if matches!(tag.as_str(), "INPUT" | "TEXTAREA" | "SELECT") {
-        return true;
+    let key = event.key();
+    let activates = matches!(key.as_str(), " " | "Enter");
+    if element.get_attribute("role").as_deref() == Some("tab") {
+        // The tab row's own keys: arrows, Home and End move along it (`panels.rs`).
+        return activates || matches!(key.as_str(), "ArrowLeft" | "ArrowRight" | "Home" | "End");
     }
-    let activates = matches!(event.key().as_str(), " " | "Enter");
-    let pressable = matches!(tag.as_str(), "BUTTON" | "SUMMARY" | "A")
-        || element.get_attribute("role").as_deref() == Some("tab");
-    activates && pressable
+    match element.tag_name().as_str() {
+        "INPUT" => match element.get_attribute("type").as_deref() {
+            Some("range") => matches!(
+                key.as_str(),
+                "ArrowLeft"
+                    | "ArrowRight"
+                    | "ArrowUp"
+                    | "ArrowDown"
+                    | "Home"
+                    | "End"
+                    | "PageUp"
+                    | "PageDown"
+            ),
+            Some("checkbox") => key == " ",
+            Some("submit") => activates,
+            _ => true,
+        },
+        "TEXTAREA" | "SELECT" => true,
+        "BUTTON" | "SUMMARY" | "A" => activates,
+        _ => false,
+    }
 }
 
 /// The keyboard shortcuts. Returns whether the key was one.

@@ -31,10 +31,35 @@ const DRIFTS_PPM: [i32; 7] = [-100_000, -10_000, -1_000, 0, 1_000, 10_000, 100_0
 pub fn inspector() -> Html {
     let ui = use_ui();
     let selection = ui.engine.borrow().selection;
+    use_effect_with(selection, |&selection| {
+        if selection != Selection::Nothing {
+            take_lost_focus();
+        }
+    });
     match selection {
         Selection::Node(id) => node_inspector(&ui, id),
         Selection::Message(id) => message_inspector(&ui, id),
         Selection::Nothing => html! { <NothingSelected /> },
+    }
+}
+
+/// A node or message chosen from the list by keyboard takes the focused button away with the
+/// list. The inspector's heading takes the focus instead, so a screen reader says what was
+/// chosen and Tab goes on from the inspector, not from the top of the page.
+fn take_lost_focus() {
+    let Some(document) = web_sys::window().and_then(|window| window.document()) else {
+        return;
+    };
+    let lost = document
+        .active_element()
+        .is_none_or(|element| element.tag_name() == "BODY");
+    let heading = document
+        .query_selector(".inspector h2")
+        .ok()
+        .flatten()
+        .and_then(|element| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(element).ok());
+    if let (true, Some(heading)) = (lost, heading) {
+        let _ = heading.focus();
     }
 }
 
@@ -153,7 +178,7 @@ fn node_inspector(ui: &Ui, id: NodeId) -> Html {
     let leaving = look == NodeLook::Leader && !configuration.contains(id);
     html! {
         <div class="panel inspector">
-            <h2 class="inspector-title">
+            <h2 class="inspector-title" tabindex="-1">
                 <span class="role-dot" style={format!("background: {}", node_fill(look))}></span>
                 { format!("Node S{id}") }
                 <span class="role-name">{ look.label() }</span>
@@ -451,6 +476,8 @@ fn clock(ui: &Ui, simulation: &Simulation, server: &Server) -> Html {
         format!("{} behind", format_duration(now_us - local_us))
     };
     let rate = server.clock.rate_ppm();
+    let bound = simulation.scenario().config.clock_drift_bound_ppm;
+    let drift_label = |ppm| drift_label(ppm, bound);
     let onchange = {
         let ui = ui.clone();
         let node = server.id;
@@ -486,11 +513,18 @@ fn clock(ui: &Ui, simulation: &Simulation, server: &Server) -> Html {
     }
 }
 
-fn drift_label(ppm: i32) -> String {
-    match ppm {
-        0 => "none (exact)".to_string(),
-        ppm if ppm > 0 => format!("+{ppm} ppm (runs fast)"),
-        ppm => format!("{ppm} ppm (runs slow)"),
+/// A drift and its effect. One past `bound_ppm`, the drift leases allow for, says so: there a
+/// lease read may return a stale value, and the linearizability checker may catch it.
+fn drift_label(ppm: i32, bound_ppm: u64) -> String {
+    let pace = match ppm {
+        0 => return "none (exact)".to_string(),
+        ppm if ppm > 0 => format!("+{ppm} ppm (runs fast"),
+        ppm => format!("{ppm} ppm (runs slow"),
+    };
+    if u64::from(ppm.unsigned_abs()) > bound_ppm {
+        format!("{pace}; past the {bound_ppm} ppm leases allow for)")
+    } else {
+        format!("{pace})")
     }
 }
 
@@ -537,7 +571,7 @@ fn message_inspector(ui: &Ui, id: u64) -> Html {
     });
     html! {
         <div class="panel inspector">
-            <h2>{ format!("Message #{id}: {}", packet_name(packet)) }</h2>
+            <h2 tabindex="-1">{ format!("Message #{id}: {}", packet_name(packet)) }</h2>
             <div class="button-row">
                 { act("Drop", Action::DropMessage { id }) }
                 { act("Delay 100 ms", Action::DelayMessage { id, by_ms: 100 }) }

@@ -1,5 +1,6 @@
 //! The side panels, one tab at a time: inspect, clients, network, config, metrics, share, help.
 
+use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use super::clients_panel::ClientsPanel;
@@ -84,11 +85,29 @@ pub fn side_panels() -> Html {
             let tab = tab.clone();
             Callback::from(move |_| tab.set(each))
         };
+        // One tab stop for the whole row (the open tab); arrows move along it.
         html! {
             <button role="tab" aria-selected={selected.to_string()} class={classes!("tab", selected.then_some("tab-selected"))}
-                id={format!("tab-{}", each.label().to_ascii_lowercase())} {onclick}>{ each.label() }</button>
+                tabindex={if selected { "0" } else { "-1" }} aria-controls="tab-panel"
+                id={tab_id(each)} {onclick}>{ each.label() }</button>
         }
     });
+    let onkeydown = {
+        let tab = tab.clone();
+        Callback::from(move |event: KeyboardEvent| {
+            let Some(next) = tab_after_key(*tab, &event.key()) else {
+                return;
+            };
+            event.prevent_default();
+            tab.set(next);
+            let element = web_sys::window()
+                .and_then(|window| window.document())
+                .and_then(|document| document.get_element_by_id(&tab_id(next)));
+            if let Some(element) = element.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+                let _ = element.focus();
+            }
+        })
+    };
     let content = match *tab {
         Tab::Learn => html! { <LearnPanel /> },
         Tab::Inspect => html! { <Inspector /> },
@@ -101,8 +120,27 @@ pub fn side_panels() -> Html {
     };
     html! {
         <aside class="side" aria-label="panels">
-            <div class="tabs" role="tablist">{ for tabs }</div>
-            <div class="tab-content" role="tabpanel">{ content }</div>
+            <div class="tabs" role="tablist" {onkeydown}>{ for tabs }</div>
+            <div class="tab-content" role="tabpanel" id="tab-panel" aria-labelledby={tab_id(*tab)}>{ content }</div>
         </aside>
     }
+}
+
+fn tab_id(tab: Tab) -> String {
+    format!("tab-{}", tab.label().to_ascii_lowercase())
+}
+
+/// The tab an arrow, Home or End key moves to from `from` (WAI-ARIA's tabs pattern: the row
+/// wraps around).
+fn tab_after_key(from: Tab, key: &str) -> Option<Tab> {
+    let count = Tab::ALL.len();
+    let at = Tab::ALL.iter().position(|&tab| tab == from)?;
+    let to = match key {
+        "ArrowRight" => (at + 1) % count,
+        "ArrowLeft" => (at + count - 1) % count,
+        "Home" => 0,
+        "End" => count - 1,
+        _ => return None,
+    };
+    Some(Tab::ALL[to])
 }

@@ -118,6 +118,8 @@ test("keyboard shortcuts play, step, select, switch the view and clear", async (
   await nodeButton.focus();
   await page.keyboard.press("Enter");
   await page.getByRole("heading", { name: /Node S5\b/ }).waitFor({ timeout: 5000 });
+  // The chosen button went with the list: the inspector's heading has the focus now.
+  await page.waitForFunction(() => document.activeElement?.matches(".inspector h2"), null, { timeout: 5000 });
   await press(page, "Escape");
 
   // a adds a node (S6), which the digit 6 then selects.
@@ -141,5 +143,51 @@ test("keyboard shortcuts play, step, select, switch the view and clear", async (
   await page.waitForFunction(() => document.querySelector("#tab-help")?.getAttribute("aria-selected") === "true");
   await page.getByText("Show this help").waitFor({ timeout: 5000 });
   await screenshot(page, "keyboard-end");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
+
+test("after the mouse moves a slider, the keys are still shortcuts, but for the slider's own", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, { format: 1, seed: 7, nodes: 5, until_ms: 4000 });
+  const scrubber = page.locator("#timeline-scrubber");
+  await scrubber.click(); // the middle of the run, about 2 s
+  await page.waitForFunction(() => document.activeElement?.id === "timeline-scrubber");
+  const scrubbed = await waitForState(page, (s) => s.until_ms < 3000, { timeout: 5000 });
+  // Arrows still move the focused slider (100 ms back is a shortcut elsewhere, a step here).
+  await page.keyboard.press("ArrowRight");
+  const moved = await waitForState(page, (s, before) => s.until_ms !== before, { timeout: 5000, arg: scrubbed.until_ms });
+  assert.ok(moved.until_ms > scrubbed.until_ms, "ArrowRight moved the slider forward, not one event");
+  // A digit selects a node and Space plays, with the slider still focused.
+  await page.keyboard.press("3");
+  await page.getByRole("heading", { name: /Node S3\b/ }).waitFor({ timeout: 5000 });
+  await page.keyboard.press(" ");
+  await page.getByRole("button", { name: "Pause (space)" }).waitFor({ timeout: 5000 });
+  await page.keyboard.press(" ");
+  await page.getByRole("button", { name: "Play (space)" }).waitFor({ timeout: 5000 });
+  // On a ticked box Space is the box's own: it ticks, and the run stays paused.
+  await page.click("#tab-config");
+  const box = page.getByRole("checkbox").first();
+  const ticked = await box.isChecked();
+  await box.focus();
+  await page.keyboard.press(" ");
+  for (let i = 0; i < 50 && (await box.isChecked()) === ticked; i += 1) await page.waitForTimeout(100);
+  assert.equal(await box.isChecked(), !ticked, "Space ticked the box");
+  assert.equal(await page.getByRole("button", { name: "Play (space)" }).count(), 1, "and did not play");
+  // The tabs are one tab stop; arrows, Home and End move along them and open what they reach.
+  assert.deepEqual(await page.$$eval('[role="tab"]', (tabs) => tabs.filter((tab) => tab.tabIndex === 0).map((tab) => tab.id)), ["tab-config"]);
+  await page.focus("#tab-config");
+  const eventsBefore = (await state(page)).events;
+  const opened = async (id) => {
+    await page.waitForFunction((id) => document.activeElement?.id === id && document.getElementById(id).getAttribute("aria-selected") === "true", id, { timeout: 5000 });
+  };
+  await page.keyboard.press("ArrowRight");
+  await opened("tab-metrics");
+  await page.keyboard.press("End");
+  await opened("tab-help");
+  await page.keyboard.press("ArrowRight");
+  await opened("tab-learn");
+  await page.keyboard.press("ArrowLeft");
+  await opened("tab-help");
+  assert.equal((await state(page)).events, eventsBefore, "arrows on the tabs do not step the run");
   assert.deepEqual(page.errors, [], "no console errors");
 });
