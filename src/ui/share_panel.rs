@@ -68,12 +68,18 @@ fn download_text(text: &str, name: &str, mime: &str) {
 pub fn share_panel() -> Html {
     let ui = use_ui();
     let link = api::current_link(&hooks(&ui));
-    let embed = embed_code(&link);
     // While a lesson is followed, a link to this step of it (with its captions).
     let lesson_link = ui.engine.borrow().followed_lesson_link().map(|lesson| {
         let base = link.split('#').next().unwrap_or_default();
         format!("{base}{}", lesson.fragment())
     });
+    // A course page embeds the lesson, captions and all, rather than its bare run.
+    let embed = embed_code(lesson_link.as_deref().unwrap_or(&link));
+    let embed_label = if lesson_link.is_some() {
+        "Embed this lesson, from this step, in a course page"
+    } else {
+        "Embed in a course page"
+    };
     // An import in progress: the reader must live until it calls back.
     let reader = use_mut_ref(|| None::<gloo::file::callbacks::FileReader>);
 
@@ -154,7 +160,7 @@ pub fn share_panel() -> Html {
                 <div class="button-row"><button onclick={move |_| copy(&lesson_link)}>{ "Copy lesson link" }</button></div>
             }
             <label class="stacked">
-                <span>{ "Embed in a course page" }</span>
+                <span>{ embed_label }</span>
                 <textarea readonly=true rows="4" aria-label="Embed code" value={embed.clone()} />
             </label>
             <div class="button-row"><button onclick={copy_embed}>{ "Copy embed code" }</button></div>

@@ -4,7 +4,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { screenshot } from "./harness.mjs";
+import { screenshot, newPage } from "./harness.mjs";
 import { sessionForFile, openPlayground, state, press, summary } from "./playground.mjs";
 
 const session = sessionForFile();
@@ -128,6 +128,24 @@ test("a link to a lesson's step opens it there, and the address and Share tab gi
   await page.click("#tab-share");
   const field = page.getByRole("textbox", { name: "Link to this step of the lesson" });
   assert.match(await field.inputValue(), new RegExp(`#lesson=${LESSON}&step=6$`));
+  // The embed code embeds the lesson at this step, captions and all. In the snippet's own
+  // 800 × 520 frame the card stands beside the ring, which keeps most of the frame.
+  const code = await page.getByLabel("Embed code").inputValue();
+  assert.ok(code.includes(`?embed#lesson=${LESSON}&step=6"`), code);
+  const host = await newPage(session.browser, { viewport: { width: 900, height: 640 } });
+  await host.setContent(`<!doctype html><title>Course notes</title>${code.replace(' loading="lazy"', "")}`);
+  const frame = await (await host.waitForSelector("iframe")).contentFrame();
+  await frame.getByRole("region", { name: "Lesson" }).waitFor({ timeout: 15_000 });
+  const embedded = await frame.evaluate(() => {
+    const box = (selector) => document.querySelector(selector).getBoundingClientRect().toJSON();
+    return { card: box(".lesson-card"), canvas: box("canvas.cluster-canvas"), step: document.querySelector(".lesson-progress")?.textContent };
+  });
+  assert.match(embedded.step, /step 6 of/, JSON.stringify(embedded));
+  assert.ok(embedded.card.right <= embedded.canvas.left, `the card is beside the ring: ${JSON.stringify(embedded)}`);
+  assert.ok(embedded.canvas.height >= 200, `the ring keeps room: ${JSON.stringify(embedded)}`);
+  await screenshot(host, "lesson-embedded");
+  assert.deepEqual(host.errors, [], "no errors in the host page");
+  await host.close();
   await clickAndWait(page, "Previous step", 5);
   assert.equal((await state(page)).state_hash, atFive.state_hash, "step 5 by the link and by Back is one moment");
   assert.deepEqual(page.errors, [], "no console errors");
