@@ -145,7 +145,7 @@ fn to_js(value: &impl Serialize) -> JsValue {
 }
 
 /// `load(scenario)`: a link, a link fragment, or scenario JSON text. The run replays to the
-/// scenario's `until_ms` and pauses there.
+/// scenario's `until_ms` and pauses there. A lesson link opens the lesson, as in the address.
 fn load(hooks: &Hooks, argument: &JsValue) -> Result<JsValue, JsValue> {
     let text = argument
         .as_string()
@@ -156,11 +156,29 @@ fn load(hooks: &Hooks, argument: &JsValue) -> Result<JsValue, JsValue> {
 }
 
 fn try_load(hooks: &Hooks, text: &str) -> Result<(), String> {
+    if let Some(lesson) = lesson_named_in(text) {
+        (hooks.set_playing)(false);
+        let link = crate::lessons::LessonLink::parse(lesson);
+        hooks.engine.borrow_mut().open_lesson(&link)?;
+        (hooks.refresh)();
+        return Ok(());
+    }
     let scenario = Scenario::parse(text).map_err(|problem| super::url::problem_text(&problem))?;
     (hooks.set_playing)(false);
     hooks.engine.borrow_mut().replace(&scenario, false);
     (hooks.refresh)();
     Ok(())
+}
+
+/// What follows `lesson=` in a lesson link (`#lesson=ID`, optionally `&step=N`), whole or just
+/// its fragment. Scenario JSON is never one, whatever its strings hold.
+fn lesson_named_in(text: &str) -> Option<&str> {
+    let text = text.trim();
+    if text.starts_with('{') {
+        return None;
+    }
+    let fragment = text.split_once('#').map_or(text, |(_, fragment)| fragment);
+    fragment.strip_prefix("lesson=")
 }
 
 /// Loads an imported file: scenario JSON (what "Export scenario JSON" writes) or a saved link.

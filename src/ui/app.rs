@@ -272,16 +272,7 @@ pub fn app() -> Html {
                 if link == super::url_fragment_of(&address_of(&hooks)) {
                     return; // Our own update.
                 }
-                if let Some(lesson) = link.strip_prefix("#lesson=") {
-                    (hooks.set_playing)(false);
-                    let lesson = crate::lessons::LessonLink::parse(lesson);
-                    let started = hooks.engine.borrow_mut().open_lesson(&lesson);
-                    if let Err(message) = started {
-                        hooks.engine.borrow_mut().notice = Some(message);
-                    }
-                    (hooks.refresh)();
-                    return;
-                }
+                // A run or a lesson; a bad one becomes the notice.
                 super::api::load_text(&hooks, &link);
             });
             move || drop(listener)

@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { screenshot, newPage } from "./harness.mjs";
-import { sessionForFile, openPlayground, state, press, summary } from "./playground.mjs";
+import { sessionForFile, openPlayground, state, press, summary, call } from "./playground.mjs";
 
 const session = sessionForFile();
 
@@ -148,5 +148,10 @@ test("a link to a lesson's step opens it there, and the address and Share tab gi
   await host.close();
   await clickAndWait(page, "Previous step", 5);
   assert.equal((await state(page)).state_hash, atFive.state_hash, "step 5 by the link and by Back is one moment");
+  // A script opens lessons as the address does; an unknown one is refused and changes nothing.
+  await assert.rejects(call(page, "load", "#lesson=no-such-lesson"), /There is no lesson named "no-such-lesson"/);
+  assert.equal((await card(page)).step, 5, "the lesson is still open at its step");
+  await call(page, "load", `${session.server.url}#lesson=${LESSON}&step=2`);
+  await page.waitForFunction(() => /^step 2 of/.test(document.querySelector(".lesson-progress")?.textContent ?? ""), null, { timeout: 5000 });
   assert.deepEqual(page.errors, [], "no console errors");
 });
