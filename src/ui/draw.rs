@@ -226,6 +226,7 @@ pub fn draw(context: &Context, scene: &Scene) {
     context.fill_rect(0.0, 0.0, layout.width, layout.height);
     draw_ring(context, scene);
     draw_blocked(context, scene);
+    draw_slow(context, scene);
     if let Some((dragged, landing)) = scene.landing {
         draw_landing(context, scene, dragged, landing);
     }
@@ -299,6 +300,47 @@ fn draw_blocked(context: &Context, scene: &Scene) {
         }
     }
     context.set_global_alpha(1.0);
+}
+
+/// Slow links: a faint line with the added latency beside it, near the receiving end (whose
+/// arrivals it delays) and on the right of the way messages go, so the way back has the other
+/// side. Otherwise only the messages' pace would show it.
+fn draw_slow(context: &Context, scene: &Scene) {
+    if scene.view.slow.is_empty() {
+        return;
+    }
+    context.set_stroke_style_str(scene.palette.muted);
+    context.set_fill_style_str(scene.palette.muted);
+    context.set_line_width(1.0);
+    context.set_global_alpha(0.5);
+    context.begin_path();
+    for &((from, to), _) in &scene.view.slow {
+        let (x1, y1) = scene.layout.point(Endpoint::Node(from));
+        let (x2, y2) = scene.layout.point(Endpoint::Node(to));
+        context.move_to(x1, y1);
+        context.line_to(x2, y2);
+    }
+    context.stroke();
+    context.set_global_alpha(1.0);
+    context.set_font("600 11px system-ui, sans-serif");
+    context.set_text_align("center");
+    for &((from, to), extra_us) in &scene.view.slow {
+        let (x1, y1) = scene.layout.point(Endpoint::Node(from));
+        let (x2, y2) = scene.layout.point(Endpoint::Node(to));
+        let length = ((x2 - x1).powi(2) + (y2 - y1).powi(2)).sqrt().max(1.0);
+        let (ux, uy) = ((x2 - x1) / length, (y2 - y1) / length);
+        let (x, y) = (
+            x1 + (x2 - x1) * 0.65 - uy * 10.0,
+            y1 + (y2 - y1) * 0.65 + ux * 10.0,
+        );
+        with_text(
+            |text| {
+                let _ = write!(text, "+{}", crate::view::format_duration(extra_us));
+            },
+            |text| context.fill_text(text, x, y + 4.0),
+        )
+        .ok();
+    }
 }
 
 /// By the receiving end of a one-way cut, just outside its node: an arrowhead pointing along

@@ -155,6 +155,8 @@ pub struct ClusterView {
     pub messages: Vec<MessageView>,
     /// Directed links that lose everything (partitions and cuts).
     pub blocked: Vec<(NodeId, NodeId)>,
+    /// Directed slow links and the latency each adds, in µs.
+    pub slow: Vec<((NodeId, NodeId), u64)>,
     /// The nodes a violation involves, to highlight.
     pub flagged: Vec<NodeId>,
 }
@@ -189,7 +191,11 @@ impl ClusterView {
             now_us,
             nodes,
             messages,
-            blocked: simulation.network().blocked_links().copied().collect(),
+            blocked: network.blocked_links().copied().collect(),
+            slow: network
+                .slow_links()
+                .map(|(&link, &extra_us)| (link, extra_us))
+                .collect(),
             flagged: simulation
                 .violations()
                 .iter()
@@ -443,6 +449,19 @@ mod tests {
             view.nodes.iter().all(|node| node.group.is_none()),
             "a cut names no groups"
         );
+    }
+
+    #[test]
+    fn the_view_carries_slow_links_until_a_heal() {
+        let mut simulation = crate::sim::test_simulation(
+            r#"{"format": 1, "seed": 4, "nodes": 3, "until_ms": 1000, "timeline": [
+                {"at_ms": 500, "do": "slow_link", "from": 1, "to": 3, "extra_ms": 200},
+                {"at_ms": 900, "do": "heal"}]}"#,
+        );
+        simulation.run_until(600_000);
+        assert_eq!(ClusterView::of(&simulation).slow, [((1, 3), 200_000)]);
+        simulation.run();
+        assert!(ClusterView::of(&simulation).slow.is_empty(), "healed");
     }
 
     #[test]
