@@ -1,9 +1,12 @@
 //! The checkers judge what really happened. Each case here is one an earlier version judged
-//! wrongly, found by review (the swarm cannot reach them: it never restores a backup, changes
-//! latency or copies a client's request): a correct run called broken. (A broken log it
+//! wrongly, found by review or by fuzzing (the swarm cannot reach them: it never takes or
+//! restores a backup, changes latency or copies a client's request): a correct run called
+//! broken. (A broken log it
 //! missed, two committed logs that differ, is a unit test of `check::safety`.)
 
 use raft_playground::check::run::run;
+use raft_playground::kv::{Command, Operation};
+use raft_playground::raft::Payload;
 use raft_playground::scenario::Scenario;
 use raft_playground::sim::Simulation;
 use raft_playground::sim::history::OpOutcome;
@@ -64,6 +67,38 @@ fn a_refused_copy_of_a_request_does_not_make_its_write_failed() {
         "{:#?}",
         checked.violations
     );
+}
+
+/// A backup's barrier in the log twice: the client's first attempt reached the leader, which
+/// could not commit it (its one follower paused), so the client timed out and asked again;
+/// once the follower was removed, both copies committed. The session table executes the
+/// barrier once, at the first copy, and answers the second from memory, but the simulator
+/// took a backup at each, and called node 1's copy at index 4 a mismatch with its own at
+/// index 2. Found by fuzzing scenarios full of backups.
+#[test]
+fn a_barrier_appended_twice_is_one_backup() {
+    let checked = run(&scenario(
+        r#"{"format": 1, "seed": 2, "nodes": 2, "config": {"check_quorum": false},
+            "timeline": [{"at_ms": 500, "do": "pause", "node": 2},
+                         {"at_ms": 1000, "do": "backup"},
+                         {"at_ms": 1600, "do": "remove_node", "node": 2}],
+            "until_ms": 3000}"#,
+    ));
+    assert!(checked.violations.is_empty(), "{:#?}", checked.violations);
+    let simulation = checked.simulation.as_ref().expect("no panic");
+    let raft = simulation.server(1).and_then(|server| server.raft.as_ref());
+    let log = raft.expect("node 1 runs").log();
+    // The backup compacted the log at the first copy; the second is still there.
+    assert_eq!(log.snapshot_index(), 2);
+    let second = match log.entry(4).map(|entry| &entry.payload) {
+        Some(Payload::Command(bytes)) => Command::decode(bytes).ok(),
+        _ => None,
+    };
+    assert!(
+        second.is_some_and(|command| command.operation == Operation::Barrier { backup_id: 1 }),
+        "the retried barrier is at index 4"
+    );
+    assert_eq!(simulation.backup_copies(1), 1, "node 1's copy, once");
 }
 
 /// A cluster restored from a backup starts with the backup's keys: reading one is

@@ -375,8 +375,9 @@ impl Simulation {
         );
     }
 
-    /// A node applied backup `backup_id`'s barrier at `index`: it snapshots there, and its
-    /// copy must equal every other node's.
+    /// A node executed backup `backup_id`'s barrier at `index` (a retried barrier's later
+    /// copies are not executed): it snapshots there, and its copy must equal every other
+    /// node's.
     pub(super) fn take_backup(&mut self, id: NodeId, backup_id: u64, index: Index) {
         let server = self.servers.get_mut(&id).expect("known node");
         let data = server.kv.snapshot_data();

@@ -256,19 +256,22 @@ impl Simulation {
             raft.applied_to(entry.index);
         }
         let proposal = server.proposals.remove(&entry.index);
-        if let Some(applied) = &applied {
-            if !applied.duplicate {
-                let effect = self.checker.observe_effect(
-                    now_us,
-                    id,
-                    applied.client_id,
-                    applied.sequence,
-                    entry.index,
-                );
-                if let Err(violation) = effect {
-                    self.record(violation);
-                }
+        // A duplicate (a retry appended again) took no effect: the session answered it.
+        if let Some(applied) = &applied
+            && !applied.duplicate
+        {
+            let effect = self.checker.observe_effect(
+                now_us,
+                id,
+                applied.client_id,
+                applied.sequence,
+                entry.index,
+            );
+            if let Err(violation) = effect {
+                self.record(violation);
             }
+            // The backup is where the barrier executes. A retried barrier's later copy is
+            // answered from the session, and is no second backup at another index.
             if let kv::Response::Barrier { backup_id } = applied.response {
                 self.take_backup(id, backup_id, entry.index);
             }
