@@ -533,8 +533,31 @@ impl SafetyChecker {
     }
 
     /// A node crashed: its volatile state is gone, and a new life starts at its restart.
-    pub fn observe_crash(&mut self, id: NodeId) {
+    /// `node` is the life that ended, `disk` what it had written.
+    ///
+    /// What that life won and appended as leader without writing it goes too: a term it led
+    /// beyond the term on its disk, and entries of the terms it led beyond its disk's log.
+    /// The driver sends an output's messages only once its write is done, so no one else saw
+    /// them, and they bind no one: a sole voter elects itself without a message, so its next
+    /// life can win the same term again and append other entries in it (found by fuzzing, as
+    /// a Log Matching violation at a position only the lost life had held).
+    pub fn observe_crash(&mut self, id: NodeId, node: &RaftNode, disk: &PersistentState) {
         self.books.remove(&id);
+        let disk_first = disk.snapshot.last_included_index + 1;
+        let written = |entry: &Entry| {
+            entry.index < disk_first
+                || disk
+                    .entries
+                    .get((entry.index - disk_first) as usize)
+                    .is_some_and(|on_disk| on_disk.term == entry.term)
+        };
+        for entry in node.log().entries() {
+            if self.leader_of_term.get(&entry.term) == Some(&id) && !written(entry) {
+                self.prefix_of_position.remove(&(entry.index, entry.term));
+            }
+        }
+        self.leader_of_term
+            .retain(|&term, &mut leader| leader != id || term <= disk.hard_state.current_term);
     }
 
     /// A node restarted from `disk`: it must hold exactly that.
@@ -740,6 +763,66 @@ mod tests {
         assert_eq!(
             checker.observe_effect(0, 1, 7, 1, 12).unwrap_err().kind,
             ViolationKind::ExactlyOnce
+        );
+    }
+
+    /// A sole voter, `id`, leading a term it won alone just now, with `command` appended.
+    fn sole_voter_leading(id: NodeId, disk: &PersistentState, command: &str) -> RaftNode {
+        let mut node = RaftNode::new(id, Config::default(), disk.clone(), 0, &mut Fixed);
+        node.trigger_election_timeout(1_000_000, &mut Fixed);
+        assert!(node.is_leader(), "a sole voter elects itself at once");
+        node.propose(1_000_000, Arc::from(command.as_bytes()))
+            .expect("a leader takes commands");
+        node
+    }
+
+    /// S1 wins term 1 alone and appends [noop, a], then crashes before writing any of it: no
+    /// one saw that term. That its next life wins term 1 again and appends [noop, b], or that
+    /// S2 (a sole voter of another configuration) leads term 1, is no violation. What was
+    /// written still binds.
+    #[test]
+    fn a_term_won_but_never_written_goes_with_its_life() {
+        let alone = |id: NodeId| {
+            let membership = Membership {
+                voters: [id].into_iter().collect(),
+                learners: Default::default(),
+            };
+            PersistentState::bootstrap(membership, Arc::from(&[][..]))
+        };
+        let lost = sole_voter_leading(1, &alone(1), "a");
+        let after_the_crash = || {
+            let mut checker = SafetyChecker::default();
+            checker.observe(0, 1, &lost, LogChange::default()).unwrap();
+            checker.observe_crash(1, &lost, &alone(1));
+            checker
+        };
+        let again = sole_voter_leading(1, &alone(1), "b");
+        after_the_crash()
+            .observe(1, 1, &again, LogChange::default())
+            .expect("other entries in a term no one saw");
+        let other = sole_voter_leading(2, &alone(2), "b");
+        after_the_crash()
+            .observe(1, 2, &other, LogChange::default())
+            .expect("another leader of a term no one saw");
+
+        // Written, the term and its entries stay S1's.
+        let mut checker = SafetyChecker::default();
+        let mut written = alone(1);
+        written.hard_state = again.hard_state();
+        written.entries = again.log().entries().to_vec();
+        checker.observe(0, 1, &again, LogChange::default()).unwrap();
+        checker.observe_crash(1, &again, &written);
+        let caught = checker
+            .observe(1, 2, &other, LogChange::default())
+            .unwrap_err();
+        assert_eq!(caught.kind, ViolationKind::ElectionSafety);
+        let rewritten = sole_voter_leading(1, &alone(1), "c");
+        let caught = checker
+            .observe(3, 1, &rewritten, LogChange::default())
+            .unwrap_err();
+        assert_eq!(
+            (caught.kind, caught.index),
+            (ViolationKind::LogMatching, Some(2))
         );
     }
 

@@ -189,8 +189,11 @@ impl Simulation {
             return;
         }
         let was_leader = server.raft.as_ref().is_some_and(|raft| raft.is_leader());
+        if let Some(raft) = &server.raft {
+            // Before the crash drops the writes in progress: the disk holds what was written.
+            self.checker.observe_crash(id, raft, &server.disk.persisted);
+        }
         server.crash();
-        self.checker.observe_crash(id);
         self.trace.push(self.now_us, Some(id), TraceEvent::Crashed);
         self.coverage.crashes += 1;
         if was_leader {
