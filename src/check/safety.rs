@@ -533,31 +533,37 @@ impl SafetyChecker {
     }
 
     /// A node crashed: its volatile state is gone, and a new life starts at its restart.
-    /// `node` is the life that ended, `disk` what it had written.
+    /// `node` is the life that ended, `disk` what it had written, `term_sent` the highest
+    /// term it put in a message (pre-votes aside).
     ///
-    /// What that life won and appended as leader without writing it goes too: a term it led
-    /// beyond the term on its disk, and entries of the terms it led beyond its disk's log.
-    /// The driver sends an output's messages only once its write is done, so no one else saw
-    /// them, and they bind no one: a sole voter elects itself without a message, so its next
-    /// life can win the same term again and append other entries in it (found by fuzzing, as
-    /// a Log Matching violation at a position only the lost life had held).
-    pub fn observe_crash(&mut self, id: NodeId, node: &RaftNode, disk: &PersistentState) {
+    /// A term that life led and neither wrote nor sent goes with it, and the entries it
+    /// appended in that term: no one else saw them, so they bind no one. A sole voter elects
+    /// itself without a message and before its write, so its next life, back at the older
+    /// term, can win that term again and append other entries in it (found by fuzzing, as a
+    /// Log Matching violation at a position only the lost life had held). The driver writes
+    /// an output before it sends its messages, so a term sent is a term written; counting
+    /// `term_sent` too keeps a core that sends what it never wrote from being excused.
+    pub fn observe_crash(
+        &mut self,
+        id: NodeId,
+        node: &RaftNode,
+        disk: &PersistentState,
+        term_sent: Term,
+    ) {
         self.books.remove(&id);
-        let disk_first = disk.snapshot.last_included_index + 1;
-        let written = |entry: &Entry| {
-            entry.index < disk_first
-                || disk
-                    .entries
-                    .get((entry.index - disk_first) as usize)
-                    .is_some_and(|on_disk| on_disk.term == entry.term)
-        };
+        let last_seen_term = disk.hard_state.current_term.max(term_sent);
+        let lost = |term: Term, leader: NodeId| leader == id && term > last_seen_term;
         for entry in node.log().entries() {
-            if self.leader_of_term.get(&entry.term) == Some(&id) && !written(entry) {
+            if self
+                .leader_of_term
+                .get(&entry.term)
+                .is_some_and(|&leader| lost(entry.term, leader))
+            {
                 self.prefix_of_position.remove(&(entry.index, entry.term));
             }
         }
         self.leader_of_term
-            .retain(|&term, &mut leader| leader != id || term <= disk.hard_state.current_term);
+            .retain(|&term, &mut leader| !lost(term, leader));
     }
 
     /// A node restarted from `disk`: it must hold exactly that.
@@ -776,10 +782,10 @@ mod tests {
         node
     }
 
-    /// S1 wins term 1 alone and appends [noop, a], then crashes before writing any of it: no
-    /// one saw that term. That its next life wins term 1 again and appends [noop, b], or that
-    /// S2 (a sole voter of another configuration) leads term 1, is no violation. What was
-    /// written still binds.
+    /// S1 wins term 1 alone and appends [noop, a], then crashes before writing or sending any
+    /// of it: no one saw that term. That its next life wins term 1 again and appends [noop, b],
+    /// or that S2 (a sole voter of another configuration) leads term 1, is no violation. What
+    /// was written, or sent, still binds.
     #[test]
     fn a_term_won_but_never_written_goes_with_its_life() {
         let alone = |id: NodeId| {
@@ -793,7 +799,7 @@ mod tests {
         let after_the_crash = || {
             let mut checker = SafetyChecker::default();
             checker.observe(0, 1, &lost, LogChange::default()).unwrap();
-            checker.observe_crash(1, &lost, &alone(1));
+            checker.observe_crash(1, &lost, &alone(1), 0);
             checker
         };
         let again = sole_voter_leading(1, &alone(1), "b");
@@ -811,7 +817,7 @@ mod tests {
         written.hard_state = again.hard_state();
         written.entries = again.log().entries().to_vec();
         checker.observe(0, 1, &again, LogChange::default()).unwrap();
-        checker.observe_crash(1, &again, &written);
+        checker.observe_crash(1, &again, &written, 0);
         let caught = checker
             .observe(1, 2, &other, LogChange::default())
             .unwrap_err();
@@ -819,6 +825,18 @@ mod tests {
         let rewritten = sole_voter_leading(1, &alone(1), "c");
         let caught = checker
             .observe(3, 1, &rewritten, LogChange::default())
+            .unwrap_err();
+        assert_eq!(
+            (caught.kind, caught.index),
+            (ViolationKind::LogMatching, Some(2))
+        );
+
+        // Sent but never written (a core that broke the driver's order), they bind S1 too.
+        let mut checker = SafetyChecker::default();
+        checker.observe(0, 1, &lost, LogChange::default()).unwrap();
+        checker.observe_crash(1, &lost, &alone(1), 1);
+        let caught = checker
+            .observe(1, 1, &again, LogChange::default())
             .unwrap_err();
         assert_eq!(
             (caught.kind, caught.index),

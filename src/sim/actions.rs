@@ -191,7 +191,8 @@ impl Simulation {
         let was_leader = server.raft.as_ref().is_some_and(|raft| raft.is_leader());
         if let Some(raft) = &server.raft {
             // Before the crash drops the writes in progress: the disk holds what was written.
-            self.checker.observe_crash(id, raft, &server.disk.persisted);
+            let disk = &server.disk.persisted;
+            self.checker.observe_crash(id, raft, disk, server.term_sent);
         }
         server.crash();
         self.trace.push(self.now_us, Some(id), TraceEvent::Crashed);

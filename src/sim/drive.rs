@@ -176,6 +176,15 @@ impl Simulation {
     }
 
     fn send_raft(&mut self, message: Message) {
+        let pre_vote = matches!(
+            message.body,
+            MessageBody::PreVote { .. } | MessageBody::PreVoteResponse { .. }
+        );
+        if let Some(server) = self.servers.get_mut(&message.from)
+            && !pre_vote
+        {
+            server.term_sent = server.term_sent.max(message.term);
+        }
         match message.body {
             MessageBody::PreVoteResponse { granted: false } => {
                 self.coverage.pre_vote_rejections += 1

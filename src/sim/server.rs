@@ -50,6 +50,9 @@ pub struct Server {
     pub seen_term: Term,
     pub seen_last_index: Index,
     pub seen_commit: Index,
+    /// The highest term this life has put in a message, pre-votes aside (they name a term
+    /// the sender is not in): a term others may have seen it in.
+    pub term_sent: Term,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -89,6 +92,7 @@ impl Server {
             seen_term: 0,
             seen_last_index: 0,
             seen_commit: 0,
+            term_sent: 0,
         }
     }
 
@@ -112,5 +116,6 @@ impl Server {
         self.proposals.clear();
         self.reads.clear();
         self.seen_role = Role::Follower;
+        self.term_sent = 0;
     }
 }
