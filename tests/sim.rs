@@ -4,6 +4,7 @@ use raft_playground::check::linearizability::{self, Verdict};
 use raft_playground::scenario::{Action, Scenario};
 use raft_playground::sim::Simulation;
 use raft_playground::sim::network::Endpoint;
+use raft_playground::sim::observe::TraceEvent;
 use raft_playground::sim::server::Status;
 use raft_playground::sim::time_travel::TimeMachine;
 
@@ -361,6 +362,26 @@ fn a_coordinated_backup_is_identical_on_every_node() {
         5,
         "every node snapshotted at the barrier"
     );
+}
+
+/// S2 crashes after taking its copy but before the snapshot holding it was written: its next
+/// life applies the barrier again. The copy is checked again, and counted once.
+#[test]
+fn a_backup_taken_again_after_a_crash_is_one_copy() {
+    let json = r#"{"format": 1, "seed": 3, "nodes": 3, "config": {"disk_ms": [50, 50]},
+        "timeline": [{"at_ms": 1000, "do": "backup"},
+                     {"at_ms": 1260, "do": "crash", "node": 2},
+                     {"at_ms": 1260, "do": "restart", "node": 2}],
+        "until_ms": 8000}"#;
+    let simulation = run(json);
+    assert_clean(&simulation);
+    let taken_by_two = simulation
+        .trace
+        .entries()
+        .filter(|entry| entry.node == Some(2) && matches!(entry.event, TraceEvent::Backup { .. }))
+        .count();
+    assert_eq!(taken_by_two, 2, "S2 took its copy in both lives");
+    assert_eq!(simulation.backup_copies(1), 3, "one copy per node");
 }
 
 #[test]

@@ -380,25 +380,62 @@ impl Simulation {
     }
 
     /// A node executed backup `backup_id`'s barrier at `index` (a retried barrier's later
-    /// copies are not executed): it snapshots there, and its copy must equal every other
-    /// node's.
+    /// copies are not executed): it snapshots there, and that is its copy.
     pub(super) fn take_backup(&mut self, id: NodeId, backup_id: u64, index: Index) {
         let server = self.servers.get_mut(&id).expect("known node");
         let data = server.kv.snapshot_data();
         if let Some(raft) = server.raft.as_mut() {
             let _ = raft.compact(index, data.clone());
         }
-        let copy = BackupCopy {
-            node: id,
-            index,
-            data,
-        };
+        self.add_backup_copy(
+            backup_id,
+            BackupCopy {
+                node: id,
+                index,
+                data,
+            },
+        );
+        self.after_input(id);
+    }
+
+    /// A node restored from a snapshot taken exactly at a backup's barrier (the leader
+    /// compacted there before the node got the barrier entry): that snapshot is its copy.
+    pub(super) fn record_backup_from_snapshot(
+        &mut self,
+        id: NodeId,
+        snapshot: &crate::raft::Snapshot,
+    ) {
+        let index = snapshot.last_included_index;
+        let backup = self.backups.iter().find(|(_, copies)| {
+            copies.first().is_some_and(|first| first.index == index)
+                && copies.iter().all(|copy| copy.node != id)
+        });
+        if let Some((&backup_id, _)) = backup {
+            let data = snapshot.data.clone();
+            self.add_backup_copy(
+                backup_id,
+                BackupCopy {
+                    node: id,
+                    index,
+                    data,
+                },
+            );
+        }
+    }
+
+    /// Every node's copy of a backup must equal the first, however it came by it. A node
+    /// that takes it again (it restarted from an older snapshot and applied the barrier
+    /// anew) is checked again but counted once.
+    fn add_backup_copy(&mut self, backup_id: u64, copy: BackupCopy) {
+        let (id, index) = (copy.node, copy.index);
         let copies = self.backups.entry(backup_id).or_default();
         let mismatch = copies
             .first()
             .filter(|first| first.index != copy.index || first.data != copy.data)
             .map(|first| first.node);
-        copies.push(copy);
+        if copies.iter().all(|held| held.node != id) {
+            copies.push(copy);
+        }
         self.trace.push(
             self.now_us,
             Some(id),
@@ -415,36 +452,9 @@ impl Simulation {
             };
             self.record(violation);
         }
-        self.after_input(id);
     }
 
-    /// A node restored from a snapshot taken exactly at a backup's barrier (the leader
-    /// compacted there before the node got the barrier entry): that snapshot is its copy.
-    pub(super) fn record_backup_from_snapshot(
-        &mut self,
-        id: NodeId,
-        snapshot: &crate::raft::Snapshot,
-    ) {
-        let index = snapshot.last_included_index;
-        let backup = self.backups.iter_mut().find(|(_, copies)| {
-            copies.first().is_some_and(|first| first.index == index)
-                && copies.iter().all(|copy| copy.node != id)
-        });
-        if let Some((&backup_id, copies)) = backup {
-            copies.push(BackupCopy {
-                node: id,
-                index,
-                data: snapshot.data.clone(),
-            });
-            self.trace.push(
-                self.now_us,
-                Some(id),
-                TraceEvent::Backup { backup_id, index },
-            );
-        }
-    }
-
-    /// How many identical copies backup `backup_id` has so far.
+    /// How many nodes hold a copy of backup `backup_id` so far (they are identical).
     pub fn backup_copies(&self, backup_id: u64) -> usize {
         self.backups.get(&backup_id).map_or(0, Vec::len)
     }
