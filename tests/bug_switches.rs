@@ -21,7 +21,9 @@
 //! - `campaign_inside_lease` and `lease_after_timeout_now` (thesis §6.4.1, §3.10): the bugs
 //!   an earlier core had and a review found, not the swarm. Each needs a forced timeout or a
 //!   transfer within milliseconds of a partition that leaves the old leader alone with a lease
-//!   read; the scripts are the reviewer's reproducers.
+//!   read; the scripts are the reviewer's reproducers. The swarm focused on leases
+//!   (`Focus::Lease`), which builds its timelines from such shapes, finds both as well, within
+//!   `LEASE_SEARCH_SEEDS`.
 
 use std::ops::Range;
 use std::path::PathBuf;
@@ -31,15 +33,19 @@ use std::time::Instant;
 use raft_playground::check::run::{self, CheckedRun};
 use raft_playground::check::safety::{Violation, ViolationKind};
 use raft_playground::check::shrink;
-use raft_playground::raft::{Bug, Bugs};
+use raft_playground::raft::Bug;
 use raft_playground::scenario::Scenario;
 use raft_playground::sim::Simulation;
 use raft_playground::sim::history::{OpKind, OpOutcome};
 use raft_playground::sim::network::Packet;
-use raft_playground::sim::swarm::{self, SwarmOptions};
+use raft_playground::sim::swarm::{self, Focus, SwarmOptions};
 
 /// The issue's bar: the swarm finds a reachable bug within this many seeds.
 const SEARCH_SEEDS: Range<u64> = 0..2_000;
+/// The lease-focused swarm's bar for the two lease switches only scripts reach otherwise: a
+/// few seeds in ten fail with either switch on, so the lowest failing seed is a small one,
+/// and the search stays a matter of seconds.
+const LEASE_SEARCH_SEEDS: Range<u64> = 0..100;
 const BASE_URL: &str = "http://127.0.0.1:8080/";
 
 /// How a switch is shown to be caught.
@@ -101,11 +107,13 @@ fn exposure(bug: Bug) -> Exposure {
         .unwrap_or_else(|| panic!("{} has no row in EXPOSURES", bug.name()))
 }
 
-/// The lowest seed in `seeds` whose swarm scenario fails with `bugs` on, with its first
+/// The lowest seed in `seeds` whose swarm scenario fails with `options`, with its first
 /// violation. Seeds are handed out in order to every core, and a worker stops once the next
 /// seed is above a failure already found, so the answer is the lowest one whatever the timing.
-fn lowest_failing_seed(seeds: Range<u64>, bugs: Bugs) -> Option<(u64, Scenario, Violation)> {
-    let options = SwarmOptions { nodes: None, bugs };
+fn lowest_failing_seed(
+    seeds: Range<u64>,
+    options: &SwarmOptions,
+) -> Option<(u64, Scenario, Violation)> {
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let next_seed = AtomicU64::new(seeds.start);
     let lowest_failure = AtomicU64::new(u64::MAX);
@@ -117,7 +125,7 @@ fn lowest_failing_seed(seeds: Range<u64>, bugs: Bugs) -> Option<(u64, Scenario, 
                     if seed >= seeds.end || seed > lowest_failure.load(Ordering::Relaxed) {
                         return;
                     }
-                    let checked = run::run(&swarm::generate(seed, &options));
+                    let checked = run::run(&swarm::generate(seed, options));
                     if !checked.violations.is_empty() {
                         lowest_failure.fetch_min(seed, Ordering::Relaxed);
                     }
@@ -130,7 +138,7 @@ fn lowest_failing_seed(seeds: Range<u64>, bugs: Bugs) -> Option<(u64, Scenario, 
         return None;
     }
     // Run once more for the violation: the run is deterministic, so this is the same one.
-    let scenario = swarm::generate(seed, &options);
+    let scenario = swarm::generate(seed, options);
     let violation = run::run(&scenario).violations.first().cloned()?;
     Some((seed, scenario, violation))
 }
@@ -175,12 +183,23 @@ fn assert_passes(checked: &CheckedRun, what: &str, link: &str) {
 /// switch the reproducer passes.
 fn swarm_finds_and_shrinks(bug: Bug) {
     assert_eq!(exposure(bug), Exposure::Swarm);
+    finds_and_shrinks(bug, Focus::Broad, SEARCH_SEEDS);
+}
+
+/// The swarm with `focus` finds `bug` within `seeds`, the shrunk reproducer fails alike, and
+/// without the switch the reproducer passes.
+fn finds_and_shrinks(bug: Bug, focus: Focus, seeds: Range<u64>) {
     let started = Instant::now();
-    let bugs: Bugs = [bug].into_iter().collect();
-    let Some((seed, scenario, violation)) = lowest_failing_seed(SEARCH_SEEDS, bugs) else {
+    let options = SwarmOptions {
+        bugs: [bug].into_iter().collect(),
+        focus,
+        ..SwarmOptions::default()
+    };
+    let Some((seed, scenario, violation)) = lowest_failing_seed(seeds.clone(), &options) else {
         panic!(
-            "{}: no swarm seed in {SEARCH_SEEDS:?} found a violation (rule: {})",
+            "{}: no {} swarm seed in {seeds:?} found a violation (rule: {})",
             bug.name(),
+            focus.name(),
             bug.rule()
         );
     };
@@ -189,9 +208,10 @@ fn swarm_finds_and_shrinks(bug: Bug) {
     let reproducer = shrunk.scenario;
     let link = reproducer.to_link(BASE_URL);
     println!(
-        "{}: seed {seed} fails with {} ({:.1} s); shrunk in {} runs from {} to {} actions, \
+        "{}: {} seed {seed} fails with {} ({:.1} s); shrunk in {} runs from {} to {} actions, \
          {} to {} ms ({:.1} s in all)\n  link={link}",
         bug.name(),
+        focus.name(),
         violation.kind.name(),
         search_seconds,
         shrunk.attempts,
@@ -372,6 +392,18 @@ fn lease_without_drift_margin_is_caught_by_a_clock_drift_script() {
 #[test]
 fn two_membership_changes_at_once_is_found_by_the_swarm() {
     swarm_finds_and_shrinks(Bug::TwoMembershipChangesAtOnce);
+}
+
+/// The scripts stay the switch's exposure (they show the rule step by step); this shows the
+/// lease-focused swarm reaches the same hole unscripted.
+#[test]
+fn campaign_inside_lease_is_found_by_the_lease_focused_swarm() {
+    finds_and_shrinks(Bug::CampaignInsideLease, Focus::Lease, LEASE_SEARCH_SEEDS);
+}
+
+#[test]
+fn lease_after_timeout_now_is_found_by_the_lease_focused_swarm() {
+    finds_and_shrinks(Bug::LeaseAfterTimeoutNow, Focus::Lease, LEASE_SEARCH_SEEDS);
 }
 
 /// `shrink::shrink` first ends the run "just after the violation". Linearizability is checked

@@ -8,7 +8,8 @@
 //!
 //! The seeds run once, spread over every core, and both tests read the same outcomes. Run in
 //! release mode (`cargo test --release --test swarm`): a thousand seeds take about ten seconds
-//! on two cores there.
+//! on two cores there. Two hundred seeds of the lease-focused swarm run besides, and must pass
+//! too.
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,10 +21,12 @@ use raft_playground::check::safety::Violation;
 use raft_playground::scenario::Scenario;
 use raft_playground::sim::Simulation;
 use raft_playground::sim::observe::Coverage;
-use raft_playground::sim::swarm::{self, SwarmOptions};
+use raft_playground::sim::swarm::{self, Focus, SwarmOptions};
 
 /// The bar: at least a thousand seeds, with zero violations.
 const SEEDS: Range<u64> = 0..1_000;
+/// Lease-focused seeds, fewer: each holds several episodes aimed at one rule.
+const LEASE_SEEDS: Range<u64> = 0..200;
 /// Links printed on failure open in a locally served page.
 const BASE_URL: &str = "http://127.0.0.1:8080/";
 
@@ -44,8 +47,8 @@ struct Batch {
     seconds: f64,
 }
 
-fn run_seed(seed: u64) -> SeedOutcome {
-    let scenario = swarm::generate(seed, &SwarmOptions::default());
+fn run_seed(seed: u64, options: &SwarmOptions) -> SeedOutcome {
+    let scenario = swarm::generate(seed, options);
     let checked = run::run(&scenario);
     let simulation = checked.simulation.as_ref();
     SeedOutcome {
@@ -62,7 +65,7 @@ fn run_seed(seed: u64) -> SeedOutcome {
 }
 
 /// Runs `seeds` on every core: each worker takes the next seed until none is left.
-fn run_seeds(seeds: Range<u64>) -> Vec<SeedOutcome> {
+fn run_seeds(seeds: Range<u64>, options: &SwarmOptions) -> Vec<SeedOutcome> {
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
     let next_seed = AtomicU64::new(seeds.start);
     let outcomes = Mutex::new(Vec::with_capacity(seeds.clone().count()));
@@ -74,7 +77,7 @@ fn run_seeds(seeds: Range<u64>) -> Vec<SeedOutcome> {
                     if seed >= seeds.end {
                         return;
                     }
-                    let outcome = run_seed(seed);
+                    let outcome = run_seed(seed, options);
                     outcomes
                         .lock()
                         .expect("no worker panics while holding the lock")
@@ -88,13 +91,31 @@ fn run_seeds(seeds: Range<u64>) -> Vec<SeedOutcome> {
     outcomes
 }
 
+/// One line per failing seed, with a link to its run.
+fn failures(outcomes: &[SeedOutcome]) -> Vec<String> {
+    outcomes
+        .iter()
+        .filter_map(|outcome| {
+            let (violation, scenario) = outcome.failure.as_ref()?;
+            Some(format!(
+                "seed={} violation={} at_ms={} detail={:?}\n  link={}",
+                outcome.seed,
+                violation.kind.name(),
+                violation.at_us / 1_000,
+                violation.detail,
+                scenario.to_link(BASE_URL)
+            ))
+        })
+        .collect()
+}
+
 /// The batch, run by whichever test asks first; the other waits for it.
 fn batch() -> &'static Batch {
     static BATCH: OnceLock<Batch> = OnceLock::new();
     BATCH.get_or_init(|| {
         println!("swarm: seeds {}..{}", SEEDS.start, SEEDS.end);
         let started = Instant::now();
-        let outcomes = run_seeds(SEEDS);
+        let outcomes = run_seeds(SEEDS, &SwarmOptions::default());
         Batch {
             outcomes,
             seconds: started.elapsed().as_secs_f64(),
@@ -116,21 +137,7 @@ fn a_thousand_swarm_seeds_pass_every_check() {
         .iter()
         .filter(|outcome| outcome.inconclusive)
         .count();
-    let failures: Vec<String> = batch
-        .outcomes
-        .iter()
-        .filter_map(|outcome| {
-            let (violation, scenario) = outcome.failure.as_ref()?;
-            Some(format!(
-                "seed={} violation={} at_ms={} detail={:?}\n  link={}",
-                outcome.seed,
-                violation.kind.name(),
-                violation.at_us / 1_000,
-                violation.detail,
-                scenario.to_link(BASE_URL)
-            ))
-        })
-        .collect();
+    let failures = failures(&batch.outcomes);
     println!(
         "swarm: seeds={} violations={} events={events} inconclusive_histories={inconclusive} seconds={:.1}",
         batch.outcomes.len(),
@@ -146,6 +153,35 @@ fn a_thousand_swarm_seeds_pass_every_check() {
         "{} of {} swarm seeds failed (shrink one with `raft-sim shrink LINK`):\n{}",
         failures.len(),
         batch.outcomes.len(),
+        failures.join("\n")
+    );
+}
+
+/// The swarm focused on leases drives them to their limits — elections forced inside them,
+/// TimeoutNow arriving after its transfer was given up, leaders cut off while clocks drift
+/// up to the bound — and every lease read must still be linearizable. (Its catching the lease
+/// bug switches is `tests/bug_switches.rs`'s to show.)
+#[test]
+fn lease_focused_swarm_seeds_pass_every_check() {
+    let started = Instant::now();
+    let options = SwarmOptions {
+        focus: Focus::Lease,
+        ..SwarmOptions::default()
+    };
+    let outcomes = run_seeds(LEASE_SEEDS, &options);
+    let failures = failures(&outcomes);
+    println!(
+        "lease swarm: seeds={} violations={} seconds={:.1}",
+        outcomes.len(),
+        failures.len(),
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!(outcomes.len() as u64, LEASE_SEEDS.end - LEASE_SEEDS.start);
+    assert!(
+        failures.is_empty(),
+        "{} of {} lease swarm seeds failed (shrink one with `raft-sim shrink LINK`):\n{}",
+        failures.len(),
+        outcomes.len(),
         failures.join("\n")
     );
 }
@@ -238,4 +274,37 @@ fn the_command_line_swarm_prints_a_link_for_each_undecided_seed() {
     let scenario = Scenario::from_link(link).expect("the link opens");
     assert_eq!(scenario, swarm::generate(182, &SwarmOptions::default()));
     assert!(stdout.contains("linearizability_undecided=1"), "{stdout}");
+}
+
+/// `--focus lease` runs the lease-focused swarm, and an unknown focus is bad input.
+#[test]
+fn the_command_line_swarm_takes_a_focus() {
+    let swarm = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_raft-sim"))
+            .args(["swarm", "--no-shrink"])
+            .args(args)
+            .output()
+            .expect("raft-sim runs")
+    };
+    let lease = swarm(&["--seeds", "14..15", "--focus", "lease"]);
+    let stdout = String::from_utf8(lease.stdout).expect("utf-8 output");
+    assert!(lease.status.success(), "{stdout}");
+    let broken = swarm(&[
+        "--seeds",
+        "14..15",
+        "--focus",
+        "lease",
+        "--bug",
+        "campaign_inside_lease",
+    ]);
+    let stdout = String::from_utf8(broken.stdout).expect("utf-8 output");
+    assert_eq!(broken.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.starts_with("seed=14 violation=linearizability"),
+        "{stdout}"
+    );
+    let unknown = swarm(&["--seeds", "0..1", "--focus", "leases"]);
+    let stderr = String::from_utf8(unknown.stderr).expect("utf-8 output");
+    assert_eq!(unknown.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("unknown focus \"leases\""), "{stderr}");
 }

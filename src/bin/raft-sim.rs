@@ -13,15 +13,16 @@ use raft_playground::check::shrink;
 use raft_playground::raft::Bug;
 use raft_playground::scenario::Scenario;
 use raft_playground::sim::Simulation;
-use raft_playground::sim::swarm::{self, SwarmOptions};
+use raft_playground::sim::swarm::{self, Focus, SwarmOptions};
 
 const USAGE: &str = "usage:
   raft-sim run SCENARIO          run a scenario (a JSON file or a link) and print the result
-  raft-sim swarm --seeds A..B [--nodes N] [--bug NAME]... [--threads N] [--no-shrink]
-                 [--linearizability-budget STEPS]
+  raft-sim swarm --seeds A..B [--nodes N] [--bug NAME]... [--focus broad|lease] [--threads N]
+                 [--no-shrink] [--linearizability-budget STEPS]
                                  run seeds A (inclusive) to B (exclusive) of the swarm; each
                                  seed's history may take STEPS steps of the linearizability
-                                 search (default 5000000) before it is called undecided
+                                 search (default 5000000) before it is called undecided;
+                                 --focus lease aims every seed's faults at leader leases
   raft-sim shrink SCENARIO       cut a failing scenario down to a small one that fails alike
   raft-sim link FILE [--base URL]  print the link of a scenario JSON file
   raft-sim export LINK           print the scenario JSON of a link
@@ -172,6 +173,13 @@ fn parse_swarm_args(args: &[String]) -> Result<SwarmArgs, String> {
                     format!("unknown bug {name:?} (known: {})", known.join(", "))
                 })?;
                 options.bugs.insert(bug);
+            }
+            "--focus" => {
+                let name = value()?;
+                options.focus = Focus::from_name(name).ok_or_else(|| {
+                    let known: Vec<&str> = Focus::ALL.iter().map(|focus| focus.name()).collect();
+                    format!("unknown focus {name:?} (known: {})", known.join(", "))
+                })?;
             }
             "--threads" => {
                 threads = value()?

@@ -6,6 +6,12 @@
 //!
 //! The result is an ordinary scenario, so a failing seed is a link anyone can open, and the
 //! shrinker can cut it down action by action.
+//!
+//! A [`Focus`] other than the default aims the faults at one part of Raft (`lease.rs`: leader
+//! leases). The default draws exactly as it always has, so a seed quoted anywhere still names
+//! the same scenario.
+
+mod lease;
 
 use super::rng::Stream;
 use crate::raft::{Bugs, NodeId};
@@ -16,6 +22,34 @@ use crate::scenario::{Action, ReadKind, Scenario, ScenarioConfig, TimedAction, W
 pub struct SwarmOptions {
     pub nodes: Option<u8>,
     pub bugs: Bugs,
+    pub focus: Focus,
+}
+
+/// Which faults a seed draws from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Focus {
+    /// Every kind of fault, each on or off per seed.
+    #[default]
+    Broad,
+    /// Leader leases (thesis §6.4.1): check-quorum on, lease reads, and episodes that time
+    /// forced elections, late TimeoutNow messages and cut-off leaders against a lease.
+    Lease,
+}
+
+impl Focus {
+    pub const ALL: [Focus; 2] = [Focus::Broad, Focus::Lease];
+
+    /// The name `raft-sim swarm --focus` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Focus::Broad => "broad",
+            Focus::Lease => "lease",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Focus> {
+        Focus::ALL.into_iter().find(|focus| focus.name() == name)
+    }
 }
 
 /// The kinds of fault a seed may turn on.
@@ -52,6 +86,13 @@ const FAULTS: [Fault; 12] = [
 
 /// The scenario seed `seed` stands for.
 pub fn generate(seed: u64, options: &SwarmOptions) -> Scenario {
+    match options.focus {
+        Focus::Broad => generate_broad(seed, options),
+        Focus::Lease => lease::generate(seed, options),
+    }
+}
+
+fn generate_broad(seed: u64, options: &SwarmOptions) -> Scenario {
     let mut random = Stream::new(seed, "swarm");
     let nodes = options.nodes.unwrap_or(*random.pick(&[3, 3, 5, 5, 5, 7]));
     let config = generate_config(&mut random, options.bugs);
@@ -74,6 +115,18 @@ pub fn generate(seed: u64, options: &SwarmOptions) -> Scenario {
             }
         }
     }
+    assemble(seed, nodes, config, workload, timeline, safety_ms)
+}
+
+/// The scenario a seed drew: its timeline until `safety_ms`, then the liveness phase.
+fn assemble(
+    seed: u64,
+    nodes: u8,
+    config: ScenarioConfig,
+    workload: Workload,
+    timeline: Timeline,
+    safety_ms: u64,
+) -> Scenario {
     let mut scenario = Scenario {
         seed,
         nodes,
@@ -355,5 +408,55 @@ mod tests {
             action_counts.len() > 20,
             "schedules vary: {action_counts:?}"
         );
+    }
+
+    #[test]
+    fn lease_seeds_make_valid_scenarios_aimed_at_leases() {
+        let options = SwarmOptions {
+            focus: Focus::Lease,
+            ..SwarmOptions::default()
+        };
+        let mut actions = std::collections::BTreeSet::new();
+        for seed in 0..200 {
+            let scenario = generate(seed, &options);
+            assert!(
+                scenario.validate().is_ok(),
+                "seed {seed}: {:?}",
+                scenario.validate()
+            );
+            assert_eq!(scenario, generate(seed, &options), "seed {seed}");
+            assert!(scenario.config.check_quorum, "leases need check-quorum");
+            let liveness_from_ms = scenario.config.check_liveness_from_ms.unwrap();
+            assert!(
+                scenario
+                    .timeline
+                    .iter()
+                    .all(|timed| timed.at_ms < liveness_from_ms),
+                "seed {seed}: nothing undoes the heal"
+            );
+            actions.extend(scenario.timeline.iter().map(|timed| timed.action.name()));
+        }
+        for name in [
+            "timeout",
+            "transfer_leader",
+            "pause",
+            "slow_link",
+            "cut",
+            "partition",
+            "drift",
+            "network",
+            "put",
+            "get",
+        ] {
+            assert!(actions.contains(name), "no lease seed does {name}");
+        }
+    }
+
+    #[test]
+    fn the_focus_names_read_back() {
+        for focus in Focus::ALL {
+            assert_eq!(Focus::from_name(focus.name()), Some(focus));
+        }
+        assert_eq!(Focus::default(), Focus::Broad);
     }
 }
