@@ -186,6 +186,29 @@ fn lease_focused_swarm_seeds_pass_every_check() {
     );
 }
 
+/// Lease-focused seeds that once failed, with what they broke; all pass since the fix.
+const FIXED_LEASE_SEEDS: [(u64, &str); 1] = [
+    // A follower's answer to the last snapshot chunk was lost, and a steady stream of reads
+    // kept putting off the heartbeat timer the chunk was resent on: it never caught up.
+    (9568, "snapshot_never_resent_under_reads"),
+];
+
+#[test]
+fn lease_seeds_that_once_failed_pass() {
+    let options = SwarmOptions {
+        focus: Focus::Lease,
+        ..SwarmOptions::default()
+    };
+    for (seed, broke) in FIXED_LEASE_SEEDS {
+        let outcome = run_seed(seed, &options);
+        assert!(
+            failures(std::slice::from_ref(&outcome)).is_empty(),
+            "lease seed {seed} ({broke}) fails again:\n{}",
+            failures(&[outcome]).join("\n")
+        );
+    }
+}
+
 #[test]
 fn the_swarm_reaches_every_case_that_matters() {
     let batch = batch();

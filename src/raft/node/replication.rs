@@ -25,7 +25,6 @@ impl RaftNode {
         }
         if heartbeat_due {
             self.broadcast_heartbeat();
-            self.resend_stalled_snapshots();
         }
         self.expire_transfer();
     }
@@ -52,7 +51,8 @@ impl RaftNode {
         active >= quorum::majority(voters.len())
     }
 
-    /// Sends a heartbeat to every follower, opening a new round (see `reads`).
+    /// Sends a heartbeat to every follower, opening a new round (see `reads`), and resends
+    /// snapshot chunks that went unanswered.
     pub(super) fn broadcast_heartbeat(&mut self) {
         let commit_index = self.commit_index;
         let now_us = self.now_us;
@@ -81,6 +81,10 @@ impl RaftNode {
             );
         }
         self.confirm_reads();
+        // Here rather than on the heartbeat timer alone: reads send heartbeats too and put
+        // the timer off, so under a steady stream of them it never fires (lease swarm seed
+        // 9568: a follower's last snapshot answer was lost, and it never caught up).
+        self.resend_stalled_snapshots();
     }
 
     /// Sends new entries (or, with `send_empty`, at least the commit index) to every follower.
