@@ -241,6 +241,8 @@ impl Timeline {
                 self.push(at_ms, Action::Crash { node });
                 self.push(until_ms, Action::Restart { node });
             }
+            // A lone node has no one to be parted from (`raft-sim swarm --nodes 1`).
+            Fault::Partition if self.nodes_at(at_ms) < 2 => {}
             Fault::Partition => {
                 let groups = self.partition_groups(at_ms, random);
                 for action in groups {
@@ -449,6 +451,30 @@ mod tests {
             "get",
         ] {
             assert!(actions.contains(name), "no lease seed does {name}");
+        }
+    }
+
+    /// `raft-sim swarm --nodes N` takes 1 to 15: each count makes valid scenarios (one node
+    /// once drew a partition with an empty side, and panicked).
+    #[test]
+    fn every_node_count_makes_valid_scenarios() {
+        for focus in Focus::ALL {
+            for nodes in 1..=15 {
+                let options = SwarmOptions {
+                    nodes: Some(nodes),
+                    focus,
+                    ..SwarmOptions::default()
+                };
+                for seed in 0..40 {
+                    let scenario = generate(seed, &options);
+                    assert!(
+                        scenario.validate().is_ok(),
+                        "{} seed {seed}, {nodes} nodes: {:?}",
+                        focus.name(),
+                        scenario.validate()
+                    );
+                }
+            }
         }
     }
 
