@@ -32,8 +32,10 @@ import { BUDGETS, pageWeight } from "./bench-lib.mjs";
 // listed and a seek past a violation answered with an error: 391.6 → 393.1 KB; 394 → 396 for
 // the checkers' fixes (committed logs compared at every index, a run restored from a backup
 // checked from the backup), reduced-motion arrows and Metrics' note on a full history:
-// 393.1 → 394.2 KB.
-const PAGE_WEIGHT_CEILING_KB = 396;
+// 393.1 → 394.2 KB; 396 → 399 for slow links drawn on the ring, Snapshot refused when it can
+// do nothing, tabs moved by arrows, lesson links through the script API, and the checkers'
+// crash and backup fixes (a term lost unwritten, a copy by snapshot compared): 394.2 → 397.7 KB.
+const PAGE_WEIGHT_CEILING_KB = 399;
 
 test("the page's weight does not grow (budget: 250 KB gzipped)", async (t) => {
   const weight = await pageWeight();
