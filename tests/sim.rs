@@ -639,7 +639,6 @@ fn a_node_added_before_any_leader_is_joining_and_a_removed_one_is_removed() {
 /// sender is not in, and no receiver adopts it; a refused answer names the sender's own term,
 /// and a receiver behind it adopts it (`accept_term`), so it counts like any other message.
 #[test]
-#[ignore = "deb513c: send_raft leaves every PreVoteResponse out of term_sent, refusals too"]
 fn term_sent_counts_every_term_a_receiver_would_adopt() {
     use raft_playground::raft::MessageBody;
     use raft_playground::sim::network::Packet;

@@ -534,7 +534,7 @@ impl SafetyChecker {
 
     /// A node crashed: its volatile state is gone, and a new life starts at its restart.
     /// `node` is the life that ended, `disk` what it had written, `term_sent` the highest
-    /// term it put in a message (pre-votes aside).
+    /// term it put in a message (see `Server::term_sent`).
     ///
     /// A term that life led and neither wrote nor sent goes with it, and the entries it
     /// appended in that term: no one else saw them, so they bind no one. A sole voter elects

@@ -176,12 +176,14 @@ impl Simulation {
     }
 
     fn send_raft(&mut self, message: Message) {
-        let pre_vote = matches!(
+        // A pre-vote and a granted answer name a future term no receiver adopts; a refused
+        // answer names the sender's own term, and a receiver behind it adopts it.
+        let future_term = matches!(
             message.body,
-            MessageBody::PreVote { .. } | MessageBody::PreVoteResponse { .. }
+            MessageBody::PreVote { .. } | MessageBody::PreVoteResponse { granted: true }
         );
         if let Some(server) = self.servers.get_mut(&message.from)
-            && !pre_vote
+            && !future_term
         {
             server.term_sent = server.term_sent.max(message.term);
         }

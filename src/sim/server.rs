@@ -50,8 +50,9 @@ pub struct Server {
     pub seen_term: Term,
     pub seen_last_index: Index,
     pub seen_commit: Index,
-    /// The highest term this life has put in a message, pre-votes aside (they name a term
-    /// the sender is not in): a term others may have seen it in.
+    /// The highest term this life has put in a message, pre-votes and granted answers to
+    /// them aside (they name a future term no receiver adopts): a term others may have seen
+    /// it in. A refused pre-vote answer carries the sender's own term, and counts.
     pub term_sent: Term,
 }
 
