@@ -247,7 +247,7 @@ fn seek_callback(ui: &Ui, target: impl Fn(u64) -> u64 + 'static) -> Callback<Mou
 pub fn timeline() -> Html {
     let ui = use_ui();
     let memory = use_mut_ref(ViolationMemory::default);
-    let (now, horizon, mut marks, later, behind) = {
+    let (now, horizon, mut marks, later, behind, thumb) = {
         let engine = ui.engine.borrow();
         let horizon = engine.horizon_us.max(engine.now_us());
         memory.borrow_mut().update(&engine);
@@ -258,7 +258,10 @@ pub fn timeline() -> Html {
             Some((_, to_us)) => Err(to_us),
             None => Ok(horizon - engine.now_us()),
         };
-        (engine.now_us(), horizon, marks, later, behind)
+        // While a drag's seek waits for its frame, the thumb stays where it was dragged: a
+        // render meanwhile (pausing renders) would pull it back to the old moment.
+        let thumb = engine.scrub_to_us.unwrap_or(engine.now_us());
+        (engine.now_us(), horizon, marks, later, behind, thumb)
     };
     marks.extend(
         memory
@@ -291,9 +294,9 @@ pub fn timeline() -> Html {
                 <label for="timeline-scrubber" class="timeline-label">{ "Time" }</label>
                 <div class="scrubber">
                     <input id="timeline-scrubber" type="range" min="0" max={(horizon / 1_000).to_string()}
-                        value={(now / 1_000).to_string()} oninput={on_input}
+                        value={(thumb / 1_000).to_string()} oninput={on_input}
                         aria-label="Timeline: scrub through the run (acting in the past forks it)"
-                        aria-valuetext={format_time(now)} />
+                        aria-valuetext={format_time(thumb)} />
                     { markers(&ui, &marks, horizon, now) }
                 </div>
                 <button class="timeline-step" onclick={forward} aria-label="Forward 100 ms" title="Forward 100 ms">{ "100 ms ▶" }</button>

@@ -50,6 +50,9 @@ test("seeking back to an earlier moment gives back exactly the state seen there"
   const scrubber = page.getByRole("slider", { name: /timeline/i });
   if ((await scrubber.count()) === 1) {
     await scrubber.fill("1800");
+    // Until the next frame seeks there, renders (pausing is one) keep the thumb where it was
+    // dragged rather than pulling it back to the moment still shown.
+    assert.equal(await scrubber.inputValue(), "1800", "the thumb stays where it was dragged");
     const scrubbed = await waitForState(page, (s) => s.until_ms === 1800, { timeout: 5000 });
     assert.equal(scrubbed.state_hash, t1.state_hash, "the scrubber reaches the same state");
     assert.equal(await scrubber.inputValue(), "1800");
