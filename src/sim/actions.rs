@@ -406,10 +406,10 @@ impl Simulation {
         snapshot: &crate::raft::Snapshot,
     ) {
         let index = snapshot.last_included_index;
-        let backup = self.backups.iter().find(|(_, copies)| {
-            copies.first().is_some_and(|first| first.index == index)
-                && copies.iter().all(|copy| copy.node != id)
-        });
+        let backup = self
+            .backups
+            .iter()
+            .find(|(_, copies)| copies.first().is_some_and(|first| first.index == index));
         if let Some((&backup_id, _)) = backup {
             let data = snapshot.data.clone();
             self.add_backup_copy(
