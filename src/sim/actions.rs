@@ -9,7 +9,8 @@ use super::server::{Server, Status};
 use crate::check::safety::{Violation, ViolationKind};
 use crate::kv::{Operation, Store};
 use crate::raft::{
-    Index, Membership, MembershipChange, NodeId, PersistentState, ProposeError, TransferError,
+    Bytes, Index, Membership, MembershipChange, NodeId, PersistentState, ProposeError, Snapshot,
+    TransferError,
 };
 use crate::scenario::{Action, ReadKind};
 
@@ -35,7 +36,7 @@ enum AdminKind {
 pub(super) struct BackupCopy {
     node: NodeId,
     index: Index,
-    data: crate::raft::Bytes,
+    data: Bytes,
 }
 
 impl Simulation {
@@ -387,47 +388,32 @@ impl Simulation {
         if let Some(raft) = server.raft.as_mut() {
             let _ = raft.compact(index, data.clone());
         }
-        self.add_backup_copy(
-            backup_id,
-            BackupCopy {
-                node: id,
-                index,
-                data,
-            },
-        );
+        self.add_backup_copy(backup_id, id, index, data);
         self.after_input(id);
     }
 
     /// A node restored from a snapshot taken exactly at a backup's barrier (the leader
     /// compacted there before the node got the barrier entry): that snapshot is its copy.
-    pub(super) fn record_backup_from_snapshot(
-        &mut self,
-        id: NodeId,
-        snapshot: &crate::raft::Snapshot,
-    ) {
+    pub(super) fn record_backup_from_snapshot(&mut self, id: NodeId, snapshot: &Snapshot) {
         let index = snapshot.last_included_index;
         let backup = self
             .backups
             .iter()
             .find(|(_, copies)| copies.first().is_some_and(|first| first.index == index));
         if let Some((&backup_id, _)) = backup {
-            let data = snapshot.data.clone();
-            self.add_backup_copy(
-                backup_id,
-                BackupCopy {
-                    node: id,
-                    index,
-                    data,
-                },
-            );
+            self.add_backup_copy(backup_id, id, index, snapshot.data.clone());
         }
     }
 
     /// Every node's copy of a backup must equal the first, however it came by it. A node
     /// that takes it again (it restarted from an older snapshot and applied the barrier
     /// anew) is checked again but counted once.
-    fn add_backup_copy(&mut self, backup_id: u64, copy: BackupCopy) {
-        let (id, index) = (copy.node, copy.index);
+    fn add_backup_copy(&mut self, backup_id: u64, id: NodeId, index: Index, data: Bytes) {
+        let copy = BackupCopy {
+            node: id,
+            index,
+            data,
+        };
         let copies = self.backups.entry(backup_id).or_default();
         let mismatch = copies
             .first()

@@ -161,18 +161,20 @@ fn generate_config(random: &mut Stream, bugs: Bugs) -> ScenarioConfig {
         check_quorum: random.below(4) != 0,
         clock_drift_bound_ppm: 50_000,
         bugs,
-        crash_after_vote_ppm: if crash_points {
-            random.between(20_000, 200_000) as u32
-        } else {
-            0
-        },
-        crash_after_commit_ppm: if crash_points {
-            random.between(5_000, 50_000) as u32
-        } else {
-            0
-        },
+        crash_after_vote_ppm: crash_rate_ppm(random, crash_points, 20_000, 200_000),
+        crash_after_commit_ppm: crash_rate_ppm(random, crash_points, 5_000, 50_000),
         crash_restart_ms: (50, 1_000),
         check_liveness_from_ms: None,
+    }
+}
+
+/// A crash point's rate when `on`, drawn between `low` and `high` ppm; no draw when off, so a
+/// seed's stream stays as it was.
+fn crash_rate_ppm(random: &mut Stream, on: bool, low: u64, high: u64) -> u32 {
+    if on {
+        random.between(low, high) as u32
+    } else {
+        0
     }
 }
 

@@ -17,7 +17,7 @@
 //! under the old leader's lease. Behind the episodes run fewer of the broad swarm's faults,
 //! and latency raises. The heal and the liveness phase are the broad swarm's.
 
-use super::{Fault, SwarmOptions, Timeline, assemble};
+use super::{Fault, SwarmOptions, Timeline, assemble, crash_rate_ppm};
 use crate::raft::{Bugs, NodeId};
 use crate::scenario::{Action, ReadKind, Scenario, ScenarioConfig, Workload};
 use crate::sim::rng::Stream;
@@ -98,16 +98,8 @@ fn generate_config(random: &mut Stream, bugs: Bugs) -> ScenarioConfig {
         // the lease must still be short enough.
         clock_drift_bound_ppm: *random.pick(&[50_000, 100_000, 200_000]),
         bugs,
-        crash_after_vote_ppm: if crash_points {
-            random.between(20_000, 200_000) as u32
-        } else {
-            0
-        },
-        crash_after_commit_ppm: if crash_points {
-            random.between(5_000, 50_000) as u32
-        } else {
-            0
-        },
+        crash_after_vote_ppm: crash_rate_ppm(random, crash_points, 20_000, 200_000),
+        crash_after_commit_ppm: crash_rate_ppm(random, crash_points, 5_000, 50_000),
         crash_restart_ms: (50, 1_000),
         check_liveness_from_ms: None,
     }
