@@ -884,14 +884,9 @@ fn snapshots_are_taken_every_n_applied_entries() {
     }
 }
 
-/// §7: "the leader must occasionally send snapshots to followers that lag behind" — in bounded
-/// chunks; the follower's state machine is reset from it.
-#[test]
-fn a_lagging_follower_is_sent_the_snapshot_in_chunks() {
-    let config = Config {
-        snapshot_chunk_bytes: 16,
-        ..plain_config()
-    };
+/// Three nodes led by node 1, which has compacted 20 commands (index 21) that node 3 missed
+/// while down; node 3 has just restarted.
+fn behind_a_snapshot(config: Config) -> Cluster {
     let mut cluster = Cluster::new(3, config);
     cluster.elect(1);
     cluster.crash(3);
@@ -901,6 +896,18 @@ fn a_lagging_follower_is_sent_the_snapshot_in_chunks() {
     cluster.deliver_all();
     cluster.compact(1);
     cluster.start(3);
+    cluster
+}
+
+/// §7: "the leader must occasionally send snapshots to followers that lag behind" — in bounded
+/// chunks; the follower's state machine is reset from it.
+#[test]
+fn a_lagging_follower_is_sent_the_snapshot_in_chunks() {
+    let config = Config {
+        snapshot_chunk_bytes: 16,
+        ..plain_config()
+    };
+    let mut cluster = behind_a_snapshot(config);
     cluster.advance(200_000);
     let chunks = cluster.sent_matching(|body| matches!(body, MessageBody::InstallSnapshot { .. }));
     assert!(chunks.len() > 5, "{} chunks", chunks.len());
@@ -931,15 +938,7 @@ fn a_lagging_follower_is_sent_the_snapshot_in_chunks() {
 /// good (lease swarm seed 9568, where the follower's last answer was lost).
 #[test]
 fn a_lost_snapshot_answer_is_recovered_under_a_stream_of_reads() {
-    let mut cluster = Cluster::new(3, plain_config());
-    cluster.elect(1);
-    cluster.crash(3);
-    for n in 0..20 {
-        cluster.propose(1, &format!("command-{n}")).unwrap();
-    }
-    cluster.deliver_all();
-    cluster.compact(1);
-    cluster.start(3);
+    let mut cluster = behind_a_snapshot(plain_config());
     let interval_us = cluster.config.heartbeat_interval_us;
     // The next heartbeat finds node 3 behind the snapshot; it is sent, installed, and the
     // answer lost.

@@ -277,16 +277,17 @@ impl RaftNode {
         if first_in_term && self.log.term_at(self.commit_index) == Some(self.current_term) {
             self.on_first_commit_in_term();
         }
-        if self.removed_and_committed() {
-            // The others learn that their new configuration committed now, not from the
-            // next leader an election timeout later.
-            self.broadcast_append(true);
-            self.become_follower(self.current_term, None);
-            return;
+        let removed = self.removed_and_committed();
+        if !removed {
+            self.maybe_promote_any_learner();
         }
-        self.maybe_promote_any_learner();
         // Followers learn the new commit index right away rather than at the next heartbeat.
+        // A leader that removed itself tells them too before it steps down: otherwise they
+        // would learn it from the next leader, an election timeout later.
         self.broadcast_append(true);
+        if removed {
+            self.become_follower(self.current_term, None);
+        }
     }
 
     // ----- Follower side. -----

@@ -17,7 +17,7 @@
 //! under the old leader's lease. Behind the episodes run fewer of the broad swarm's faults,
 //! and latency raises. The heal and the liveness phase are the broad swarm's.
 
-use super::{Fault, SwarmOptions, Timeline, assemble, crash_rate_ppm};
+use super::{FAULTS, Fault, SwarmOptions, Timeline, assemble, crash_rate_ppm};
 use crate::raft::{Bugs, NodeId};
 use crate::scenario::{Action, ReadKind, Scenario, ScenarioConfig, Workload};
 use crate::sim::rng::Stream;
@@ -34,22 +34,6 @@ const ATTACKS: [Attack; 3] = [
     Attack::CampaignInsideLease,
     Attack::LateTimeoutNow,
     Attack::IsolatedLeader,
-];
-
-/// The broad swarm's faults that run behind the episodes: all but membership changes, which
-/// would hold the episodes' transfers back in the leader's queue and remove their victims.
-const BACKGROUND: [Fault; 11] = [
-    Fault::Crash,
-    Fault::Partition,
-    Fault::Cut,
-    Fault::SlowLink,
-    Fault::Loss,
-    Fault::Duplicate,
-    Fault::Pause,
-    Fault::Drift,
-    Fault::Snapshot,
-    Fault::Transfer,
-    Fault::Timeout,
 ];
 
 /// How an episode cuts its leader off.
@@ -129,7 +113,12 @@ fn background(
     config: &ScenarioConfig,
     random: &mut Stream,
 ) {
-    for fault in BACKGROUND {
+    // The broad swarm's faults, all but membership changes: they would hold the episodes'
+    // transfers back in the leader's queue and remove their victims.
+    for fault in FAULTS
+        .into_iter()
+        .filter(|&fault| fault != Fault::Membership)
+    {
         if random.below(4) == 0 {
             for _ in 0..random.between(1, 3) {
                 let at_ms = random.between(100, safety_ms - 1);
