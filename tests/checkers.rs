@@ -34,17 +34,7 @@ fn a_refused_copy_of_a_request_does_not_make_its_write_failed() {
         )
     };
     // The put's request, in flight once the actions of 1000 ms have run.
-    let mut probe = Simulation::new(&scenario(&json("")));
-    probe.run_until(1_000_000);
-    let id = probe
-        .network()
-        .in_flight()
-        .find(|message| {
-            matches!(message.packet, Packet::Request(_))
-                && matches!(message.from, Endpoint::Client(_))
-        })
-        .expect("the put's request is on its way")
-        .id;
+    let id = client_request_in_flight(&json(""), 1_000_000);
     let faults = format!(
         r#",
         {{"at_ms": 1000, "do": "duplicate_message", "id": {id}}},
@@ -70,36 +60,59 @@ fn a_refused_copy_of_a_request_does_not_make_its_write_failed() {
     );
 }
 
-/// A backup's barrier in the log twice: the client's first attempt reached the leader, which
-/// could not commit it (its one follower paused), so the client timed out and asked again;
-/// once the follower was removed, both copies committed. The session table executes the
-/// barrier once, at the first copy, and answers the second from memory, but the simulator
-/// took a backup at each, and called node 1's copy at index 4 a mismatch with its own at
-/// index 2. Found by fuzzing scenarios full of backups.
+/// A backup's barrier in the log twice: the network copied the backup's request, the leader
+/// appended both copies but could not commit them (its one follower paused), and once the
+/// follower was removed both committed. The session table executes the barrier once, at the
+/// first copy, and answers the second from memory, but the simulator took a backup at each,
+/// and called node 1's copy at index 3 a mismatch with its own at index 2. Found by fuzzing
+/// scenarios full of backups (there, a retry after a timeout made the second copy).
 #[test]
 fn a_barrier_appended_twice_is_one_backup() {
-    let checked = run(&scenario(
-        r#"{"format": 1, "seed": 2, "nodes": 2, "config": {"check_quorum": false},
-            "timeline": [{"at_ms": 500, "do": "pause", "node": 2},
-                         {"at_ms": 1000, "do": "backup"},
-                         {"at_ms": 1600, "do": "remove_node", "node": 2}],
-            "until_ms": 3000}"#,
-    ));
+    let json = |extra: &str| {
+        format!(
+            r#"{{"format": 1, "seed": 2, "nodes": 2, "config": {{"check_quorum": false}},
+              "timeline": [{{"at_ms": 500, "do": "pause", "node": 2}},
+                           {{"at_ms": 1000, "do": "backup"}}{extra}],
+              "until_ms": {until}}}"#,
+            until = if extra.is_empty() { 1000 } else { 3000 }
+        )
+    };
+    let id = client_request_in_flight(&json(""), 1_000_000);
+    let checked = run(&scenario(&json(&format!(
+        r#",
+        {{"at_ms": 1000, "do": "duplicate_message", "id": {id}}},
+        {{"at_ms": 1200, "do": "remove_node", "node": 2}}"#
+    ))));
     assert!(checked.violations.is_empty(), "{:#?}", checked.violations);
     let simulation = checked.simulation.as_ref().expect("no panic");
     let raft = simulation.server(1).and_then(|server| server.raft.as_ref());
     let log = raft.expect("node 1 runs").log();
     // The backup compacted the log at the first copy; the second is still there.
     assert_eq!(log.snapshot_index(), 2);
-    let second = match log.entry(4).map(|entry| &entry.payload) {
+    let second = match log.entry(3).map(|entry| &entry.payload) {
         Some(Payload::Command(bytes)) => Command::decode(bytes).ok(),
         _ => None,
     };
     assert!(
         second.is_some_and(|command| command.operation == Operation::Barrier { backup_id: 1 }),
-        "the retried barrier is at index 4"
+        "the copied barrier is at index 3"
     );
     assert_eq!(simulation.backup_copies(1), 1, "node 1's copy, once");
+}
+
+/// The id of the first client request in flight when scenario `json` has run to `at_us`.
+fn client_request_in_flight(json: &str, at_us: u64) -> u64 {
+    let mut probe = Simulation::new(&scenario(json));
+    probe.run_until(at_us);
+    probe
+        .network()
+        .in_flight()
+        .find(|message| {
+            matches!(message.packet, Packet::Request(_))
+                && matches!(message.from, Endpoint::Client(_))
+        })
+        .expect("a client's request is on its way")
+        .id
 }
 
 /// A one-node cluster's leader wins its term alone, at once, and appends a client's put; it

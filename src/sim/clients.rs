@@ -47,6 +47,9 @@ pub struct Client {
     issued: u64,
     /// The last value this client saw for each key, for compare-and-set expectations.
     seen: BTreeMap<String, Option<String>>,
+    /// Which scheduled wake-up counts: each new one supersedes the last, so a wake-up armed
+    /// for a retry that an answer made unnecessary does nothing.
+    wake: u32,
 }
 
 /// The operation a client is waiting on.
@@ -86,7 +89,19 @@ impl Client {
             last_start_us: 0,
             issued: 0,
             seen: BTreeMap::new(),
+            wake: 0,
         }
+    }
+
+    /// Arms a wake-up, superseding any armed before: returns its number.
+    pub fn arm_wake(&mut self) -> u32 {
+        self.wake = self.wake.wrapping_add(1);
+        self.wake
+    }
+
+    /// Whether wake-up `wake` is the one armed last.
+    pub fn is_armed(&self, wake: u32) -> bool {
+        self.wake == wake
     }
 
     /// Starts `operation` as this client's next command.
@@ -150,8 +165,20 @@ impl Client {
         let Some(call) = self.call.as_mut() else {
             return Next::Ignore;
         };
-        if (call.command.sequence, call.attempt) != (sequence, attempt) {
-            return Next::Ignore; // An answer to an earlier attempt or an earlier command.
+        if call.command.sequence != sequence || attempt > call.attempt {
+            return Next::Ignore; // An answer to an earlier command.
+        }
+        if attempt < call.attempt {
+            // Every attempt carries the same session number, so the store applied the command
+            // once whichever attempt answers: a result is as good as the current attempt's.
+            // Anything else speaks of a node the client has already moved on from.
+            return match reply {
+                Reply::Done(response) => {
+                    self.remember(response);
+                    Next::Finished
+                }
+                _ => Next::Ignore,
+            };
         }
         match reply {
             Reply::Done(response) => {
@@ -300,6 +327,57 @@ mod tests {
             Next::Ignore,
             "a timeout of an earlier command"
         );
+    }
+
+    #[test]
+    fn a_result_for_an_earlier_attempt_finishes_the_call() {
+        let mut client = client_with_call();
+        client.on_timeout(1, 1, &[1, 2, 3]);
+        let done = Reply::Done(kv::Response::Done);
+        assert_eq!(
+            client.on_reply(1, 1, &done, &[1, 2, 3]),
+            Next::Finished,
+            "the session applied the command once, whichever attempt answers"
+        );
+        assert_eq!(client.seen.get("k"), Some(&Some("v".to_string())));
+    }
+
+    #[test]
+    fn a_refusal_of_an_earlier_attempt_changes_nothing() {
+        let mut client = client_with_call();
+        client.on_timeout(1, 1, &[1, 2, 3]);
+        let (target, attempt) = (client.target, client.call.as_ref().unwrap().attempt);
+        for reply in [
+            Reply::Redirect {
+                leader_hint: Some(3),
+            },
+            Reply::Busy("no leader".into()),
+            Reply::Lost,
+        ] {
+            assert_eq!(client.on_reply(1, 1, &reply, &[1, 2, 3]), Next::Ignore);
+        }
+        assert_eq!(client.target, target);
+        assert_eq!(client.call.as_ref().unwrap().attempt, attempt);
+        let done = Reply::Done(kv::Response::Done);
+        assert_eq!(
+            client.on_reply(1, 3, &done, &[1, 2, 3]),
+            Next::Ignore,
+            "an attempt not yet made cannot answer"
+        );
+        assert_eq!(
+            client.on_reply(0, 1, &done, &[1, 2, 3]),
+            Next::Ignore,
+            "an answer to an earlier command"
+        );
+    }
+
+    #[test]
+    fn a_later_wake_up_supersedes_an_earlier_one() {
+        let mut client = client_with_call();
+        let first = client.arm_wake();
+        let second = client.arm_wake();
+        assert!(!client.is_armed(first));
+        assert!(client.is_armed(second));
     }
 
     #[test]

@@ -566,10 +566,13 @@ impl Simulation {
 
     // ----- Clients -----
 
-    pub(super) fn on_client_wake(&mut self, client_id: u64) {
+    pub(super) fn on_client_wake(&mut self, client_id: u64, wake: u32) {
         let Some(client) = self.clients.get(&client_id) else {
             return;
         };
+        if !client.is_armed(wake) {
+            return;
+        }
         if client.call.is_some() {
             self.send_attempt(client_id);
             return;
@@ -650,10 +653,9 @@ impl Simulation {
         match next {
             Next::Ignore => {}
             Next::Retry { delay_us: 0 } => self.send_attempt(client_id),
-            Next::Retry { delay_us } => self.events.schedule(
-                self.now_us + delay_us,
-                Event::ClientWake { client: client_id },
-            ),
+            Next::Retry { delay_us } => {
+                self.schedule_client_wake(client_id, self.now_us + delay_us)
+            }
             Next::GiveUp => {
                 let client = self.clients.get_mut(&client_id).expect("known client");
                 let call = client.call.take().expect("gave up a call");
@@ -671,11 +673,23 @@ impl Simulation {
         if client.workload {
             let gap = self.streams.clients.below(self.operation_gap_us());
             let at_us = (client.last_start_us + gap).max(self.now_us);
-            self.events
-                .schedule(at_us, Event::ClientWake { client: client_id });
+            self.schedule_client_wake(client_id, at_us);
         } else {
             self.clients.remove(&client_id);
         }
+    }
+
+    /// Wakes the client at `at_us`, superseding any wake-up it had armed.
+    pub(super) fn schedule_client_wake(&mut self, client_id: u64, at_us: u64) {
+        let client = self.clients.get_mut(&client_id).expect("known client");
+        let wake = client.arm_wake();
+        self.events.schedule(
+            at_us,
+            Event::ClientWake {
+                client: client_id,
+                wake,
+            },
+        );
     }
 }
 

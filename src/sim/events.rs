@@ -21,8 +21,9 @@ pub enum Event {
     DiskDone { node: NodeId, life: u32 },
     /// The scenario's next timeline action is due.
     Action { index: usize },
-    /// A client issues its next operation.
-    ClientWake { client: u64 },
+    /// A client issues its next operation or attempt, unless a later wake-up superseded
+    /// this one (see `Client::arm_wake`).
+    ClientWake { client: u64, wake: u32 },
     /// A client gives up waiting for an answer to `attempt` of its command `sequence`.
     ClientTimeout {
         client: u64,

@@ -329,7 +329,7 @@ impl Simulation {
             Event::Timer { node, life } => self.on_timer(node, life),
             Event::DiskDone { node, life } => self.on_disk_done(node, life),
             Event::Action { index } => self.on_action(index),
-            Event::ClientWake { client } => self.on_client_wake(client),
+            Event::ClientWake { client, wake } => self.on_client_wake(client, wake),
             Event::ClientTimeout {
                 client,
                 sequence,
@@ -505,8 +505,7 @@ impl Simulation {
             let first_node = 1 + (id - 1) % u64::from(self.scenario.nodes);
             self.clients.insert(id, Client::new(id, true, first_node));
             let start = self.streams.clients.below(self.operation_gap_us());
-            self.events
-                .schedule(start, Event::ClientWake { client: id });
+            self.schedule_client_wake(id, start);
         }
     }
 
