@@ -204,7 +204,7 @@ fn finds_and_shrinks(bug: Bug, focus: Focus, seeds: Range<u64>) {
         );
     };
     let search_seconds = started.elapsed().as_secs_f64();
-    let shrunk = shrink::shrink(&scenario, violation.kind);
+    let shrunk = shrink::shrink(&scenario, &violation);
     let reproducer = shrunk.scenario;
     let link = reproducer.to_link(BASE_URL);
     println!(

@@ -266,7 +266,7 @@ fn command_swarm(args: &[String]) -> Result<ExitCode, String> {
         };
         violations += 1;
         let reproducer = if swarm_args.shrink {
-            shrink::shrink(scenario, violation.kind).scenario
+            shrink::shrink(scenario, violation).scenario
         } else {
             scenario.clone()
         };
@@ -325,7 +325,7 @@ fn command_shrink(args: &[String]) -> Result<ExitCode, String> {
     let Some(violation) = checked.violations.first() else {
         return Err("the scenario passes every check: nothing to shrink".to_string());
     };
-    let shrunk = shrink::shrink(&scenario, violation.kind);
+    let shrunk = shrink::shrink(&scenario, violation);
     out!("{}", shrunk.scenario.to_json());
     out!("{}", shrunk.scenario.to_link(DEFAULT_BASE));
     eprintln!(

@@ -3,7 +3,7 @@
 //! Every attempt is a full checked run; the number of attempts is bounded.
 
 use super::run;
-use super::safety::ViolationKind;
+use super::safety::{Violation, ViolationKind};
 use crate::scenario::Scenario;
 
 /// At most this many runs are tried.
@@ -14,11 +14,61 @@ pub struct Shrunk {
     pub attempts: u32,
 }
 
-/// Shrinks `scenario`, which fails with a violation of `kind`.
-pub fn shrink(scenario: &Scenario, kind: ViolationKind) -> Shrunk {
+/// What "fails the same way" means while shrinking: a violation of the same kind, and for a
+/// panic the same message up to its numbers. A panic stands for any broken invariant of the
+/// core or the simulator, so shrinking must not trade the one it was given for another.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Failure {
+    kind: ViolationKind,
+    /// The panic's message with every number written as `#`; `None` for other kinds.
+    panic: Option<String>,
+}
+
+impl Failure {
+    fn matches(&self, violation: &Violation) -> bool {
+        violation.kind == self.kind
+            && (self.panic.is_none() || self.panic == panic_signature(violation))
+    }
+}
+
+impl From<ViolationKind> for Failure {
+    /// Any violation of `kind`; for a panic, that would be any panic.
+    fn from(kind: ViolationKind) -> Self {
+        Failure { kind, panic: None }
+    }
+}
+
+impl From<&Violation> for Failure {
+    fn from(violation: &Violation) -> Self {
+        Failure {
+            kind: violation.kind,
+            panic: panic_signature(violation),
+        }
+    }
+}
+
+/// A panic's message without the numbers in it, which shrinking changes (lengths, indexes,
+/// terms) while the broken invariant stays the same.
+fn panic_signature(violation: &Violation) -> Option<String> {
+    if violation.kind != ViolationKind::Panic {
+        return None;
+    }
+    let mut signature = String::with_capacity(violation.detail.len());
+    for c in violation.detail.chars() {
+        if !c.is_ascii_digit() {
+            signature.push(c);
+        } else if !signature.ends_with('#') {
+            signature.push('#');
+        }
+    }
+    Some(signature)
+}
+
+/// Shrinks `scenario`, which fails with `failure` (a violation, or a kind of violation).
+pub fn shrink(scenario: &Scenario, failure: impl Into<Failure>) -> Shrunk {
     let mut shrinker = Shrinker {
         best: scenario.clone(),
-        kind,
+        failure: failure.into(),
         attempts: 0,
     };
     shrinker.shorten_run();
@@ -36,7 +86,7 @@ pub fn shrink(scenario: &Scenario, kind: ViolationKind) -> Shrunk {
 
 struct Shrinker {
     best: Scenario,
-    kind: ViolationKind,
+    failure: Failure,
     attempts: u32,
 }
 
@@ -52,7 +102,7 @@ impl Shrinker {
         let still_fails = checked
             .violations
             .iter()
-            .any(|violation| violation.kind == self.kind);
+            .any(|violation| self.failure.matches(violation));
         if still_fails {
             self.best = candidate;
         }
@@ -66,7 +116,7 @@ impl Shrinker {
         let Some(violation) = checked
             .violations
             .iter()
-            .find(|violation| violation.kind == self.kind)
+            .find(|violation| self.failure.matches(violation))
         else {
             return;
         };
@@ -141,5 +191,46 @@ impl Shrinker {
                 return;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn violation(kind: ViolationKind, detail: &str) -> Violation {
+        Violation {
+            kind,
+            at_us: 0,
+            nodes: Vec::new(),
+            index: None,
+            term: None,
+            detail: detail.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_panic_fails_alike_only_with_the_same_message_up_to_numbers() {
+        let original = violation(
+            ViolationKind::Panic,
+            "the run panicked: index out of bounds: the len is 12 but the index is 14",
+        );
+        let failure = Failure::from(&original);
+        let smaller = violation(
+            ViolationKind::Panic,
+            "the run panicked: index out of bounds: the len is 3 but the index is 5",
+        );
+        assert!(failure.matches(&smaller));
+        let other = violation(ViolationKind::Panic, "the run panicked: known node");
+        assert!(!failure.matches(&other), "another broken invariant");
+    }
+
+    #[test]
+    fn other_kinds_fail_alike_whatever_their_detail() {
+        let failure = Failure::from(&violation(ViolationKind::LogMatching, "at index 4"));
+        assert!(failure.matches(&violation(ViolationKind::LogMatching, "at index 9, term 2")));
+        assert!(!failure.matches(&violation(ViolationKind::ElectionSafety, "at index 4")));
+        let any_panic = Failure::from(ViolationKind::Panic);
+        assert!(any_panic.matches(&violation(ViolationKind::Panic, "known node")));
     }
 }
