@@ -533,8 +533,8 @@ impl SafetyChecker {
     }
 
     /// A node crashed: its volatile state is gone, and a new life starts at its restart.
-    /// `node` is the life that ended, `disk` what it had written, `term_sent` the highest
-    /// term it put in a message (see `Server::term_sent`).
+    /// `disk` is what the life that ended had written, `term_sent` the highest term it put in
+    /// a message (see `Server::term_sent`).
     ///
     /// A term that life led and neither wrote nor sent goes with it, and the entries it
     /// appended in that term: no one else saw them, so they bind no one. A sole voter elects
@@ -543,27 +543,27 @@ impl SafetyChecker {
     /// Log Matching violation at a position only the lost life had held). The driver writes
     /// an output before it sends its messages, so a term sent is a term written; counting
     /// `term_sent` too keeps a core that sends what it never wrote from being excused.
-    pub fn observe_crash(
-        &mut self,
-        id: NodeId,
-        node: &RaftNode,
-        disk: &PersistentState,
-        term_sent: Term,
-    ) {
+    ///
+    /// Every position of a lost term is forgotten, not only those still in the life's log:
+    /// the life may have cut some off itself (a later leader's entries replacing them), and
+    /// only its leader ever held entries of a term.
+    pub fn observe_crash(&mut self, id: NodeId, disk: &PersistentState, term_sent: Term) {
         self.books.remove(&id);
         let last_seen_term = disk.hard_state.current_term.max(term_sent);
-        let lost = |term: Term, leader: NodeId| leader == id && term > last_seen_term;
-        for entry in node.log().entries() {
-            if self
-                .leader_of_term
-                .get(&entry.term)
-                .is_some_and(|&leader| lost(entry.term, leader))
-            {
-                self.prefix_of_position.remove(&(entry.index, entry.term));
-            }
+        let lost_terms: Vec<Term> = self
+            .leader_of_term
+            .range(last_seen_term.saturating_add(1)..)
+            .filter(|&(_, &leader)| leader == id)
+            .map(|(&term, _)| term)
+            .collect();
+        if lost_terms.is_empty() {
+            return;
         }
-        self.leader_of_term
-            .retain(|&term, &mut leader| !lost(term, leader));
+        for term in &lost_terms {
+            self.leader_of_term.remove(term);
+        }
+        self.prefix_of_position
+            .retain(|&(_, term), _| !lost_terms.contains(&term));
     }
 
     /// A node restarted from `disk`: it must hold exactly that.
@@ -799,7 +799,7 @@ mod tests {
         let after_the_crash = || {
             let mut checker = SafetyChecker::default();
             checker.observe(0, 1, &lost, LogChange::default()).unwrap();
-            checker.observe_crash(1, &lost, &alone(1), 0);
+            checker.observe_crash(1, &alone(1), 0);
             checker
         };
         let again = sole_voter_leading(1, &alone(1), "b");
@@ -817,7 +817,7 @@ mod tests {
         written.hard_state = again.hard_state();
         written.entries = again.log().entries().to_vec();
         checker.observe(0, 1, &again, LogChange::default()).unwrap();
-        checker.observe_crash(1, &again, &written, 0);
+        checker.observe_crash(1, &written, 0);
         let caught = checker
             .observe(1, 2, &other, LogChange::default())
             .unwrap_err();
@@ -834,7 +834,7 @@ mod tests {
         // Sent but never written (a core that broke the driver's order), they bind S1 too.
         let mut checker = SafetyChecker::default();
         checker.observe(0, 1, &lost, LogChange::default()).unwrap();
-        checker.observe_crash(1, &lost, &alone(1), 1);
+        checker.observe_crash(1, &alone(1), 1);
         let caught = checker
             .observe(1, 1, &again, LogChange::default())
             .unwrap_err();
@@ -842,6 +842,34 @@ mod tests {
             (caught.kind, caught.index),
             (ViolationKind::LogMatching, Some(2))
         );
+    }
+
+    /// The lost life cut its own entries of the lost term off before it crashed: they are
+    /// forgotten all the same, though its log no longer shows them.
+    #[test]
+    fn a_lost_term_is_forgotten_with_entries_its_life_cut_off() {
+        let alone = |id: NodeId| {
+            let membership = Membership {
+                voters: [id].into_iter().collect(),
+                learners: Default::default(),
+            };
+            PersistentState::bootstrap(membership, Arc::from(&[][..]))
+        };
+        let mut checker = SafetyChecker::default();
+        let lost = sole_voter_leading(1, &alone(1), "a");
+        checker.observe(0, 1, &lost, LogChange::default()).unwrap();
+        let mut cut = alone(1);
+        cut.hard_state = lost.hard_state();
+        let cut = RaftNode::new(1, Config::default(), cut, 0, &mut Fixed);
+        assert!(cut.log().entries().is_empty());
+        checker
+            .observe(1, 1, &cut, LogChange::default())
+            .expect("a log cut short");
+        checker.observe_crash(1, &alone(1), 0);
+        let again = sole_voter_leading(1, &alone(1), "b");
+        checker
+            .observe(2, 1, &again, LogChange::default())
+            .expect("other entries in a term no one saw");
     }
 
     #[test]

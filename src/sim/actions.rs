@@ -190,10 +190,10 @@ impl Simulation {
             return;
         }
         let was_leader = server.raft.as_ref().is_some_and(|raft| raft.is_leader());
-        if let Some(raft) = &server.raft {
+        if server.raft.is_some() {
             // Before the crash drops the writes in progress: the disk holds what was written.
             let disk = &server.disk.persisted;
-            self.checker.observe_crash(id, raft, disk, server.term_sent);
+            self.checker.observe_crash(id, disk, server.term_sent);
         }
         server.crash();
         self.trace.push(self.now_us, Some(id), TraceEvent::Crashed);
