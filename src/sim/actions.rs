@@ -415,6 +415,9 @@ impl Simulation {
             data,
         };
         let copies = self.backups.entry(backup_id).or_default();
+        if !copies.is_empty() {
+            self.coverage.backup_comparisons += 1;
+        }
         let mismatch = copies
             .first()
             .filter(|first| first.index != copy.index || first.data != copy.data)

@@ -241,6 +241,9 @@ pub struct Coverage {
     pub client_retries: u64,
     pub crashes: u64,
     pub leader_changes: u64,
+    /// Copies of a coordinated backup compared with the first copy taken (a node that takes
+    /// its copy again is compared again).
+    pub backup_comparisons: u64,
 }
 
 impl Coverage {
@@ -253,6 +256,7 @@ impl Coverage {
         self.client_retries += other.client_retries;
         self.crashes += other.crashes;
         self.leader_changes += other.leader_changes;
+        self.backup_comparisons += other.backup_comparisons;
     }
 }
 

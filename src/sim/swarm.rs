@@ -8,9 +8,11 @@
 //! shrinker can cut it down action by action.
 //!
 //! A [`Focus`] other than the default aims the faults at one part of Raft (`lease.rs`: leader
-//! leases). The default draws exactly as it always has, so a seed quoted anywhere still names
-//! the same scenario.
+//! leases; `backup.rs`: coordinated backups, and client requests that travel more than once).
+//! The default draws exactly as it always has, so a seed quoted anywhere still names the same
+//! scenario.
 
+mod backup;
 mod lease;
 
 use super::rng::Stream;
@@ -34,16 +36,21 @@ pub enum Focus {
     /// Leader leases (thesis §6.4.1): check-quorum on, lease reads, and episodes that time
     /// forced elections, late TimeoutNow messages and cut-off leaders against a lease.
     Lease,
+    /// Coordinated backups taken while the log changes hands (crashes, leader changes,
+    /// compaction, InstallSnapshot, partitions), and client requests and replies dropped,
+    /// delayed or copied one at a time, so that retries meet the sessions.
+    Backup,
 }
 
 impl Focus {
-    pub const ALL: [Focus; 2] = [Focus::Broad, Focus::Lease];
+    pub const ALL: [Focus; 3] = [Focus::Broad, Focus::Lease, Focus::Backup];
 
     /// The name `raft-sim swarm --focus` takes.
     pub fn name(self) -> &'static str {
         match self {
             Focus::Broad => "broad",
             Focus::Lease => "lease",
+            Focus::Backup => "backup",
         }
     }
 
@@ -89,6 +96,7 @@ pub fn generate(seed: u64, options: &SwarmOptions) -> Scenario {
     match options.focus {
         Focus::Broad => generate_broad(seed, options),
         Focus::Lease => lease::generate(seed, options),
+        Focus::Backup => backup::generate(seed, options),
     }
 }
 
@@ -456,6 +464,63 @@ mod tests {
         }
     }
 
+    #[test]
+    fn backup_seeds_make_valid_scenarios_aimed_at_backups_and_client_messages() {
+        let options = SwarmOptions {
+            focus: Focus::Backup,
+            ..SwarmOptions::default()
+        };
+        let mut actions = std::collections::BTreeMap::new();
+        for seed in 0..60 {
+            let scenario = generate(seed, &options);
+            assert!(
+                scenario.validate().is_ok(),
+                "seed {seed}: {:?}",
+                scenario.validate()
+            );
+            assert_eq!(scenario, generate(seed, &options), "seed {seed}");
+            let liveness_from_ms = scenario.config.check_liveness_from_ms.unwrap();
+            assert!(
+                scenario
+                    .timeline
+                    .iter()
+                    .all(|timed| timed.at_ms < liveness_from_ms),
+                "seed {seed}: nothing undoes the heal"
+            );
+            assert!(
+                scenario
+                    .timeline
+                    .iter()
+                    .filter(|timed| timed.action == Action::Backup)
+                    .count()
+                    >= 2,
+                "seed {seed}: several backups"
+            );
+            for timed in &scenario.timeline {
+                *actions.entry(timed.action.name()).or_insert(0) += 1;
+            }
+        }
+        for name in [
+            "backup",
+            "crash",
+            "restart",
+            "timeout",
+            "transfer_leader",
+            "snapshot",
+            "partition",
+            "heal",
+            "network",
+            "put",
+            "cas",
+            "delete",
+            "drop_message",
+            "delay_message",
+            "duplicate_message",
+        ] {
+            assert!(actions.contains_key(name), "no backup seed does {name}");
+        }
+    }
+
     /// `raft-sim swarm --nodes N` takes 1 to 15: each count makes valid scenarios (one node
     /// once drew a partition with an empty side, and panicked).
     #[test]
@@ -467,7 +532,10 @@ mod tests {
                     focus,
                     ..SwarmOptions::default()
                 };
-                for seed in 0..40 {
+                // A backup seed runs its scenario as it is drawn (to aim at client
+                // messages): fewer of them.
+                let seeds = if focus == Focus::Backup { 0..8 } else { 0..40 };
+                for seed in seeds {
                     let scenario = generate(seed, &options);
                     assert!(
                         scenario.validate().is_ok(),
