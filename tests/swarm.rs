@@ -8,8 +8,8 @@
 //!
 //! The seeds run once, spread over every core, and both tests read the same outcomes. Run in
 //! release mode (`cargo test --release --test swarm`): a thousand seeds take about ten seconds
-//! on two cores there. Two hundred seeds of the lease-focused swarm run besides, and must pass
-//! too.
+//! on two cores there. Two hundred seeds of the lease-focused swarm run besides, and a hundred
+//! and fifty of the backup-focused one, and must pass too.
 
 use std::ops::Range;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -27,6 +27,8 @@ use raft_playground::sim::swarm::{self, Focus, SwarmOptions};
 const SEEDS: Range<u64> = 0..1_000;
 /// Lease-focused seeds, fewer: each holds several episodes aimed at one rule.
 const LEASE_SEEDS: Range<u64> = 0..200;
+/// Backup-focused seeds: each takes several backups and hits client messages one by one.
+const BACKUP_SEEDS: Range<u64> = 0..150;
 /// Links printed on failure open in a locally served page.
 const BASE_URL: &str = "http://127.0.0.1:8080/";
 
@@ -186,6 +188,97 @@ fn lease_focused_swarm_seeds_pass_every_check() {
     );
 }
 
+/// The swarm focused on backups takes them while the log changes hands and while client
+/// requests and replies are dropped, delayed and copied: every node's copy of a backup must
+/// equal the first, and the client history must stay linearizable. Copies must actually have
+/// been compared, and client messages hit, or the batch proves little.
+#[test]
+fn backup_focused_swarm_seeds_pass_every_check_and_compare_backups() {
+    let started = Instant::now();
+    let options = SwarmOptions {
+        focus: Focus::Backup,
+        ..SwarmOptions::default()
+    };
+    let outcomes = run_seeds(BACKUP_SEEDS, &options);
+    let failures = failures(&outcomes);
+    let comparisons: u64 = outcomes
+        .iter()
+        .map(|outcome| outcome.coverage.backup_comparisons)
+        .sum();
+    let seeds_comparing = outcomes
+        .iter()
+        .filter(|outcome| outcome.coverage.backup_comparisons > 0)
+        .count();
+    let retries: u64 = outcomes
+        .iter()
+        .map(|outcome| outcome.coverage.client_retries)
+        .sum();
+    let snapshot_chunks: u64 = outcomes
+        .iter()
+        .map(|outcome| outcome.coverage.install_snapshot_chunks)
+        .sum();
+    println!(
+        "backup swarm: seeds={} violations={} backup_comparisons={comparisons} (in {seeds_comparing} seeds) client_retries={retries} install_snapshot_chunks={snapshot_chunks} seconds={:.1}",
+        outcomes.len(),
+        failures.len(),
+        started.elapsed().as_secs_f64()
+    );
+    assert_eq!(outcomes.len() as u64, BACKUP_SEEDS.end - BACKUP_SEEDS.start);
+    assert!(
+        failures.is_empty(),
+        "{} of {} backup swarm seeds failed (shrink one with `raft-sim shrink LINK`):\n{}",
+        failures.len(),
+        outcomes.len(),
+        failures.join("\n")
+    );
+    assert!(
+        seeds_comparing * 10 >= outcomes.len() * 9,
+        "only {seeds_comparing} of {} seeds compared a backup's copies",
+        outcomes.len()
+    );
+    assert!(
+        retries > 0 && snapshot_chunks > 0,
+        "{retries} {snapshot_chunks}"
+    );
+    // Per-message actions that found a client message on its way, in the scenarios drawn.
+    let aimed = BACKUP_SEEDS
+        .take(20)
+        .flat_map(|seed| swarm::generate(seed, &options).timeline)
+        .filter(|timed| timed.action.message_id().is_some())
+        .count();
+    assert!(aimed >= 20, "only {aimed} client messages hit in 20 seeds");
+}
+
+/// A backup seed is one run: drawn twice, the same scenario, which runs to the same state.
+#[test]
+fn a_backup_seed_draws_and_runs_alike_twice() {
+    let options = SwarmOptions {
+        focus: Focus::Backup,
+        ..SwarmOptions::default()
+    };
+    for seed in [3, 77] {
+        let scenario = swarm::generate(seed, &options);
+        assert_eq!(scenario, swarm::generate(seed, &options), "seed {seed}");
+        let link = scenario.to_link(BASE_URL);
+        assert_eq!(
+            Scenario::from_link(&link).expect("the link opens"),
+            scenario,
+            "seed {seed}'s link"
+        );
+        let hash = |scenario: &Scenario| {
+            let mut simulation = Simulation::new(scenario);
+            simulation.run();
+            simulation.state_hash()
+        };
+        assert_eq!(hash(&scenario), hash(&scenario), "seed {seed} runs alike");
+        assert_ne!(
+            scenario,
+            swarm::generate(seed, &SwarmOptions::default()),
+            "a stream of its own"
+        );
+    }
+}
+
 /// Lease-focused seeds that once failed, with what they broke; all pass since the fix.
 const FIXED_LEASE_SEEDS: [(u64, &str); 1] = [
     // A follower's answer to the last snapshot chunk was lost, and a steady stream of reads
@@ -226,6 +319,7 @@ fn the_swarm_reaches_every_case_that_matters() {
         client_retries,
         crashes,
         leader_changes,
+        backup_comparisons,
     } = total;
     let counters = [
         ("split_votes", split_votes),
@@ -244,6 +338,8 @@ fn the_swarm_reaches_every_case_that_matters() {
             .filter(|outcome| pick(&outcome.coverage) > 0)
             .count()
     };
+    // The broad swarm takes no backups: the backup-focused swarm's test counts those.
+    println!("  backup_comparisons {backup_comparisons:>15} (the broad swarm takes none)");
     let reach: [usize; 8] = [
         seeds_reaching(|c| c.split_votes),
         seeds_reaching(|c| c.follower_truncations),
@@ -299,7 +395,8 @@ fn the_command_line_swarm_prints_a_link_for_each_undecided_seed() {
     assert!(stdout.contains("linearizability_undecided=1"), "{stdout}");
 }
 
-/// `--focus lease` runs the lease-focused swarm, and an unknown focus is bad input.
+/// `--focus lease` runs the lease-focused swarm, `--focus backup` the backup-focused one, and
+/// an unknown focus is bad input.
 #[test]
 fn the_command_line_swarm_takes_a_focus() {
     let swarm = |args: &[&str]| {
@@ -326,6 +423,10 @@ fn the_command_line_swarm_takes_a_focus() {
         stdout.starts_with("seed=14 violation=linearizability"),
         "{stdout}"
     );
+    let backup = swarm(&["--seeds", "5..6", "--focus", "backup"]);
+    let stdout = String::from_utf8(backup.stdout).expect("utf-8 output");
+    assert!(backup.status.success(), "{stdout}");
+    assert!(stdout.contains("seeds=1 violations=0"), "{stdout}");
     let unknown = swarm(&["--seeds", "0..1", "--focus", "leases"]);
     let stderr = String::from_utf8(unknown.stderr).expect("utf-8 output");
     assert_eq!(unknown.status.code(), Some(2), "{stderr}");

@@ -17,12 +17,14 @@ use raft_playground::sim::swarm::{self, Focus, SwarmOptions};
 
 const USAGE: &str = "usage:
   raft-sim run SCENARIO          run a scenario (a JSON file or a link) and print the result
-  raft-sim swarm --seeds A..B [--nodes N] [--bug NAME]... [--focus broad|lease] [--threads N]
-                 [--no-shrink] [--linearizability-budget STEPS]
+  raft-sim swarm --seeds A..B [--nodes N] [--bug NAME]... [--focus broad|lease|backup]
+                 [--threads N] [--no-shrink] [--linearizability-budget STEPS]
                                  run seeds A (inclusive) to B (exclusive) of the swarm; each
                                  seed's history may take STEPS steps of the linearizability
                                  search (default 5000000) before it is called undecided;
-                                 --focus lease aims every seed's faults at leader leases
+                                 --focus lease aims every seed's faults at leader leases,
+                                 --focus backup at coordinated backups and at client
+                                 requests and replies (dropped, delayed, copied)
   raft-sim shrink SCENARIO       cut a failing scenario down to a small one that fails alike
   raft-sim link FILE [--base URL]  print the link of a scenario JSON file
   raft-sim export LINK           print the scenario JSON of a link
