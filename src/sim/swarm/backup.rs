@@ -22,6 +22,7 @@ use super::{FAULTS, Fault, SwarmOptions, Timeline, assemble, crash_rate_ppm};
 use crate::raft::{Bugs, NodeId};
 use crate::scenario::{Action, ReadKind, Scenario, ScenarioConfig, TimedAction, Workload};
 use crate::sim::Simulation;
+use crate::sim::clients::FIRST_ACTION_CLIENT;
 use crate::sim::network::{InFlight, Packet};
 use crate::sim::rng::Stream;
 
@@ -63,12 +64,14 @@ enum Treatment {
 }
 
 /// A per-message action planned at `at_ms`, aimed at a reply if `reply` (else a request) once
-/// the run shows which client messages are on their way then.
+/// the run shows which client messages are on their way then. One that follows a backup
+/// prefers the messages of the timeline's own clients: the barrier's, and the writes beside it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 struct Aim {
     at_ms: u64,
     treatment: Treatment,
     reply: bool,
+    after_backup: bool,
 }
 
 /// Aimed actions per seed at most: each one runs the scenario on to its moment.
@@ -303,12 +306,12 @@ impl Plan {
         }
         let count = random.between(1, AIMS_MAX);
         for _ in 0..count {
-            let at_ms = match self.backups_at_ms.is_empty() || random.below(2) == 0 {
-                true => random.between(100, safety_ms - 1),
-                false => {
-                    let backup_ms = *random.pick(&self.backups_at_ms);
-                    (backup_ms + random.between(1, 4 * self.step_ms)).min(safety_ms - 1)
-                }
+            let after_backup = !self.backups_at_ms.is_empty() && random.below(2) == 0;
+            let at_ms = if after_backup {
+                let backup_ms = *random.pick(&self.backups_at_ms);
+                (backup_ms + random.between(1, 4 * self.step_ms)).min(safety_ms - 1)
+            } else {
+                random.between(100, safety_ms - 1)
             };
             let treatment = match random.below(3) {
                 0 => Treatment::Drop,
@@ -323,6 +326,7 @@ impl Plan {
                 at_ms,
                 treatment,
                 reply,
+                after_backup,
             });
         }
         aims.sort_by_key(|aim| aim.at_ms);
@@ -349,7 +353,7 @@ fn aim_at_client_messages(scenario: &mut Scenario, aims: &[Aim], random: &mut St
             if simulation.is_halted() {
                 return; // A violation: the swarm's own run will report it.
             }
-            let Some(id) = pick_client_message(&simulation, acts_at_us, aim.reply, random) else {
+            let Some(id) = pick_client_message(&simulation, acts_at_us, aim, random) else {
                 continue;
             };
             let action = match aim.treatment {
@@ -370,35 +374,41 @@ fn aim_at_client_messages(scenario: &mut Scenario, aims: &[Aim], random: &mut St
     }));
 }
 
-/// A client message on its way at `acts_at_us` and not lost yet: of the kind asked for if
-/// there is one, else of the other.
+/// A client message on its way at `acts_at_us` and not lost yet: of the kind and the clients
+/// the aim asks for if there is one, else of the kind, else any.
 fn pick_client_message(
     simulation: &Simulation,
     acts_at_us: u64,
-    reply: bool,
+    aim: &Aim,
     random: &mut Stream,
 ) -> Option<u64> {
-    let on_the_way =
-        |message: &&InFlight| message.lost.is_none() && message.arrive_us >= acts_at_us;
-    let of_kind = |want_reply: bool| -> Vec<u64> {
+    // Which client a message is of, and whether it is a reply; `None` for Raft's own.
+    let client_of = |message: &InFlight| match &message.packet {
+        Packet::Request(request) => Some((request.client_id, false)),
+        Packet::Response(response) => Some((response.client_id, true)),
+        Packet::Raft(_) => None,
+    };
+    let matching = |reply: bool, timeline_clients_only: bool| -> Vec<u64> {
         simulation
             .network()
             .in_flight()
-            .filter(on_the_way)
-            .filter(|message| match &message.packet {
-                Packet::Request(_) => !want_reply,
-                Packet::Response(_) => want_reply,
-                Packet::Raft(_) => false,
+            .filter(|message| message.lost.is_none() && message.arrive_us >= acts_at_us)
+            .filter(|message| {
+                client_of(message).is_some_and(|(client, is_reply)| {
+                    is_reply == reply && (!timeline_clients_only || client >= FIRST_ACTION_CLIENT)
+                })
             })
             .map(|message| message.id)
             .collect()
     };
-    let mut candidates = of_kind(reply);
-    if candidates.is_empty() {
-        candidates = of_kind(!reply);
-    }
-    if candidates.is_empty() {
-        return None;
-    }
+    let preferences = [
+        (aim.reply, aim.after_backup),
+        (aim.reply, false),
+        (!aim.reply, false),
+    ];
+    let candidates = preferences
+        .into_iter()
+        .map(|(reply, timeline_clients_only)| matching(reply, timeline_clients_only))
+        .find(|candidates| !candidates.is_empty())?;
     Some(candidates[random.below(candidates.len() as u64) as usize])
 }
