@@ -362,6 +362,11 @@ fn a_coordinated_backup_is_identical_on_every_node() {
         5,
         "every node snapshotted at the barrier"
     );
+    assert_eq!(
+        simulation.coverage().backup_comparisons,
+        4,
+        "each copy after the first was compared with it"
+    );
 }
 
 /// S2 crashes after taking its copy but before the snapshot holding it was written: its next
@@ -382,6 +387,11 @@ fn a_backup_taken_again_after_a_crash_is_one_copy() {
         .count();
     assert_eq!(taken_by_two, 2, "S2 took its copy in both lives");
     assert_eq!(simulation.backup_copies(1), 3, "one copy per node");
+    assert_eq!(
+        simulation.coverage().backup_comparisons,
+        3,
+        "S2's second copy was compared too"
+    );
 }
 
 #[test]
