@@ -1,7 +1,7 @@
 //! The checkers judge what really happened. Each case here is one an earlier version judged
-//! wrongly, found by review or by fuzzing (the swarm cannot reach them: it never takes or
-//! restores a backup, changes latency or copies a client's request): a correct run called
-//! broken. (A broken log it
+//! wrongly, found by review or by fuzzing: a correct run called broken. The swarm reaches few
+//! of them (only `--focus backup` takes backups and copies a client's request; none restores
+//! a backup or changes latency mid-run), so each is pinned here. (A broken log the checkers
 //! missed, two committed logs that differ, is a unit test of `check::safety`.)
 
 use raft_playground::check::run::run;
