@@ -11,9 +11,9 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
 use raft_playground::raft::{
-    Config, Entry, Index, Membership, Message, MessageBody, NodeId, Payload, PersistentState,
-    ProposeError, RaftNode, RandomSource, ReadMode, ReadResult, Role, Snapshot, Term,
-    TransferError,
+    Config, Entry, Index, Membership, MembershipChange, Message, MessageBody, NodeId, Payload,
+    PersistentState, ProposeError, RaftNode, RandomSource, ReadMode, ReadResult, Role, Snapshot,
+    Term, TransferError,
 };
 
 /// splitmix64: a small, well-mixed deterministic generator for election jitter.
@@ -342,6 +342,29 @@ impl Cluster {
         let result = node.propose(now, bytes(text));
         self.flush(id);
         result
+    }
+
+    /// Asks leader `id` for a membership change, and sends what that starts.
+    pub fn change_membership(
+        &mut self,
+        id: NodeId,
+        change: MembershipChange,
+    ) -> Result<Index, ProposeError> {
+        let now = self.local_now(id);
+        let node = self.servers.get_mut(&id).unwrap().node.as_mut().unwrap();
+        let result = node.propose_membership_change(now, change);
+        self.flush(id);
+        result
+    }
+
+    /// Takes the queued messages matching `filter` out of the queue, in order, so a test can
+    /// deliver them later (with [`step`](Self::step)) or never.
+    pub fn hold(&mut self, filter: impl Fn(&Message) -> bool) -> Vec<Message> {
+        let (held, kept): (Vec<Message>, Vec<Message>) = std::mem::take(&mut self.queue)
+            .into_iter()
+            .partition(|message| filter(message));
+        self.queue = kept.into();
+        held
     }
 
     pub fn read(
