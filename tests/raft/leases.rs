@@ -4,7 +4,9 @@
 //! one promise that an earlier core left open, and checks that no stale lease read is served.
 //! Pre-voting follows the same belief without check-quorum (thesis §9.6).
 
-use raft_playground::raft::{Config, Message, MessageBody, ReadMode, Role, Term};
+use raft_playground::raft::{
+    Config, MembershipChange, Message, MessageBody, ReadError, ReadMode, Role, Term,
+};
 
 use crate::harness::{Cluster, plain_config};
 
@@ -67,6 +69,39 @@ fn a_late_timeout_now_finds_the_old_leader_no_longer_trusting_its_lease() {
         !lease_read_answered(&mut cluster, 1, 99),
         "node 1 answered a lease read after node 2 committed a newer write"
     );
+}
+
+/// Thesis §4.2.2 with §3.10: a leader that commits its own removal hands off with TimeoutNow,
+/// whose target wins at once with votes that override the followers' leases (node 3 heard
+/// from node 1 a moment ago). The removed leader steps down in the same breath, so it
+/// answers no lease read from then on.
+#[test]
+fn a_removed_leader_hands_off_and_serves_no_lease_read_after() {
+    let mut cluster = Cluster::new(3, lease_config());
+    cluster.elect(1);
+    cluster.propose(1, "a").unwrap();
+    cluster.advance(60_000); // A heartbeat round acknowledged: node 1 holds a lease.
+    assert!(
+        lease_read_answered(&mut cluster, 1, 1),
+        "answered without a round trip"
+    );
+    cluster
+        .change_membership(1, MembershipChange::Remove(1))
+        .unwrap();
+    let started_us = cluster.now_us;
+    cluster.deliver_all();
+    assert_eq!(cluster.now_us, started_us);
+    assert_eq!(cluster.leader(), Some(2), "elected inside node 3's lease");
+    assert_eq!(cluster.node(2).current_term(), 2, "no pre-vote round");
+
+    assert!(matches!(
+        cluster.read(1, 2, ReadMode::Lease),
+        Err(ReadError::NotLeader { .. })
+    ));
+    let newer = cluster.propose(2, "newer").unwrap();
+    cluster.deliver_all();
+    assert_eq!(cluster.node(2).commit_index(), newer);
+    assert!(cluster.server(1).reads.iter().all(|read| read.read_id == 1));
 }
 
 /// A follower inside the lease cannot be made to time out: its own vote would break its

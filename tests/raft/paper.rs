@@ -1309,13 +1309,17 @@ fn a_leader_that_removed_itself_steps_down_after_the_commit() {
 }
 
 /// A leader that commits its own removal tells the others before it steps down. Otherwise
-/// they hold the removal as uncommitted until another leader is elected, an election timeout
-/// later, and the committed entries wait with it.
+/// they hold the removal as uncommitted until another leader is elected, and the committed
+/// entries wait with it: an election timeout later if the hand-off's TimeoutNow (see
+/// `removal`) is lost, as here.
 #[test]
 fn a_removed_leader_sends_its_last_commit_index_before_stepping_down() {
     let mut cluster = Cluster::new(3, plain_config());
     cluster.elect(1);
     let removal = change(&mut cluster, 1, MembershipChange::Remove(1)).unwrap();
+    let is_timeout_now = |message: &Message| matches!(message.body, MessageBody::TimeoutNow);
+    cluster.deliver_until(|c| c.queue.iter().any(is_timeout_now));
+    cluster.drop_queued(is_timeout_now);
     cluster.deliver_all();
     assert_eq!(cluster.node(1).role(), Role::Follower, "stepped down");
     for id in [2, 3] {

@@ -283,9 +283,11 @@ impl RaftNode {
         }
         // Followers learn the new commit index right away rather than at the next heartbeat.
         // A leader that removed itself tells them too before it steps down: otherwise they
-        // would learn it from the next leader, an election timeout later.
+        // would learn it only from the next leader. Then it hands leadership on, after the
+        // commit index, so that the TimeoutNow's target knows the removal committed.
         self.broadcast_append(true);
         if removed {
+            self.hand_off_after_removal();
             self.become_follower(self.current_term, None);
         }
     }
