@@ -185,7 +185,7 @@ fn node_inspector(ui: &Ui, id: NodeId) -> Html {
             </h2>
             { node_actions(ui, &engine, &configuration, server) }
             if leaving {
-                <p class="hint">{ "Leaving: the configuration without it is in the log. It goes on leading until that configuration commits, then steps down (thesis §4.2.2)." }</p>
+                <p class="hint">{ "Leaving: the configuration without it is in the log. It goes on leading until that configuration commits, then steps down and hands leadership to a voter that holds its whole log (thesis §4.2.2, §3.10)." }</p>
             }
             if look == NodeLook::Removed {
                 <p class="hint">{ removed_hint(server) }</p>
