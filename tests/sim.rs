@@ -434,6 +434,41 @@ fn nodes_join_as_learners_are_promoted_and_can_be_removed() {
     assert!(membership.learners.is_empty());
 }
 
+/// Thesis §4.2.2 with §3.10: a leader that commits its own removal hands leadership to a
+/// caught-up voter with TimeoutNow, so the cluster is leaderless for a few message delays
+/// (here 10 to 30 ms each, with disk writes between), never for the minimum election timeout
+/// it waited before (the last AppendEntries had just restarted every voter's timer). Clients
+/// only read here: a write appended behind the removal and not yet acknowledged when it
+/// commits leaves no voter with the whole log, and then nobody is handed leadership.
+#[test]
+fn a_leader_that_removes_itself_is_replaced_within_a_few_message_delays() {
+    let config = r#""config": {"election_timeout_ms": [300, 600], "latency_ms": [10, 30]}"#;
+    let reads = r#""workload": {"writes_per_sec": 0, "reads_per_sec": 40, "keys": 3}"#;
+    for seed in 1..=5 {
+        let base = format!(r#"{{"format": 1, "seed": {seed}, {config}, {reads}"#);
+        let mut before = Simulation::new(&scenario(&format!(r#"{base}, "until_ms": 2000}}"#)));
+        before.run();
+        let leader = before.leader().expect("a leader before the removal");
+        let json = format!(
+            r#"{base}, "timeline": [{{"at_ms": 2000, "do": "remove_node", "node": {leader}}}], "until_ms": 4000}}"#
+        );
+        let mut simulation = Simulation::new(&scenario(&json));
+        simulation.run_until(2_000_000);
+        while simulation.leader() == Some(leader) && simulation.step() {}
+        let stepped_down_us = simulation.now_us();
+        while simulation.leader().is_none() && simulation.step() {}
+        let leaderless_us = simulation.now_us() - stepped_down_us;
+        let new_leader = simulation.leader().expect("a new leader");
+        assert_ne!(new_leader, leader, "seed {seed}");
+        assert!(
+            leaderless_us < 300_000,
+            "seed {seed}: leaderless for {leaderless_us} µs after S{leader} removed itself"
+        );
+        simulation.run();
+        assert_clean(&simulation);
+    }
+}
+
 #[test]
 fn leadership_can_be_transferred() {
     let json = format!(
