@@ -135,7 +135,7 @@ pub static LESSONS: &[ResolvedLesson] = &[
     ResolvedLesson {
         id: "membership-change",
         title: "Membership change",
-        summary: "Servers join as learners, are promoted to voters once caught up, and leave one at a time; a leader that removes itself steps down once the change commits.",
+        summary: "Servers join as learners, are promoted to voters once caught up, and leave one at a time; a leader that removes itself steps down once the change commits, handing leadership to a voter that holds its whole log.",
         scenario_link: "AXjaASgA1_8BA4gnAwCsAtgEAWQCHjIABKAGCAF4ATEAZAgBeQEyANgEDtwLDwIAl5oHUA",
         steps: &[
             ResolvedStep { at_ms: 0, caption: Cow::Borrowed("A cluster changes its membership one server at a time (thesis §4.1): a majority of the old configuration always overlaps a majority of the new one, so two leaders cannot be elected in one term. A new server first joins as a non-voting learner (thesis §4.2.1).") },
@@ -144,8 +144,8 @@ pub static LESSONS: &[ResolvedLesson] = &[
             ResolvedStep { at_ms: 1500, caption: Cow::Borrowed("We add S4, with an empty log. The leader appends a configuration entry at index 4 that makes it a learner (violet). A server uses a configuration as soon as it is in its log, committed or not.") },
             ResolvedStep { at_ms: 1710, caption: Cow::Borrowed("S4 caught up with the leader's log, so the leader appends the next configuration (index 5): S4 becomes a voter. Four voters now, and a majority is three. Promoting only a caught-up server keeps commits from stalling while it catches up.") },
             ResolvedStep { at_ms: 3000, caption: Cow::Borrowed("Now we remove S2, the leader itself. It appends the configuration {S1, S3, S4}, which leaves it out, and goes on leading until that entry is committed (thesis §4.2.2).") },
-            ResolvedStep { at_ms: 3083, caption: Cow::Borrowed("The new configuration is committed. S2 sends the others its commit index one last time, so they know it too, and steps down. It is not a member any more, so it does not campaign; the three remaining voters' timers run down.") },
-            ResolvedStep { at_ms: 3655, caption: Cow::Borrowed("S4, the server that joined as a learner, wins term 2 with the votes of S1 and S3: a majority of the three voters. The cluster goes on without S2.") },
+            ResolvedStep { at_ms: 3083, caption: Cow::Borrowed("The new configuration is committed: S2 sends the others its commit index one last time, steps down, and campaigns no more, as it is not a member. Rather than leave the three voters leaderless until a timer fires, it hands leadership on (thesis §3.10) with TimeoutNow (a triangle) to S3, a voter whose log holds all of S2's. S3 and S4 had acknowledged the new configuration, and the lower id is picked.") },
+            ResolvedStep { at_ms: 3215, caption: Cow::Borrowed("TimeoutNow has the effect of an election timer firing: S3 campaigns at once, skipping pre-vote, and wins term 2 with a majority of the three voters. The cluster was leaderless for about three message delays (TimeoutNow, RequestVote and its answer), not for an election timeout (300 to 600 ms here). It goes on without S2.") },
             ResolvedStep { at_ms: 4200, caption: Cow::Borrowed("Now try it yourself: add two nodes one after the other and watch each one join as a learner first. Then turn on the bug two_membership_changes_at_once and add nodes during a partition.") },
         ],
     },
