@@ -228,10 +228,22 @@ impl Store {
     /// replicas. `Store::new().snapshot_data()` is the data of a brand-new cluster's bootstrap
     /// snapshot.
     pub fn snapshot_data(&self) -> Bytes {
+        self.encode_snapshot(&self.sessions)
+    }
+
+    /// The snapshot data of a store that leaves its client sessions out: what a driver writes
+    /// with the bug switch `snapshot_without_sessions` on. Thesis §6.3 puts the sessions in
+    /// the snapshot because they are part of the state machine: a store restored from these
+    /// bytes has the data but no sessions, so it executes a retried command again.
+    pub fn snapshot_data_without_sessions(&self) -> Bytes {
+        self.encode_snapshot(&BTreeMap::new())
+    }
+
+    fn encode_snapshot(&self, sessions: &BTreeMap<u64, Session>) -> Bytes {
         let view = SnapshotView {
             last_applied: self.last_applied,
             data: &self.data,
-            sessions: &self.sessions,
+            sessions,
         };
         encode(&view, "the store's snapshot data")
     }

@@ -291,6 +291,34 @@ fn snapshot_then_restore_gives_the_same_store() {
     assert_eq!(retry.response, cas_response(true, Some("2")));
 }
 
+/// The bug switch `snapshot_without_sessions`: the data survives the snapshot, the sessions do
+/// not (thesis §6.3 says they must), so the same retry that a full snapshot answers from its
+/// session is executed a second time.
+#[test]
+fn a_snapshot_without_sessions_executes_a_retry_again() {
+    let mut replica = Replica::default();
+    replica.command(1, 1, compare_and_set("y", None, Some("2")));
+    replica.command(2, 1, put("y", "3"));
+    let snapshot = Snapshot {
+        data: replica.store.snapshot_data_without_sessions(),
+        ..replica.snapshot()
+    };
+    let restored = Store::restore(&snapshot).expect("a snapshot without sessions restores");
+    assert_eq!(restored.data(), replica.store.data());
+    assert_eq!(restored.last_applied(), 2);
+    assert!(restored.sessions().is_empty());
+    let mut continued = Replica {
+        store: restored,
+        log: replica.log.clone(),
+    };
+    let retry = continued.command(1, 1, compare_and_set("y", None, Some("2")));
+    assert!(
+        !retry.duplicate,
+        "without its session the retry executes again"
+    );
+    assert_eq!(retry.response, cas_response(false, Some("3")));
+}
+
 #[test]
 fn a_new_stores_snapshot_data_bootstraps_a_node() {
     let data = Store::new().snapshot_data();
