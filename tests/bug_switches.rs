@@ -24,6 +24,12 @@
 //!   read; the scripts are the reviewer's reproducers. The swarm focused on leases
 //!   (`Focus::Lease`), which builds its timelines from such shapes, finds both as well, within
 //!   `LEASE_SEARCH_SEEDS`.
+//!
+//! `snapshot_without_sessions` (thesis §6.3) is found by the swarm focused on backups
+//! (`Focus::Backup`), within `BACKUP_SEARCH_SEEDS`: it compacts often, catches nodes up by
+//! InstallSnapshot, restarts them from their own snapshots, and copies and delays client
+//! requests so that a retry lands in the log twice, on both sides of a snapshot. The broad
+//! swarm finds it too, less often.
 
 use std::ops::Range;
 use std::path::PathBuf;
@@ -46,6 +52,9 @@ const SEARCH_SEEDS: Range<u64> = 0..2_000;
 /// few seeds in ten fail with either switch on, so the lowest failing seed is a small one,
 /// and the search stays a matter of seconds.
 const LEASE_SEARCH_SEEDS: Range<u64> = 0..100;
+/// The backup-focused swarm's bar for `snapshot_without_sessions`: about half its seeds fail,
+/// so the lowest failing seed comes within the first few.
+const BACKUP_SEARCH_SEEDS: Range<u64> = 0..100;
 const BASE_URL: &str = "http://127.0.0.1:8080/";
 
 /// How a switch is shown to be caught.
@@ -61,7 +70,7 @@ enum Exposure {
 }
 
 /// One row per switch; `every_bug_switch_has_a_way_to_be_exposed` keeps it complete.
-const EXPOSURES: [(Bug, Exposure); 11] = [
+const EXPOSURES: [(Bug, Exposure); 12] = [
     (
         Bug::CommitEarlierTermByCounting,
         Exposure::Scripted {
@@ -97,6 +106,7 @@ const EXPOSURES: [(Bug, Exposure); 11] = [
             kind: ViolationKind::Linearizability,
         },
     ),
+    (Bug::SnapshotWithoutSessions, Exposure::Swarm),
 ];
 
 fn exposure(bug: Bug) -> Exposure {
@@ -187,8 +197,8 @@ fn swarm_finds_and_shrinks(bug: Bug) {
 }
 
 /// The swarm with `focus` finds `bug` within `seeds`, the shrunk reproducer fails alike, and
-/// without the switch the reproducer passes.
-fn finds_and_shrinks(bug: Bug, focus: Focus, seeds: Range<u64>) {
+/// without the switch the reproducer passes. Returns the kind of violation found.
+fn finds_and_shrinks(bug: Bug, focus: Focus, seeds: Range<u64>) -> ViolationKind {
     let started = Instant::now();
     let options = SwarmOptions {
         bugs: [bug].into_iter().collect(),
@@ -244,6 +254,7 @@ fn finds_and_shrinks(bug: Bug, focus: Focus, seeds: Range<u64>) {
     assert!(fixed.config.bugs.is_empty());
     let what = format!("{}'s reproducer without the switch", bug.name());
     assert_passes(&run::run(&fixed), &what, &fixed.to_link(BASE_URL));
+    violation.kind
 }
 
 fn scripted_scenario(file: &str) -> Scenario {
@@ -404,6 +415,18 @@ fn campaign_inside_lease_is_found_by_the_lease_focused_swarm() {
 #[test]
 fn lease_after_timeout_now_is_found_by_the_lease_focused_swarm() {
     finds_and_shrinks(Bug::LeaseAfterTimeoutNow, Focus::Lease, LEASE_SEARCH_SEEDS);
+}
+
+/// Thesis §6.3: the session table is part of the state machine, so it goes in the snapshot. A
+/// node restored from a snapshot without it (by InstallSnapshot, or at a restart from its own)
+/// executes a retried command's later copy in the log a second time, and the exactly-once
+/// check sees the same command take effect at two indexes.
+#[test]
+fn snapshot_without_sessions_is_found_by_the_backup_focused_swarm() {
+    let bug = Bug::SnapshotWithoutSessions;
+    assert_eq!(exposure(bug), Exposure::Swarm);
+    let kind = finds_and_shrinks(bug, Focus::Backup, BACKUP_SEARCH_SEEDS);
+    assert_eq!(kind, ViolationKind::ExactlyOnce, "{}", kind.name());
 }
 
 /// `shrink::shrink` first ends the run "just after the violation". Linearizability is checked

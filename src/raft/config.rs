@@ -142,10 +142,16 @@ pub enum Bug {
     /// Trust the lease again once a leadership transfer is given up, though its TimeoutNow
     /// may still arrive and win votes that override leases (thesis §3.10, §6.4.1).
     LeaseAfterTimeoutNow,
+    /// Leave the client sessions out of the state machine's snapshot (thesis §6.3: the session
+    /// table is part of the state machine, so a snapshot must include it). A server that
+    /// restores from such a snapshot, by InstallSnapshot or at a restart, has forgotten which
+    /// commands it executed, and executes a retried command's later copy in the log again.
+    /// The core never sees it: the driver asks its state machine for the snapshot data.
+    SnapshotWithoutSessions,
 }
 
 impl Bug {
-    pub const ALL: [Bug; 11] = [
+    pub const ALL: [Bug; 12] = [
         Bug::CommitEarlierTermByCounting,
         Bug::VoteWithoutLogCheck,
         Bug::ForgetVoteOnRestart,
@@ -157,6 +163,7 @@ impl Bug {
         Bug::TwoMembershipChangesAtOnce,
         Bug::CampaignInsideLease,
         Bug::LeaseAfterTimeoutNow,
+        Bug::SnapshotWithoutSessions,
     ];
 
     /// The name used in scenarios, links and on the command line.
@@ -173,6 +180,7 @@ impl Bug {
             Bug::TwoMembershipChangesAtOnce => "two_membership_changes_at_once",
             Bug::CampaignInsideLease => "campaign_inside_lease",
             Bug::LeaseAfterTimeoutNow => "lease_after_timeout_now",
+            Bug::SnapshotWithoutSessions => "snapshot_without_sessions",
         }
     }
 
@@ -205,6 +213,9 @@ impl Bug {
             }
             Bug::LeaseAfterTimeoutNow => {
                 "a leader that sent TimeoutNow no longer trusts its lease in that term"
+            }
+            Bug::SnapshotWithoutSessions => {
+                "a snapshot includes the client sessions, so a restored server applies each command once"
             }
         }
     }

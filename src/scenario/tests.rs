@@ -17,6 +17,25 @@ fn every_bug_has_a_v1_link_bit() {
 }
 
 #[test]
+fn bug_bits_are_appended_so_old_links_keep_their_meaning() {
+    // Config field 10 holds the bug set as a varint of bits. Older switches keep their bits
+    // (the saved links in `tests/data/links/` decode as they did); the newest takes the next.
+    let bits_on_the_wire = |bug: Bug| {
+        let mut scenario = Scenario::default();
+        scenario.config.bugs.insert(bug);
+        let wire = postcard::to_allocvec(&to_wire(&scenario)).expect("encodes");
+        assert_eq!(wire[..5], [0, 5, 0x90, 0x4e, 1], "one config field");
+        assert_eq!(wire[5], 10, "the bug set's tag");
+        wire[6..wire.len() - 3].to_vec()
+    };
+    assert_eq!(bits_on_the_wire(Bug::CommitEarlierTermByCounting), [0x01]);
+    assert_eq!(bits_on_the_wire(Bug::ApplyBeforeCommit), [0x20]);
+    assert_eq!(bits_on_the_wire(Bug::LeaseAfterTimeoutNow), [0x80, 0x08]);
+    assert_eq!(bits_on_the_wire(Bug::SnapshotWithoutSessions), [0x80, 0x10]);
+    assert_eq!(BUGS_V1.last(), Some(&Bug::SnapshotWithoutSessions));
+}
+
+#[test]
 fn a_default_scenario_is_eight_bytes_on_the_v1_wire() {
     // seed 0, 5 nodes, until_ms 10000 as a varint, then empty config, workload and timeline
     // lists and no restore: the defaults are omitted, not written out.

@@ -5,7 +5,7 @@ use super::clients::{Client, FIRST_ACTION_CLIENT};
 use super::events::Event;
 use super::network::Packet;
 use super::observe::TraceEvent;
-use super::server::{Server, Status};
+use super::server::{Server, Status, snapshot_data};
 use crate::check::safety::{Violation, ViolationKind};
 use crate::kv::{Operation, Store};
 use crate::raft::{
@@ -273,6 +273,7 @@ impl Simulation {
 
     /// A snapshot on demand, at everything the node has applied.
     fn snapshot_now(&mut self, id: NodeId) {
+        let bugs = self.scenario.config.bugs;
         let Some(server) = self.servers.get_mut(&id) else {
             return;
         };
@@ -280,7 +281,7 @@ impl Simulation {
             return;
         };
         let index = raft.applied_index();
-        if raft.compact(index, server.kv.snapshot_data()).is_ok() {
+        if raft.compact(index, snapshot_data(&server.kv, bugs)).is_ok() {
             self.trace
                 .push(self.now_us, Some(id), TraceEvent::Snapshot { index });
             self.after_input(id);
@@ -383,8 +384,9 @@ impl Simulation {
     /// A node executed backup `backup_id`'s barrier at `index` (a retried barrier's later
     /// copies are not executed): it snapshots there, and that is its copy.
     pub(super) fn take_backup(&mut self, id: NodeId, backup_id: u64, index: Index) {
+        let bugs = self.scenario.config.bugs;
         let server = self.servers.get_mut(&id).expect("known node");
-        let data = server.kv.snapshot_data();
+        let data = snapshot_data(&server.kv, bugs);
         if let Some(raft) = server.raft.as_mut() {
             let _ = raft.compact(index, data.clone());
         }

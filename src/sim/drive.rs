@@ -9,7 +9,7 @@ use super::network::{
     ClientRequest, ClientResponse, Endpoint, InFlight, LossReason, Packet, Reply,
 };
 use super::observe::TraceEvent;
-use super::server::{MAX_INBOX, PendingRead, Proposal, Status};
+use super::server::{MAX_INBOX, PendingRead, Proposal, Status, snapshot_data};
 use crate::check::safety::{LogChange, Violation, ViolationKind};
 use crate::kv::{self, Operation, Store};
 use crate::raft::{
@@ -311,6 +311,7 @@ impl Simulation {
     }
 
     fn maybe_snapshot(&mut self, id: NodeId) {
+        let bugs = self.scenario.config.bugs;
         let server = self.servers.get_mut(&id).expect("known node");
         let Some(raft) = server.raft.as_mut() else {
             return;
@@ -319,7 +320,7 @@ impl Simulation {
             return;
         }
         let index = raft.applied_index();
-        if raft.compact(index, server.kv.snapshot_data()).is_ok() {
+        if raft.compact(index, snapshot_data(&server.kv, bugs)).is_ok() {
             self.trace
                 .push(self.now_us, Some(id), TraceEvent::Snapshot { index });
             self.after_input(id);

@@ -9,10 +9,22 @@ use super::clock::Clock;
 use super::disk::Disk;
 use super::network::InFlight;
 use crate::kv::Store;
-use crate::raft::{Index, NodeId, PersistentState, RaftNode, Role, Term};
+use crate::raft::{Bug, Bugs, Bytes, Index, NodeId, PersistentState, RaftNode, Role, Term};
 
 /// Messages a paused node can hold until it resumes; more are lost.
 pub const MAX_INBOX: usize = 4_096;
+
+/// The bytes a server writes into a snapshot of its state machine `kv`, for compaction and for
+/// a backup alike. With the bug switch `snapshot_without_sessions` on they leave the client
+/// sessions out, as a store that forgot them would (thesis §6.3). The switch lives here, in
+/// the driver, because the snapshot's data is opaque to the Raft core.
+pub fn snapshot_data(kv: &Store, bugs: Bugs) -> Bytes {
+    if bugs.contains(Bug::SnapshotWithoutSessions) {
+        kv.snapshot_data_without_sessions()
+    } else {
+        kv.snapshot_data()
+    }
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
