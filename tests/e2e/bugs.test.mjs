@@ -183,3 +183,25 @@ test("several bug switches show as a count that names them", async () => {
   assert.ok(chipBox.height < 30, `the chip keeps to one line: ${JSON.stringify(chipBox)}`);
   assert.deepEqual(page.errors, [], "no console errors");
 });
+
+// The Config tab lists every switch, the newest last; `snapshot_without_sessions`'s shrunk
+// reproducer from `tests/bug_switches.rs` (seed 0 of the backup-focused swarm) fails in the page
+// as natively: a node restored from a snapshot that left the sessions out executes retried
+// commands again.
+test("the config tab lists every switch, and the sessions switch fails alike in the page", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await page.click("#tab-config");
+  const names = await page.$$eval(".bug-switch code", (codes) => codes.map((code) => code.textContent));
+  assert.equal(names.length, 12, names.join(", "));
+  assert.equal(names.at(-1), "snapshot_without_sessions");
+  await load(page, "#s=AXjaAS8A0P8AA_MdCQEeAg0mBQEFBgAKgBAL-ocGDJ3LAQ0y6AcO1kEEADMBGgIBAyUBpRARANHkCLo");
+  await page.locator(".bugs-on").filter({ hasText: "snapshot_without_sessions" }).waitFor({ timeout: 5000 });
+  // The run stops at the violation (3826 ms), so seeking past it is refused.
+  await call(page, "seek", 3827).catch(() => {});
+  const broken = await waitForState(page, (s) => s.violations.length > 0);
+  const [violation] = broken.violations;
+  assert.equal(violation.kind, "exactly_once", JSON.stringify(violation));
+  assert.equal(violation.at_ms, 3826, JSON.stringify(violation));
+  assert.match(violation.detail, /^client 12's command 1 took effect at index 13 and again at index 51$/);
+  assert.deepEqual(page.errors, [], "no console errors");
+});
