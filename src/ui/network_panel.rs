@@ -386,8 +386,24 @@ fn link_form(props: &LinkFormProps) -> Html {
     let from = use_state(|| None::<NodeId>);
     let to = use_state(|| None::<NodeId>);
     let extra_ms = use_state(|| "200".to_string());
-    let from_node = from.or(props.nodes.first().copied());
-    let to_node = to.or(props.nodes.get(1).copied());
+    let (from_node, to_node) = link_ends(&props.nodes, *from, *to);
+    // "To" never offers the "from" node: a link joins two different nodes.
+    let to_choices: Vec<NodeId> = props
+        .nodes
+        .iter()
+        .copied()
+        .filter(|&node| Some(node) != from_node)
+        .collect();
+    // A "from" that takes the "to" node swaps the two, so "to" still names another node.
+    let on_from = {
+        let (from, to) = (from.clone(), to.clone());
+        Callback::from(move |node: Option<NodeId>| {
+            if node.is_some() && node == to_node {
+                to.set(from_node);
+            }
+            from.set(node);
+        })
+    };
     let kind = if props.slow { "slow" } else { "cut" };
     let submit = {
         let ui = ui.clone();
@@ -410,8 +426,8 @@ fn link_form(props: &LinkFormProps) -> Html {
     };
     html! {
         <form class="link-form" onsubmit={submit}>
-            { node_select(&format!("{kind}-from"), "From", &props.nodes, from_node, false, setter(&from)) }
-            { node_select(&format!("{kind}-to"), "To", &props.nodes, to_node, false, setter(&to)) }
+            { node_select(&format!("{kind}-from"), "From", &props.nodes, from_node, false, on_from) }
+            { node_select(&format!("{kind}-to"), "To", &to_choices, to_node, false, setter(&to)) }
             if props.slow {
                 <label class="form-field" for="slow-extra">
                     <span>{ "Extra (ms)" }</span>
@@ -422,6 +438,22 @@ fn link_form(props: &LinkFormProps) -> Html {
             <button type="submit" class="primary-soft">{ if props.slow { "Slow down this link" } else { "Cut this direction" } }</button>
         </form>
     }
+}
+
+/// The two ends a link form shows for the picks `from` and `to` (none yet: the first nodes),
+/// among `nodes` as they are now (a pick may have been removed since): two different nodes
+/// while there are two.
+fn link_ends(
+    nodes: &[NodeId],
+    from: Option<NodeId>,
+    to: Option<NodeId>,
+) -> (Option<NodeId>, Option<NodeId>) {
+    let present = |node: &NodeId| nodes.contains(node);
+    let from = from.filter(present).or(nodes.first().copied());
+    let to = to
+        .filter(|node| present(node) && Some(*node) != from)
+        .or_else(|| nodes.iter().copied().find(|&node| Some(node) != from));
+    (from, to)
 }
 
 fn link_action(

@@ -191,6 +191,41 @@ test("the partition editor says that applying a partition replaces a one-way cut
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
+// A link joins two different nodes: the To menu never offers the From node, so a link from a
+// node to itself cannot be picked at all (it used to be refused only on submit), by mouse or
+// keyboard.
+test("the link forms' To menus never offer the From node, and follow From when it changes", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, { format: 1, seed: 3, nodes: 3, until_ms: 500 });
+  await page.click("#tab-network");
+  const offered = (id) => page.locator(`#${id} option`).evaluateAll((options) => options.map((option) => option.value));
+  const value = (id) => page.locator(`#${id}`).inputValue();
+  for (const kind of ["cut", "slow"]) {
+    assert.deepEqual(await offered(`${kind}-from`), ["1", "2", "3"], `${kind}: From offers every node`);
+    assert.equal(await value(`${kind}-from`), "1");
+    assert.deepEqual(await offered(`${kind}-to`), ["2", "3"], `${kind}: To leaves out S1, the From node`);
+    assert.equal(await value(`${kind}-to`), "2");
+    // From takes To's node: the two swap, rather than To showing the From node or a blank.
+    await page.selectOption(`#${kind}-from`, "2");
+    assert.deepEqual(await offered(`${kind}-to`), ["1", "3"], `${kind}: To leaves out S2`);
+    assert.equal(await value(`${kind}-to`), "1", `${kind}: To takes From's old node`);
+    // From takes another node: To keeps its choice.
+    await page.selectOption(`#${kind}-from`, "3");
+    assert.deepEqual(await offered(`${kind}-to`), ["1", "2"]);
+    assert.equal(await value(`${kind}-to`), "1");
+    // By keyboard: the arrow keys move through what the menus offer.
+    await page.focus(`#${kind}-to`);
+    await page.keyboard.press("ArrowDown");
+    assert.equal(await value(`${kind}-to`), "2");
+    await page.keyboard.press("ArrowDown");
+    assert.equal(await value(`${kind}-to`), "2", `${kind}: no S3 after S2 in To`);
+  }
+  await page.getByRole("button", { name: "Cut this direction" }).click();
+  await page.locator(".network-state").filter({ hasText: "S3 → S2" }).waitFor({ timeout: 5000 });
+  assert.equal(await page.locator(".notice").count(), 0, "nothing refused");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
+
 // Random loss and duplication, crashes right after votes and commits (each restarts later),
 // and a timeline of partitions, crashes, a snapshot and a membership change, under load.
 const STORM = {
