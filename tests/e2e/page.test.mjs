@@ -168,6 +168,67 @@ test("on a touch screen every control is at least 44 px square", async () => {
   assert.ok((await smallControls(desktop)).length > 5, "with a mouse the controls stay compact");
 });
 
+// A refused action's notice comes and goes over the page: the canvas does not move while it
+// shows (it used to push the workspace down by its height), and it is in sight, readable and
+// announced, on a desktop and on a phone scrolled down to the field that was refused, in both
+// themes. On a desktop it leaves the side panels' tabs uncovered.
+test("a notice overlays the page: the canvas stays put and the notice is in sight and readable", async () => {
+  const cases = [
+    ["desktop-light", { viewport: { width: 1366, height: 768 }, colorScheme: "light" }],
+    ["desktop-dark", { viewport: { width: 1366, height: 768 }, colorScheme: "dark" }],
+    ["phone-light", { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, colorScheme: "light" }],
+    ["phone-dark", { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, colorScheme: "dark" }],
+  ];
+  for (const [name, options] of cases) {
+    const page = await openPlayground(session.browser, session.server.url, options);
+    await page.evaluate(() => window.raftPlayground.load(JSON.stringify({ format: 1, seed: 3, nodes: 3, until_ms: 500 })));
+    const canvasBox = () =>
+      page.evaluate(() => {
+        const box = document.querySelector("canvas.cluster-canvas").getBoundingClientRect();
+        return { top: box.top + window.scrollY, left: box.left, width: box.width, height: box.height };
+      });
+    const before = await canvasBox();
+    await page.click("#tab-network");
+    await page.fill("#network-latency-min", "99999");
+    await page.press("#network-latency-min", "Enter");
+    const notice = page.getByRole("alert").filter({ hasText: "Latency" });
+    await notice.waitFor({ timeout: 5000 });
+    assert.deepEqual(await canvasBox(), before, `${name}: the canvas does not move while the notice shows`);
+    const facts = await page.evaluate(() => {
+      const bar = document.querySelector(".notice");
+      const box = bar.getBoundingClientRect();
+      const rgb = (colour) => colour.match(/[\d.]+/g).slice(0, 3).map(Number);
+      const luminance = (colour) => {
+        const [r, g, b] = rgb(colour).map((c) => (c / 255 <= 0.03928 ? c / 255 / 12.92 : ((c / 255 + 0.055) / 1.055) ** 2.4));
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+      };
+      const [light, dark] = [luminance(getComputedStyle(bar.querySelector(".notice-text")).color), luminance(getComputedStyle(bar).backgroundColor)].sort((a, b) => b - a);
+      const tabs = document.querySelector(".tabs")?.getBoundingClientRect();
+      return {
+        top: box.top,
+        bottom: box.bottom,
+        left: box.left,
+        right: box.right,
+        innerWidth: window.innerWidth,
+        innerHeight: window.innerHeight,
+        contrast: (light + 0.05) / (dark + 0.05),
+        opaque: rgb(getComputedStyle(bar).backgroundColor).length === 3 && !/rgba\(.*, 0\)/.test(getComputedStyle(bar).backgroundColor),
+        coversTabs: tabs ? !(box.right <= tabs.left || box.left >= tabs.right || box.bottom <= tabs.top || box.top >= tabs.bottom) : false,
+      };
+    });
+    assert.ok(facts.top >= 0 && facts.bottom <= facts.innerHeight, `${name}: the notice is in sight: ${JSON.stringify(facts)}`);
+    assert.ok(facts.left >= 0 && facts.right <= facts.innerWidth, `${name}: the notice fits the width: ${JSON.stringify(facts)}`);
+    assert.ok(facts.contrast >= 4.5, `${name}: the notice's text contrasts ${facts.contrast.toFixed(2)}:1`);
+    assert.equal(facts.coversTabs, false, `${name}: the notice leaves the tabs usable: ${JSON.stringify(facts)}`);
+    await screenshot(page, `notice-${name}`);
+    await page.getByRole("button", { name: "Dismiss the message" }).click();
+    await notice.waitFor({ state: "detached", timeout: 5000 });
+    assert.deepEqual(await canvasBox(), before, `${name}: nor when it goes`);
+    assert.deepEqual(page.errors, [], `${name}: no console errors`);
+    await page.close();
+  }
+});
+
 // The panels re-render several times a second while the run plays; a field that acts when its
 // value is committed keeps what is typed until then (it used to be put back at every render).
 test("typing into a Config field while the run plays keeps the typed text; Enter applies it", async () => {
