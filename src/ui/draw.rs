@@ -13,8 +13,8 @@ use crate::raft::NodeId;
 use crate::sim::network::Endpoint;
 use crate::view::{
     CAPTION_LINE_HEIGHT, Caption, CaptionSide, ClusterView, DETAILED_CAPTION_WIDTH, MessageKind,
-    MessageView, NODE_HALO, NodeLook, TIMER_ARC_GAP, TIMER_ARC_WIDTH, neighbour_distance,
-    place_caption, ring_geometry, ring_position,
+    MessageView, NODE_HALO, NodeLabels, NodeLook, TIMER_ARC_GAP, TIMER_ARC_WIDTH,
+    neighbour_distance, node_labels, place_caption, ring_geometry, ring_position,
 };
 
 thread_local! {
@@ -44,13 +44,12 @@ pub struct Layout {
     /// would run into the next node's, so it wraps.
     pub caption_width: f64,
     pub nodes: NodePoints,
+    /// Where a node's name and term go inside it, and their sizes (`view::node_labels`).
+    labels: NodeLabels,
     /// The fonts of a node's name and term, which scale with the nodes (built once a frame).
     name_font: String,
     term_font: String,
 }
-
-/// Nodes smaller than this have no room for their term inside (the inspector has it).
-const TERM_SHOWN_RADIUS_MIN: f64 = 16.0;
 
 /// Each node's centre, by id. A cluster has a few nodes: a sorted `Vec` (`LiteMap`) costs the
 /// page less code than a B-tree.
@@ -74,6 +73,7 @@ impl Layout {
         if let Some((id, x, y)) = dragged {
             nodes.insert(id, (x, y));
         }
+        let labels = node_labels(node_radius);
         Layout {
             width,
             height,
@@ -82,14 +82,9 @@ impl Layout {
             node_radius,
             caption_width: neighbour_distance(count, ring_radius).min(width),
             nodes,
-            name_font: format!(
-                "600 {}px system-ui, sans-serif",
-                (node_radius * 0.55).clamp(10.0, 18.0)
-            ),
-            term_font: format!(
-                "{}px system-ui, sans-serif",
-                (node_radius * 0.38).clamp(9.0, 13.0)
-            ),
+            labels,
+            name_font: format!("600 {}px system-ui, sans-serif", labels.name_px),
+            term_font: format!("{}px system-ui, sans-serif", labels.term_px),
         }
     }
 
@@ -641,21 +636,29 @@ fn draw_node(context: &Context, scene: &Scene, node: &crate::view::NodeView) {
     }
     context.set_fill_style_str(palette.node_label(node.look));
     context.set_text_align("center");
+    let labels = scene.layout.labels;
     context.set_font(&scene.layout.name_font);
     with_text(
         |text| {
             let _ = write!(text, "S{}", node.id);
         },
-        |text| context.fill_text(text, x, y - radius * 0.05),
+        |text| context.fill_text(text, x, y + labels.name_baseline),
     )
     .ok();
-    if radius >= TERM_SHOWN_RADIUS_MIN {
+    if let Some(baseline) = labels.term_baseline {
         context.set_font(&scene.layout.term_font);
+        // "term 12" where it fits inside the node, else "t12" (the Help tab says so).
         with_text(
             |text| {
                 let _ = write!(text, "term {}", node.term);
+                let fits = context
+                    .measure_text(text)
+                    .is_ok_and(|metrics| metrics.width() <= labels.term_room);
+                if !fits {
+                    text.replace_range(1.."term ".len(), "");
+                }
             },
-            |text| context.fill_text(text, x, y + radius * 0.45),
+            |text| context.fill_text(text, x, y + baseline),
         )
         .ok();
     }

@@ -188,6 +188,7 @@ pub fn help_panel() -> Html {
                 <li>{ "Every action is part of the scenario, so the page's link replays exactly this run." }</li>
             </ul>
             <h3>{ "Nodes" }</h3>
+            <p class="hint">{ "Inside a node: its name and its current term (“t3” for term 3 where the node is too small for the word)." }</p>
             { node_legend() }
             <h3>{ "Messages" }</h3>
             { message_legend() }

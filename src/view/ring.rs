@@ -140,6 +140,65 @@ pub fn node_radius(count: usize, ring_radius: f64) -> f64 {
         .clamp(NODE_RADIUS_MIN, NODE_RADIUS_MAX)
 }
 
+/// The least size of a node's name and term, in CSS px: smaller text is not legible (the
+/// captions and the legend use this size too).
+pub const NODE_LABEL_PX_MIN: f64 = 11.0;
+/// How high capitals and digits stand over their baseline, as a share of the font's size
+/// (0.70 to 0.73 in the system's sans-serif faces): node labels have no descenders.
+const CAP_HEIGHT: f64 = 0.73;
+/// How far a node's labels keep inside its disc's edge, in CSS px.
+const LABEL_INSET: f64 = 1.0;
+
+/// A node's labels inside its disc: its name, and under it its term. Offsets are from the
+/// node's centre, in CSS px.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct NodeLabels {
+    pub name_px: f64,
+    pub name_baseline: f64,
+    pub term_px: f64,
+    /// The term's baseline; none where the disc has room for one line only (the Inspect tab
+    /// gives the term).
+    pub term_baseline: Option<f64>,
+    /// How wide the term may be drawn and stay inside the disc: where "term 12" is wider, the
+    /// painter writes "t12".
+    pub term_room: f64,
+}
+
+/// How a node of `node_radius` is labelled: both lines at least `NODE_LABEL_PX_MIN`, growing
+/// with the node, stacked and centred with a gap between them, each line narrower than the
+/// disc where it runs. A node with no room for two lines wide enough for a name ("S15") has
+/// its name alone, in the middle.
+pub fn node_labels(node_radius: f64) -> NodeLabels {
+    let name_px = (node_radius * 0.55).clamp(NODE_LABEL_PX_MIN, 18.0);
+    let term_px = (node_radius * 0.38).clamp(NODE_LABEL_PX_MIN, 13.0);
+    let (name_cap, term_cap) = (name_px * CAP_HEIGHT, term_px * CAP_HEIGHT);
+    let height = name_cap + (node_radius * 0.25).max(2.0) + term_cap;
+    // The disc's width `offset` above or below its centre, less the inset each side.
+    let room = |offset: f64| {
+        2.0 * (node_radius * node_radius - offset * offset)
+            .max(0.0)
+            .sqrt()
+            - 2.0 * LABEL_INSET
+    };
+    let name_width_min = 2.2 * name_px;
+    if room(height / 2.0) < name_width_min {
+        return NodeLabels {
+            name_px,
+            name_baseline: name_cap / 2.0,
+            term_px,
+            term_baseline: None,
+            term_room: 0.0,
+        };
+    }
+    NodeLabels {
+        name_px,
+        name_baseline: name_cap - height / 2.0,
+        term_px,
+        term_baseline: Some(height / 2.0),
+        term_room: room(height / 2.0),
+    }
+}
+
 /// Captions' lines, in CSS pixels: their height, and how far the text reaches above and
 /// below its baseline (for 11 px text).
 pub const CAPTION_LINE_HEIGHT: f64 = 13.0;
@@ -404,6 +463,48 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn node_labels_are_legible_inside_their_node_and_apart() {
+        // The canvases of the desktop's, and a phone's in portrait (390 px wide, 62 % of 844).
+        let canvases = CANVASES
+            .iter()
+            .copied()
+            .chain([(390.0, 523.0), (390.0, 300.0)]);
+        for (width, height) in canvases {
+            for count in 3..=15 {
+                let (_, _, radius) = ring_of(count, width, height);
+                let labels = node_labels(radius);
+                let at = format!("{count} nodes on {width}×{height} (radius {radius:.1})");
+                assert!(labels.name_px >= NODE_LABEL_PX_MIN, "{at}: {labels:?}");
+                assert!(labels.term_px >= NODE_LABEL_PX_MIN, "{at}: {labels:?}");
+                let name_top = labels.name_baseline - labels.name_px * CAP_HEIGHT;
+                assert!(name_top >= -radius, "{at}: the name sticks out: {labels:?}");
+                // A node of 16 px has room for its term (a smaller one, on a short canvas,
+                // has its name alone).
+                let Some(term_baseline) = labels.term_baseline else {
+                    assert!(radius < 16.0, "{at}: no room for the term: {labels:?}");
+                    continue;
+                };
+                let term_top = term_baseline - labels.term_px * CAP_HEIGHT;
+                assert!(
+                    term_top >= labels.name_baseline + 2.0,
+                    "{at}: the name and the term overlap: {labels:?}"
+                );
+                assert!(
+                    term_baseline <= radius,
+                    "{at}: the term sticks out: {labels:?}"
+                );
+                // Room for "t15" (about three digits wide) at least.
+                assert!(labels.term_room >= 2.0 * labels.term_px, "{at}: {labels:?}");
+            }
+        }
+        // A large node has room for "term 123"; the smallest, for its name alone.
+        assert!(node_labels(NODE_RADIUS_MAX).term_room > 60.0);
+        let smallest = node_labels(NODE_RADIUS_MIN);
+        assert_eq!(smallest.term_baseline, None);
+        assert!(smallest.name_baseline > 0.0 && smallest.name_baseline < NODE_RADIUS_MIN);
     }
 
     #[test]

@@ -2,7 +2,7 @@
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { openPage, screenshot, canvasPixels } from "./harness.mjs";
+import { newPage, openPage, screenshot, canvasPixels } from "./harness.mjs";
 import { sessionForFile, showView, press, openPlayground } from "./playground.mjs";
 
 const session = sessionForFile();
@@ -120,6 +120,101 @@ test("rings of 3 and of 15 nodes draw, and every node of the 15 can be inspected
   await page.getByRole("button", { name: "Inspect node S15" }).click();
   await page.getByRole("heading", { name: /Node S15\b/ }).waitFor({ timeout: 5000 });
   assert.deepEqual(page.errors, [], "no console errors");
+});
+
+/**
+ * Records, in the page, every text the cluster canvas draws: its font size and its box in CSS
+ * px (through the canvas's transform, so a high-DPI screen and the large-screen zoom count),
+ * and the last full disc drawn before it (a node's, for the node's own labels).
+ */
+function recordCanvasTexts() {
+  window.__texts = [];
+  const proto = CanvasRenderingContext2D.prototype;
+  const { arc, fillText } = proto;
+  const css = (context, x, y) => {
+    const m = context.getTransform();
+    const ratio = window.devicePixelRatio;
+    return [(m.a * x + m.c * y + m.e) / ratio, (m.b * x + m.d * y + m.f) / ratio];
+  };
+  proto.arc = function (x, y, radius, start, end) {
+    if (this.canvas.classList.contains("cluster-canvas") && start === 0 && Math.abs(end - 2 * Math.PI) < 1e-9) {
+      const [cx, cy] = css(this, x, y);
+      this.__disc = { x: cx, y: cy, r: (radius * this.getTransform().a) / window.devicePixelRatio };
+    }
+    return arc.apply(this, arguments);
+  };
+  proto.fillText = function (text, x, y) {
+    if (this.canvas.classList.contains("cluster-canvas")) {
+      const metrics = this.measureText(text);
+      const [left, top] = css(this, x - metrics.actualBoundingBoxLeft, y - metrics.actualBoundingBoxAscent);
+      const [right, bottom] = css(this, x + metrics.actualBoundingBoxRight, y + metrics.actualBoundingBoxDescent);
+      const px = (parseFloat(this.font.match(/([\d.]+)px/)[1]) * this.getTransform().a) / window.devicePixelRatio;
+      window.__texts.push({ text, px, left, top, right, bottom, disc: this.__disc });
+    }
+    return fillText.apply(this, arguments);
+  };
+}
+
+// A node's name and term stay legible (at least 11 CSS px) however many nodes share the ring,
+// inside their disc and clear of each other: 3, 9 and 15 nodes, on a laptop, a full-HD screen
+// and a phone in portrait, at a device pixel ratio of 2. S1 is cut off so that its term climbs
+// to two digits.
+test("node labels are at least 11 px, inside their node and clear of each other, at 3 to 15 nodes", async () => {
+  const screens = [
+    ["laptop", { viewport: { width: 1366, height: 768 } }],
+    ["full-hd", { viewport: { width: 1920, height: 1080 } }],
+    ["phone", { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true }],
+  ];
+  for (const [name, options] of screens) {
+    const page = await newPage(session.browser, { ...options, deviceScaleFactor: 2 });
+    await page.addInitScript(recordCanvasTexts);
+    await page.goto(session.server.url);
+    await page.waitForFunction(() => typeof window.raftPlayground?.state === "function");
+    for (const nodes of [3, 9, 15]) {
+      const rest = Array.from({ length: nodes - 1 }, (_, index) => index + 2);
+      const scenario = {
+        format: 1,
+        seed: 5,
+        nodes,
+        config: { pre_vote: false },
+        timeline: [{ at_ms: 300, do: "partition", groups: [[1], rest] }],
+        until_ms: 4000,
+      };
+      await page.evaluate((text) => window.raftPlayground.load(text), JSON.stringify(scenario));
+      // A seek paints one frame of this run, paused: its texts alone are recorded.
+      await page.waitForFunction((nodes) => window.raftPlayground.state().nodes.length === nodes, nodes);
+      await page.evaluate(() => (window.__texts = []));
+      await page.evaluate(() => window.raftPlayground.seek(3900));
+      await page.waitForFunction((nodes) => window.__texts.filter((t) => /^S\d+$/.test(t.text) && t.disc).length >= nodes, nodes);
+      // The last frame's labels, by node: a name is drawn on its node's disc.
+      const texts = await page.evaluate(() => window.__texts);
+      const labels = new Map();
+      texts.forEach((text, index) => {
+        if (!/^S\d+$/.test(text.text) || !text.disc) return;
+        const term = texts[index + 1];
+        const same = term && term.disc === text.disc && /\d$/.test(term.text) && !/^S\d+$/.test(term.text) ? term : null;
+        labels.set(text.text, { name: text, term: same });
+      });
+      assert.equal(labels.size, nodes, `${name}, ${nodes} nodes: every node is named`);
+      const where = `${name}, ${nodes} nodes`;
+      const terms = [...labels.values()].filter((label) => label.term);
+      assert.ok(terms.length >= nodes - 1, `${where}: the terms are shown (${terms.length} of ${nodes})`);
+      assert.ok(terms.some((label) => /\d\d$/.test(label.term.text)), `${where}: S1's term reached two digits`);
+      for (const [node, { name: label, term }] of labels) {
+        for (const text of [label, term].filter(Boolean)) {
+          assert.ok(text.px >= 11 - 1e-6, `${where}: ${node}'s "${text.text}" is ${text.px.toFixed(1)} px`);
+          const { x, y, r } = text.disc;
+          const inside = [[text.left, text.top], [text.right, text.top], [text.left, text.bottom], [text.right, text.bottom]]
+            .every(([cx, cy]) => Math.hypot(cx - x, cy - y) <= r + 0.5);
+          assert.ok(inside, `${where}: ${node}'s "${text.text}" stays inside its disc: ${JSON.stringify(text)}`);
+        }
+        if (term) assert.ok(label.bottom <= term.top, `${where}: ${node}'s name and term do not overlap: ${JSON.stringify([label, term])}`);
+      }
+      await screenshot(page, `labels-${name}-${nodes}`);
+    }
+    assert.deepEqual(page.errors, [], `${name}: no console errors`);
+    await page.close();
+  }
 });
 
 test("choosing a node from any tab opens the inspector; the theme restyles native controls too", async () => {
