@@ -24,9 +24,35 @@ pub fn open(ui: &Ui, id: &str) {
     ui.refresh.emit(());
 }
 
+/// Where the page remembers, for the rest of the browser session only, that the person folded
+/// the lesson card away (in a small embed it can take most of the frame).
+const FOLDED_KEY: &str = "raft-playground-lesson-folded";
+
+fn session_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok()?
+}
+
+/// Whether the card was folded away earlier in this session.
+fn saved_folded() -> bool {
+    session_storage().is_some_and(|storage| storage.get_item(FOLDED_KEY).ok().flatten().is_some())
+}
+
+/// Remembers the card folded or not (best effort: storage may be unavailable, e.g. in a
+/// sandboxed embed, and then the card folds for this page only).
+fn save_folded(folded: bool) {
+    if let Some(storage) = session_storage() {
+        let _ = if folded {
+            storage.set_item(FOLDED_KEY, "1")
+        } else {
+            storage.remove_item(FOLDED_KEY)
+        };
+    }
+}
+
 #[function_component(LessonCard)]
 pub fn lesson_card() -> Html {
     let ui = use_ui();
+    let folded = use_state(saved_folded);
     let engine = ui.engine.borrow();
     let Some(lesson) = engine.lesson.as_ref() else {
         return Html::default();
@@ -70,27 +96,62 @@ pub fn lesson_card() -> Html {
             ui.refresh.emit(());
         })
     };
+    let toggle = {
+        let folded = folded.clone();
+        Callback::from(move |_| {
+            save_folded(!*folded);
+            folded.set(!*folded);
+        })
+    };
     let progress = current.map_or(0, |index| index + 1);
+    // The toggle keeps its place in the header, folded or not, so the focus stays on it.
+    let (toggle_label, toggle_mark) = if *folded {
+        ("Show the lesson card", "▾")
+    } else {
+        ("Fold the lesson card away", "▴")
+    };
     html! {
-        <section class={classes!("lesson-card", sandbox.then_some("lesson-sandbox"))} aria-label="Lesson" aria-live="polite">
+        <section class={classes!("lesson-card", sandbox.then_some("lesson-sandbox"), folded.then_some("lesson-folded"))}
+            aria-label="Lesson" aria-live="polite">
             <header class="lesson-header">
                 <strong>{ title }</strong>
                 <span class="lesson-progress">{ format!("step {progress} of {count}") }</span>
+                <button class="lesson-fold" aria-label={toggle_label} aria-expanded={(!*folded).to_string()}
+                    aria-controls="lesson-body" title={toggle_label} onclick={toggle}>{ toggle_mark }</button>
                 <button class="lesson-close" aria-label="Close the lesson" onclick={close}>{ "×" }</button>
             </header>
+            if !*folded {
+                { lesson_body(sandbox, caption, restart, go(back_to), go(next_to), (back_to.is_none(), next_to.is_none())) }
+            }
+        </section>
+    }
+}
+
+/// The card's caption (or, once the learner has taken over, the note saying so) and its
+/// Back and Next buttons, `disabled` when there is no step that way.
+fn lesson_body(
+    sandbox: bool,
+    caption: String,
+    restart: Callback<MouseEvent>,
+    back: Callback<MouseEvent>,
+    next: Callback<MouseEvent>,
+    (back_disabled, next_disabled): (bool, bool),
+) -> Html {
+    html! {
+        <div id="lesson-body" class="lesson-body">
             if sandbox {
                 <p class="lesson-sandbox-note">
                     { "You have taken over: this run is yours now, and the lesson's captions no longer describe it. " }
-                    <button onclick={restart.clone()}>{ "Restart the lesson" }</button>
+                    <button onclick={restart}>{ "Restart the lesson" }</button>
                 </p>
             } else {
                 <p class="lesson-caption">{ caption }</p>
             }
             <div class="lesson-nav">
-                <button onclick={go(back_to)} disabled={back_to.is_none() || sandbox} aria-label="Previous step">{ "◀ Back" }</button>
-                <button class="primary" onclick={go(next_to)} disabled={next_to.is_none() || sandbox} aria-label="Next step">{ "Next ▶" }</button>
+                <button onclick={back} disabled={back_disabled || sandbox} aria-label="Previous step">{ "◀ Back" }</button>
+                <button class="primary" onclick={next} disabled={next_disabled || sandbox} aria-label="Next step">{ "Next ▶" }</button>
             </div>
-        </section>
+        </div>
     }
 }
 

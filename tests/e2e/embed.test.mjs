@@ -86,3 +86,54 @@ test("an embed opened with a link cut short says so", async () => {
   assert.ok(await page.evaluate(() => window.raftPlayground.state().nodes.length) > 0, "a run is shown");
   assert.deepEqual(page.errors, [], "no console errors");
 });
+
+// A lesson in a small embed: its card can take most of the frame, so it folds down to its
+// title row and back, by mouse or keyboard, and stays folded for the rest of the session
+// (a reload), not for good (a new session).
+test("in a small embed a lesson's card folds away and back, and stays folded for the session", async () => {
+  const url = `${session.server.url}?embed&controls=play,step,speed,timeline#lesson=leader-election`;
+  const page = await openPlayground(session.browser, url, { viewport: { width: 480, height: 300 } });
+  const card = page.getByRole("region", { name: "Lesson" });
+  await card.locator(".lesson-caption").waitFor({ timeout: 5000 });
+  const canvasHeight = async () => (await page.locator("canvas.cluster-canvas").boundingBox()).height;
+  const unfolded = await canvasHeight();
+  await screenshot(page, "embed-lesson-unfolded");
+
+  const fold = card.getByRole("button", { name: "Fold the lesson card away" });
+  assert.equal(await fold.getAttribute("aria-expanded"), "true");
+  await fold.click();
+  const unfold = card.getByRole("button", { name: "Show the lesson card" });
+  await unfold.waitFor({ timeout: 5000 });
+  assert.equal(await unfold.getAttribute("aria-expanded"), "false");
+  assert.equal(await card.locator(".lesson-caption").count(), 0, "folded: no caption");
+  assert.match(await card.textContent(), /Leader election.*step \d+ of \d+/, "folded: the title and the step stay");
+  const folded = await canvasHeight();
+  await screenshot(page, "embed-lesson-folded");
+  assert.ok(folded >= unfolded + 30, `folding gives the ring room: ${unfolded} → ${folded} px`);
+  assert.equal(
+    await page.evaluate(() => document.activeElement?.getAttribute("aria-label")),
+    "Show the lesson card",
+    "the focus stays on the toggle",
+  );
+  await screenshot(page, "embed-lesson-folded");
+
+  // The session remembers it: a reload opens the card folded.
+  await page.reload();
+  await page.waitForFunction(() => document.querySelector("canvas.cluster-canvas")?.width > 100);
+  await unfold.waitFor({ timeout: 5000 });
+  assert.equal(await card.locator(".lesson-caption").count(), 0, "still folded after a reload");
+  // By keyboard: the toggle is a button, Enter unfolds it.
+  await unfold.focus();
+  await page.keyboard.press("Enter");
+  await card.locator(".lesson-caption").waitFor({ timeout: 5000 });
+  await fold.focus();
+  await page.keyboard.press("Space");
+  await unfold.waitFor({ timeout: 5000 });
+  assert.deepEqual(page.errors, [], "no console errors");
+
+  // A new session (another browser context) starts with the card unfolded.
+  const fresh = await openPlayground(session.browser, url, { viewport: { width: 480, height: 300 } });
+  await fresh.locator(".lesson-caption").waitFor({ timeout: 5000 });
+  assert.equal(await fresh.evaluate(() => Object.keys(localStorage).filter((key) => /lesson/.test(key)).length), 0, "nothing kept for good");
+  assert.deepEqual(fresh.errors, [], "no console errors");
+});
