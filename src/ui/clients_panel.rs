@@ -306,7 +306,7 @@ fn request_form() -> Html {
                 <p class="hint form-hint">{ read_meaning(form.read) }</p>
                 { lease_refused_hint(form.read, check_quorum) }
             }
-            { node_select("client-via", "Ask node", &nodes, form.via, true, via) }
+            { node_select("client-via", "Ask node", (&nodes, None), form.via, true, via) }
             <button type="submit" class="primary-soft">{ format!("Send {}", form.operation.label()) }</button>
         </form>
     }

@@ -655,7 +655,8 @@ fn draw_node(context: &Context, scene: &Scene, node: &crate::view::NodeView) {
                     .measure_text(text)
                     .is_ok_and(|metrics| metrics.width() <= labels.term_room);
                 if !fits {
-                    text.replace_range(1.."term ".len(), "");
+                    text.clear();
+                    let _ = write!(text, "t{}", node.term);
                 }
             },
             |text| context.fill_text(text, x, y + baseline),

@@ -34,18 +34,17 @@ fn session_storage() -> Option<web_sys::Storage> {
 
 /// Whether the card was folded away earlier in this session.
 fn saved_folded() -> bool {
-    session_storage().is_some_and(|storage| storage.get_item(FOLDED_KEY).ok().flatten().is_some())
+    session_storage().and_then(|storage| storage.get_item(FOLDED_KEY).ok().flatten())
+        == Some(FOLDED.to_string())
 }
+
+const FOLDED: &str = "folded";
 
 /// Remembers the card folded or not (best effort: storage may be unavailable, e.g. in a
 /// sandboxed embed, and then the card folds for this page only).
 fn save_folded(folded: bool) {
     if let Some(storage) = session_storage() {
-        let _ = if folded {
-            storage.set_item(FOLDED_KEY, "1")
-        } else {
-            storage.remove_item(FOLDED_KEY)
-        };
+        let _ = storage.set_item(FOLDED_KEY, if folded { FOLDED } else { "" });
     }
 }
 
@@ -120,38 +119,22 @@ pub fn lesson_card() -> Html {
                     aria-controls="lesson-body" title={toggle_label} onclick={toggle}>{ toggle_mark }</button>
                 <button class="lesson-close" aria-label="Close the lesson" onclick={close}>{ "×" }</button>
             </header>
-            if !*folded {
-                { lesson_body(sandbox, caption, restart, go(back_to), go(next_to), (back_to.is_none(), next_to.is_none())) }
-            }
-        </section>
-    }
-}
-
-/// The card's caption (or, once the learner has taken over, the note saying so) and its
-/// Back and Next buttons, `disabled` when there is no step that way.
-fn lesson_body(
-    sandbox: bool,
-    caption: String,
-    restart: Callback<MouseEvent>,
-    back: Callback<MouseEvent>,
-    next: Callback<MouseEvent>,
-    (back_disabled, next_disabled): (bool, bool),
-) -> Html {
-    html! {
-        <div id="lesson-body" class="lesson-body">
-            if sandbox {
-                <p class="lesson-sandbox-note">
-                    { "You have taken over: this run is yours now, and the lesson's captions no longer describe it. " }
-                    <button onclick={restart}>{ "Restart the lesson" }</button>
-                </p>
-            } else {
-                <p class="lesson-caption">{ caption }</p>
-            }
-            <div class="lesson-nav">
-                <button onclick={back} disabled={back_disabled || sandbox} aria-label="Previous step">{ "◀ Back" }</button>
-                <button class="primary" onclick={next} disabled={next_disabled || sandbox} aria-label="Next step">{ "Next ▶" }</button>
+            // Folded, the body stays in the page, hidden (from screen readers too).
+            <div id="lesson-body" class="lesson-body" hidden={*folded}>
+                if sandbox {
+                    <p class="lesson-sandbox-note">
+                        { "You have taken over: this run is yours now, and the lesson's captions no longer describe it. " }
+                        <button onclick={restart.clone()}>{ "Restart the lesson" }</button>
+                    </p>
+                } else {
+                    <p class="lesson-caption">{ caption }</p>
+                }
+                <div class="lesson-nav">
+                    <button onclick={go(back_to)} disabled={back_to.is_none() || sandbox} aria-label="Previous step">{ "◀ Back" }</button>
+                    <button class="primary" onclick={go(next_to)} disabled={next_to.is_none() || sandbox} aria-label="Next step">{ "Next ▶" }</button>
+                </div>
             </div>
-        </div>
+        </section>
     }
 }
 

@@ -387,13 +387,6 @@ fn link_form(props: &LinkFormProps) -> Html {
     let to = use_state(|| None::<NodeId>);
     let extra_ms = use_state(|| "200".to_string());
     let (from_node, to_node) = link_ends(&props.nodes, *from, *to);
-    // "To" never offers the "from" node: a link joins two different nodes.
-    let to_choices: Vec<NodeId> = props
-        .nodes
-        .iter()
-        .copied()
-        .filter(|&node| Some(node) != from_node)
-        .collect();
     // A "from" that takes the "to" node swaps the two, so "to" still names another node.
     let on_from = {
         let (from, to) = (from.clone(), to.clone());
@@ -426,8 +419,9 @@ fn link_form(props: &LinkFormProps) -> Html {
     };
     html! {
         <form class="link-form" onsubmit={submit}>
-            { node_select(&format!("{kind}-from"), "From", &props.nodes, from_node, false, on_from) }
-            { node_select(&format!("{kind}-to"), "To", &to_choices, to_node, false, setter(&to)) }
+            { node_select(&format!("{kind}-from"), "From", (&props.nodes, None), from_node, false, on_from) }
+            // "To" never offers the "from" node: a link joins two different nodes.
+            { node_select(&format!("{kind}-to"), "To", (&props.nodes, from_node), to_node, false, setter(&to)) }
             if props.slow {
                 <label class="form-field" for="slow-extra">
                     <span>{ "Extra (ms)" }</span>
@@ -493,11 +487,12 @@ pub fn setter(state: &UseStateHandle<Option<NodeId>>) -> Callback<Option<NodeId>
     Callback::from(move |node| state.set(node))
 }
 
-/// A labelled `<select>` of nodes; with `any`, a first choice "any" that picks `None`.
+/// A labelled `<select>` of `nodes` but the one `excepted`; with `any`, a first choice "any"
+/// that picks `None`.
 pub fn node_select(
     id: &str,
     label: &str,
-    nodes: &[NodeId],
+    (nodes, excepted): (&[NodeId], Option<NodeId>),
     selected: Option<NodeId>,
     any: bool,
     on_pick: Callback<Option<NodeId>>,
@@ -506,7 +501,7 @@ pub fn node_select(
         let select: HtmlSelectElement = event.target_unchecked_into();
         on_pick.emit(select.value().parse::<NodeId>().ok());
     });
-    let options = nodes.iter().map(|&node| {
+    let options = nodes.iter().filter(|&&node| Some(node) != excepted).map(|&node| {
         html! { <option value={node.to_string()} selected={selected == Some(node)}>{ format!("S{node}") }</option> }
     });
     html! {

@@ -105,8 +105,8 @@ test("in a small embed a lesson's card folds away and back, and stays folded for
   const unfold = card.getByRole("button", { name: "Show the lesson card" });
   await unfold.waitFor({ timeout: 5000 });
   assert.equal(await unfold.getAttribute("aria-expanded"), "false");
-  assert.equal(await card.locator(".lesson-caption").count(), 0, "folded: no caption");
-  assert.match(await card.textContent(), /Leader election.*step \d+ of \d+/, "folded: the title and the step stay");
+  assert.equal(await card.locator(".lesson-caption").isVisible(), false, "folded: no caption");
+  assert.match(await card.locator(".lesson-header").innerText(), /Leader election\s*step \d+ of \d+/, "folded: the title and the step stay");
   const folded = await canvasHeight();
   await screenshot(page, "embed-lesson-folded");
   assert.ok(folded >= unfolded + 30, `folding gives the ring room: ${unfolded} → ${folded} px`);
@@ -121,11 +121,11 @@ test("in a small embed a lesson's card folds away and back, and stays folded for
   await page.reload();
   await page.waitForFunction(() => document.querySelector("canvas.cluster-canvas")?.width > 100);
   await unfold.waitFor({ timeout: 5000 });
-  assert.equal(await card.locator(".lesson-caption").count(), 0, "still folded after a reload");
+  assert.equal(await card.locator(".lesson-caption").isVisible(), false, "still folded after a reload");
   // By keyboard: the toggle is a button, Enter unfolds it.
   await unfold.focus();
   await page.keyboard.press("Enter");
-  await card.locator(".lesson-caption").waitFor({ timeout: 5000 });
+  await card.locator(".lesson-caption").waitFor({ state: "visible", timeout: 5000 });
   await fold.focus();
   await page.keyboard.press("Space");
   await unfold.waitFor({ timeout: 5000 });
