@@ -104,10 +104,10 @@ pub fn lesson_card() -> Html {
     };
     let progress = current.map_or(0, |index| index + 1);
     // The toggle keeps its place in the header, folded or not, so the focus stays on it.
-    let (toggle_label, toggle_mark) = if *folded {
-        ("Show the lesson card", "▾")
+    let (toggle_label, toggle_mark, expanded) = if *folded {
+        ("Show the lesson card", "▾", "false")
     } else {
-        ("Fold the lesson card away", "▴")
+        ("Fold the lesson card away", "▴", "true")
     };
     html! {
         <section class={classes!("lesson-card", sandbox.then_some("lesson-sandbox"), folded.then_some("lesson-folded"))}
@@ -115,24 +115,23 @@ pub fn lesson_card() -> Html {
             <header class="lesson-header">
                 <strong>{ title }</strong>
                 <span class="lesson-progress">{ format!("step {progress} of {count}") }</span>
-                <button class="lesson-fold" aria-label={toggle_label} aria-expanded={(!*folded).to_string()}
-                    aria-controls="lesson-body" title={toggle_label} onclick={toggle}>{ toggle_mark }</button>
+                <button class="lesson-fold" aria-label={toggle_label} aria-expanded={expanded}
+                    onclick={toggle}>{ toggle_mark }</button>
                 <button class="lesson-close" aria-label="Close the lesson" onclick={close}>{ "×" }</button>
             </header>
-            // Folded, the body stays in the page, hidden (from screen readers too).
-            <div id="lesson-body" class="lesson-body" hidden={*folded}>
-                if sandbox {
-                    <p class="lesson-sandbox-note">
-                        { "You have taken over: this run is yours now, and the lesson's captions no longer describe it. " }
-                        <button onclick={restart.clone()}>{ "Restart the lesson" }</button>
-                    </p>
-                } else {
-                    <p class="lesson-caption">{ caption }</p>
-                }
-                <div class="lesson-nav">
-                    <button onclick={go(back_to)} disabled={back_to.is_none() || sandbox} aria-label="Previous step">{ "◀ Back" }</button>
-                    <button class="primary" onclick={go(next_to)} disabled={next_to.is_none() || sandbox} aria-label="Next step">{ "Next ▶" }</button>
-                </div>
+            // Folded, the caption and the buttons stay in the page, hidden (from screen readers
+            // too: see style.css).
+            if sandbox {
+                <p class="lesson-sandbox-note">
+                    { "You have taken over: this run is yours now, and the lesson's captions no longer describe it. " }
+                    <button onclick={restart.clone()}>{ "Restart the lesson" }</button>
+                </p>
+            } else {
+                <p class="lesson-caption">{ caption }</p>
+            }
+            <div class="lesson-nav">
+                <button onclick={go(back_to)} disabled={back_to.is_none() || sandbox} aria-label="Previous step">{ "◀ Back" }</button>
+                <button class="primary" onclick={go(next_to)} disabled={next_to.is_none() || sandbox} aria-label="Next step">{ "Next ▶" }</button>
             </div>
         </section>
     }
