@@ -1,7 +1,7 @@
 //! The toolbar: play, pause, single step, speed (on a log scale), the moment and the safety
 //! verdict, always visible; the view switch, theme, "Add node" and "Heal", which fold into a
-//! menu on a phone in portrait; and under it the notice bar, where a refused action or a bad
-//! form value says what was wrong.
+//! menu on a phone in portrait; and the notice bar (floating over the bottom of the screen),
+//! where a refused action or a bad form value says what was wrong.
 
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
