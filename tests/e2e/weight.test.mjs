@@ -34,8 +34,11 @@ import { BUDGETS, pageWeight } from "./bench-lib.mjs";
 // checked from the backup), reduced-motion arrows and Metrics' note on a full history:
 // 393.1 → 394.2 KB; 396 → 399 for slow links drawn on the ring, Snapshot refused when it can
 // do nothing, tabs moved by arrows, lesson links through the script API, and the checkers'
-// crash and backup fixes (a term lost unwritten, a copy by snapshot compared): 394.2 → 397.7 KB.
-const PAGE_WEIGHT_CEILING_KB = 399;
+// crash and backup fixes (a term lost unwritten, a copy by snapshot compared): 394.2 → 397.7 KB;
+// 399 → 401 for a removed leader's hand-off by TimeoutNow (and the inspector's words for it),
+// the snapshot_without_sessions switch, and the page's fixes (link menus without the From
+// node, labels of at least 11 px, a notice over the stage, a folding lesson card): 397.7 → 400.2 KB.
+const PAGE_WEIGHT_CEILING_KB = 401;
 
 test("the page's weight does not grow (budget: 250 KB gzipped)", async (t) => {
   const weight = await pageWeight();
