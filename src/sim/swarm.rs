@@ -154,6 +154,16 @@ fn assemble(
 }
 
 fn generate_config(random: &mut Stream, bugs: Bugs) -> ScenarioConfig {
+    generate_config_compacting(random, bugs, &[0, 5, 20, 100])
+}
+
+/// The broad swarm's configuration, with automatic snapshots every `snapshot_every` entries,
+/// one of those picked (0 is never).
+fn generate_config_compacting(
+    random: &mut Stream,
+    bugs: Bugs,
+    snapshot_every: &[u64],
+) -> ScenarioConfig {
     let election_min = *random.pick(&[100, 150, 150, 300]);
     let latency_low = random.between(1, 15);
     let crash_points = random.below(4) == 0;
@@ -164,7 +174,7 @@ fn generate_config(random: &mut Stream, bugs: Bugs) -> ScenarioConfig {
         loss_ppm: 0,
         duplicate_ppm: 0,
         disk_ms: (random.between(0, 2), random.between(2, 6)),
-        snapshot_every: *random.pick(&[0, 5, 20, 100]),
+        snapshot_every: *random.pick(snapshot_every),
         pre_vote: random.below(4) != 0,
         check_quorum: random.below(4) != 0,
         clock_drift_bound_ppm: 50_000,

@@ -18,7 +18,7 @@
 //! among them (those touch messages between nodes only). The heal and the liveness phase are
 //! the broad swarm's.
 
-use super::{FAULTS, Fault, SwarmOptions, Timeline, assemble, crash_rate_ppm};
+use super::{FAULTS, Fault, SwarmOptions, Timeline, assemble};
 use crate::raft::{Bugs, NodeId};
 use crate::scenario::{Action, ReadKind, Scenario, ScenarioConfig, TimedAction, Workload};
 use crate::sim::Simulation;
@@ -100,27 +100,8 @@ pub(super) fn generate(seed: u64, options: &SwarmOptions) -> Scenario {
 }
 
 fn generate_config(random: &mut Stream, bugs: Bugs) -> ScenarioConfig {
-    let election_min = *random.pick(&[100, 150, 150, 300]);
-    let latency_low = random.between(1, 15);
-    let crash_points = random.below(4) == 0;
-    ScenarioConfig {
-        election_timeout_ms: (election_min, election_min * 2),
-        heartbeat_ms: election_min / random.between(3, 6),
-        latency_ms: (latency_low, latency_low + random.between(0, 30)),
-        loss_ppm: 0,
-        duplicate_ppm: 0,
-        disk_ms: (random.between(0, 2), random.between(2, 6)),
-        // Frequent compaction in most seeds: backups and snapshots meet more often.
-        snapshot_every: *random.pick(&[0, 5, 5, 20, 100]),
-        pre_vote: random.below(4) != 0,
-        check_quorum: random.below(4) != 0,
-        clock_drift_bound_ppm: 50_000,
-        bugs,
-        crash_after_vote_ppm: crash_rate_ppm(random, crash_points, 20_000, 200_000),
-        crash_after_commit_ppm: crash_rate_ppm(random, crash_points, 5_000, 50_000),
-        crash_restart_ms: (50, 1_000),
-        check_liveness_from_ms: None,
-    }
+    // Frequent compaction in most seeds: backups and snapshots meet more often.
+    super::generate_config_compacting(random, bugs, &[0, 5, 5, 20, 100])
 }
 
 fn generate_workload(random: &mut Stream, check_quorum: bool) -> Workload {
