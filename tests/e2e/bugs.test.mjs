@@ -205,3 +205,31 @@ test("the config tab lists every switch, and the sessions switch fails alike in 
   assert.match(violation.detail, /^client 12's command 1 took effect at index 13 and again at index 51$/);
   assert.deepEqual(page.errors, [], "no console errors");
 });
+
+// At 1366×768 the toolbar has no room left for the chip at its full width: turning a switch
+// on wrapped the toolbar to a second row and moved the whole page down. The chip takes the room
+// the row has and ellipsizes; its tooltip and label still name the switch. Wide, it shows whole.
+test("turning a bug switch on keeps the toolbar on one row and the canvas in place", async () => {
+  for (const [width, height] of [[1366, 768], [1920, 1080]]) {
+    const page = await openPlayground(session.browser, session.server.url, { viewport: { width, height } });
+    const layout = () =>
+      page.evaluate(() => ({
+        toolbar: document.querySelector(".toolbar").getBoundingClientRect().height,
+        canvas: document.querySelector("canvas.cluster-canvas").getBoundingClientRect().top + scrollY,
+      }));
+    const before = await layout();
+    await page.click("#tab-config");
+    await page.locator(".bug-switch input").first().check();
+    const chip = page.getByRole("status", { name: /^bugs on:/ });
+    await chip.waitFor({ timeout: 5000 });
+    assert.deepEqual(await layout(), before, `${width}×${height}: the toolbar keeps its row, the canvas its place`);
+    assert.match(await chip.getAttribute("title"), /commit_earlier_term_by_counting/);
+    assert.match(await chip.getAttribute("aria-label"), /commit_earlier_term_by_counting/);
+    const chipBox = await chip.boundingBox();
+    assert.ok(chipBox.width >= 60, `${width}: the chip stays readable: ${JSON.stringify(chipBox)}`);
+    const clipped = await chip.evaluate((element) => element.scrollWidth > element.clientWidth);
+    assert.equal(clipped, width < 1920 ? true : false, `${width}: the chip's text is ${width < 1920 ? "ellipsized" : "whole"}`);
+    if (width === 1366) await screenshot(page, "toolbar-bug-on-1366");
+    assert.deepEqual(page.errors, [], "no console errors");
+  }
+});
