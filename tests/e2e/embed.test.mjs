@@ -137,3 +137,39 @@ test("in a small embed a lesson's card folds away and back, and stays folded for
   assert.equal(await fresh.evaluate(() => Object.keys(localStorage).filter((key) => /lesson/.test(key)).length), 0, "nothing kept for good");
   assert.deepEqual(fresh.errors, [], "no console errors");
 });
+
+// A small embed with its timeline leaves the stage about 150 px: the card's half of it held the
+// title row and a line of caption, and Back and Next scrolled out of sight below. There they
+// sit in the title row, beside fold and close, at every step; on a desktop they stay below the
+// caption.
+test("in a small embed an unfolded lesson card keeps Back and Next in view", async () => {
+  const url = `${session.server.url}?embed&controls=play,step,speed,timeline#lesson=leader-election`;
+  const page = await openPlayground(session.browser, url, { viewport: { width: 480, height: 300 } });
+  const card = page.getByRole("region", { name: "Lesson" });
+  await card.locator(".lesson-caption").waitFor({ timeout: 5000 });
+  const inView = (name) =>
+    card.getByRole("button", { name }).evaluate((button) => {
+      const box = button.getBoundingClientRect();
+      const frame = button.closest(".lesson-card").getBoundingClientRect();
+      const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+      return box.top >= frame.top && box.bottom <= frame.bottom && box.bottom <= innerHeight && button.contains(hit);
+    });
+  for (let step = 1; step <= 3; step += 1) {
+    await page.waitForFunction((step) => document.querySelector(".lesson-progress")?.textContent.startsWith(`step ${step} `), step);
+    for (const name of ["Previous step", "Next step", "Fold the lesson card away", "Close the lesson"]) {
+      assert.ok(await inView(name), `step ${step}: "${name}" is in view`);
+    }
+    assert.ok(await card.locator(".lesson-caption").isVisible(), `step ${step}: the caption shows`);
+    if (step === 1) await screenshot(page, "embed-lesson-buttons");
+    await card.getByRole("button", { name: "Next step" }).click();
+  }
+  assert.deepEqual(page.errors, [], "no console errors");
+
+  const desktop = await openPlayground(session.browser, `${session.server.url}#lesson=leader-election`, { viewport: { width: 1366, height: 768 } });
+  const desktopCard = desktop.getByRole("region", { name: "Lesson" });
+  await desktopCard.locator(".lesson-caption").waitFor({ timeout: 5000 });
+  const caption = await desktopCard.locator(".lesson-caption").boundingBox();
+  const next = await desktopCard.getByRole("button", { name: "Next step" }).boundingBox();
+  assert.ok(next.y >= caption.y + caption.height, `on a desktop Next stays below the caption: ${JSON.stringify({ caption, next })}`);
+  assert.deepEqual(desktop.errors, [], "no console errors");
+});
