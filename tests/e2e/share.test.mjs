@@ -89,6 +89,11 @@ test("the canvas exports as a PNG and the embed code shows the same run", async 
   const original = await state(page);
   await page.click("#tab-share");
   await screenshot(page, "share-panel");
+  // The count beside "Link" is of the whole address the box shows, not of its fragment.
+  const linkBox = page.getByLabel("Link to this run");
+  const shown = await linkBox.inputValue();
+  assert.match(shown, /^http:\/\/127\.0\.0\.1:\d+\/#s=/, `the box shows the whole address: ${shown}`);
+  assert.equal(await page.locator(".share-panel .stacked > span").first().textContent(), `Link (${shown.length} characters)`);
 
   const png = await download(page, page.getByRole("button", { name: "Export canvas as PNG" }));
   assert.equal(png.name, "raft-playground.png");
