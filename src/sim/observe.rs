@@ -582,7 +582,8 @@ pub fn look_of(
         (Status::Up, Some(raft)) => raft,
     };
     // A leader that removes itself goes on leading until the configuration without it
-    // commits, then steps down (thesis §4.2.2): until then it is the cluster's leader.
+    // commits and it has handed leadership on (thesis §4.2.2, §3.10): until then it is the
+    // cluster's leader.
     if raft.role() == Role::Leader {
         return NodeLook::Leader;
     }

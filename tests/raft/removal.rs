@@ -2,9 +2,14 @@
 //! that commits its own removal steps down, and hands leadership to a voter of the new
 //! configuration with TimeoutNow, so the cluster is not leaderless until an election timer
 //! fires. The target must hold the leader's whole log (it can then win, and it holds the
-//! committed removal); learners are never chosen; with no voter caught up, nobody is.
+//! committed removal); learners are never chosen. With no voter caught up, the leader goes on
+//! leading as a transferring leader does, refusing proposals and reads, until the voter with
+//! the longest log is caught up, or gives up and steps down after the transfer timeout.
 
-use raft_playground::raft::{Membership, MembershipChange, Message, MessageBody, Role};
+use raft_playground::raft::{
+    Config, Membership, MembershipChange, Message, MessageBody, ProposeError, ReadError, ReadMode,
+    Role,
+};
 
 use crate::harness::{Cluster, plain_config};
 
@@ -114,29 +119,156 @@ fn the_hand_off_goes_to_the_voter_holding_the_whole_log() {
     assert!(cluster.node(2).commit_index() >= removal);
 }
 
-/// With no voter holding the leader's whole log, a TimeoutNow's target could lose to a voter
-/// with a longer log; the removed leader just steps down, and the voters elect a leader when
-/// their timers fire, as they did before hand-offs.
+/// Every read answered to `id` so far, as `(read_id, served)`.
+fn reads_answered(cluster: &Cluster, id: u64) -> Vec<(u64, bool)> {
+    let reads = &cluster.server(id).reads;
+    reads
+        .iter()
+        .map(|read| (read.read_id, read.outcome.is_ok()))
+        .collect()
+}
+
+fn check_quorum_config() -> Config {
+    Config {
+        check_quorum: true,
+        ..plain_config()
+    }
+}
+
+/// A write appended behind the removal and not acknowledged when it commits leaves no voter
+/// with the whole log: a TimeoutNow's target could lose to a voter with a longer log. So the
+/// removed leader acts as a transferring leader (thesis §3.10) toward the voter with the
+/// longest log: it refuses proposals, keeps replicating, and sends TimeoutNow, stepping down,
+/// the moment that voter holds the whole log. Neither election timer fires meanwhile.
 #[test]
-fn no_hand_off_when_no_voter_holds_the_whole_log() {
+fn with_no_voter_caught_up_the_removed_leader_catches_one_up_and_then_hands_off() {
+    let mut cluster = Cluster::new(3, check_quorum_config());
+    cluster.elect(1);
+    cluster.read(1, 1, ReadMode::ReadIndex).unwrap(); // Held up with its heartbeats below.
+    cluster
+        .change_membership(1, MembershipChange::Remove(1))
+        .unwrap();
+    cluster.drop_queued(|message| matches!(message.body, MessageBody::Heartbeat { .. }));
+    cluster.cut(1, 2);
+    cluster.cut(1, 3);
+    let after = cluster.propose(1, "after the removal").unwrap(); // Lost on the way.
+    let started_us = cluster.now_us;
+    cluster.deliver_all();
+
+    assert_eq!(cluster.node(1).role(), Role::Leader);
+    assert_eq!(
+        cluster.node(1).commit_index(),
+        after - 1,
+        "the removal committed"
+    );
+    assert_eq!(
+        cluster.node(1).transfer_target(),
+        Some(2),
+        "equal logs: the lowest id"
+    );
+    assert!(timeout_nows(&cluster).is_empty());
+    assert_eq!(
+        cluster.propose(1, "refused"),
+        Err(ProposeError::TransferInProgress)
+    );
+    // Outside the configuration, the leader serves no read, however it is asked.
+    assert_eq!(reads_answered(&cluster, 1), vec![(1, false)]);
+    let not_leader = Err(ReadError::NotLeader { leader_hint: None });
+    assert_eq!(cluster.read(1, 2, ReadMode::Lease), not_leader);
+    assert_eq!(cluster.read(1, 3, ReadMode::ReadIndex), not_leader);
+    cluster.heal();
+    cluster.read(3, 4, ReadMode::ReadIndex).unwrap();
+    cluster.deliver_all();
+    assert_eq!(reads_answered(&cluster, 3), vec![(4, false)]);
+
+    // The next heartbeat finds both voters behind; node 2 is caught up first.
+    cluster.advance(60_000);
+    assert_eq!(timeout_nows(&cluster), vec![(1, 2)]);
+    assert_eq!(cluster.node(1).role(), Role::Follower);
+    assert_eq!(cluster.leader(), Some(2));
+    assert!(
+        cluster.now_us - started_us < 150_000,
+        "before any election timeout"
+    );
+    assert!(cluster.node(2).commit_index() > after);
+    assert_eq!(
+        cluster.server(2).state,
+        vec!["after the removal".to_string()]
+    );
+}
+
+/// The target is the voter with the longest log, not the lowest id: here node 3 holds an
+/// entry more than node 2 when the removal commits, and gets TimeoutNow only once it holds
+/// the last one.
+#[test]
+fn the_leaving_leader_waits_for_the_voter_with_the_longest_log() {
+    let mut cluster = Cluster::new(4, plain_config());
+    cluster.elect(1);
+    cluster
+        .change_membership(1, MembershipChange::Remove(1))
+        .unwrap();
+    let first = cluster.propose(1, "first").unwrap();
+    let last = cluster.propose(1, "last").unwrap();
+    cluster.deliver_until(|c| c.queue.iter().all(is_append_response));
+    let responses = cluster.hold(is_append_response);
+    let response = |id: u64, index: u64| {
+        responses
+            .iter()
+            .find(|m| {
+                m.from == id
+                    && matches!(m.body, MessageBody::AppendEntriesResponse {
+                        outcome: raft_playground::raft::AppendOutcome::Success { match_index },
+                    } if match_index == index)
+            })
+            .unwrap()
+            .clone()
+    };
+    cluster.step(response(3, first - 1));
+    cluster.step(response(3, first));
+    cluster.step(response(2, first - 1)); // The removal commits.
+    assert_eq!(cluster.node(1).role(), Role::Leader);
+    assert_eq!(cluster.node(1).transfer_target(), Some(3));
+    cluster.step(response(2, first)); // Commits `first`; node 3 is still the furthest.
+    assert_eq!(cluster.node(1).commit_index(), first);
+    assert!(timeout_nows(&cluster).is_empty());
+
+    cluster.step(response(3, last));
+    assert_eq!(timeout_nows(&cluster), vec![(1, 3)]);
+    assert_eq!(cluster.node(1).role(), Role::Follower);
+    cluster.deliver_all();
+    assert_eq!(cluster.leader(), Some(3));
+}
+
+/// Thesis §3.10: "If the transfer does not complete within an election timeout, the prior
+/// leader aborts the transfer". A leaving leader then steps down, as it would have at once
+/// before hand-offs, and the voters elect a leader when their timers fire.
+#[test]
+fn a_leaving_leader_gives_up_and_steps_down_after_the_transfer_timeout() {
     let mut cluster = Cluster::new(3, plain_config());
     cluster.elect(1);
     cluster
         .change_membership(1, MembershipChange::Remove(1))
         .unwrap();
-    // Appended right behind the removal: the removal commits before anyone acknowledges it.
+    cluster.cut(1, 2);
+    cluster.cut(1, 3);
     let after = cluster.propose(1, "after the removal").unwrap();
     cluster.deliver_all();
-    assert_eq!(cluster.node(1).role(), Role::Follower);
-    assert!(timeout_nows(&cluster).is_empty());
-    assert_eq!(cluster.leader(), None);
+    assert_eq!(cluster.node(1).role(), Role::Leader);
+    assert_eq!(cluster.node(1).transfer_target(), Some(2));
 
     cluster.advance(140_000);
-    assert_eq!(cluster.leader(), None, "no election timer fired yet");
+    assert_eq!(cluster.node(1).role(), Role::Leader);
+    cluster.advance(20_000);
+    assert_eq!(cluster.node(1).role(), Role::Follower, "gave up");
+    assert!(timeout_nows(&cluster).is_empty());
+
+    cluster.heal();
     cluster.advance(500_000);
     let leader = cluster.leader().expect("elected on a timer");
     assert_ne!(leader, 1);
-    assert!(cluster.node(leader).commit_index() > after);
+    // The write behind the removal never reached a voter: it is lost, never acknowledged.
+    assert!(cluster.server(leader).state.is_empty());
+    assert!(cluster.node(leader).commit_index() >= after);
 }
 
 /// Learners cannot be elected, so a learner holding the whole log is no target. Node 4 is a
@@ -169,12 +301,14 @@ fn a_learner_is_never_handed_leadership() {
         cluster.step(response);
     }
     assert_eq!(
-        cluster.node(1).role(),
-        Role::Follower,
+        cluster.node(1).commit_index(),
+        after - 1,
         "the removal committed"
     );
+    assert_eq!(cluster.node(1).transfer_target(), Some(2));
+    cluster.advance(150_000);
+    assert_eq!(cluster.node(1).role(), Role::Follower, "gave up");
     assert!(timeout_nows(&cluster).is_empty());
-    assert_eq!(cluster.leader(), None);
 }
 
 /// Thesis §4.2.2: removing one of two servers leaves a single voter, a majority on its own;

@@ -85,7 +85,8 @@ impl RaftNode {
     }
 
     /// Thesis §4.2.2: a leader that removed itself keeps leading until the change commits
-    /// (without counting itself), then steps down. Says whether that moment has come.
+    /// (without counting itself), then hands off and steps down. Says whether that moment has
+    /// come (and, while the hand-off lasts, that this leader is leaving).
     pub(super) fn removed_and_committed(&self) -> bool {
         self.is_leader()
             && !self.membership.is_voter(self.id)

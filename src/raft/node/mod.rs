@@ -771,6 +771,11 @@ impl RaftNode {
         );
         if let RoleState::Leader(leader) = &self.role {
             assert_eq!(self.leader_id, Some(self.id), "a leader leads itself");
+            assert!(
+                leader.transfer.is_some() || !self.removed_and_committed(),
+                "node {}: leads after committing its removal without handing off",
+                self.id
+            );
             for progress in leader.progress.values() {
                 progress.check_invariants();
             }

@@ -109,6 +109,11 @@ impl RaftNode {
         origin: ReadOrigin,
         mode: ReadMode,
     ) -> Result<(), ReadError> {
+        if self.removed_and_committed() {
+            // Leaving after its removal (see `hand_off_after_removal`): no longer a leader of
+            // the configuration, and about to step down.
+            return Err(ReadError::NotLeader { leader_hint: None });
+        }
         if self.config.bugs.contains(Bug::ReadWithoutReadIndex) {
             self.complete_read(read_id, origin, Ok(self.commit_index));
             return Ok(());

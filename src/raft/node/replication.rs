@@ -232,8 +232,12 @@ impl RaftNode {
     }
 
     /// A follower's match index grew: maybe commit, maybe hand over leadership, maybe promote.
+    /// A leader leaving after its removal may now hand off to this follower instead.
     pub(super) fn on_match_advanced(&mut self, follower: NodeId) {
         self.maybe_commit();
+        if self.removed_and_committed() {
+            self.hand_off_after_removal();
+        }
         self.continue_transfer(follower);
         self.maybe_promote_learner(follower);
     }
@@ -282,13 +286,11 @@ impl RaftNode {
             self.maybe_promote_any_learner();
         }
         // Followers learn the new commit index right away rather than at the next heartbeat.
-        // A leader that removed itself tells them too before it steps down: otherwise they
-        // would learn it only from the next leader. Then it hands leadership on, after the
-        // commit index, so that the TimeoutNow's target knows the removal committed.
+        // A leader that removed itself tells them too before it hands leadership on, so that
+        // the TimeoutNow's target knows the removal committed.
         self.broadcast_append(true);
         if removed {
             self.hand_off_after_removal();
-            self.become_follower(self.current_term, None);
         }
     }
 

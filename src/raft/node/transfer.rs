@@ -1,12 +1,15 @@
 //! Leadership transfer (thesis §3.10): catch the target up, then tell it to start an election.
-//! The same TimeoutNow hands leadership on when a leader commits its own removal (§4.2.2).
+//! A leader that commits its own removal (§4.2.2) leaves through a transfer too: it stops
+//! taking proposals and reads, and steps down once TimeoutNow is sent or the transfer fails.
+
+use std::cmp::Reverse;
 
 use litemap::LiteMap;
 
 use super::{RaftNode, RoleState};
 use crate::raft::message::MessageBody;
 use crate::raft::progress::Progress;
-use crate::raft::types::{Index, Membership, NodeId};
+use crate::raft::types::{Membership, NodeId};
 
 #[derive(Clone, Debug)]
 pub(super) struct Transfer {
@@ -90,9 +93,14 @@ impl RaftNode {
             transfer.timeout_now_sent = true;
             leader.lease_forfeited = true;
             self.send(follower, MessageBody::TimeoutNow);
+            if self.removed_and_committed() {
+                self.become_follower(self.current_term, None);
+            }
         }
     }
 
+    /// Gives up a transfer whose target has not taken over in time. A leader leaving after its
+    /// removal has nothing more to wait for and steps down.
     pub(super) fn expire_transfer(&mut self) {
         let now_us = self.now_us;
         if let RoleState::Leader(leader) = &mut self.role
@@ -102,37 +110,47 @@ impl RaftNode {
                 .is_some_and(|transfer| now_us >= transfer.deadline_us)
         {
             leader.transfer = None;
+            if self.removed_and_committed() {
+                self.become_follower(self.current_term, None);
+            }
         }
     }
 
-    /// Thesis §4.2.2 with §3.10: a leader that has just committed its own removal hands
-    /// leadership on as it steps down, so that the new configuration is not leaderless until
-    /// an election timer fires (and the last AppendEntries has just restarted those timers).
-    /// TimeoutNow goes to a voter of the new configuration that holds the leader's whole log:
-    /// no voter's log is ahead of its own, so it can win, and it holds the committed removal,
-    /// so it campaigns under the new configuration. The caller sends the commit index first.
-    /// If no voter is caught up, nobody is told, and the voters elect a leader as they would
-    /// have without a hand-off. The leader steps down in the same input, so its lease serves
-    /// no read after the TimeoutNow leaves.
+    /// Thesis §4.2.2 with §3.10: a leader that has committed its own removal hands leadership
+    /// on, so that the new configuration is not leaderless until an election timer fires (and
+    /// the last AppendEntries has just restarted those timers). It transfers leadership to the
+    /// voter of the new configuration with the longest log, and until that voter holds the
+    /// whole log (it can then win, and it holds the committed removal, so it campaigns under
+    /// the new configuration) it goes on replicating, refusing proposals and reads. It steps
+    /// down when TimeoutNow leaves (see `continue_transfer`) or the transfer times out. The
+    /// caller sends the commit index first. Called again whenever a match index grows while
+    /// leaving: a voter that got further than the target becomes the target, within the
+    /// first deadline, so leaving takes one transfer timeout at most.
     pub(super) fn hand_off_after_removal(&mut self) {
-        let last_index = self.log.last_index();
-        let RoleState::Leader(leader) = &self.role else {
+        let now_us = self.now_us;
+        let timeout_us = self.config.election_timeout_min_us;
+        let RoleState::Leader(leader) = &mut self.role else {
             return;
         };
+        let transfer = leader.transfer.as_ref();
         // A transfer's TimeoutNow already went out: its target is campaigning, and a second
         // candidate in the same term could only split the vote.
-        if leader
-            .transfer
-            .as_ref()
-            .is_some_and(|transfer| transfer.timeout_now_sent)
-        {
+        let sent = transfer.is_some_and(|transfer| transfer.timeout_now_sent);
+        let preferred = transfer.map(|transfer| transfer.target);
+        let target = hand_off_target(&leader.progress, &self.membership, preferred);
+        let deadline_us = transfer.map_or(now_us + timeout_us, |transfer| transfer.deadline_us);
+        let (Some(target), false) = (target, sent) else {
+            self.become_follower(self.current_term, None);
             return;
-        }
-        let preferred = leader.transfer.as_ref().map(|transfer| transfer.target);
-        let target = hand_off_target(&leader.progress, &self.membership, last_index, preferred);
-        if let Some(target) = target {
-            self.send(target, MessageBody::TimeoutNow);
-        }
+        };
+        leader.transfer = Some(Transfer {
+            target,
+            deadline_us,
+            timeout_now_sent: false,
+        });
+        // Reads confirmed from now on would be served by a node outside the configuration.
+        self.fail_leader_reads();
+        self.continue_transfer(target);
     }
 
     /// The leader asks this node to take over: campaign now, skipping pre-vote, with votes
@@ -144,24 +162,24 @@ impl RaftNode {
     }
 }
 
-/// Whom a removed leader hands leadership to: a voter of `membership` (never a learner, who
-/// cannot be elected) whose match index is the leader's `last_index`. A transfer's target
-/// (`preferred`) if it qualifies, since someone asked for it; otherwise the lowest id, so the
-/// choice is deterministic. `None` if no voter holds the whole log.
+/// Whom a removed leader hands leadership to: the voter of `membership` (never a learner, who
+/// cannot be elected) with the highest match index; among equals a transfer's target
+/// (`preferred`), since someone asked for it, then the lowest id, so the choice is
+/// deterministic. `None` if the membership has no other voter.
 fn hand_off_target(
     progress: &LiteMap<NodeId, Progress>,
     membership: &Membership,
-    last_index: Index,
     preferred: Option<NodeId>,
 ) -> Option<NodeId> {
-    let caught_up = |voter: &NodeId| {
-        membership.is_voter(*voter)
-            && progress
-                .get(voter)
-                .is_some_and(|progress| progress.match_index == last_index)
-    };
-    // The progress map is ordered by id, so the first caught-up voter has the lowest id.
-    preferred
-        .filter(caught_up)
-        .or_else(|| progress.keys().copied().find(caught_up))
+    progress
+        .iter()
+        .filter(|(voter, _)| membership.is_voter(**voter))
+        .max_by_key(|&(&voter, progress)| {
+            (
+                progress.match_index,
+                Some(voter) == preferred,
+                Reverse(voter),
+            )
+        })
+        .map(|(&voter, _)| voter)
 }
