@@ -772,6 +772,15 @@ mod tests {
         );
     }
 
+    /// The disk of a brand-new cluster whose only voter is `id`.
+    fn alone(id: NodeId) -> PersistentState {
+        let membership = Membership {
+            voters: [id].into_iter().collect(),
+            learners: Default::default(),
+        };
+        PersistentState::bootstrap(membership, Arc::from(&[][..]))
+    }
+
     /// A sole voter, `id`, leading a term it won alone just now, with `command` appended.
     fn sole_voter_leading(id: NodeId, disk: &PersistentState, command: &str) -> RaftNode {
         let mut node = RaftNode::new(id, Config::default(), disk.clone(), 0, &mut Fixed);
@@ -788,13 +797,6 @@ mod tests {
     /// was written, or sent, still binds.
     #[test]
     fn a_term_won_but_never_written_goes_with_its_life() {
-        let alone = |id: NodeId| {
-            let membership = Membership {
-                voters: [id].into_iter().collect(),
-                learners: Default::default(),
-            };
-            PersistentState::bootstrap(membership, Arc::from(&[][..]))
-        };
         let lost = sole_voter_leading(1, &alone(1), "a");
         let after_the_crash = || {
             let mut checker = SafetyChecker::default();
@@ -848,13 +850,6 @@ mod tests {
     /// forgotten all the same, though its log no longer shows them.
     #[test]
     fn a_lost_term_is_forgotten_with_entries_its_life_cut_off() {
-        let alone = |id: NodeId| {
-            let membership = Membership {
-                voters: [id].into_iter().collect(),
-                learners: Default::default(),
-            };
-            PersistentState::bootstrap(membership, Arc::from(&[][..]))
-        };
         let mut checker = SafetyChecker::default();
         let lost = sole_voter_leading(1, &alone(1), "a");
         checker.observe(0, 1, &lost, LogChange::default()).unwrap();
