@@ -20,7 +20,7 @@
 
 use super::{FAULTS, Fault, SwarmOptions, Timeline, assemble};
 use crate::raft::{Bugs, NodeId};
-use crate::scenario::{Action, ReadKind, Scenario, ScenarioConfig, TimedAction, Workload};
+use crate::scenario::{Action, Scenario, ScenarioConfig, TimedAction, Workload};
 use crate::sim::Simulation;
 use crate::sim::clients::FIRST_ACTION_CLIENT;
 use crate::sim::network::{InFlight, Packet};
@@ -105,19 +105,8 @@ fn generate_config(random: &mut Stream, bugs: Bugs) -> ScenarioConfig {
 }
 
 fn generate_workload(random: &mut Stream, check_quorum: bool) -> Workload {
-    let read = match random.below(4) {
-        0 if check_quorum => ReadKind::Lease,
-        1 => ReadKind::Stale,
-        _ => ReadKind::ReadIndex,
-    };
-    Workload {
-        // Always some writes: a backup of an unchanging store compares little.
-        writes_per_sec: random.between(5, 60) as u32,
-        reads_per_sec: random.between(0, 30) as u32,
-        keys: random.between(1, 4) as u32,
-        cas_percent: random.between(0, 50) as u8,
-        read,
-    }
+    // Always some writes: a backup of an unchanging store compares little.
+    super::generate_workload_within(random, check_quorum, (5, 60), (0, 30), (1, 4))
 }
 
 /// Behind the backups: each broad fault on in one seed out of three, a few times.
