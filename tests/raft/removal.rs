@@ -271,6 +271,29 @@ fn a_leaving_leader_gives_up_and_steps_down_after_the_transfer_timeout() {
     assert!(cluster.node(leader).commit_index() >= after);
 }
 
+/// Asking a leaving leader to transfer leadership chooses the target, but the hand-off keeps
+/// its first deadline: a removed server cannot be kept leading by asking again and again.
+#[test]
+fn asking_a_leaving_leader_to_transfer_keeps_the_hand_offs_deadline() {
+    let mut cluster = Cluster::new(3, plain_config());
+    cluster.elect(1);
+    cluster
+        .change_membership(1, MembershipChange::Remove(1))
+        .unwrap();
+    cluster.cut(1, 2);
+    cluster.cut(1, 3);
+    cluster.propose(1, "after the removal").unwrap();
+    cluster.deliver_all();
+    assert_eq!(cluster.node(1).transfer_target(), Some(2));
+
+    cluster.advance(140_000);
+    cluster.transfer(1, 3).unwrap();
+    assert_eq!(cluster.node(1).transfer_target(), Some(3));
+    cluster.advance(20_000);
+    assert_eq!(cluster.node(1).role(), Role::Follower, "gave up on time");
+    assert!(timeout_nows(&cluster).is_empty());
+}
+
 /// Learners cannot be elected, so a learner holding the whole log is no target. Node 4 is a
 /// learner (cut off until the removal is appended, after which its promotion waits for the
 /// removal to commit) and holds an entry the voters do not.

@@ -61,8 +61,16 @@ impl RaftNode {
         if !self.membership.is_voter(target) {
             return Err(TransferError::NotVoter(target));
         }
-        let deadline_us = self.now_us + self.config.election_timeout_min_us;
+        let leaving = self.removed_and_committed();
         if let RoleState::Leader(leader) = &mut self.role {
+            // A leader leaving after its removal is already transferring (see
+            // `hand_off_after_removal`). Asking again may choose its target, but keeps the
+            // first deadline: a removed server must not go on leading for as long as someone
+            // keeps asking.
+            let deadline_us = match &leader.transfer {
+                Some(transfer) if leaving => transfer.deadline_us,
+                _ => self.now_us + self.config.election_timeout_min_us,
+            };
             leader.transfer = Some(Transfer {
                 target,
                 deadline_us,
