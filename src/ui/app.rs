@@ -303,6 +303,7 @@ pub fn app() -> Html {
                         <ClusterCanvas />
                         <super::lesson::LessonCard />
                         <super::violation::ViolationCard />
+                        <super::bugs_on::BugsOn />
                     </main>
                     <SidePanels />
                 </div>

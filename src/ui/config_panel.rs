@@ -72,10 +72,10 @@ pub fn config_panel() -> Html {
             });
         });
         html! {
-            // Named as in scenario files, links, `raft-sim --bug` and the toolbar's chip.
+            // Named as in scenario files, links, `raft-sim --bug` and the strip under the canvas.
             <label class={classes!("bug-switch", on.then_some("bug-on"))} title={format!("Turns off the rule: {}", bug.rule())}>
                 <input type="checkbox" checked={on} {onchange} />
-                <code>{ bug.name() }</code>
+                <code>{ super::bugs_on::breakable(bug.name()) }</code>
             </label>
         }
     });

@@ -6,6 +6,7 @@
 mod affordance;
 mod api;
 mod app;
+mod bugs_on;
 mod canvas;
 mod clients_panel;
 mod config_panel;

@@ -20,7 +20,6 @@ struct Facts {
     violations: usize,
     /// The person's last linearizability check failed, and still applies.
     not_linearizable: bool,
-    bugs: Vec<&'static str>,
     view_mode: ViewMode,
     notice: Option<String>,
     /// Why "Add node" can do nothing now (`affordance::refusal`), if it cannot.
@@ -37,13 +36,6 @@ impl Facts {
             now_us: engine.now_us(),
             violations: engine.simulation().violations().len(),
             not_linearizable: engine.found_not_linearizable(),
-            bugs: engine
-                .scenario()
-                .config
-                .bugs
-                .iter()
-                .map(|bug| bug.name())
-                .collect(),
             view_mode: engine.view_mode,
             notice: engine.notice.clone(),
         }
@@ -65,9 +57,6 @@ pub fn toolbar() -> Html {
             { play_controls(&ui, &facts) }
             <span class="clock" aria-label="virtual time">{ format_time(facts.now_us) }</span>
             { verdict(facts.violations, facts.not_linearizable) }
-            if !facts.bugs.is_empty() {
-                { bugs_chip(&facts.bugs) }
-            }
             <button class="toolbar-more-toggle" aria-expanded={menu_open.to_string()}
                 aria-controls="toolbar-secondary" onclick={toggle_menu}>
                 { if *menu_open { "✕ Less" } else { "☰ More" } }
@@ -78,20 +67,6 @@ pub fn toolbar() -> Html {
             <span class="build-version" title="build version">{ crate::BUILD_VERSION }</span>
             { notice_bar(&ui, facts.notice.as_deref()) }
         </header>
-    }
-}
-
-/// The switched-off safety rules, always in sight. One is named; several are counted, so the
-/// toolbar keeps to one line, and named in the tooltip and for screen readers.
-fn bugs_chip(bugs: &[&'static str]) -> Html {
-    let names = bugs.join(", ");
-    let text = match bugs {
-        [bug] => format!("bug on: {bug}"),
-        _ => format!("{} bugs on", bugs.len()),
-    };
-    html! {
-        <span class="bugs-on" role="status" aria-label={format!("bugs on: {names}")}
-            title={format!("Safety rules switched off on purpose: {names}")}>{ text }</span>
     }
 }
 
@@ -159,12 +134,11 @@ fn play_controls(ui: &Ui, facts: &Facts) -> Html {
 fn verdict(violations: usize, not_linearizable: bool) -> Html {
     if violations > 0 {
         let plural = if violations == 1 { "" } else { "s" };
-        html! { <span class="verdict verdict-broken" role="alert">{ format!("✗ {violations} violation{plural}") }<span class="verdict-detail">{ " — run stopped" }</span></span> }
+        html! { <span class="verdict verdict-broken" role="alert">{ format!("✗ {violations} violation{plural} — run stopped") }</span> }
     } else if not_linearizable {
-        html! { <span class="verdict verdict-broken" role="alert" title="The linearizability check in the Clients tab failed">{ "✗ not linearizable" }<span class="verdict-detail">{ " (Clients)" }</span></span> }
+        html! { <span class="verdict verdict-broken" role="alert" title="The linearizability check in the Clients tab failed">{ "✗ not linearizable (Clients)" }</span> }
     } else {
-        // With a bug switch on, each verdict's details give their room to the switch's name.
-        html! { <span class="verdict verdict-safe" role="status">{ "✓ safe" }<span class="verdict-detail">{ ": no violation found" }</span></span> }
+        html! { <span class="verdict verdict-safe" role="status">{ "✓ safe: no violation found" }</span> }
     }
 }
 

@@ -1,6 +1,7 @@
 // A bug switch in the real page: with `forget_vote_on_restart` on, restarting a node that voted
-// in its current term is caught at once by the restart check. The page says so in its toolbar,
-// stops the run, and tells script listeners. A failed linearizability check shows there too.
+// in its current term is caught at once by the restart check. The page names the switch under
+// the canvas, shows the violation in its toolbar, stops the run, and tells script listeners. A
+// failed linearizability check shows in the toolbar too.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -167,20 +168,22 @@ test("a violation brings the entry it names into view in the logs", async () => 
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
-// Several switches on: the toolbar counts them on one short chip and names them all for
-// screen readers and in the tooltip, instead of a list that wraps the toolbar.
-test("several bug switches show as a count that names them", async () => {
+// Several switches on: the strip under the canvas names each of them in full, on one line at
+// 1280 px, for screen readers too, and its tooltip gives each one's rule.
+test("several bug switches are each named under the canvas", async () => {
   const page = await openPlayground(session.browser, session.server.url, { viewport: { width: 1280, height: 800 } });
   const bugs = ["commit_earlier_term_by_counting", "forget_vote_on_restart", "two_membership_changes_at_once"];
   await load(page, { format: 1, seed: 1, nodes: 5, config: { bugs }, until_ms: 500 });
-  const chip = page.getByRole("status", { name: /^bugs on:/ });
-  await chip.filter({ hasText: /^3 bugs on$/ }).waitFor({ timeout: 5000 });
+  const strip = page.getByRole("status", { name: /^bugs on:/ });
+  await strip.waitFor({ timeout: 5000 });
+  assert.equal(await strip.locator(".bugs-on-names").innerText(), `Broken on purpose, bug switches: ${bugs.join(", ")}`);
   for (const bug of bugs) {
-    assert.match(await chip.getAttribute("aria-label"), new RegExp(bug));
-    assert.match(await chip.getAttribute("title"), new RegExp(bug));
+    assert.match(await strip.getAttribute("aria-label"), new RegExp(bug));
+    assert.match(await strip.getAttribute("title"), new RegExp(bug));
   }
-  const chipBox = await chip.boundingBox();
-  assert.ok(chipBox.height < 30, `the chip keeps to one line: ${JSON.stringify(chipBox)}`);
+  assert.match(await strip.getAttribute("title"), /a vote goes only|one vote per term/);
+  const stripBox = await strip.boundingBox();
+  assert.ok(stripBox.height < 30, `the strip keeps to one line: ${JSON.stringify(stripBox)}`);
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
@@ -206,11 +209,13 @@ test("the config tab lists every switch, and the sessions switch fails alike in 
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
-// At 1366×768 the toolbar has no room left for the chip at its full width: turning a switch
-// on wrapped the toolbar to a second row and moved the whole page down. The chip takes the room
-// the row has and ellipsizes; its tooltip and label still name the switch. Wide, it shows whole.
-test("turning a bug switch on keeps the toolbar on one row and the canvas in place", async () => {
-  for (const [width, height] of [[1366, 768], [1920, 1080]]) {
+
+// A switch's name must be readable wherever the page is looked at. A chip in the toolbar's row
+// had room for "bug o…" at 1280 px; the strip under the canvas names it whole at every width
+// (a phone breaks it after an underscore), with the rule it turns off where there is room. The
+// toolbar and the canvas's top stay where they were, and the verdict keeps its words.
+test("a bug switch turned on is named whole under the canvas at every width", async () => {
+  for (const [width, height] of [[1280, 800], [1366, 768], [1920, 1080], [390, 844]]) {
     const page = await openPlayground(session.browser, session.server.url, { viewport: { width, height } });
     const layout = () =>
       page.evaluate(() => ({
@@ -220,18 +225,40 @@ test("turning a bug switch on keeps the toolbar on one row and the canvas in pla
     const before = await layout();
     await page.click("#tab-config");
     await page.locator(".bug-switch input").first().check();
-    const chip = page.getByRole("status", { name: /^bugs on:/ });
-    await chip.waitFor({ timeout: 5000 });
+    const strip = page.getByRole("status", { name: /^bugs on:/ });
+    await strip.waitFor({ timeout: 5000 });
     assert.deepEqual(await layout(), before, `${width}×${height}: the toolbar keeps its row, the canvas its place`);
-    assert.match(await chip.getAttribute("title"), /commit_earlier_term_by_counting/);
-    assert.match(await chip.getAttribute("aria-label"), /commit_earlier_term_by_counting/);
-    const chipBox = await chip.boundingBox();
-    // The verdict drops its details ("✓ safe") to make room, so the name shows at 1366.
-    assert.ok(chipBox.width >= 140, `${width}: the chip shows the switch's name: ${JSON.stringify(chipBox)}`);
-    assert.equal(await page.locator(".verdict").innerText(), "✓ safe");
-    const clipped = await chip.evaluate((element) => element.scrollWidth > element.clientWidth);
-    assert.equal(clipped, width < 1920 ? true : false, `${width}: the chip's text is ${width < 1920 ? "ellipsized" : "whole"}`);
-    if (width === 1366) await screenshot(page, "toolbar-bug-on-1366");
+    assert.equal(await page.locator(".verdict").innerText(), "✓ safe: no violation found");
+    assert.match(await strip.getAttribute("aria-label"), /commit_earlier_term_by_counting/);
+    await strip.scrollIntoViewIfNeeded();
+    const fits = await strip.evaluate((element) => {
+      const name = element.querySelector("code").getBoundingClientRect();
+      const box = element.getBoundingClientRect();
+      const canvas = document.querySelector("canvas.cluster-canvas").getBoundingClientRect();
+      return { name: name.left >= box.left && name.right <= box.right && name.width > 0, under: box.top >= canvas.bottom - 1, text: element.innerText };
+    });
+    assert.ok(fits.name, `${width}: the name shows whole: ${JSON.stringify(fits)}`);
+    assert.ok(fits.under, `${width}: the strip is under the canvas: ${JSON.stringify(fits)}`);
+    const rule = "turns off the rule that only entries of the leader's current term are committed by counting replicas";
+    if (width >= 1366) assert.ok(fits.text.endsWith(rule), `${width}: the rule shows: ${fits.text}`);
+    if (width < 600) assert.ok(!fits.text.includes("turns off"), `${width}: no room for the rule: ${fits.text}`);
+    await screenshot(page, `bug-on-strip-${width}`);
     assert.deepEqual(page.errors, [], "no console errors");
   }
+});
+
+// A course page embedding a broken-on-purpose run: the reader sees which switch is on.
+test("an embedded run with a bug switch names it under the canvas", async () => {
+  const link = "#s=AXjaAS8A0P8AA_MdCQEeAg0mBQEFBgAKgBAL-ocGDJ3LAQ0y6AcO1kEEADMBGgIBAyUBpRARANHkCLo";
+  const page = await openPlayground(session.browser, `${session.server.url}?embed&controls=play,step,speed,timeline${link}`, {
+    viewport: { width: 480, height: 300 },
+  });
+  const strip = page.getByRole("status", { name: /^bugs on: snapshot_without_sessions$/ });
+  await strip.waitFor({ timeout: 5000 });
+  assert.equal(await strip.locator(".bugs-on-names").innerText(), "Broken on purpose: snapshot_without_sessions");
+  assert.equal(await strip.locator(".bugs-on-rule").isVisible(), false, "no room for the rule");
+  const box = await strip.boundingBox();
+  assert.ok(box.height < 24 && box.y + box.height <= 300, `one short line in the frame: ${JSON.stringify(box)}`);
+  await screenshot(page, "embed-bug-on");
+  assert.deepEqual(page.errors, [], "no console errors");
 });
