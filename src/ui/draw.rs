@@ -12,8 +12,8 @@ use super::palette::{Palette, message_colour, node_fill};
 use crate::raft::NodeId;
 use crate::sim::network::Endpoint;
 use crate::view::{
-    CAPTION_LINE_HEIGHT, Caption, CaptionSide, ClusterView, DETAILED_CAPTION_WIDTH, MessageKind,
-    MessageView, NODE_HALO, NodeLabels, NodeLook, TIMER_ARC_GAP, TIMER_ARC_WIDTH,
+    Bounds, CAPTION_LINE_HEIGHT, Caption, CaptionSide, ClusterView, DETAILED_CAPTION_WIDTH,
+    MessageKind, MessageView, NODE_HALO, NodeLabels, NodeLook, TIMER_ARC_GAP, TIMER_ARC_WIDTH,
     neighbour_distance, node_labels, place_caption, ring_geometry, ring_position,
 };
 
@@ -229,8 +229,10 @@ pub fn draw(context: &Context, scene: &Scene) {
     for message in &scene.view.messages {
         draw_message(context, scene, message);
     }
+    // Each caption keeps clear of those placed before it.
+    let mut captions = Vec::with_capacity(scene.view.nodes.len());
     for node in &scene.view.nodes {
-        draw_node(context, scene, node);
+        draw_node(context, scene, node, &mut captions);
     }
     if !scene.layout.is_narrow() {
         draw_legend(context, scene); // On a phone the Help panel carries the legend.
@@ -599,7 +601,12 @@ fn draw_cross(context: &Context, x: f64, y: f64, colour: &str) {
     context.stroke();
 }
 
-fn draw_node(context: &Context, scene: &Scene, node: &crate::view::NodeView) {
+fn draw_node(
+    context: &Context,
+    scene: &Scene,
+    node: &crate::view::NodeView,
+    captions: &mut Vec<Bounds>,
+) {
     let (x, y) = scene.layout.node_at(node.id);
     let radius = scene.layout.node_radius;
     let palette = scene.palette;
@@ -666,7 +673,7 @@ fn draw_node(context: &Context, scene: &Scene, node: &crate::view::NodeView) {
     if let Some(group) = node.group {
         draw_group_badge(context, scene, group, x, y);
     }
-    draw_caption(context, scene, node, x, y);
+    draw_caption(context, scene, node, (x, y), captions);
 }
 
 /// The node's group letter, while the network is split, on a small disc at its upper left,
@@ -699,7 +706,13 @@ const SEPARATOR: &str = " · ";
 /// neighbour's caption. On a crowded ring only the selected node's caption gives the vote and
 /// the leader, and on a very crowded one only nodes that are not plain followers (and the
 /// selected node) have a caption (the inspector has the rest).
-fn draw_caption(context: &Context, scene: &Scene, node: &crate::view::NodeView, x: f64, y: f64) {
+fn draw_caption(
+    context: &Context,
+    scene: &Scene,
+    node: &crate::view::NodeView,
+    (x, y): (f64, f64),
+    captions: &mut Vec<Bounds>,
+) {
     let layout = scene.layout;
     let selected = scene.selection == Selection::Node(node.id);
     if layout.caption_width < FOLLOWER_CAPTION_WIDTH && node.look == NodeLook::Follower && !selected
@@ -743,9 +756,10 @@ fn draw_caption(context: &Context, scene: &Scene, node: &crate::view::NodeView, 
             layout.node_radius,
             (&widths[..count], caption_text_width(context, SEPARATOR)),
             layout.caption_width - 8.0,
-            layout.nodes.iter().map(|(_, &centre)| centre),
+            (layout.nodes.iter().map(|(_, &centre)| centre), captions),
             (layout.width, layout.height),
         );
+        captions.push(caption.bounds());
         fill_caption(
             context,
             &caption,
@@ -794,7 +808,7 @@ fn fill_caption(
     context.set_line_width(CAPTION_OUTLINE_WIDTH);
     context.set_line_join("round");
     context.set_text_align(match caption.place.side {
-        CaptionSide::Below => "center",
+        CaptionSide::Below | CaptionSide::Lower => "center",
         CaptionSide::Left => "right",
         CaptionSide::Right => "left",
     });

@@ -214,6 +214,9 @@ pub enum CaptionSide {
     Left,
     /// Beside the node, starting at its right.
     Right,
+    /// Centred under the node, a line lower: on a crowded ring's bottom, where its
+    /// neighbour's caption takes the first line.
+    Lower,
 }
 
 /// Where a caption's text goes: its anchor's x (the text's centre, right end or left end, by
@@ -234,6 +237,7 @@ impl CaptionPlace {
             y + CAPTION_ASCENT / 2.0 - (lines.max(1) - 1) as f64 * CAPTION_LINE_HEIGHT / 2.0;
         let (x, baseline) = match side {
             CaptionSide::Below => (x, y + node_radius + 16.0),
+            CaptionSide::Lower => (x, y + node_radius + 16.0 + CAPTION_LINE_HEIGHT),
             CaptionSide::Left => (x - beside, beside_baseline),
             CaptionSide::Right => (x + beside, beside_baseline),
         };
@@ -243,7 +247,7 @@ impl CaptionPlace {
     /// The box (left, top, right, bottom) of `lines` lines at most `width` wide.
     pub fn bounds(&self, width: f64, lines: usize) -> (f64, f64, f64, f64) {
         let left = match self.side {
-            CaptionSide::Below => self.x - width / 2.0,
+            CaptionSide::Below | CaptionSide::Lower => self.x - width / 2.0,
             CaptionSide::Left => self.x - width,
             CaptionSide::Right => self.x,
         };
@@ -258,6 +262,15 @@ impl CaptionPlace {
 /// its neighbours decides).
 pub const SIDE_CAPTION_WIDTH: f64 = 220.0;
 
+/// A box on the canvas: left, top, right, bottom.
+pub type Bounds = (f64, f64, f64, f64);
+
+/// How far apart two boxes are: the widest gap between them along either axis (negative, by
+/// the smaller overlap, if they overlap).
+fn gap(a: Bounds, b: Bounds) -> f64 {
+    (b.0 - a.2).max(a.0 - b.2).max(b.1 - a.3).max(a.1 - b.3)
+}
+
 /// A caption placed: where, and its parts on lines (`caption_lines`).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Caption {
@@ -269,7 +282,7 @@ pub struct Caption {
 }
 
 impl Caption {
-    pub fn bounds(&self) -> (f64, f64, f64, f64) {
+    pub fn bounds(&self) -> Bounds {
         self.place.bounds(self.width, self.lines)
     }
 }
@@ -277,15 +290,17 @@ impl Caption {
 /// The caption of the node at `at`, on a ring centred at `ring_center`, made of parts (role,
 /// vote, leader) `widths` wide joined by separators `separator_width` wide. It goes under the
 /// node, wrapped to `below_width`, unless that comes near another of the `nodes` (with its
-/// timer arc) or leaves the `canvas` (width, height); then beside it, on the outer side of the
-/// ring first. If no side is clear, the one that keeps farthest from other nodes.
+/// timer arc) or one of the `captions` placed before it (a role is one word, and on a crowded
+/// ring "pre-candidate" is wider than the room between two nodes), or leaves the `canvas`
+/// (width, height); then beside it, on the outer side of the ring first, then under it a line
+/// lower. If no place is clear, the one that keeps farthest from the rest.
 pub fn place_caption(
     at: (f64, f64),
     ring_center: (f64, f64),
     node_radius: f64,
     (widths, separator_width): (&[f64], f64),
     below_width: f64,
-    nodes: impl Iterator<Item = (f64, f64)> + Clone,
+    (nodes, captions): (impl Iterator<Item = (f64, f64)> + Clone, &[Bounds]),
     canvas: (f64, f64),
 ) -> Caption {
     /// How far a caption keeps from other nodes' timer arcs when it can.
@@ -296,7 +311,7 @@ pub fn place_caption(
         [CaptionSide::Left, CaptionSide::Right]
     };
     let caption = |side| {
-        let wrap = if side == CaptionSide::Below {
+        let wrap = if matches!(side, CaptionSide::Below | CaptionSide::Lower) {
             below_width
         } else {
             SIDE_CAPTION_WIDTH
@@ -309,13 +324,13 @@ pub fn place_caption(
             width,
         }
     };
-    // How far the caption keeps from the nearest other node's arc (negative: it covers it);
-    // none if it leaves the canvas.
+    // How far the caption keeps from the nearest other node's arc and the nearest caption
+    // (negative: it covers one); none if it leaves the canvas.
     let clearance = |caption: &Caption| {
-        let (left, top, right, bottom) = caption.bounds();
+        let bounds @ (left, top, right, bottom) = caption.bounds();
         let inside = left >= 0.0 && top >= 0.0 && right <= canvas.0 && bottom <= canvas.1;
         inside.then(|| {
-            nodes
+            let from_nodes = nodes
                 .clone()
                 .filter(|&node| node != at)
                 .map(|(x, y)| {
@@ -323,12 +338,21 @@ pub fn place_caption(
                     ((nearest_x - x).powi(2) + (nearest_y - y).powi(2)).sqrt()
                 })
                 .fold(f64::INFINITY, f64::min)
-                - (node_radius + NODE_HALO)
+                - (node_radius + NODE_HALO);
+            captions
+                .iter()
+                .map(|&other| gap(bounds, other))
+                .fold(from_nodes, f64::min)
         })
     };
-    let candidates = [CaptionSide::Below, outward[0], outward[1]]
-        .map(caption)
-        .map(|caption| (caption, clearance(&caption)));
+    let candidates = [
+        CaptionSide::Below,
+        outward[0],
+        outward[1],
+        CaptionSide::Lower,
+    ]
+    .map(caption)
+    .map(|caption| (caption, clearance(&caption)));
     let below = candidates[0].0;
     candidates
         .iter()
@@ -526,7 +550,7 @@ mod tests {
                             radius,
                             (parts, 10.0),
                             wrap,
-                            others.iter().copied(),
+                            (others.iter().copied(), &[]),
                             (width, height),
                         );
                         let (left, top, right, bottom) = caption.bounds();
@@ -542,6 +566,42 @@ mod tests {
                             );
                         }
                     }
+                }
+            }
+        }
+    }
+
+    /// A crowded ring of pre-candidates (every node captioned, none wrapped: a role is one
+    /// word): captions placed in turn, as the painter does, keep clear of each other. Under
+    /// its node, each would run into its neighbours' ("pre-candidate-candidate").
+    #[test]
+    fn captions_cover_no_other_caption() {
+        for (width, height) in CANVASES {
+            for count in 3..=15 {
+                let (points, center, radius) = ring_of(count, width, height);
+                let (_, ring_radius, _) = ring_geometry(count, width, height);
+                let wrap = neighbour_distance(count, ring_radius) - 8.0;
+                let mut placed: Vec<Bounds> = Vec::new();
+                for (index, &at) in points.iter().enumerate() {
+                    let caption = place_caption(
+                        at,
+                        center,
+                        radius,
+                        (&[72.0], 10.0),
+                        wrap,
+                        (points.iter().copied(), &placed),
+                        (width, height),
+                    );
+                    let bounds = caption.bounds();
+                    for (other, &earlier) in placed.iter().enumerate() {
+                        assert!(
+                            gap(bounds, earlier) > 0.0,
+                            "{count} nodes on {width}×{height}: S{}'s caption {bounds:?} covers S{}'s {earlier:?}",
+                            index + 1,
+                            other + 1
+                        );
+                    }
+                    placed.push(bounds);
                 }
             }
         }
@@ -582,7 +642,7 @@ mod tests {
                 radius,
                 (&[72.0, 48.0, 52.0], 10.0),
                 120.0,
-                others.iter().copied(),
+                (others.iter().copied(), &[]),
                 (972.0, 427.0),
             );
             assert_eq!(caption.place.side, CaptionSide::Below);
@@ -599,7 +659,7 @@ mod tests {
             radius,
             (&[72.0], 10.0),
             56.0,
-            others.iter().copied(),
+            (others.iter().copied(), &[]),
             (972.0, 427.0),
         );
         assert_eq!(caption.place.side, CaptionSide::Right);
