@@ -810,19 +810,38 @@ struct EntryList {
     prev: Vec<usize>,
 }
 
+/// The top bit of an event's second word in [`EntryList::new`]: set for an answer.
+const ANSWER_BIT: u64 = 1 << 63;
+
 impl EntryList {
     fn new(operations: &[KeyOperation], subset: &[usize]) -> Self {
         // At equal times calls sort first: an operation answered at the instant another is
         // called does not precede it. An operation never answered is answered after all others.
-        let mut events: Vec<(u64, bool, usize)> = Vec::with_capacity(2 * subset.len());
+        // The answer flag and the slot share one word (flag in the top bit, so calls still sort
+        // first and then by slot), which sorts through the `(u64, u64)` instantiation the page
+        // carries anyway rather than one of its own for `(u64, bool, usize)`.
+        let mut events: Vec<(u64, u64)> = Vec::with_capacity(2 * subset.len());
         for (slot, &index) in subset.iter().enumerate() {
             let operation = operations[index];
             if !operation.is_lazy() {
-                events.push((operation.invoke_us, false, slot));
-                events.push((operation.response_us.unwrap_or(u64::MAX), true, slot));
+                events.push((operation.invoke_us, slot as u64));
+                events.push((
+                    operation.response_us.unwrap_or(u64::MAX),
+                    ANSWER_BIT | slot as u64,
+                ));
             }
         }
         events.sort_unstable();
+        let events: Vec<(u64, bool, usize)> = events
+            .into_iter()
+            .map(|(time_us, word)| {
+                (
+                    time_us,
+                    word & ANSWER_BIT != 0,
+                    (word & !ANSWER_BIT) as usize,
+                )
+            })
+            .collect();
         let mut answer_of_slot = vec![NONE; subset.len()];
         let mut call_of = vec![NONE; subset.len()];
         for (position, &(_, is_answer, slot)) in events.iter().enumerate() {
