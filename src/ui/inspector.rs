@@ -87,12 +87,24 @@ fn nothing_selected() -> Html {
                 aria-label={format!("Inspect node {name}")}>{ name }</button>
         }
     });
-    let mut on_their_way: Vec<_> = simulation
+    let on_their_way: Vec<_> = simulation
         .network()
         .in_flight()
         .filter(|message| message.lost.is_none())
         .collect();
-    on_their_way.sort_unstable_by_key(|message| (message.arrive_us, message.id));
+    // In order of arrival, then of id. The network lists messages by id, so a message's
+    // position stands for its id; sorting `(arrive_us, position)` pairs goes through the
+    // `(u64, u64)` sort the checkers already bring into the page, not a sort of its own.
+    let mut arrival_order: Vec<(u64, u64)> = on_their_way
+        .iter()
+        .enumerate()
+        .map(|(position, message)| (message.arrive_us, position as u64))
+        .collect();
+    arrival_order.sort_unstable();
+    let on_their_way: Vec<_> = arrival_order
+        .into_iter()
+        .map(|(_, position)| on_their_way[position as usize])
+        .collect();
     let more = on_their_way.len().saturating_sub(MESSAGES_LISTED);
     if !focus_in_message_list() {
         let now_us = simulation.now_us();
