@@ -34,6 +34,24 @@ pub enum Endpoint {
     Client(u64),
 }
 
+impl Endpoint {
+    /// One number per endpoint, for maps keyed by links: a client's id with the top bit set.
+    /// Node and client ids are counters far below 2^63, so no two endpoints share a key.
+    fn link_key(self) -> u64 {
+        const CLIENT_BIT: u64 = 1 << 63;
+        match self {
+            Endpoint::Node(id) => {
+                debug_assert!(id < CLIENT_BIT, "node id {id} out of range");
+                id
+            }
+            Endpoint::Client(id) => {
+                debug_assert!(id < CLIENT_BIT, "client id {id} out of range");
+                id | CLIENT_BIT
+            }
+        }
+    }
+}
+
 /// What travels.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Packet {
@@ -114,7 +132,10 @@ pub struct Network {
     pub config: NetworkConfig,
     next_id: u64,
     in_flight: BTreeMap<u64, InFlight>,
-    link_load: BTreeMap<(Endpoint, Endpoint), u32>,
+    /// Messages in flight per directed link, keyed by [`Endpoint::link_key`]: the page
+    /// instantiates `BTreeMap<(u64, u64), u64>` anyway, where a map keyed by endpoints was
+    /// 4.6 KB of wasm of its own.
+    link_load: BTreeMap<(u64, u64), u64>,
     /// Directed node-to-node links that lose every message: a set, kept as a map to 0 because
     /// the page instantiates `BTreeMap<(u64, u64), u64>` anyway (`slow` below, the safety
     /// checker), where a `BTreeSet<(u64, u64)>` was 3.6 KB of wasm of its own.
@@ -190,8 +211,11 @@ impl Network {
                 lost = Some(LossReason::Partition);
             }
         }
-        let load = self.link_load.entry((from, to)).or_insert(0);
-        if lost.is_none() && *load >= MAX_IN_FLIGHT_PER_LINK {
+        let load = self
+            .link_load
+            .entry((from.link_key(), to.link_key()))
+            .or_insert(0);
+        if lost.is_none() && *load >= u64::from(MAX_IN_FLIGHT_PER_LINK) {
             lost = Some(LossReason::QueueFull);
         }
         *load += 1;
@@ -226,10 +250,11 @@ impl Network {
             return None; // Delayed by a person: a later event delivers it.
         }
         let mut message = self.in_flight.remove(&id)?;
-        if let Some(load) = self.link_load.get_mut(&(message.from, message.to)) {
+        let link = (message.from.link_key(), message.to.link_key());
+        if let Some(load) = self.link_load.get_mut(&link) {
             *load -= 1;
             if *load == 0 {
-                self.link_load.remove(&(message.from, message.to));
+                self.link_load.remove(&link);
             }
         }
         if let (Endpoint::Node(a), Endpoint::Node(b)) = (message.from, message.to)
