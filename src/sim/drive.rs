@@ -234,11 +234,13 @@ impl Simulation {
         self.record_backup_from_snapshot(id, snapshot);
         let server = self.servers.get_mut(&id).expect("known node");
         // Proposals the snapshot covers will never be applied one by one here.
-        let uncovered = server
-            .proposals
-            .split_off(&(snapshot.last_included_index + 1));
-        let covered = std::mem::replace(&mut server.proposals, uncovered);
-        for proposal in covered.into_values() {
+        let mut covered = Vec::new();
+        while let Some((&index, _)) = server.proposals.first()
+            && index <= snapshot.last_included_index
+        {
+            covered.extend(server.proposals.remove(&index));
+        }
+        for proposal in covered {
             self.reply(
                 id,
                 proposal.client_id,

@@ -1,7 +1,7 @@
 //! One simulated server: a Raft node with its state machine, disk, clock and the client
 //! requests it is working on. The simulation drives it; this module holds its state.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use litemap::LiteMap;
 
@@ -52,8 +52,10 @@ pub struct Server {
     pub timer_at_us: Option<u64>,
     /// Messages that arrived while paused, delivered in order on resume.
     pub inbox: VecDeque<InFlight>,
-    /// Client commands this node proposed as leader, by log index.
-    pub proposals: BTreeMap<Index, Proposal>,
+    /// Client commands this node proposed as leader, by log index. A sorted `Vec`
+    /// (`LiteMap`): they are few (the leader's uncommitted entries at most, mostly a handful),
+    /// come in index order and leave from the front, and a B-tree of them was 6 KB of wasm.
+    pub proposals: LiteMap<Index, Proposal>,
     /// Client reads waiting for confirmation or for the state machine to catch up.
     pub reads: LiteMap<u64, PendingRead>,
     pub next_read_id: u64,
@@ -98,7 +100,7 @@ impl Server {
             life: 0,
             timer_at_us: None,
             inbox: VecDeque::new(),
-            proposals: BTreeMap::new(),
+            proposals: LiteMap::new(),
             reads: LiteMap::new(),
             next_read_id: 1,
             seen_role: Role::Follower,
