@@ -9,15 +9,24 @@ pub fn majority(voters: usize) -> usize {
 
 /// The largest index that at least a majority of voters hold, given each voter's match index.
 /// With no voters, nothing is committed.
-pub fn quorum_index(mut match_indices: Vec<Index>) -> Index {
-    if match_indices.is_empty() {
-        return 0;
-    }
-    // The majority-th largest value is held by a majority (it and every larger one). Sorted
-    // ascending, not descending by a comparator: the plain sort is shared with other callers,
-    // so the page's wasm carries one copy of it.
-    match_indices.sort_unstable();
-    match_indices[match_indices.len() - majority(match_indices.len())]
+pub fn quorum_index(match_indices: Vec<Index>) -> Index {
+    // The answer is one of the match indices: the largest that a majority of them reach.
+    // Counted rather than sorted: a cluster has a handful of voters, and the page's wasm then
+    // needs no sort instantiated for the core.
+    let needed = majority(match_indices.len());
+    let held_by_majority = |&candidate: &Index| {
+        match_indices
+            .iter()
+            .filter(|&&index| index >= candidate)
+            .count()
+            >= needed
+    };
+    match_indices
+        .iter()
+        .copied()
+        .filter(held_by_majority)
+        .max()
+        .unwrap_or(0)
 }
 
 /// Where an election stands.

@@ -602,12 +602,12 @@ impl EngineHandle {
     }
 }
 
-/// Sorts like `sort_by(f64::total_cmp)`, through the `u64` sort the simulator already uses,
-/// so the page's wasm carries no sort instantiated for `f64`. Values equal under `total_cmp`
+/// Sorts like `sort_by(f64::total_cmp)`, through the sort the simulator already uses
+/// ([`crate::sim::observe::sort_u64`]), so the page's wasm carries no sort instantiated for `f64`. Values equal under `total_cmp`
 /// have the same bits, so an unstable sort gives the same result.
 fn sort_f64(values: &mut [f64]) {
     let mut keys: Vec<u64> = values.iter().map(|&value| total_order_key(value)).collect();
-    keys.sort_unstable();
+    crate::sim::observe::sort_u64(&mut keys);
     for (value, key) in values.iter_mut().zip(keys) {
         *value = from_total_order_key(key);
     }
