@@ -7,7 +7,6 @@
 //! one, the simulation no longer holds it, but the marker stays where the run will find it.
 
 use std::cell::RefCell;
-use std::collections::BTreeMap;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 
@@ -170,17 +169,18 @@ fn action_marks(scenario: &Scenario, horizon_us: u64) -> Vec<Mark> {
     if horizon_ms == 0 {
         return Vec::new();
     }
-    let mut buckets: BTreeMap<u64, Vec<&TimedAction>> = BTreeMap::new();
-    for timed in scenario
+    let bucket_of =
+        |timed: &TimedAction| (timed.at_ms * MARKER_BUCKETS / horizon_ms).min(MARKER_BUCKETS - 1);
+    let shown = scenario
         .timeline
         .iter()
         .take_while(|timed| timed.at_ms <= horizon_ms)
-    {
-        let bucket = (timed.at_ms * MARKER_BUCKETS / horizon_ms).min(MARKER_BUCKETS - 1);
-        buckets.entry(bucket).or_default().push(timed);
-    }
-    buckets
-        .into_values()
+        .count();
+    // The timeline is in time order (a scenario invariant), so each stretch's actions are
+    // consecutive: grouping runs of one bucket needs no map (a B-tree for it was wasm of its
+    // own).
+    scenario.timeline[..shown]
+        .chunk_by(|first, second| bucket_of(first) == bucket_of(second))
         .map(|actions| {
             let at_us = actions[0].at_ms * 1_000;
             let mut names: Vec<String> = actions
