@@ -26,7 +26,7 @@ pub mod server;
 pub mod swarm;
 pub mod time_travel;
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::VecDeque;
 
 use litemap::LiteMap;
 
@@ -74,7 +74,9 @@ pub struct Simulation {
     crash_points_on: bool,
     /// Membership changes and transfers waiting for a leader to accept them.
     admin: VecDeque<actions::AdminRequest>,
-    backups: BTreeMap<u64, Vec<actions::BackupCopy>>,
+    /// Each backup's copies, by backup id. A sorted `Vec` (`LiteMap`): a run takes a few
+    /// backups, and a B-tree of them was wasm of its own.
+    backups: LiteMap<u64, Vec<actions::BackupCopy>>,
     next_backup_id: u64,
     pub trace: Trace,
     pub metrics: Metrics,
@@ -124,7 +126,7 @@ impl Simulation {
             liveness_target: None,
             crash_points_on: true,
             admin: VecDeque::new(),
-            backups: BTreeMap::new(),
+            backups: LiteMap::new(),
             next_backup_id: 1,
             trace: Trace::default(),
             metrics: Metrics::default(),
