@@ -161,13 +161,22 @@ pub fn check(history: &[Operation], step_budget: u64) -> Verdict {
     if let Some(verdict) = explain::malformed(history) {
         return verdict;
     }
-    let mut by_key: BTreeMap<&str, Vec<&Operation>> = BTreeMap::new();
+    // Each key's operations, grouped through a map from key to group number: the map is of
+    // the type that interns values (`key_history`), where a map from key to operations was
+    // wasm of its own.
+    let mut group_of_key: BTreeMap<&str, u32> = BTreeMap::new();
+    let mut groups: Vec<Vec<&Operation>> = Vec::new();
     for operation in history {
-        by_key.entry(&operation.key).or_default().push(operation);
+        let next = groups.len() as u32;
+        let group = *group_of_key.entry(&operation.key).or_insert(next);
+        if group == next {
+            groups.push(Vec::new());
+        }
+        groups[group as usize].push(operation);
     }
-    let key_histories: Vec<KeyHistory> = by_key
+    let key_histories: Vec<KeyHistory> = group_of_key
         .into_iter()
-        .map(|(key, operations)| KeyHistory::new(key, operations))
+        .map(|(key, group)| KeyHistory::new(key, std::mem::take(&mut groups[group as usize])))
         .collect();
     for key_history in &key_histories {
         if let Some(verdict) = key_history.unproduced_observation() {
