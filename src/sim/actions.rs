@@ -238,7 +238,8 @@ impl Simulation {
         server.status = Status::Up;
         self.trace.push(now_us, Some(id), TraceEvent::Resumed);
         let done = server.disk.complete_due(now_us);
-        let inbox: Vec<_> = server.inbox.drain(..).collect();
+        // Taken whole rather than drained: a `Drain` of messages was wasm of its own.
+        let inbox = std::mem::take(&mut server.inbox);
         server.timer_at_us = None;
         // Writes that finished during the pause are acted on now, as the node wakes.
         self.carry_out_completed(id, done);

@@ -258,7 +258,8 @@ impl RaftNode {
         let RoleState::Leader(leader) = &mut self.role else {
             return;
         };
-        let pending: Vec<PendingRead> = leader.reads.pending.drain(..).collect();
+        // Taken whole rather than drained: a `Drain` of reads was wasm of its own.
+        let pending = std::mem::take(&mut leader.reads.pending);
         for read in pending {
             self.complete_read(read.read_id, read.origin, Err(ReadError::LeadershipLost));
         }
