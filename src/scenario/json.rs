@@ -5,7 +5,7 @@
 //! Only shapes, types and the bounds of the Rust types are checked here; the scenario's rules
 //! live in `validate.rs`, shared with links.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 
@@ -489,10 +489,12 @@ impl<'de> Visitor<'de> for JsonVisitor {
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Json, A::Error> {
-        let mut seen = BTreeSet::new();
+        // The keys so far, as a map to nothing: the page has `BTreeMap<String, String>` (the
+        // store's), where a `BTreeSet<String>` was wasm of its own.
+        let mut seen = BTreeMap::new();
         let mut entries = Vec::new();
         while let Some(key) = map.next_key::<String>()? {
-            if !seen.insert(key.clone()) {
+            if seen.insert(key.clone(), String::new()).is_some() {
                 let message = format!("field {} appears twice", quoted(&key));
                 return Err(de::Error::custom(message));
             }
