@@ -132,7 +132,10 @@ impl NodeBook {
 /// The checker's books for a whole run.
 #[derive(Clone, Debug, Default)]
 pub struct SafetyChecker {
-    leader_of_term: BTreeMap<Term, NodeId>,
+    /// The leader of each term, and when it was first seen leading. The checks need only the
+    /// leader; with the time the value is a pair of `u64`s, the type of the books below, so
+    /// the page's wasm carries one B-tree for both (a `BTreeMap<u64, u64>` was 2 KB of it).
+    leader_of_term: BTreeMap<Term, (NodeId, u64)>,
     /// The prefix hash first seen at each `(index, term)`.
     prefix_of_position: BTreeMap<(Index, Term), u64>,
     /// The prefix hash at each index some node declared committed (every index up to its
@@ -327,7 +330,7 @@ impl SafetyChecker {
             return Ok(());
         }
         match self.leader_of_term.get(&term) {
-            Some(&other) if other != id => {
+            Some(&(other, _)) if other != id => {
                 return Err(violation(
                     ViolationKind::ElectionSafety,
                     at_us,
@@ -339,7 +342,7 @@ impl SafetyChecker {
             }
             Some(_) => {}
             None => {
-                self.leader_of_term.insert(term, id);
+                self.leader_of_term.insert(term, (id, at_us));
             }
         }
         if was_leading == Some(term) {
@@ -553,7 +556,7 @@ impl SafetyChecker {
         let lost_terms: Vec<Term> = self
             .leader_of_term
             .range(last_seen_term.saturating_add(1)..)
-            .filter(|&(_, &leader)| leader == id)
+            .filter(|&(_, &(leader, _))| leader == id)
             .map(|(&term, _)| term)
             .collect();
         if lost_terms.is_empty() {

@@ -2,7 +2,7 @@
 //! coverage counters (did the run reach the interesting cases?), the state hash, the run
 //! report of the `raft-sim run` contract, and how each node looks (`look_of`).
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 use serde::Serialize;
 
@@ -270,37 +270,32 @@ pub(crate) fn sort_u64(values: &mut [u64]) {
     }
 }
 
-/// Candidates and whether a leader was elected, per term, to count split votes.
+/// Candidates and leaders elected, per term, to count split votes.
 ///
-/// Two collections rather than one map to a pair: their `BTreeMap<u64, u64>` and
-/// `BTreeSet<u64>` are instantiated for the page anyway (by the safety checker and the core),
-/// where a map to `(u32, bool)` was 2.7 KB of wasm of its own.
+/// Counts as a pair of `u64`s: the page instantiates `BTreeMap<u64, (u64, u64)>` anyway (the
+/// safety checker's books), where a map to `(u32, bool)` was wasm of its own.
 #[derive(Clone, Debug, Default)]
 pub struct TermBook {
-    /// Candidates per term, for terms that had any.
-    candidates: BTreeMap<Term, u64>,
-    /// Terms that elected a leader.
-    led: BTreeSet<Term>,
+    /// Per term: how many candidates stood, and how many times one became leader.
+    terms: BTreeMap<Term, (u64, u64)>,
 }
 
 impl TermBook {
     fn candidate(&mut self, term: Term) {
-        *self.candidates.entry(term).or_default() += 1;
+        self.terms.entry(term).or_default().0 += 1;
     }
 
     fn leader(&mut self, term: Term) {
-        self.led.insert(term);
+        self.terms.entry(term).or_default().1 += 1;
     }
 
     /// Terms before the latest with two or more candidates and no leader.
     pub fn split_votes(&self) -> u64 {
-        let latest_candidate = self.candidates.keys().next_back().copied();
-        let latest_led = self.led.iter().next_back().copied();
-        let latest = latest_candidate.max(latest_led).unwrap_or(0);
-        self.candidates
+        let latest = self.terms.keys().next_back().copied().unwrap_or(0);
+        self.terms
             .iter()
-            .filter(|&(term, &candidates)| {
-                *term < latest && candidates >= 2 && !self.led.contains(term)
+            .filter(|(term, (candidates, leaders))| {
+                **term < latest && *candidates >= 2 && *leaders == 0
             })
             .count() as u64
     }
