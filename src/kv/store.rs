@@ -1,9 +1,10 @@
 //! The state machine each node applies committed entries to: the keys and values, the client
 //! sessions that make commands exactly-once (thesis §6.3), and their snapshot encoding.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-use serde::{Deserialize, Serialize};
+use litemap::LiteMap;
+use serde::{Deserialize, Serialize, Serializer};
 
 use super::command::{Command, Operation, Response};
 use super::{KvError, decode_exact, encode};
@@ -45,7 +46,9 @@ pub struct Applied {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Store {
     data: BTreeMap<String, String>,
-    sessions: BTreeMap<u64, Session>,
+    /// By client id. A sorted `Vec` (`LiteMap`): at most [`MAX_SESSIONS`], found by binary
+    /// search, and a B-tree instantiated for them was wasm of its own.
+    sessions: LiteMap<u64, Session>,
     /// The index of the last entry applied (paper Figure 2, `lastApplied`), whatever it carried.
     last_applied: Index,
 }
@@ -56,7 +59,17 @@ pub struct Store {
 struct SnapshotView<'a> {
     last_applied: Index,
     data: &'a BTreeMap<String, String>,
-    sessions: &'a BTreeMap<u64, Session>,
+    #[serde(serialize_with = "sessions_as_map")]
+    sessions: &'a LiteMap<u64, Session>,
+}
+
+/// The sessions written as a map, as a `BTreeMap` of them writes: their count, then each client
+/// id and session in id order.
+fn sessions_as_map<S: Serializer>(
+    sessions: &&LiteMap<u64, Session>,
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    serializer.collect_map(sessions.iter())
 }
 
 /// The snapshot encoding, owned for reading.
@@ -64,7 +77,9 @@ struct SnapshotView<'a> {
 struct SnapshotData {
     last_applied: Index,
     data: BTreeMap<String, String>,
-    sessions: BTreeMap<u64, Session>,
+    /// The sessions' map, read as its entries (postcard writes a map as a sequence of pairs):
+    /// [`Store::restore`] keys them as a `BTreeMap` would, the last of a repeated id kept.
+    sessions: Vec<(u64, Session)>,
 }
 
 impl Store {
@@ -78,7 +93,7 @@ impl Store {
     pub fn from_data(data: BTreeMap<String, String>, last_applied: Index) -> Self {
         Store {
             data,
-            sessions: BTreeMap::new(),
+            sessions: LiteMap::new(),
             last_applied,
         }
     }
@@ -214,7 +229,7 @@ impl Store {
     }
 
     /// Every client session, in client id order.
-    pub fn sessions(&self) -> &BTreeMap<u64, Session> {
+    pub fn sessions(&self) -> &LiteMap<u64, Session> {
         &self.sessions
     }
 
@@ -236,10 +251,10 @@ impl Store {
     /// the snapshot because they are part of the state machine: a store restored from these
     /// bytes has the data but no sessions, so it executes a retried command again.
     pub fn snapshot_data_without_sessions(&self) -> Bytes {
-        self.encode_snapshot(&BTreeMap::new())
+        self.encode_snapshot(&LiteMap::new())
     }
 
-    fn encode_snapshot(&self, sessions: &BTreeMap<u64, Session>) -> Bytes {
+    fn encode_snapshot(&self, sessions: &LiteMap<u64, Session>) -> Bytes {
         let view = SnapshotView {
             last_applied: self.last_applied,
             data: &self.data,
@@ -259,14 +274,8 @@ impl Store {
                 last_included_index: snapshot.last_included_index,
             });
         }
-        if decoded.sessions.len() > MAX_SESSIONS {
-            return Err(KvError::TooManySessions {
-                count: decoded.sessions.len(),
-                max: MAX_SESSIONS,
-            });
-        }
-        let from_the_future = decoded
-            .sessions
+        let sessions = sessions_by_client(decoded.sessions)?;
+        let from_the_future = sessions
             .iter()
             .find(|(_, session)| session.last_active_index > decoded.last_applied);
         if let Some((&client_id, session)) = from_the_future {
@@ -278,10 +287,33 @@ impl Store {
         }
         Ok(Store {
             data: decoded.data,
-            sessions: decoded.sessions,
+            sessions,
             last_applied: decoded.last_applied,
         })
     }
+}
+
+/// A snapshot's sessions by client id, the last of a repeated id kept, or an error if there are
+/// more clients than a store keeps. Clients are counted first when the entries could be too
+/// many, so that a table that would be refused is never built entry by entry.
+fn sessions_by_client(entries: Vec<(u64, Session)>) -> Result<LiteMap<u64, Session>, KvError> {
+    if entries.len() > MAX_SESSIONS {
+        let mut clients = BTreeSet::new();
+        for (client_id, _) in &entries {
+            clients.insert(*client_id);
+        }
+        if clients.len() > MAX_SESSIONS {
+            return Err(KvError::TooManySessions {
+                count: clients.len(),
+                max: MAX_SESSIONS,
+            });
+        }
+    }
+    let mut sessions = LiteMap::new();
+    for (client_id, session) in entries {
+        sessions.insert(client_id, session);
+    }
+    Ok(sessions)
 }
 
 #[cfg(test)]
@@ -349,6 +381,29 @@ mod tests {
             max: MAX_SESSIONS,
         };
         assert_eq!(error, expected);
+    }
+
+    #[test]
+    fn restore_keeps_the_last_of_a_repeated_client_as_a_map_would() {
+        // The snapshot layout, written by hand with client 7 twice and out of order.
+        let entries = vec![(9_u64, session(2)), (7, session(1)), (7, session(3))];
+        let data = encode(
+            &(5_u64, BTreeMap::<String, String>::new(), entries),
+            "test snapshot",
+        );
+        let snapshot = Snapshot {
+            last_included_index: 5,
+            last_included_term: 1,
+            membership: Membership::with_voters(1),
+            data,
+        };
+        let store = Store::restore(&snapshot).expect("restores");
+        let clients: Vec<(u64, Index)> = store
+            .sessions()
+            .iter()
+            .map(|(client_id, session)| (*client_id, session.last_active_index))
+            .collect();
+        assert_eq!(clients, vec![(7, 3), (9, 2)]);
     }
 
     #[test]
