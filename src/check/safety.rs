@@ -132,9 +132,10 @@ impl NodeBook {
 /// The checker's books for a whole run.
 #[derive(Clone, Debug, Default)]
 pub struct SafetyChecker {
-    /// The leader of each term, and when it was first seen leading. The checks need only the
-    /// leader; with the time the value is a pair of `u64`s, the type of the books below, so
-    /// the page's wasm carries one B-tree for both (a `BTreeMap<u64, u64>` was 2 KB of it).
+    /// The leader of each term, and when it was first seen leading (a second leader's
+    /// violation says since when the first led). A pair of `u64`s, the type of the books
+    /// below, so the page's wasm carries one B-tree for both (a `BTreeMap<u64, u64>` was 2 KB
+    /// of it).
     leader_of_term: BTreeMap<Term, (NodeId, u64)>,
     /// The prefix hash first seen at each `(index, term)`.
     prefix_of_position: BTreeMap<(Index, Term), u64>,
@@ -330,14 +331,17 @@ impl SafetyChecker {
             return Ok(());
         }
         match self.leader_of_term.get(&term) {
-            Some(&(other, _)) if other != id => {
+            Some(&(other, elected_us)) if other != id => {
                 return Err(violation(
                     ViolationKind::ElectionSafety,
                     at_us,
                     vec![other, id],
                     None,
                     Some(term),
-                    format!("S{other} and S{id} were both elected leader of term {term}"),
+                    format!(
+                        "S{other} (seen leading from {} ms) and S{id} were both elected leader of term {term}",
+                        elected_us / 1000
+                    ),
                 ));
             }
             Some(_) => {}
@@ -821,15 +825,21 @@ mod tests {
         let mut written = alone(1);
         written.hard_state = again.hard_state();
         written.entries = again.log().entries().to_vec();
-        checker.observe(0, 1, &again, LogChange::default()).unwrap();
+        checker
+            .observe(2_500, 1, &again, LogChange::default())
+            .unwrap();
         checker.observe_crash(1, &written, 0);
         let caught = checker
-            .observe(1, 2, &other, LogChange::default())
+            .observe(3_000, 2, &other, LogChange::default())
             .unwrap_err();
         assert_eq!(caught.kind, ViolationKind::ElectionSafety);
+        assert_eq!(
+            caught.detail,
+            "S1 (seen leading from 2 ms) and S2 were both elected leader of term 1"
+        );
         let rewritten = sole_voter_leading(1, &alone(1), "c");
         let caught = checker
-            .observe(3, 1, &rewritten, LogChange::default())
+            .observe(3_500, 1, &rewritten, LogChange::default())
             .unwrap_err();
         assert_eq!(
             (caught.kind, caught.index),
