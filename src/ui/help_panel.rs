@@ -143,12 +143,14 @@ fn duplicate_mark(html: &mut String) {
     );
 }
 
+// A legend item is a row (flex) of its mark and its words; the name and its meaning share one
+// span, or the row's gap would come between "InstallSnapshot" and ": square".
 fn node_legend(html: &mut String) {
     html.push_str(r#"<ul class="legend">"#);
     for (look, meaning) in NODE_LOOKS {
         let _ = write!(
             html,
-            r#"<li>{LEGEND_SVG}<circle r="8" fill="{}"></circle></svg><strong>{}</strong>: {}</li>"#,
+            r#"<li>{LEGEND_SVG}<circle r="8" fill="{}"></circle></svg><span><strong>{}</strong>: {}</span></li>"#,
             node_fill(look),
             text(look.label()),
             text(meaning)
@@ -193,7 +195,7 @@ fn message_legend(html: &mut String) {
         message_mark(html, kind, false);
         let _ = write!(
             html,
-            "<strong>{}</strong>: {}</li>",
+            "<span><strong>{}</strong>: {}</span></li>",
             text(kind.label()),
             text(shape)
         );
