@@ -65,9 +65,14 @@ impl Ui {
     pub fn reconfigure(&self, edit: impl FnOnce(&mut crate::scenario::Scenario)) {
         let mut scenario = self.engine.borrow().scenario().clone();
         edit(&mut scenario);
+        // The rest does not depend on the edit: one copy of it for every caller.
+        self.replace_scenario(&scenario);
+    }
+
+    fn replace_scenario(&self, scenario: &crate::scenario::Scenario) {
         let mut engine = self.engine.borrow_mut();
         match scenario.validate() {
-            Ok(()) => engine.replace(&scenario, true),
+            Ok(()) => engine.replace(scenario, true),
             Err(error) => engine.notice = Some(error.to_string()),
         }
         drop(engine);
