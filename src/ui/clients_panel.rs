@@ -153,7 +153,7 @@ pub fn clients_panel() -> Html {
             <h2>{ "Clients" }</h2>
             <RequestForm />
             { workload_controls(&ui) }
-            <HistoryList />
+            { history_list(&ui) }
         </div>
     }
 }
@@ -396,9 +396,9 @@ fn workload_controls(ui: &Ui) -> Html {
     }
 }
 
-#[function_component(HistoryList)]
-fn history_list() -> Html {
-    let ui = use_ui();
+/// The client history and its check: the panel's, rendered with it (a component of its own
+/// would cost the page Yew's machinery for one more type, and hold no state).
+fn history_list(ui: &Ui) -> Html {
     let engine = ui.engine.borrow();
     let report = engine.linearizability.clone();
     let now_us = engine.now_us();
