@@ -303,7 +303,7 @@ pub fn app() -> Html {
                         <ClusterCanvas />
                         <super::lesson::LessonCard />
                         <super::violation::ViolationCard />
-                        <super::bugs_on::BugsOn />
+                        { super::bugs_on::bugs_on(&ui) }
                     </main>
                     <SidePanels />
                 </div>

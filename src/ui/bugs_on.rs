@@ -5,12 +5,12 @@
 
 use yew::prelude::*;
 
-use super::context::use_ui;
+use super::context::Ui;
 use crate::raft::Bug;
 
-#[function_component(BugsOn)]
-pub fn bugs_on() -> Html {
-    let ui = use_ui();
+/// The strip, rendered with the stage that holds it: it has no state of its own, and a
+/// component would cost the page Yew's machinery for one more type.
+pub fn bugs_on(ui: &Ui) -> Html {
     let bugs: Vec<Bug> = ui.engine.borrow().scenario().config.bugs.iter().collect();
     if bugs.is_empty() {
         return Html::default();

@@ -65,7 +65,7 @@ pub fn embed_layout(props: &EmbedProps) -> Html {
                 // must not be left guessing.
                 { notice_bar(&ui, notice.as_deref()) }
             </div>
-            <main class="stage"><ClusterCanvas /><super::lesson::LessonCard /><super::bugs_on::BugsOn /></main>
+            <main class="stage"><ClusterCanvas /><super::lesson::LessonCard />{ super::bugs_on::bugs_on(&ui) }</main>
             if has("timeline") { <Timeline /> }
             if has("logs") { <LogPanel /> }
         </div>
