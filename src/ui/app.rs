@@ -293,8 +293,8 @@ pub fn app() -> Html {
         "light"
     };
     let embed = use_memo((), |_| super::url::embed_controls());
-    let layout = match (*embed).clone() {
-        Some(controls) => html! { <super::embed::EmbedLayout {controls} /> },
+    let layout = match &*embed {
+        Some(controls) => super::embed::embed_layout(&ui, controls),
         None => html! {
             <>
                 <Toolbar />

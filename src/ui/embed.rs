@@ -5,21 +5,16 @@
 use yew::prelude::*;
 
 use super::canvas::ClusterCanvas;
-use super::context::use_ui;
+use super::context::Ui;
 use super::log_panel::LogPanel;
 use super::timeline::Timeline;
 use super::toolbar::{PlayCallbacks, notice_bar, play_callbacks};
 use crate::view::{SLIDER_STEPS, format_time, speed_label, speed_to_slider};
 
-#[derive(Properties, PartialEq)]
-pub struct EmbedProps {
-    pub controls: Vec<String>,
-}
-
-#[function_component(EmbedLayout)]
-pub fn embed_layout(props: &EmbedProps) -> Html {
-    let ui = use_ui();
-    let has = |name: &str| props.controls.iter().any(|control| control == name);
+/// The page in embed mode, with `controls` (rendered by the app: it holds no state of its own,
+/// and a component would cost the page Yew's machinery for one more type).
+pub fn embed_layout(ui: &Ui, controls: &[String]) -> Html {
+    let has = |name: &str| controls.iter().any(|control| control == name);
     let (playing, speed, now, violations, notice) = {
         let engine = ui.engine.borrow();
         (
@@ -34,7 +29,7 @@ pub fn embed_layout(props: &EmbedProps) -> Html {
         toggle,
         step,
         on_speed,
-    } = play_callbacks(&ui);
+    } = play_callbacks(ui);
     let full_link = super::api::run_link(&ui.engine.borrow(), false);
     html! {
         <div class="embed-layout">
@@ -63,9 +58,9 @@ pub fn embed_layout(props: &EmbedProps) -> Html {
                 <a class="embed-open" href={full_link} target="_blank" rel="noopener">{ "Open in Raft Playground ↗" }</a>
                 // A bad link or a refused action says why here too: a course page's reader
                 // must not be left guessing.
-                { notice_bar(&ui, notice.as_deref()) }
+                { notice_bar(ui, notice.as_deref()) }
             </div>
-            <main class="stage"><ClusterCanvas /><super::lesson::LessonCard />{ super::bugs_on::bugs_on(&ui) }</main>
+            <main class="stage"><ClusterCanvas /><super::lesson::LessonCard />{ super::bugs_on::bugs_on(ui) }</main>
             if has("timeline") { <Timeline /> }
             if has("logs") { <LogPanel /> }
         </div>
