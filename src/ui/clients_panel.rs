@@ -145,15 +145,13 @@ impl Form {
     }
 }
 
-#[function_component(ClientsPanel)]
-pub fn clients_panel() -> Html {
-    let ui = use_ui();
+pub fn clients_panel(ui: &Ui) -> Html {
     html! {
         <div class="panel clients-panel">
             <h2>{ "Clients" }</h2>
             <RequestForm />
-            { workload_controls(&ui) }
-            { history_list(&ui) }
+            { workload_controls(ui) }
+            { history_list(ui) }
         </div>
     }
 }

@@ -5,7 +5,7 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
-use super::context::{Ui, use_ui};
+use super::context::Ui;
 use super::network_panel::refuse;
 use super::number_field::{NumberField, parse_bounded};
 use crate::raft::Bug;
@@ -52,9 +52,7 @@ fn toggle(ui: &Ui, label: &str, checked: bool, apply: fn(&mut Scenario, bool)) -
     }
 }
 
-#[function_component(ConfigPanel)]
-pub fn config_panel() -> Html {
-    let ui = use_ui();
+pub fn config_panel(ui: &Ui) -> Html {
     let scenario = ui.engine.borrow().scenario().clone();
     let config = &scenario.config;
     let bug_switches = Bug::ALL.iter().map(|&bug| {
@@ -83,14 +81,14 @@ pub fn config_panel() -> Html {
         <div class="panel config-panel">
             <h2>{ "Configuration" }</h2>
             <p class="hint">{ "Changes replay the run from the start under the new settings, to the same moment." }</p>
-            { toggle(&ui, "pre-vote", config.pre_vote, |s, on| s.config.pre_vote = on) }
-            { toggle(&ui, "check-quorum", config.check_quorum, |s, on| s.config.check_quorum = on) }
-            { number_input(&ui, "snapshot every (entries, 0 = never)", config.snapshot_every, 0, SNAPSHOT_EVERY_MAX, |s, v| s.config.snapshot_every = v) }
-            { number_input(&ui, "election timeout min (ms)", config.election_timeout_ms.0, 1, TIMER_MS_MAX, |s, v| s.config.election_timeout_ms.0 = v) }
-            { number_input(&ui, "election timeout max (ms)", config.election_timeout_ms.1, 2, TIMER_MS_MAX, |s, v| s.config.election_timeout_ms.1 = v) }
-            { number_input(&ui, "heartbeat (ms)", config.heartbeat_ms, 1, TIMER_MS_MAX, |s, v| s.config.heartbeat_ms = v) }
-            { number_input(&ui, "nodes", u64::from(scenario.nodes), NODES_MIN, NODES_MAX, |s, v| s.nodes = u8::try_from(v).unwrap_or(u8::MAX)) }
-            { number_input(&ui, "seed", scenario.seed, 0, u64::MAX, |s, v| s.seed = v) }
+            { toggle(ui, "pre-vote", config.pre_vote, |s, on| s.config.pre_vote = on) }
+            { toggle(ui, "check-quorum", config.check_quorum, |s, on| s.config.check_quorum = on) }
+            { number_input(ui, "snapshot every (entries, 0 = never)", config.snapshot_every, 0, SNAPSHOT_EVERY_MAX, |s, v| s.config.snapshot_every = v) }
+            { number_input(ui, "election timeout min (ms)", config.election_timeout_ms.0, 1, TIMER_MS_MAX, |s, v| s.config.election_timeout_ms.0 = v) }
+            { number_input(ui, "election timeout max (ms)", config.election_timeout_ms.1, 2, TIMER_MS_MAX, |s, v| s.config.election_timeout_ms.1 = v) }
+            { number_input(ui, "heartbeat (ms)", config.heartbeat_ms, 1, TIMER_MS_MAX, |s, v| s.config.heartbeat_ms = v) }
+            { number_input(ui, "nodes", u64::from(scenario.nodes), NODES_MIN, NODES_MAX, |s, v| s.nodes = u8::try_from(v).unwrap_or(u8::MAX)) }
+            { number_input(ui, "seed", scenario.seed, 0, u64::MAX, |s, v| s.seed = v) }
             <h3>{ "Bug switches" }</h3>
             <p class="hint">{ "Each turns off one safety rule of Raft. Turn one on and watch the checker catch it." }</p>
             <div class="bug-switches">{ for bug_switches }</div>

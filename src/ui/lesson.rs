@@ -137,9 +137,7 @@ pub fn lesson_card() -> Html {
     }
 }
 
-#[function_component(LearnPanel)]
-pub fn learn_panel() -> Html {
-    let ui = use_ui();
+pub fn learn_panel(ui: &Ui) -> Html {
     let current = ui.engine.borrow().lesson.as_ref().map(|lesson| lesson.id);
     let items = lessons::catalog().iter().map(|lesson| {
         let onclick = {

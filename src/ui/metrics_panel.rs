@@ -8,7 +8,7 @@
 
 use yew::prelude::*;
 
-use super::context::use_ui;
+use super::context::Ui;
 use crate::raft::NodeId;
 use crate::sim::Simulation;
 use crate::sim::observe::{MetricsSample, TraceEvent};
@@ -19,9 +19,7 @@ const THROUGHPUT_WINDOW_US: u64 = 1_000_000;
 const CHART_WIDTH: f64 = 240.0;
 const CHART_HEIGHT: f64 = 36.0;
 
-#[function_component(MetricsPanel)]
-pub fn metrics_panel() -> Html {
-    let ui = use_ui();
+pub fn metrics_panel(ui: &Ui) -> Html {
     let engine = ui.engine.borrow();
     let simulation = engine.simulation();
     let samples: Vec<&MetricsSample> = simulation.metrics.samples().iter().collect();

@@ -28,9 +28,7 @@ const GROUPS_OFFERED_MIN: usize = 3;
 /// Blocked links listed before "and N more".
 const LINKS_LISTED: usize = 24;
 
-#[function_component(NetworkPanel)]
-pub fn network_panel() -> Html {
-    let ui = use_ui();
+pub fn network_panel(ui: &Ui) -> Html {
     let engine = ui.engine.borrow();
     let network = engine.simulation().network();
     let nodes: Vec<NodeId> = engine
@@ -80,7 +78,7 @@ pub fn network_panel() -> Html {
             <h3>{ "Knobs" }</h3>
             <PercentSlider id="network-loss" label="Loss" ppm={config.loss_ppm} on_commit={knob(config.loss_ppm, true)} />
             <PercentSlider id="network-duplicate" label="Duplication" ppm={config.duplicate_ppm} on_commit={knob(config.duplicate_ppm, false)} />
-            { latency_inputs(&ui, latency_ms) }
+            { latency_inputs(ui, latency_ms) }
             <h3>{ "Partition" }</h3>
             <PartitionEditor nodes={nodes.clone()} current={current_groups} {replaces_cuts} />
             <h3>{ "One-way cut" }</h3>

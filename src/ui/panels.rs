@@ -3,15 +3,15 @@
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
-use super::clients_panel::ClientsPanel;
-use super::config_panel::ConfigPanel;
+use super::clients_panel::clients_panel;
+use super::config_panel::config_panel;
 use super::context::use_ui;
 use super::engine::Selection;
 use super::help_panel::HelpPanel;
 use super::inspector::Inspector;
-use super::lesson::LearnPanel;
-use super::metrics_panel::MetricsPanel;
-use super::network_panel::NetworkPanel;
+use super::lesson::learn_panel;
+use super::metrics_panel::metrics_panel;
+use super::network_panel::network_panel;
 use super::share_panel::SharePanel;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,19 +109,24 @@ pub fn side_panels() -> Html {
         })
     };
     let content = match *tab {
-        Tab::Learn => html! { <LearnPanel /> },
+        Tab::Learn => learn_panel(&ui),
         Tab::Inspect => html! { <Inspector /> },
-        Tab::Clients => html! { <ClientsPanel /> },
-        Tab::Network => html! { <NetworkPanel /> },
-        Tab::Config => html! { <ConfigPanel /> },
-        Tab::Metrics => html! { <MetricsPanel /> },
+        Tab::Clients => clients_panel(&ui),
+        Tab::Network => network_panel(&ui),
+        Tab::Config => config_panel(&ui),
+        Tab::Metrics => metrics_panel(&ui),
         Tab::Share => html! { <SharePanel /> },
         Tab::Help => html! { <HelpPanel /> },
     };
     html! {
         <aside class="side" aria-label="panels">
             <div class="tabs" role="tablist" {onkeydown}>{ for tabs }</div>
-            <div class="tab-content" role="tabpanel" id="tab-panel" aria-labelledby={tab_id(*tab)}>{ content }</div>
+            <div class="tab-content" role="tabpanel" id="tab-panel" aria-labelledby={tab_id(*tab)}>
+                // Keyed by the tab, so that another tab's panel is built afresh rather than
+                // patched over this one's elements (most panels are functions called here, not
+                // components, which Yew would replace anyway).
+                <key={tab_id(*tab)}>{ content }</>
+            </div>
         </aside>
     }
 }
