@@ -234,8 +234,12 @@ fn help_html() -> String {
     html
 }
 
-#[function_component(HelpPanel)]
+thread_local! {
+    /// The panel's HTML, written once: the side panels call `help_panel` on every render.
+    static HELP_HTML: AttrValue = AttrValue::from(help_html());
+}
+
 pub fn help_panel() -> Html {
-    let body = Html::from_html_unchecked(AttrValue::from(help_html()));
+    let body = Html::from_html_unchecked(HELP_HTML.with(AttrValue::clone));
     html! { <div class="panel help-panel">{ body }</div> }
 }

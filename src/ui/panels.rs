@@ -7,7 +7,7 @@ use super::clients_panel::clients_panel;
 use super::config_panel::config_panel;
 use super::context::use_ui;
 use super::engine::Selection;
-use super::help_panel::HelpPanel;
+use super::help_panel::help_panel;
 use super::inspector::Inspector;
 use super::lesson::learn_panel;
 use super::metrics_panel::metrics_panel;
@@ -116,7 +116,7 @@ pub fn side_panels() -> Html {
         Tab::Config => config_panel(&ui),
         Tab::Metrics => metrics_panel(&ui),
         Tab::Share => html! { <SharePanel /> },
-        Tab::Help => html! { <HelpPanel /> },
+        Tab::Help => help_panel(),
     };
     html! {
         <aside class="side" aria-label="panels">
