@@ -54,6 +54,14 @@ test("a bug switch leads to a violation the page shows and reports", async () =>
   assert.match(await verdict.textContent(), /1 violation/);
   assert.equal(await toolbarHeight(), safeToolbar, "the verdict changing does not reflow the toolbar");
   await page.getByRole("button", { name: /Play/ }).first().waitFor({ timeout: 5000 }); // the run stopped
+  // Beside the ring (1280 px), the switch's strip is a card in the violation card's column.
+  const [violationCard, strip] = await Promise.all(
+    [".violation-card", ".bugs-on"].map((selector) => page.locator(selector).boundingBox()),
+  );
+  assert.ok(
+    Math.abs(strip.x - violationCard.x) < 1 && strip.y >= violationCard.y + violationCard.height && strip.width <= violationCard.width + 1,
+    `the strip sits under the violation card: ${JSON.stringify({ violationCard, strip })}`,
+  );
 
   const events = await recordedEvents(page, "violation");
   assert.equal(events.length, 1, `on("violation") fired once: ${JSON.stringify(events)}`);
