@@ -357,6 +357,19 @@ impl Cluster {
         result
     }
 
+    /// Leader `id` removes itself and every message is delivered, with no time passing: a
+    /// removed leader's hand-off must not wait on any timer (thesis §3.10, §4.2.2). Returns
+    /// the removal's index.
+    pub fn remove_leader_at_once(&mut self, id: NodeId) -> Index {
+        let removal = self
+            .change_membership(id, MembershipChange::Remove(id))
+            .unwrap();
+        let started_us = self.now_us;
+        self.deliver_all();
+        assert_eq!(self.now_us, started_us, "no timer fired");
+        removal
+    }
+
     /// Takes the queued messages matching `filter` out of the queue, in order, so a test can
     /// deliver them later (with [`step`](Self::step)) or never.
     pub fn hold(&mut self, filter: impl Fn(&Message) -> bool) -> Vec<Message> {

@@ -4,9 +4,7 @@
 //! one promise that an earlier core left open, and checks that no stale lease read is served.
 //! Pre-voting follows the same belief without check-quorum (thesis §9.6).
 
-use raft_playground::raft::{
-    Config, MembershipChange, Message, MessageBody, ReadError, ReadMode, Role, Term,
-};
+use raft_playground::raft::{Config, Message, MessageBody, ReadError, ReadMode, Role, Term};
 
 use crate::harness::{Cluster, plain_config};
 
@@ -85,12 +83,7 @@ fn a_removed_leader_hands_off_and_serves_no_lease_read_after() {
         lease_read_answered(&mut cluster, 1, 1),
         "answered without a round trip"
     );
-    cluster
-        .change_membership(1, MembershipChange::Remove(1))
-        .unwrap();
-    let started_us = cluster.now_us;
-    cluster.deliver_all();
-    assert_eq!(cluster.now_us, started_us);
+    cluster.remove_leader_at_once(1);
     assert_eq!(cluster.leader(), Some(2), "elected inside node 3's lease");
     assert_eq!(cluster.node(2).current_term(), 2, "no pre-vote round");
 

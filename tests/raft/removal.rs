@@ -36,13 +36,7 @@ fn a_removed_leader_hands_off_to_a_caught_up_voter_at_once() {
     cluster.elect(1);
     cluster.propose(1, "a").unwrap();
     cluster.deliver_all();
-    let removal = cluster
-        .change_membership(1, MembershipChange::Remove(1))
-        .unwrap();
-    let started_us = cluster.now_us;
-    cluster.deliver_all();
-
-    assert_eq!(cluster.now_us, started_us, "no timer fired");
+    let removal = cluster.remove_leader_at_once(1);
     assert_eq!(
         timeout_nows(&cluster),
         vec![(1, 2)],
@@ -338,12 +332,7 @@ fn a_learner_is_never_handed_leadership() {
 fn a_lone_remaining_voter_takes_over_at_once() {
     let mut cluster = Cluster::new(2, plain_config());
     cluster.elect(1);
-    cluster
-        .change_membership(1, MembershipChange::Remove(1))
-        .unwrap();
-    let started_us = cluster.now_us;
-    cluster.deliver_all();
-    assert_eq!(cluster.now_us, started_us);
+    cluster.remove_leader_at_once(1);
     assert_eq!(timeout_nows(&cluster), vec![(1, 2)]);
     assert_eq!(cluster.leader(), Some(2));
     assert_eq!(
