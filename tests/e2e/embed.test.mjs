@@ -87,14 +87,20 @@ test("an embed opened with a link cut short says so", async () => {
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
-// A lesson in a small embed: its card can take most of the frame, so it folds down to its
-// title row and back, by mouse or keyboard, and stays folded for the rest of the session
-// (a reload), not for good (a new session).
-test("in a small embed a lesson's card folds away and back, and stays folded for the session", async () => {
+/** The leader-election lesson in a 480×300 embed with its timeline, its card's caption shown. */
+async function openSmallLessonEmbed() {
   const url = `${session.server.url}?embed&controls=play,step,speed,timeline#lesson=leader-election`;
   const page = await openPlayground(session.browser, url, { viewport: { width: 480, height: 300 } });
   const card = page.getByRole("region", { name: "Lesson" });
   await card.locator(".lesson-caption").waitFor({ timeout: 5000 });
+  return { url, page, card };
+}
+
+// A lesson in a small embed: its card can take most of the frame, so it folds down to its
+// title row and back, by mouse or keyboard, and stays folded for the rest of the session
+// (a reload), not for good (a new session).
+test("in a small embed a lesson's card folds away and back, and stays folded for the session", async () => {
+  const { url, page, card } = await openSmallLessonEmbed();
   const canvasHeight = async () => (await page.locator("canvas.cluster-canvas").boundingBox()).height;
   const unfolded = await canvasHeight();
   await screenshot(page, "embed-lesson-unfolded");
@@ -115,7 +121,6 @@ test("in a small embed a lesson's card folds away and back, and stays folded for
     "Show the lesson card",
     "the focus stays on the toggle",
   );
-  await screenshot(page, "embed-lesson-folded");
 
   // The session remembers it: a reload opens the card folded.
   await page.reload();
@@ -143,10 +148,7 @@ test("in a small embed a lesson's card folds away and back, and stays folded for
 // sit in the title row, beside fold and close, at every step; on a desktop they stay below the
 // caption.
 test("in a small embed an unfolded lesson card keeps Back and Next in view", async () => {
-  const url = `${session.server.url}?embed&controls=play,step,speed,timeline#lesson=leader-election`;
-  const page = await openPlayground(session.browser, url, { viewport: { width: 480, height: 300 } });
-  const card = page.getByRole("region", { name: "Lesson" });
-  await card.locator(".lesson-caption").waitFor({ timeout: 5000 });
+  const { page, card } = await openSmallLessonEmbed();
   const inView = (name) =>
     card.getByRole("button", { name }).evaluate((button) => {
       const box = button.getBoundingClientRect();
