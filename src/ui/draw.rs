@@ -20,6 +20,8 @@ use crate::view::{
 thread_local! {
     /// Reused for the labels every canvas draws each frame, so drawing them does not allocate.
     pub(super) static TEXT: RefCell<String> = RefCell::new(String::with_capacity(64));
+    /// The boxes of the captions drawn so far in this frame.
+    static CAPTIONS_PLACED: RefCell<Vec<Bounds>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Writes a label into the reused `TEXT` with `write` and hands it to `use_text`.
@@ -229,11 +231,13 @@ pub fn draw(context: &Context, scene: &Scene) {
     for message in &scene.view.messages {
         draw_message(context, scene, message);
     }
-    // Each caption keeps clear of those placed before it.
-    let mut captions = Vec::with_capacity(scene.view.nodes.len());
-    for node in &scene.view.nodes {
-        draw_node(context, scene, node, &mut captions);
-    }
+    // Each caption keeps clear of those placed before it (a buffer kept between frames).
+    CAPTIONS_PLACED.with_borrow_mut(|captions| {
+        captions.clear();
+        for node in &scene.view.nodes {
+            draw_node(context, scene, node, captions);
+        }
+    });
     if !scene.layout.is_narrow() {
         draw_legend(context, scene); // On a phone the Help panel carries the legend.
     }
@@ -658,10 +662,9 @@ fn draw_node(
         with_text(
             |text| {
                 let _ = write!(text, "term {}", node.term);
-                let fits = context
-                    .measure_text(text)
-                    .is_ok_and(|metrics| metrics.width() <= labels.term_room);
-                if !fits {
+                let width = TERM_WIDTHS
+                    .with_borrow_mut(|widths| widths.width(context, &scene.layout.term_font, text));
+                if width > labels.term_room {
                     text.clear();
                     let _ = write!(text, "t{}", node.term);
                 }
@@ -728,7 +731,7 @@ fn draw_caption(
         .leader_id
         .filter(|&leader| detailed && leader != node.id);
     context.set_fill_style_str(scene.palette.muted);
-    context.set_font("11px system-ui, sans-serif");
+    context.set_font(CAPTION_FONT);
     TEXT.with_borrow_mut(|text| {
         // The text is `role · voted S2 · leader S3`; `parts` are where each part lies in it.
         text.clear();
@@ -770,29 +773,48 @@ fn draw_caption(
     context.set_text_align("center");
 }
 
-/// Caption texts measured so far (in the captions' one font): a few dozen in all (eight roles,
-/// "voted S3" and "leader S3" per node), so each is measured once rather than every frame.
-const CAPTION_WIDTHS_KEPT: usize = 256;
-
-thread_local! {
-    static CAPTION_WIDTHS: RefCell<Vec<(String, f64)>> = const { RefCell::new(Vec::new()) };
+/// Texts measured so far in one font, each measured once rather than every frame: the
+/// captions' role, "voted S3" and "leader S3" parts, a node's "term 12". A few dozen in all;
+/// the cache starts over when its font changes (the term's scales with the nodes) or it is
+/// full (a run with very many node ids or terms).
+#[derive(Default)]
+struct TextWidths {
+    font: String,
+    widths: Vec<(String, f64)>,
 }
 
-/// The width of `text` in the captions' font (set on `context`), measured once.
-fn caption_text_width(context: &Context, text: &str) -> f64 {
-    CAPTION_WIDTHS.with_borrow_mut(|widths| {
-        if let Some(&(_, width)) = widths.iter().find(|(known, _)| known == text) {
+impl TextWidths {
+    const KEPT: usize = 256;
+
+    /// The width of `text` in `font`, which must be the font set on `context`.
+    fn width(&mut self, context: &Context, font: &str, text: &str) -> f64 {
+        if self.font != font || self.widths.len() == Self::KEPT {
+            self.font.clear();
+            self.font.push_str(font);
+            self.widths.clear();
+        }
+        if let Some(&(_, width)) = self.widths.iter().find(|(known, _)| known == text) {
             return width;
         }
         let width = context
             .measure_text(text)
             .map_or(0.0, |metrics| metrics.width());
-        if widths.len() == CAPTION_WIDTHS_KEPT {
-            widths.clear(); // Bounded: a run with very many node ids starts over.
-        }
-        widths.push((text.to_string(), width));
+        self.widths.push((text.to_string(), width));
         width
-    })
+    }
+}
+
+thread_local! {
+    static CAPTION_WIDTHS: RefCell<TextWidths> = RefCell::new(TextWidths::default());
+    static TERM_WIDTHS: RefCell<TextWidths> = RefCell::new(TextWidths::default());
+}
+
+/// The font of every caption.
+const CAPTION_FONT: &str = "11px system-ui, sans-serif";
+
+/// The width of `text` in the captions' font (set on `context`), measured once.
+fn caption_text_width(context: &Context, text: &str) -> f64 {
+    CAPTION_WIDTHS.with_borrow_mut(|widths| widths.width(context, CAPTION_FONT, text))
 }
 
 /// Draws a placed caption, its `parts` (byte ranges of `text`) on the lines it gives, each
