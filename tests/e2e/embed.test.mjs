@@ -87,10 +87,11 @@ test("an embed opened with a link cut short says so", async () => {
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
-/** The leader-election lesson in a 480×300 embed with its timeline, its card's caption shown. */
-async function openSmallLessonEmbed() {
+/** The leader-election lesson in a small embed (480×300 unless `viewport` says otherwise) with
+ * its timeline, its card's caption shown. */
+async function openSmallLessonEmbed(viewport = { width: 480, height: 300 }) {
   const url = `${session.server.url}?embed&controls=play,step,speed,timeline#lesson=leader-election`;
-  const page = await openPlayground(session.browser, url, { viewport: { width: 480, height: 300 } });
+  const page = await openPlayground(session.browser, url, { viewport });
   const card = page.getByRole("region", { name: "Lesson" });
   await card.locator(".lesson-caption").waitFor({ timeout: 5000 });
   return { url, page, card };
@@ -99,8 +100,9 @@ async function openSmallLessonEmbed() {
 // A lesson in a small embed: its card can take most of the frame, so it folds down to its
 // title row and back, by mouse or keyboard, and stays folded for the rest of the session
 // (a reload), not for good (a new session).
+// Below 400 px the card stands above the ring, and folding it gives the ring the card's height.
 test("in a small embed a lesson's card folds away and back, and stays folded for the session", async () => {
-  const { url, page, card } = await openSmallLessonEmbed();
+  const { url, page, card } = await openSmallLessonEmbed({ width: 380, height: 300 });
   const canvasHeight = async () => (await page.locator("canvas.cluster-canvas").boundingBox()).height;
   const unfolded = await canvasHeight();
   await screenshot(page, "embed-lesson-unfolded");
@@ -137,35 +139,73 @@ test("in a small embed a lesson's card folds away and back, and stays folded for
   assert.deepEqual(page.errors, [], "no console errors");
 
   // A new session (another browser context) starts with the card unfolded.
-  const fresh = await openPlayground(session.browser, url, { viewport: { width: 480, height: 300 } });
+  const fresh = await openPlayground(session.browser, url, { viewport: { width: 380, height: 300 } });
   await fresh.locator(".lesson-caption").waitFor({ timeout: 5000 });
   assert.equal(await fresh.evaluate(() => Object.keys(localStorage).filter((key) => /lesson/.test(key)).length), 0, "nothing kept for good");
   assert.deepEqual(fresh.errors, [], "no console errors");
 });
 
-// A small embed with its timeline leaves the stage about 150 px: the card's half of it held the
-// title row and a line of caption, and Back and Next scrolled out of sight below. There they
-// sit in the title row, beside fold and close, at every step; on a desktop they stay below the
-// caption.
-test("in a small embed an unfolded lesson card keeps Back and Next in view", async () => {
+// A 480×300 embed with a lesson and the timeline: the bar and the timeline each keep to one
+// row, and the card is a column beside the ring. Stacked, the ring got 68 px of height and its
+// bottom nodes were cut off.
+test("a small embed gives the ring the stage's height beside the lesson's card", async () => {
   const { page, card } = await openSmallLessonEmbed();
-  const inView = (name) =>
-    card.getByRole("button", { name }).evaluate((button) => {
-      const box = button.getBoundingClientRect();
-      const frame = button.closest(".lesson-card").getBoundingClientRect();
-      const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
-      return box.top >= frame.top && box.bottom <= frame.bottom && box.bottom <= innerHeight && button.contains(hit);
-    });
-  for (let step = 1; step <= 3; step += 1) {
-    await page.waitForFunction((step) => document.querySelector(".lesson-progress")?.textContent.startsWith(`step ${step} `), step);
-    for (const name of ["Previous step", "Next step", "Fold the lesson card away", "Close the lesson"]) {
-      assert.ok(await inView(name), `step ${step}: "${name}" is in view`);
-    }
-    assert.ok(await card.locator(".lesson-caption").isVisible(), `step ${step}: the caption shows`);
-    if (step === 1) await screenshot(page, "embed-lesson-buttons");
-    await card.getByRole("button", { name: "Next step" }).click();
+  const rows = await page.evaluate(() => {
+    const centre = (element) => {
+      const box = element.getBoundingClientRect();
+      return box.width > 0 ? Math.round(box.top + box.height / 2) : null;
+    };
+    const centres = (selector) => [...document.querySelectorAll(selector)].map(centre).filter((at) => at !== null);
+    return { bar: centres(".embed-bar > *"), timeline: centres(".timeline > *") };
+  });
+  for (const [name, centres] of Object.entries(rows)) {
+    assert.ok(centres.length >= 3 && Math.max(...centres) - Math.min(...centres) <= 4, `the ${name} is one row: ${centres}`);
   }
+  const open = page.getByRole("link", { name: "Open in Raft Playground" });
+  assert.equal(await open.innerText(), "Open ↗", "the link says little and keeps its whole name");
+  assert.equal(await page.locator(".embed-bar .clock").isVisible(), false, "the timeline's clock stands in for the bar's");
+  const canvas = await page.locator("canvas.cluster-canvas").boundingBox();
+  const beside = await card.boundingBox();
+  const timeline = await page.locator(".timeline").boundingBox();
+  assert.ok(canvas.x >= beside.x + beside.width, `the ring is beside the card: ${JSON.stringify({ canvas, beside })}`);
+  assert.ok(canvas.height >= 180 && canvas.y + canvas.height <= timeline.y + 1, `the ring has the stage's height: ${JSON.stringify({ canvas, timeline })}`);
+  await screenshot(page, "embed-lesson-beside");
   assert.deepEqual(page.errors, [], "no console errors");
+
+  // Without a timeline the bar keeps its own clock; in a wide frame the link says it all.
+  const wide = await openPlayground(session.browser, `${session.server.url}?embed&controls=play,step,speed`, { viewport: { width: 800, height: 450 } });
+  assert.ok(await wide.locator(".embed-bar .clock").isVisible(), "the bar's clock shows");
+  assert.equal(await wide.getByRole("link", { name: "Open in Raft Playground" }).innerText(), "Open in Raft Playground ↗");
+  assert.deepEqual(wide.errors, [], "no console errors");
+});
+
+// A small embed with its timeline leaves the stage about 200 px. Below 400 px the card stands
+// above the ring, where its half of the stage held the title row and a line of caption, and
+// Back and Next scrolled out of sight below: there they sit in the title row, beside fold and
+// close. From 400 px the card is a column beside the ring, Back and Next under its caption.
+// On a desktop too they stay below the caption.
+test("in a small embed an unfolded lesson card keeps Back and Next in view", async () => {
+  for (const viewport of [{ width: 380, height: 300 }, { width: 480, height: 300 }]) {
+    const { page, card } = await openSmallLessonEmbed(viewport);
+    const inView = (name) =>
+      card.getByRole("button", { name }).evaluate((button) => {
+        const box = button.getBoundingClientRect();
+        const frame = button.closest(".lesson-card").getBoundingClientRect();
+        const hit = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+        return box.top >= frame.top && box.bottom <= frame.bottom && box.right <= frame.right && box.bottom <= innerHeight && button.contains(hit);
+      });
+    for (let step = 1; step <= 3; step += 1) {
+      await page.waitForFunction((step) => document.querySelector(".lesson-progress")?.textContent.startsWith(`step ${step} `), step);
+      for (const name of ["Previous step", "Next step", "Fold the lesson card away", "Close the lesson"]) {
+        assert.ok(await inView(name), `${viewport.width} px, step ${step}: "${name}" is in view`);
+      }
+      assert.ok(await card.locator(".lesson-caption").isVisible(), `${viewport.width} px, step ${step}: the caption shows`);
+      if (step === 1) await screenshot(page, `embed-lesson-buttons-${viewport.width}`);
+      await card.getByRole("button", { name: "Next step" }).click();
+    }
+    assert.deepEqual(page.errors, [], "no console errors");
+    await page.close();
+  }
 
   const desktop = await openPlayground(session.browser, `${session.server.url}#lesson=leader-election`, { viewport: { width: 1366, height: 768 } });
   const desktopCard = desktop.getByRole("region", { name: "Lesson" });
