@@ -67,6 +67,7 @@ pub fn side_panels() -> Html {
         use_effect_with(selections_made, move |_| {
             if something {
                 tab.set(Tab::Inspect);
+                bring_panels_into_view();
             }
         });
     }
@@ -128,6 +129,31 @@ pub fn side_panels() -> Html {
                 <key={tab_id(*tab)}>{ content }</>
             </div>
         </aside>
+    }
+}
+
+/// On a phone the panels are under the canvas: a node or message tapped there would show in
+/// a panel below the window's fold. So when the panels start in the lower half of the window
+/// (or below it), the page scrolls them to its top; the canvas is a scroll back up. Where the
+/// panels stand beside the canvas, or have been scrolled to, nothing moves.
+fn bring_panels_into_view() {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let panels = window
+        .document()
+        .and_then(|document| document.query_selector("aside.side").ok().flatten());
+    let height = window
+        .inner_height()
+        .ok()
+        .and_then(|height| height.as_f64());
+    let (Some(panels), Some(height)) = (panels, height) else {
+        return;
+    };
+    let top = panels.get_bounding_client_rect().top();
+    if top >= height / 2.0 {
+        let scrolled = window.scroll_y().unwrap_or(0.0);
+        window.scroll_to_with_x_and_y(0.0, scrolled + top);
     }
 }
 

@@ -4,30 +4,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { screenshot } from "./harness.mjs";
-import { sessionForFile, openPlayground, load, press } from "./playground.mjs";
+import { sessionForFile, openPlayground, load, press, nodeCentre, canvasZoom } from "./playground.mjs";
 
 const session = sessionForFile();
-
-/** How much the canvas magnifies its drawing, as `view::canvas_zoom` says. */
-function canvasZoom(page, box) {
-  const window = page.viewportSize();
-  const byWindow = Math.min(window.width / 1280, window.height / 800);
-  const room = Math.min(box.width / 520, box.height / 380);
-  return Math.min(Math.max(Math.min(byWindow, room), 1), 1.5);
-}
-
-/** Where node `id` (1-based, of `count`) sits on the ring, in page coordinates. */
-async function nodeCentre(page, id, count) {
-  const box = await page.locator("canvas.cluster-canvas").boundingBox();
-  // As `view::ring_geometry` and `view::ring_position` place them, magnified by the canvas's
-  // zoom (which scales the ring with the canvas, so only the centre's offset changes). This is
-  // the ring's widest radius, which a 5-node ring has at the 1280x800 viewport the tests use
-  // (a crowded or short canvas shrinks it to leave room for captions: then mirror that too).
-  const [cx, cy] = [box.width / 2, box.height / 2 - 8 * canvasZoom(page, box)];
-  const radius = Math.max(Math.min(box.width, box.height) * 0.36, 40);
-  const angle = -Math.PI / 2 + (2 * Math.PI * (id - 1)) / count;
-  return { x: box.x + cx + radius * Math.cos(angle), y: box.y + cy + radius * Math.sin(angle) };
-}
 
 async function drag(page, from, to) {
   await page.mouse.move(from.x, from.y);

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { newPage, openPage, screenshot, canvasPixels } from "./harness.mjs";
-import { sessionForFile, showView, press, openPlayground } from "./playground.mjs";
+import { sessionForFile, showView, press, openPlayground, load, nodeCentre } from "./playground.mjs";
 
 const session = sessionForFile();
 
@@ -215,6 +215,31 @@ test("node labels are at least 11 px, inside their node and clear of each other,
     assert.deepEqual(page.errors, [], `${name}: no console errors`);
     await page.close();
   }
+});
+
+// On a phone the panels are under the canvas: a node tapped there is inspected in view, the
+// page scrolled down to the panels. On a desktop, where they stand beside it, nothing scrolls.
+test("on a phone, tapping a node scrolls its inspector into view", async () => {
+  const phone = await openPlayground(session.browser, session.server.url, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  await load(phone, { format: 1, seed: 8, nodes: 5, until_ms: 2000 });
+  assert.equal(await phone.evaluate(() => scrollY), 0);
+  const s1 = await nodeCentre(phone, 1, 5);
+  await phone.touchscreen.tap(s1.x, s1.y);
+  const title = phone.getByRole("heading", { name: /Node S1\b/ });
+  await title.waitFor({ timeout: 5000 });
+  const box = await title.boundingBox();
+  assert.ok(box.y >= 0 && box.y + box.height <= 844 / 2, `the node's title is in the window's top half: ${JSON.stringify(box)}`);
+  assert.ok(await phone.evaluate(() => scrollY) > 300, "the page scrolled down to the panels");
+  await screenshot(phone, "phone-tap-inspect");
+  assert.deepEqual(phone.errors, [], "no console errors");
+
+  const desktop = await openPlayground(session.browser, session.server.url);
+  await load(desktop, { format: 1, seed: 8, nodes: 5, until_ms: 2000 });
+  const s2 = await nodeCentre(desktop, 2, 5);
+  await desktop.mouse.click(s2.x, s2.y);
+  await desktop.getByRole("heading", { name: /Node S2\b/ }).waitFor({ timeout: 5000 });
+  assert.equal(await desktop.evaluate(() => scrollY), 0, "a desktop does not scroll");
+  assert.deepEqual(desktop.errors, [], "no console errors");
 });
 
 test("choosing a node from any tab opens the inspector; the theme restyles native controls too", async () => {

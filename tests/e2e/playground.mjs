@@ -55,6 +55,27 @@ export function call(page, method, ...args) {
   return page.evaluate(([method, args]) => window.raftPlayground[method](...args), [method, args]);
 }
 
+/** How much the canvas magnifies its drawing, as `view::canvas_zoom` says. */
+export function canvasZoom(page, box) {
+  const window = page.viewportSize();
+  const byWindow = Math.min(window.width / 1280, window.height / 800);
+  const room = Math.min(box.width / 520, box.height / 380);
+  return Math.min(Math.max(Math.min(byWindow, room), 1), 1.5);
+}
+
+/** Where node `id` (1-based, of `count`) sits on the ring, in page coordinates. */
+export async function nodeCentre(page, id, count) {
+  const box = await page.locator("canvas.cluster-canvas").boundingBox();
+  // As `view::ring_geometry` and `view::ring_position` place them, magnified by the canvas's
+  // zoom (which scales the ring with the canvas, so only the centre's offset changes). This is
+  // the ring's widest radius, which a 5-node ring has at the 1280x800 viewport the tests use
+  // (a crowded or short canvas shrinks it to leave room for captions: then mirror that too).
+  const [cx, cy] = [box.width / 2, box.height / 2 - 8 * canvasZoom(page, box)];
+  const radius = Math.max(Math.min(box.width, box.height) * 0.36, 40);
+  const angle = -Math.PI / 2 + (2 * Math.PI * (id - 1)) / count;
+  return { x: box.x + cx + radius * Math.cos(angle), y: box.y + cy + radius * Math.sin(angle) };
+}
+
 /** Presses a key with focus on the page body (shortcuts ignore keys typed into fields). */
 export async function press(page, key, times = 1) {
   await page.evaluate(() => document.activeElement?.blur?.());
