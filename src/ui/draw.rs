@@ -12,9 +12,10 @@ use super::palette::{Palette, message_colour, node_fill};
 use crate::raft::NodeId;
 use crate::sim::network::Endpoint;
 use crate::view::{
-    Bounds, CAPTION_LINE_HEIGHT, Caption, CaptionSide, ClusterView, DETAILED_CAPTION_WIDTH,
-    MessageKind, MessageView, NODE_HALO, NodeLabels, NodeLook, TIMER_ARC_GAP, TIMER_ARC_WIDTH,
-    neighbour_distance, node_labels, place_caption, ring_geometry, ring_position,
+    BADGE_RADIUS, Bounds, CAPTION_LINE_HEIGHT, Caption, CaptionSide, ClusterView,
+    DETAILED_CAPTION_WIDTH, MessageKind, MessageView, NODE_HALO, NodeLabels, NodeLook,
+    TIMER_ARC_GAP, TIMER_ARC_WIDTH, badge_bounds, neighbour_distance, node_labels, place_badge,
+    place_caption, ring_geometry, ring_position,
 };
 
 thread_local! {
@@ -236,6 +237,12 @@ pub fn draw(context: &Context, scene: &Scene) {
         captions.clear();
         for node in &scene.view.nodes {
             draw_node(context, scene, node, captions);
+        }
+        // Group badges last: each keeps clear of every caption, and of the badges before it.
+        for node in &scene.view.nodes {
+            if let Some(group) = node.group {
+                draw_group_badge(context, scene, node.id, group, captions);
+            }
         }
     });
     if !scene.layout.is_narrow() {
@@ -673,19 +680,29 @@ fn draw_node(
         )
         .ok();
     }
-    if let Some(group) = node.group {
-        draw_group_badge(context, scene, group, x, y);
-    }
     draw_caption(context, scene, node, (x, y), captions);
 }
 
-/// The node's group letter, while the network is split, on a small disc at its upper left,
-/// just outside the timer arc: the same letters the Network panel gives the groups.
-fn draw_group_badge(context: &Context, scene: &Scene, group: char, x: f64, y: f64) {
-    const BADGE_RADIUS: f64 = 8.5;
-    let reach = scene.layout.node_radius + NODE_HALO + BADGE_RADIUS;
-    let angle = -3.0 * std::f64::consts::FRAC_PI_4;
-    let (bx, by) = (x + reach * angle.cos(), y + reach * angle.sin());
+/// The node's group letter, while the network is split, on a small disc just outside its
+/// timer arc (`place_badge` says where), which joins the `placed` boxes: the same letters the
+/// Network panel gives the groups.
+fn draw_group_badge(
+    context: &Context,
+    scene: &Scene,
+    id: NodeId,
+    group: char,
+    placed: &mut Vec<Bounds>,
+) {
+    let layout = scene.layout;
+    let (bx, by) = place_badge(
+        layout.node_at(id),
+        layout.center,
+        layout.node_radius,
+        layout.nodes.iter().map(|(_, &centre)| centre),
+        placed,
+        (layout.width, layout.height),
+    );
+    placed.push(badge_bounds((bx, by)));
     context.set_fill_style_str(scene.palette.text);
     context.begin_path();
     let _ = context.arc(bx, by, BADGE_RADIUS, 0.0, std::f64::consts::TAU);

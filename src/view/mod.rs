@@ -23,11 +23,11 @@ pub use inspect::{
     payload_label, removal_warning, ruler_step, sparkline_points, tick_step_us,
 };
 pub use ring::{
-    Bounds, CANVAS_ZOOM_MAX, CAPTION_LINE_HEIGHT, CAPTIONED_CANVAS, Caption, CaptionPlace,
-    CaptionSide, DETAILED_CAPTION_WIDTH, NODE_GAP_MIN, NODE_HALO, NODE_LABEL_PX_MIN,
+    BADGE_RADIUS, Bounds, CANVAS_ZOOM_MAX, CAPTION_LINE_HEIGHT, CAPTIONED_CANVAS, Caption,
+    CaptionPlace, CaptionSide, DETAILED_CAPTION_WIDTH, NODE_GAP_MIN, NODE_HALO, NODE_LABEL_PX_MIN,
     NODE_RADIUS_MAX, NODE_RADIUS_MIN, NodeLabels, SIDE_CAPTION_WIDTH, TIMER_ARC_GAP,
-    TIMER_ARC_WIDTH, canvas_zoom, caption_lines, neighbour_distance, node_labels, node_radius,
-    place_caption, ring_geometry, ring_position, sideways, window_zoom,
+    TIMER_ARC_WIDTH, badge_bounds, canvas_zoom, caption_lines, neighbour_distance, node_labels,
+    node_radius, place_badge, place_caption, ring_geometry, ring_position, sideways, window_zoom,
 };
 
 #[derive(Clone, Debug, PartialEq)]

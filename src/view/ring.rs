@@ -366,6 +366,96 @@ pub fn place_caption(
         .map_or(below, |(caption, _)| *caption)
 }
 
+/// The radius of a node's group badge (its partition group's letter on a disc).
+pub const BADGE_RADIUS: f64 = 8.5;
+
+/// Where the group badge of the node at `at` goes: just outside its timer arc, on the outer
+/// side of the ring unless that comes near another of the `nodes` (with its timer arc), one of
+/// the `placed` boxes (captions, earlier badges) or the `canvas` edge; then turned a sixteenth
+/// of a turn at a time, either way, until clear. On a crowded ring a fixed corner put the
+/// badge on a neighbour's arc. If nowhere is clear, the place that keeps farthest from the rest.
+pub fn place_badge(
+    at: (f64, f64),
+    ring_center: (f64, f64),
+    node_radius: f64,
+    nodes: impl Iterator<Item = (f64, f64)> + Clone,
+    placed: &[Bounds],
+    canvas: (f64, f64),
+) -> (f64, f64) {
+    /// How far a badge keeps from other nodes' arcs and from captions when it can.
+    const MARGIN: f64 = 2.0;
+    let reach = node_radius + NODE_HALO + TIMER_ARC_WIDTH / 2.0 + BADGE_RADIUS;
+    let (dx, dy) = (at.0 - ring_center.0, at.1 - ring_center.1);
+    let length = dx.hypot(dy);
+    // Outward, as a unit vector (straight up for a node at the centre).
+    let outward = if length < f64::EPSILON {
+        (0.0, -1.0)
+    } else {
+        (dx / length, dy / length)
+    };
+    let clearance = |(x, y): (f64, f64)| {
+        let bounds = badge_bounds((x, y));
+        let inside =
+            bounds.0 >= 0.0 && bounds.1 >= 0.0 && bounds.2 <= canvas.0 && bounds.3 <= canvas.1;
+        inside.then(|| {
+            let from_nodes = nodes
+                .clone()
+                .filter(|&node| node != at)
+                .map(|(nx, ny)| (nx - x).hypot(ny - y))
+                .fold(f64::INFINITY, f64::min)
+                - (node_radius + NODE_HALO + TIMER_ARC_WIDTH / 2.0 + BADGE_RADIUS);
+            placed
+                .iter()
+                .map(|&other| gap(bounds, other))
+                .fold(from_nodes, f64::min)
+        })
+    };
+    // Outward first, then a sixteenth of a turn each way (upwards first: beside a node is its
+    // caption, and under it a caption may run to three lines), then two, and so on round to
+    // inward.
+    let upwards = if outward.0 >= 0.0 { -1 } else { 1 };
+    let candidates = (0..16).map(|step: i32| {
+        let turns = if step % 2 == 0 {
+            -step / 2
+        } else {
+            (step + 1) / 2
+        } * upwards;
+        let (sin, cos) = sin_cos(f64::from(turns) * std::f64::consts::PI / 8.0);
+        let direction = (
+            outward.0 * cos - outward.1 * sin,
+            outward.0 * sin + outward.1 * cos,
+        );
+        let centre = (at.0 + reach * direction.0, at.1 + reach * direction.1);
+        (centre, clearance(centre))
+    });
+    let mut best: Option<((f64, f64), f64)> = None;
+    for (centre, clearance) in candidates {
+        let Some(clearance) = clearance else {
+            continue;
+        };
+        if clearance >= MARGIN {
+            return centre;
+        }
+        if best.is_none_or(|(_, farthest)| clearance > farthest) {
+            best = Some((centre, clearance));
+        }
+    }
+    best.map_or(
+        (at.0 + reach * outward.0, at.1 + reach * outward.1),
+        |(centre, _)| centre,
+    )
+}
+
+/// The box of a group badge centred at `centre`.
+pub fn badge_bounds((x, y): (f64, f64)) -> Bounds {
+    (
+        x - BADGE_RADIUS,
+        y - BADGE_RADIUS,
+        x + BADGE_RADIUS,
+        y + BADGE_RADIUS,
+    )
+}
+
 /// The offset `distance` to the left of the line from `from` to `to` (for a duplicate's
 /// doubled line: one copy each side); none for a line of no length.
 pub fn sideways(from: (f64, f64), to: (f64, f64), distance: f64) -> (f64, f64) {
@@ -602,6 +692,71 @@ mod tests {
                         );
                     }
                     placed.push(bounds);
+                }
+            }
+        }
+    }
+
+    /// Every node in a partition group, with its caption ("pre-candidate" alone, and with a vote
+    /// and a leader): each group badge stays in the canvas, off every other node and its timer
+    /// arc, and off every caption and every other badge. A badge at the node's upper left, as
+    /// it used to be, sat on a neighbour's arc on a crowded ring.
+    #[test]
+    fn group_badges_cover_no_node_caption_or_badge() {
+        for (width, height) in CANVASES {
+            for count in 3..=15 {
+                let (points, center, radius) = ring_of(count, width, height);
+                let (_, ring_radius, _) = ring_geometry(count, width, height);
+                let wrap = neighbour_distance(count, ring_radius) - 8.0;
+                for parts in [&[72.0][..], &[72.0, 48.0, 52.0]] {
+                    let mut placed: Vec<Bounds> = Vec::new();
+                    for &at in &points {
+                        let caption = place_caption(
+                            at,
+                            center,
+                            radius,
+                            (parts, 10.0),
+                            wrap,
+                            (points.iter().copied(), &placed),
+                            (width, height),
+                        );
+                        placed.push(caption.bounds());
+                    }
+                    for (index, &at) in points.iter().enumerate() {
+                        let badge = place_badge(
+                            at,
+                            center,
+                            radius,
+                            points.iter().copied(),
+                            &placed,
+                            (width, height),
+                        );
+                        let bounds = badge_bounds(badge);
+                        let at = format!("{count} nodes on {width}×{height}, S{}", index + 1);
+                        assert!(
+                            bounds.0 >= 0.0
+                                && bounds.1 >= 0.0
+                                && bounds.2 <= width
+                                && bounds.3 <= height,
+                            "{at}: the badge {bounds:?} leaves the canvas"
+                        );
+                        for (other, &(x, y)) in points.iter().enumerate() {
+                            let reach = (x - badge.0).hypot(y - badge.1);
+                            let arc = radius + NODE_HALO + TIMER_ARC_WIDTH / 2.0;
+                            assert!(
+                                other == index || reach >= arc + BADGE_RADIUS,
+                                "{at}: the badge covers S{}'s arc",
+                                other + 1
+                            );
+                        }
+                        for &other in &placed {
+                            assert!(
+                                gap(bounds, other) >= 0.0,
+                                "{at}: the badge {bounds:?} covers {other:?}"
+                            );
+                        }
+                        placed.push(bounds);
+                    }
                 }
             }
         }
