@@ -33,7 +33,8 @@ pub fn embed_layout(ui: &Ui, controls: &[String]) -> Html {
     let full_link = super::api::run_link(&ui.engine.borrow(), false);
     html! {
         <div class="embed-layout">
-            <div class="embed-bar">
+            <header class="embed-bar">
+                <h1 class="visually-hidden">{ "Raft Playground" }</h1>
                 if has("play") {
                     <button class="primary" onclick={toggle} aria-label={ if playing { "Pause" } else { "Play" } }>
                         { if playing { "❚❚" } else { "▶" } }
@@ -61,7 +62,7 @@ pub fn embed_layout(ui: &Ui, controls: &[String]) -> Html {
                 // A bad link or a refused action says why here too: a course page's reader
                 // must not be left guessing.
                 { notice_bar(ui, notice.as_deref()) }
-            </div>
+            </header>
             <main class="stage"><ClusterCanvas /><super::lesson::LessonCard />{ super::bugs_on::bugs_on(ui) }</main>
             if has("timeline") { <Timeline /> }
             if has("logs") { <LogPanel /> }

@@ -136,6 +136,7 @@ fn nothing_selected() -> Html {
     });
     html! {
         <div class="panel">
+            <h2>{ "Inspect" }</h2>
             <p class="hint">{ "Click a node or a message on the canvas (or press 1–9) to inspect it." }</p>
             <h3>{ "Nodes" }</h3>
             <div class="button-row node-choices">

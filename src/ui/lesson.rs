@@ -127,10 +127,11 @@ pub fn lesson_card() -> Html {
                     <button onclick={restart.clone()}>{ "Restart the lesson" }</button>
                 </p>
             } else {
-                <p class="lesson-caption">{ caption }</p>
+                // Focusable: in a small embed the caption scrolls, and keys must reach it too.
+                <p class="lesson-caption" tabindex="0">{ caption }</p>
             }
             <div class="lesson-nav">
-                <button onclick={go(back_to)} disabled={back_to.is_none() || sandbox} aria-label="Previous step">{ "◀ Back" }</button>
+                <button onclick={go(back_to)} disabled={back_to.is_none() || sandbox} aria-label="Back to the previous step">{ "◀ Back" }</button>
                 <button class="primary" onclick={go(next_to)} disabled={next_to.is_none() || sandbox} aria-label="Next step">{ "Next ▶" }</button>
             </div>
         </section>

@@ -122,7 +122,7 @@ pub fn side_panels() -> Html {
     html! {
         <aside class="side" aria-label="panels">
             <div class="tabs" role="tablist" {onkeydown}>{ for tabs }</div>
-            <div class="tab-content" role="tabpanel" id="tab-panel" aria-labelledby={tab_id(*tab)}>
+            <div class="tab-content" role="tabpanel" id="tab-panel" aria-labelledby={tab_id(*tab)} tabindex="0">
                 // Keyed by the tab, so that another tab's panel is built afresh rather than
                 // patched over this one's elements (most panels are functions called here, not
                 // components, which Yew would replace anyway).

@@ -288,7 +288,7 @@ pub fn timeline() -> Html {
     let back = seek_callback(&ui, |now| now.saturating_sub(STEP_US));
     let forward = seek_callback(&ui, |now| now + STEP_US);
     html! {
-        <div class="timeline-area">
+        <section class="timeline-area" aria-label="Timeline">
             <div class="timeline">
                 <button class="timeline-step" onclick={back} aria-label="Back 100 ms" title="Back 100 ms">{ "◀ 100 ms" }</button>
                 <label for="timeline-scrubber" class="timeline-label">{ "Time" }</label>
@@ -303,7 +303,7 @@ pub fn timeline() -> Html {
                 <span class="timeline-clock">{ format!("{} / {}", format_time(now), format_time(horizon)) }</span>
             </div>
             { fork_note(behind, later) }
-        </div>
+        </section>
     }
 }
 

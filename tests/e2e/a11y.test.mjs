@@ -1,0 +1,82 @@
+// Accessibility, checked by axe-core (the engine behind Lighthouse's and the browsers' audits)
+// against WCAG 2.1 A and AA and its best practices, in the page's main states: every side tab,
+// both themes, a lesson, a violation, an inspected node, a phone and a small embed. Its first
+// run here found a scrollable tab panel and a scrolling lesson caption that keys could not
+// reach, a Back button whose accessible name left out its visible word, timeline controls
+// outside any landmark, an embed without a level-one heading, and the Inspect panel's headings
+// skipping a level.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import { sessionForFile, openPlayground, load, press } from "./playground.mjs";
+
+const session = sessionForFile();
+const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+const RULES = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"];
+
+/** axe's violations on `page` as it is now, one line each: rule, impact and where. */
+async function violations(page) {
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) {
+    await page.addScriptTag({ path: AXE });
+  }
+  const result = await page.evaluate((tags) => window.axe.run(document, { runOnly: { type: "tag", values: tags } }), RULES);
+  return result.violations.map(
+    (violation) => `${violation.id} (${violation.impact}): ${violation.help}, at ${violation.nodes.map((node) => node.target.join(" ")).join(", ")}`,
+  );
+}
+
+async function assertAccessible(page, state) {
+  assert.deepEqual(await violations(page), [], `${state}: axe finds no violation`);
+}
+
+test("every side tab passes axe's WCAG 2.1 AA and best-practice rules, in both themes", async () => {
+  for (const colorScheme of ["light", "dark"]) {
+    const page = await openPlayground(session.browser, session.server.url, { viewport: { width: 1366, height: 768 }, colorScheme });
+    for (const tab of ["learn", "inspect", "clients", "network", "config", "metrics", "share", "help"]) {
+      await page.click(`#tab-${tab}`);
+      await page.locator(`#tab-${tab}[aria-selected="true"]`).waitFor();
+      await assertAccessible(page, `${colorScheme}, ${tab} tab`);
+    }
+    await press(page, "2");
+    await page.getByRole("heading", { name: /Node S2\b/ }).waitFor({ timeout: 5000 });
+    await assertAccessible(page, `${colorScheme}, node S2 inspected`);
+    assert.deepEqual(page.errors, [], "no console errors");
+    await page.close();
+  }
+});
+
+test("a lesson, a violation, a phone and a small embed pass axe's rules too", async () => {
+  const lesson = await openPlayground(session.browser, `${session.server.url}#lesson=leader-election`, { viewport: { width: 1366, height: 768 } });
+  await lesson.locator(".lesson-caption").waitFor({ timeout: 5000 });
+  await assertAccessible(lesson, "a lesson");
+  await lesson.close();
+
+  const broken = await openPlayground(session.browser, session.server.url, { viewport: { width: 1366, height: 768 } });
+  await load(broken, {
+    format: 1,
+    seed: 3,
+    nodes: 5,
+    config: { bugs: ["forget_vote_on_restart"] },
+    timeline: [
+      { at_ms: 1000, do: "crash", node: 1 },
+      { at_ms: 1300, do: "restart", node: 1 },
+    ],
+    until_ms: 3000,
+  });
+  await broken.locator(".violation-card").waitFor({ timeout: 15_000 });
+  await assertAccessible(broken, "a violation shown, a bug switch on");
+  await broken.close();
+
+  const phone = await openPlayground(session.browser, session.server.url, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+  await phone.getByRole("button", { name: /More/ }).click();
+  await assertAccessible(phone, "a phone, its menu open");
+  await phone.close();
+
+  const embed = await openPlayground(session.browser, `${session.server.url}?embed&controls=play,step,speed,timeline,logs#lesson=leader-election`, {
+    viewport: { width: 480, height: 300 },
+  });
+  await embed.locator(".lesson-caption").waitFor({ timeout: 5000 });
+  await assertAccessible(embed, "a 480×300 embed with a lesson, its timeline and logs");
+  assert.deepEqual(embed.errors, [], "no console errors");
+});
