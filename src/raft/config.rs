@@ -148,10 +148,14 @@ pub enum Bug {
     /// commands it executed, and executes a retried command's later copy in the log again.
     /// The core never sees it: the driver asks its state machine for the snapshot data.
     SnapshotWithoutSessions,
+    /// Back up when the barrier entry reaches the node's log rather than where the node
+    /// applies it: the state machine lags the log by however far the node had applied then,
+    /// so the nodes' copies differ. The core never sees it: the driver takes the backups.
+    BackupOnAppend,
 }
 
 impl Bug {
-    pub const ALL: [Bug; 12] = [
+    pub const ALL: [Bug; 13] = [
         Bug::CommitEarlierTermByCounting,
         Bug::VoteWithoutLogCheck,
         Bug::ForgetVoteOnRestart,
@@ -164,6 +168,7 @@ impl Bug {
         Bug::CampaignInsideLease,
         Bug::LeaseAfterTimeoutNow,
         Bug::SnapshotWithoutSessions,
+        Bug::BackupOnAppend,
     ];
 
     /// The name used in scenarios, links and on the command line.
@@ -181,6 +186,7 @@ impl Bug {
             Bug::CampaignInsideLease => "campaign_inside_lease",
             Bug::LeaseAfterTimeoutNow => "lease_after_timeout_now",
             Bug::SnapshotWithoutSessions => "snapshot_without_sessions",
+            Bug::BackupOnAppend => "backup_on_append",
         }
     }
 
@@ -216,6 +222,9 @@ impl Bug {
             }
             Bug::SnapshotWithoutSessions => {
                 "a snapshot includes the client sessions, so a restored server applies each command once"
+            }
+            Bug::BackupOnAppend => {
+                "a node backs up where it applies the barrier entry, every entry before it applied"
             }
         }
     }

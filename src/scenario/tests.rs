@@ -32,7 +32,8 @@ fn bug_bits_are_appended_so_old_links_keep_their_meaning() {
     assert_eq!(bits_on_the_wire(Bug::ApplyBeforeCommit), [0x20]);
     assert_eq!(bits_on_the_wire(Bug::LeaseAfterTimeoutNow), [0x80, 0x08]);
     assert_eq!(bits_on_the_wire(Bug::SnapshotWithoutSessions), [0x80, 0x10]);
-    assert_eq!(BUGS_V1.last(), Some(&Bug::SnapshotWithoutSessions));
+    assert_eq!(bits_on_the_wire(Bug::BackupOnAppend), [0x80, 0x20]);
+    assert_eq!(BUGS_V1.last(), Some(&Bug::BackupOnAppend));
 }
 
 #[test]

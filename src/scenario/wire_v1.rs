@@ -156,7 +156,7 @@ const WORKLOAD_DEFAULTS_V1: Workload = Workload {
 };
 
 /// The bug each bit of `ConfigFieldV1::Bugs` stands for. Append only.
-pub(super) const BUGS_V1: [Bug; 12] = [
+pub(super) const BUGS_V1: [Bug; 13] = [
     Bug::CommitEarlierTermByCounting,
     Bug::VoteWithoutLogCheck,
     Bug::ForgetVoteOnRestart,
@@ -169,6 +169,7 @@ pub(super) const BUGS_V1: [Bug; 12] = [
     Bug::CampaignInsideLease,
     Bug::LeaseAfterTimeoutNow,
     Bug::SnapshotWithoutSessions,
+    Bug::BackupOnAppend,
 ];
 
 pub(super) fn to_wire(scenario: &Scenario) -> ScenarioV1 {

@@ -7,10 +7,10 @@ use super::network::Packet;
 use super::observe::TraceEvent;
 use super::server::{Server, Status, snapshot_data};
 use crate::check::safety::{Violation, ViolationKind};
-use crate::kv::{Operation, Store};
+use crate::kv::{Command, Operation, Store};
 use crate::raft::{
-    Bytes, Index, Membership, MembershipChange, NodeId, PersistentState, ProposeError, Snapshot,
-    TransferError,
+    Bug, Bytes, Entry, Index, Membership, MembershipChange, NodeId, Payload, PersistentState,
+    ProposeError, Snapshot, TransferError,
 };
 use crate::scenario::{Action, ReadKind};
 
@@ -386,6 +386,9 @@ impl Simulation {
     /// copies are not executed): it snapshots there, and that is its copy.
     pub(super) fn take_backup(&mut self, id: NodeId, backup_id: u64, index: Index) {
         let bugs = self.scenario.config.bugs;
+        if bugs.contains(Bug::BackupOnAppend) {
+            return; // It backed up when the barrier reached its log (`back_up_on_append`).
+        }
         let server = self.servers.get_mut(&id).expect("known node");
         let data = snapshot_data(&server.kv, bugs);
         if let Some(raft) = server.raft.as_mut() {
@@ -393,6 +396,27 @@ impl Simulation {
         }
         self.add_backup_copy(backup_id, id, index, data);
         self.after_input(id);
+    }
+
+    /// With the bug switch `backup_on_append`: a node backs up its state machine as it is when
+    /// a barrier entry among `entries` reaches its log (the write is durable), however far
+    /// behind the barrier it has applied.
+    pub(super) fn back_up_on_append(&mut self, id: NodeId, entries: &[Entry]) {
+        for entry in entries {
+            let Payload::Command(bytes) = &entry.payload else {
+                continue;
+            };
+            let Ok(Command {
+                operation: Operation::Barrier { backup_id },
+                ..
+            }) = Command::decode(bytes)
+            else {
+                continue;
+            };
+            let server = self.servers.get(&id).expect("known node");
+            let data = snapshot_data(&server.kv, self.scenario.config.bugs);
+            self.add_backup_copy(backup_id, id, entry.index, data);
+        }
     }
 
     /// A node restored from a snapshot taken exactly at a backup's barrier (the leader
@@ -440,7 +464,7 @@ impl Simulation {
                 nodes: vec![other, id],
                 index: Some(index),
                 term: None,
-                detail: format!("node {id}'s backup {backup_id} differs from node {other}'s"),
+                detail: format!("S{id}'s backup {backup_id} differs from S{other}'s"),
             };
             self.record(violation);
         }

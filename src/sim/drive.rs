@@ -13,7 +13,8 @@ use super::server::{MAX_INBOX, PendingRead, Proposal, Status, snapshot_data};
 use crate::check::safety::{LogChange, Violation, ViolationKind};
 use crate::kv::{self, Operation, Store};
 use crate::raft::{
-    Entry, Index, Message, MessageBody, NodeId, Output, ProposeError, RaftNode, ReadError, ReadMode,
+    Bug, Entry, Index, Message, MessageBody, NodeId, Output, ProposeError, RaftNode, ReadError,
+    ReadMode,
 };
 use crate::scenario::ReadKind;
 
@@ -162,6 +163,11 @@ impl Simulation {
         }
         if let Some(snapshot) = &output.restore {
             self.restore_state_machine(id, snapshot);
+        }
+        if self.scenario.config.bugs.contains(Bug::BackupOnAppend)
+            && let Some(write) = &output.persist.log
+        {
+            self.back_up_on_append(id, &write.entries);
         }
         for entry in &output.committed_entries {
             if !self.apply(id, entry) {

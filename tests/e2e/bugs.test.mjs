@@ -203,8 +203,8 @@ test("the config tab lists every switch, and the sessions switch fails alike in 
   const page = await openPlayground(session.browser, session.server.url);
   await page.click("#tab-config");
   const names = await page.$$eval(".bug-switch code", (codes) => codes.map((code) => code.textContent));
-  assert.equal(names.length, 12, names.join(", "));
-  assert.equal(names.at(-1), "snapshot_without_sessions");
+  assert.equal(names.length, 13, names.join(", "));
+  assert.deepEqual(names.slice(-2), ["snapshot_without_sessions", "backup_on_append"]);
   await load(page, "#s=AXjaAS8A0P8AA_MdCQEeAg0mBQEFBgAKgBAL-ocGDJ3LAQ0y6AcO1kEEADMBGgIBAyUBpRARANHkCLo");
   await page.locator(".bugs-on").filter({ hasText: "snapshot_without_sessions" }).waitFor({ timeout: 5000 });
   // The run stops at the violation (3826 ms), so seeking past it is refused.
@@ -214,6 +214,26 @@ test("the config tab lists every switch, and the sessions switch fails alike in 
   assert.equal(violation.kind, "exactly_once", JSON.stringify(violation));
   assert.equal(violation.at_ms, 3826, JSON.stringify(violation));
   assert.match(violation.detail, /^client 12's command 1 took effect at index 13 and again at index 51$/);
+  assert.deepEqual(page.errors, [], "no console errors");
+});
+
+// `backup_on_append`'s shrunk reproducer from `tests/bug_switches.rs` (seed 0 of the
+// backup-focused swarm: three nodes under writes, one backup) fails in the page as natively:
+// a node that backs up when the barrier reaches its log, not where it applies it, holds a copy
+// that differs from the others'.
+test("the backup switch fails alike in the page, and the violation card names the backup", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, "#s=AXjaASkA1v8AA6gRCAEeAg0mBQEFBgAKgCAL-ocGDTLoBw7WQQMAMwIBAyUBpRARAIeQBuE");
+  await page.locator(".bugs-on").filter({ hasText: "backup_on_append" }).waitFor({ timeout: 5000 });
+  const broken = await waitForState(page, (s) => s.violations.length > 0);
+  const [violation] = broken.violations;
+  assert.equal(violation.kind, "backup_mismatch", JSON.stringify(violation));
+  assert.equal(violation.at_ms, 2215, JSON.stringify(violation));
+  assert.equal(violation.detail, "S1's backup 1 differs from S2's");
+  const card = page.locator(".violation-card");
+  await card.waitFor({ timeout: 5000 });
+  assert.match(await card.innerText(), /backup/i);
+  await screenshot(page, "bug-backup-on-append");
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
