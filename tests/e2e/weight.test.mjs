@@ -42,8 +42,11 @@ import { BUDGETS, pageWeight } from "./bench-lib.mjs";
 // pass moved one-type B-trees and sorts onto the map and sort types the page already carries,
 // wrote the static Help panel as HTML text and made stateless components functions (−27 KB),
 // with the bug switches' strip under the canvas and captions that avoid each other (+1 KB):
-// 400.6 → 374.6 KB.
-const PAGE_WEIGHT_CEILING_KB = 376;
+// 400.6 → 374.6 KB; 376 → 377 for group badges placed clear of arcs, captions and each other,
+// small embeds' one-row bar and timeline and their card beside the ring, the accessibility
+// fixes axe-core found, a phone's tap scrolling to the inspector and the backup_on_append
+// switch: 374.6 → 375.7 KB.
+const PAGE_WEIGHT_CEILING_KB = 377;
 
 test("the page's weight does not grow (budget: 250 KB gzipped)", async (t) => {
   const weight = await pageWeight();
