@@ -474,4 +474,9 @@ impl Simulation {
     pub fn backup_copies(&self, backup_id: u64) -> usize {
         self.backups.get(&backup_id).map_or(0, Vec::len)
     }
+
+    /// The id of the latest backup started, if any (ids count from 1).
+    pub fn latest_backup(&self) -> Option<u64> {
+        self.next_backup_id.checked_sub(1).filter(|&id| id > 0)
+    }
 }

@@ -151,6 +151,7 @@ pub fn clients_panel(ui: &Ui) -> Html {
             <h2>{ "Clients" }</h2>
             <RequestForm />
             { workload_controls(ui) }
+            { backup_controls(ui) }
             { history_list(ui) }
         </div>
     }
@@ -390,6 +391,37 @@ fn workload_controls(ui: &Ui) -> Html {
             if u64::from(workload.writes_per_sec + workload.reads_per_sec) > OPERATIONS_PER_CLIENT * MAX_WORKLOAD_CLIENTS {
                 <p class="hint form-hint workload-capped">{ format!("At most {MAX_WORKLOAD_CLIENTS} background clients run, each waiting for its answer before the next request: they offer at most {MAX_WORKLOAD_CLIENTS} requests per round trip, which can be fewer than asked.") }</p>
             }
+        </section>
+    }
+}
+
+/// A coordinated backup (the lesson of that name): a barrier entry through the log, where each
+/// server snapshots as it applies it. The latest one's copies so far, which the checker
+/// compares.
+fn backup_controls(ui: &Ui) -> Html {
+    let latest = {
+        let engine = ui.engine.borrow();
+        let simulation = engine.simulation();
+        simulation
+            .latest_backup()
+            .map(|id| (id, simulation.backup_copies(id)))
+    };
+    let take = {
+        let ui = ui.clone();
+        Callback::from(move |_| ui.act(Action::Backup))
+    };
+    html! {
+        <section class="backup" aria-label="Coordinated backup">
+            <h3>{ "Coordinated backup" }</h3>
+            <p class="hint">{ "A barrier entry goes through the log, and each server snapshots exactly where it applies it: every copy holds the same entries. The checker compares them." }</p>
+            <div class="button-row">
+                <button onclick={take}>{ "Take a backup" }</button>
+                if let Some((id, copies)) = latest {
+                    <span class="backup-copies" role="status">
+                        { format!("Backup #{id}: {copies} {}", if copies == 1 { "copy" } else { "copies" }) }
+                    </span>
+                }
+            </div>
         </section>
     }
 }

@@ -237,6 +237,32 @@ test("the backup switch fails alike in the page, and the violation card names th
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
+// What the backup lesson's last step invites: take a backup from the Clients tab and watch
+// its copies come in, then turn backup_on_append on and take another under the writes.
+test("the Clients tab takes a backup, and with backup_on_append on the next one's copies differ", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, { format: 1, seed: 3, nodes: 5, workload: { writes_per_sec: 30 }, until_ms: 1500 });
+  await page.click("#tab-clients");
+  const backup = page.getByRole("region", { name: "Coordinated backup" });
+  await backup.getByRole("button", { name: "Take a backup" }).click();
+  await call(page, "play");
+  await backup.getByRole("status").filter({ hasText: "Backup #1: 5 copies" }).waitFor({ timeout: 15_000 });
+  await call(page, "pause");
+  assert.deepEqual((await state(page)).violations, [], "five identical copies");
+  await screenshot(page, "backup-taken");
+
+  await page.click("#tab-config");
+  await page.locator(".bug-switch").filter({ hasText: "backup_on_append" }).locator("input").check();
+  await page.locator(".bugs-on").filter({ hasText: "backup_on_append" }).waitFor({ timeout: 5000 });
+  await page.click("#tab-clients");
+  await backup.getByRole("button", { name: "Take a backup" }).click();
+  await call(page, "play");
+  const broken = await waitForState(page, (s) => s.violations.length > 0);
+  assert.equal(broken.violations[0].kind, "backup_mismatch", JSON.stringify(broken.violations[0]));
+  assert.match(broken.violations[0].detail, /^S\d's backup 2 differs from S\d's$/);
+  assert.deepEqual(page.errors, [], "no console errors");
+});
+
 
 // A switch's name must be readable wherever the page is looked at. A chip in the toolbar's row
 // had room for "bug o…" at 1280 px; the strip under the canvas names it whole at every width

@@ -44,8 +44,8 @@ import { BUDGETS, pageWeight } from "./bench-lib.mjs";
 // with the bug switches' strip under the canvas and captions that avoid each other (+1 KB):
 // 400.6 → 374.6 KB; 376 → 377 for group badges placed clear of arcs, captions and each other,
 // small embeds' one-row bar and timeline and their card beside the ring, the accessibility
-// fixes axe-core found, a phone's tap scrolling to the inspector and the backup_on_append
-// switch: 374.6 → 375.7 KB.
+// fixes axe-core found, a phone's tap scrolling to the inspector, the backup_on_append switch
+// and the Clients tab's Take a backup (0.8 KB): 374.6 → 376.5 KB.
 const PAGE_WEIGHT_CEILING_KB = 377;
 
 test("the page's weight does not grow (budget: 250 KB gzipped)", async (t) => {

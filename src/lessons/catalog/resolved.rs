@@ -204,7 +204,7 @@ pub static LESSONS: &[ResolvedLesson] = &[
             ResolvedStep { at_ms: 2200, caption: Cow::Borrowed("Each running server applied the barrier at index 33 and right there took a snapshot of its state machine, as in §7: that snapshot is its copy, and its log now starts after it. Writes kept coming, yet every copy holds exactly the entries up to 33.") },
             ResolvedStep { at_ms: 3000, caption: Cow::Borrowed("S5 restarts, far behind.") },
             ResolvedStep { at_ms: 3100, caption: Cow::Borrowed("S5 missed the barrier, and the leader has already compacted its log past index 33, so it sends S5 its snapshot, taken at the barrier, by InstallSnapshot (the square). Installed, that snapshot is S5's copy: the fifth, a second later than the others but at the same point in the log. All five copies are identical.") },
-            ResolvedStep { at_ms: 3500, caption: Cow::Borrowed("Now try it yourself: take a backup during a partition and watch which side makes copies. Then turn on the bug apply_before_commit and take another: the checker compares every copy.") },
+            ResolvedStep { at_ms: 3500, caption: Cow::Borrowed("Now try it yourself: take a backup during a partition and watch which side makes copies. Then turn on the bug backup_on_append, which makes each server back up when the barrier reaches its log instead of where it applies it, and take another under the writes: the checker compares every copy.") },
         ],
     },
 ];
