@@ -426,10 +426,7 @@ fn lease_after_timeout_now_is_found_by_the_lease_focused_swarm() {
 /// check sees the same command take effect at two indexes.
 #[test]
 fn snapshot_without_sessions_is_found_by_the_backup_focused_swarm() {
-    let bug = Bug::SnapshotWithoutSessions;
-    assert_eq!(exposure(bug), Exposure::Swarm);
-    let kind = finds_and_shrinks(bug, Focus::Backup, BACKUP_SEARCH_SEEDS);
-    assert_eq!(kind, ViolationKind::ExactlyOnce, "{}", kind.name());
+    backup_focused_swarm_finds(Bug::SnapshotWithoutSessions, ViolationKind::ExactlyOnce);
 }
 
 /// A coordinated backup is each node's state machine exactly at the barrier entry. A node that
@@ -437,10 +434,14 @@ fn snapshot_without_sessions_is_found_by_the_backup_focused_swarm() {
 /// the check that every copy is identical sees two differ.
 #[test]
 fn backup_on_append_is_found_by_the_backup_focused_swarm() {
-    let bug = Bug::BackupOnAppend;
+    backup_focused_swarm_finds(Bug::BackupOnAppend, ViolationKind::BackupMismatch);
+}
+
+/// The backup-focused swarm finds `bug` within `BACKUP_SEARCH_SEEDS`, first as `expected`.
+fn backup_focused_swarm_finds(bug: Bug, expected: ViolationKind) {
     assert_eq!(exposure(bug), Exposure::Swarm);
     let kind = finds_and_shrinks(bug, Focus::Backup, BACKUP_SEARCH_SEEDS);
-    assert_eq!(kind, ViolationKind::BackupMismatch, "{}", kind.name());
+    assert_eq!(kind, expected, "{}", kind.name());
 }
 
 /// `shrink::shrink` first ends the run "just after the violation". Linearizability is checked

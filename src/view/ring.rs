@@ -668,22 +668,9 @@ mod tests {
     fn captions_cover_no_other_caption() {
         for (width, height) in CANVASES {
             for count in 3..=15 {
-                let (points, center, radius) = ring_of(count, width, height);
-                let (_, ring_radius, _) = ring_geometry(count, width, height);
-                let wrap = neighbour_distance(count, ring_radius) - 8.0;
-                let mut placed: Vec<Bounds> = Vec::new();
-                for (index, &at) in points.iter().enumerate() {
-                    let caption = place_caption(
-                        at,
-                        center,
-                        radius,
-                        (&[72.0], 10.0),
-                        wrap,
-                        (points.iter().copied(), &placed),
-                        (width, height),
-                    );
-                    let bounds = caption.bounds();
-                    for (other, &earlier) in placed.iter().enumerate() {
+                let placed = captions_placed(count, (width, height), &[72.0]);
+                for (index, &bounds) in placed.iter().enumerate() {
+                    for (other, &earlier) in placed[..index].iter().enumerate() {
                         assert!(
                             gap(bounds, earlier) > 0.0,
                             "{count} nodes on {width}×{height}: S{}'s caption {bounds:?} covers S{}'s {earlier:?}",
@@ -691,10 +678,31 @@ mod tests {
                             other + 1
                         );
                     }
-                    placed.push(bounds);
                 }
             }
         }
+    }
+
+    /// The boxes of every node's caption made of `parts`, on a ring of `count` on `canvas`,
+    /// placed in turn as the painter places them (each keeps clear of those before it).
+    fn captions_placed(count: usize, canvas: (f64, f64), parts: &[f64]) -> Vec<Bounds> {
+        let (points, center, radius) = ring_of(count, canvas.0, canvas.1);
+        let (_, ring_radius, _) = ring_geometry(count, canvas.0, canvas.1);
+        let wrap = neighbour_distance(count, ring_radius) - 8.0;
+        let mut placed = Vec::new();
+        for &at in &points {
+            let caption = place_caption(
+                at,
+                center,
+                radius,
+                (parts, 10.0),
+                wrap,
+                (points.iter().copied(), &placed),
+                canvas,
+            );
+            placed.push(caption.bounds());
+        }
+        placed
     }
 
     /// Every node in a partition group, with its caption ("pre-candidate" alone, and with a vote
@@ -706,22 +714,8 @@ mod tests {
         for (width, height) in CANVASES {
             for count in 3..=15 {
                 let (points, center, radius) = ring_of(count, width, height);
-                let (_, ring_radius, _) = ring_geometry(count, width, height);
-                let wrap = neighbour_distance(count, ring_radius) - 8.0;
                 for parts in [&[72.0][..], &[72.0, 48.0, 52.0]] {
-                    let mut placed: Vec<Bounds> = Vec::new();
-                    for &at in &points {
-                        let caption = place_caption(
-                            at,
-                            center,
-                            radius,
-                            (parts, 10.0),
-                            wrap,
-                            (points.iter().copied(), &placed),
-                            (width, height),
-                        );
-                        placed.push(caption.bounds());
-                    }
+                    let mut placed = captions_placed(count, (width, height), parts);
                     for (index, &at) in points.iter().enumerate() {
                         let badge = place_badge(
                             at,
