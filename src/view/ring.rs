@@ -384,7 +384,9 @@ pub fn place_badge(
 ) -> (f64, f64) {
     /// How far a badge keeps from other nodes' arcs and from captions when it can.
     const MARGIN: f64 = 2.0;
-    let reach = node_radius + NODE_HALO + TIMER_ARC_WIDTH / 2.0 + BADGE_RADIUS;
+    // From a node's centre to its timer arc's outer edge, and to a badge's centre beyond it.
+    let arc = node_radius + NODE_HALO + TIMER_ARC_WIDTH / 2.0;
+    let reach = arc + BADGE_RADIUS;
     let (dx, dy) = (at.0 - ring_center.0, at.1 - ring_center.1);
     let length = dx.hypot(dy);
     // Outward, as a unit vector (straight up for a node at the centre).
@@ -403,7 +405,7 @@ pub fn place_badge(
                 .filter(|&node| node != at)
                 .map(|(nx, ny)| (nx - x).hypot(ny - y))
                 .fold(f64::INFINITY, f64::min)
-                - (node_radius + NODE_HALO + TIMER_ARC_WIDTH / 2.0 + BADGE_RADIUS);
+                - reach;
             placed
                 .iter()
                 .map(|&other| gap(bounds, other))
