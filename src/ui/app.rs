@@ -292,7 +292,21 @@ pub fn app() -> Html {
     } else {
         "light"
     };
-    let embed = use_memo((), |_| super::url::embed_controls());
+    let embed = use_memo((), |_| {
+        let controls = super::url::embed_controls();
+        // Unknown controls are told too, after what was wrong with the run.
+        if let Some(message) = controls
+            .as_deref()
+            .and_then(super::url::unknown_embed_controls)
+        {
+            let mut engine = engine.borrow_mut();
+            engine.notice = Some(match engine.notice.take() {
+                Some(first) => first + " " + &message,
+                None => message,
+            });
+        }
+        controls
+    });
     let layout = match &*embed {
         Some(controls) => super::embed::embed_layout(&ui, controls),
         None => html! {

@@ -81,6 +81,28 @@ pub fn write(link: &str) {
     }
 }
 
+/// The controls an embed can show.
+pub const EMBED_CONTROLS: [&str; 5] = ["play", "step", "speed", "timeline", "logs"];
+
+/// What to tell a course author whose `controls=` names a control an embed does not have (a
+/// typo would otherwise just leave that control out); none if every name is known.
+pub fn unknown_embed_controls(controls: &[String]) -> Option<String> {
+    let mut message = String::new();
+    for name in controls {
+        if EMBED_CONTROLS.contains(&name.as_str()) {
+            continue;
+        }
+        message.push_str(if message.is_empty() {
+            "This embed's link asks for controls it does not have: "
+        } else {
+            ", "
+        });
+        message.push_str(name);
+    }
+    (!message.is_empty())
+        .then(|| message + ". Its controls are play, step, speed, timeline and logs.")
+}
+
 /// Whether the page is embedded (`?embed` in the query), and which controls to show there
 /// (`?embed&controls=play,step,speed,timeline`; default play, step and speed).
 pub fn embed_controls() -> Option<Vec<String>> {

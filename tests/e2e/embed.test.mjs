@@ -87,6 +87,28 @@ test("an embed opened with a link cut short says so", async () => {
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
+// A course author's typo in `controls=` used to leave that control out without a word. The
+// embed names what it does not know and what it has, and shows the controls it knows; with a
+// bad run too, it says both.
+test("an embed told controls it does not have names them, and shows the others", async () => {
+  const page = await openPlayground(session.browser, `${session.server.url}?embed&controls=play,timline,logs,zoom`);
+  const notice = page.locator(".embed-bar .notice-text");
+  await notice.waitFor({ timeout: 5000 });
+  assert.equal(
+    await notice.textContent(),
+    "This embed's link asks for controls it does not have: timline, zoom. Its controls are play, step, speed, timeline and logs.",
+  );
+  assert.ok(await page.getByRole("button", { name: /^(Play|Pause)$/ }).isVisible(), "play shows");
+  assert.ok(await page.locator(".log-panel").isVisible(), "the logs show");
+  assert.equal(await page.locator(".timeline").count(), 0, "no timeline: it was not asked for by its name");
+  assert.deepEqual(page.errors, [], "no console errors");
+
+  const both = await openPlayground(session.browser, `${session.server.url}?embed&controls=play,tmeline#s=AXja-3BKkDWFgYmBhZGJsYiFCUg`);
+  const text = await both.locator(".embed-bar .notice-text").textContent();
+  assert.match(text, /could not be opened.*cut short.* This embed's link asks for controls it does not have: tmeline\./);
+  assert.deepEqual(both.errors, [], "no console errors");
+});
+
 /** The leader-election lesson in a small embed (480×300 unless `viewport` says otherwise) with
  * its timeline, its card's caption shown. */
 async function openSmallLessonEmbed(viewport = { width: 480, height: 300 }) {

@@ -42,11 +42,12 @@ import { BUDGETS, pageWeight } from "./bench-lib.mjs";
 // pass moved one-type B-trees and sorts onto the map and sort types the page already carries,
 // wrote the static Help panel as HTML text and made stateless components functions (−27 KB),
 // with the bug switches' strip under the canvas and captions that avoid each other (+1 KB):
-// 400.6 → 374.6 KB; 376 → 377 for group badges placed clear of arcs, captions and each other,
+// 400.6 → 374.6 KB; 376 → 378 for group badges placed clear of arcs, captions and each other,
 // small embeds' one-row bar and timeline and their card beside the ring, the accessibility
-// fixes axe-core found, a phone's tap scrolling to the inspector, the backup_on_append switch
-// and the Clients tab's Take a backup (0.8 KB): 374.6 → 376.5 KB.
-const PAGE_WEIGHT_CEILING_KB = 377;
+// fixes axe-core found, a phone's tap scrolling to the inspector, the backup_on_append switch,
+// the Clients tab's Take a backup (0.8 KB) and an embed naming the controls it does not have
+// (0.3 KB): 374.6 → 376.8 KB.
+const PAGE_WEIGHT_CEILING_KB = 378;
 
 test("the page's weight does not grow (budget: 250 KB gzipped)", async (t) => {
   const weight = await pageWeight();
