@@ -47,19 +47,25 @@ impl ResolvedLesson {
 pub struct LessonLink {
     pub id: String,
     pub step: Option<usize>,
+    /// What followed `&step=` when it named no step (not a number from 1): the lesson still
+    /// opens, at its start, and the page says why.
+    pub unread_step: Option<String>,
 }
 
 impl LessonLink {
-    /// Reads a fragment's text after `#lesson=`; a step that is not a number from 1 is
-    /// ignored (the lesson still opens, at its start).
+    /// Reads a fragment's text after `#lesson=`.
     pub fn parse(text: &str) -> LessonLink {
-        let (id, step) = match text.split_once("&step=") {
-            Some((id, step)) => (id, step.parse().ok().filter(|&step| step >= 1)),
-            None => (text, None),
+        let (id, step, unread_step) = match text.split_once("&step=") {
+            Some((id, step)) => match step.parse().ok().filter(|&step| step >= 1) {
+                Some(number) => (id, Some(number), None),
+                None => (id, None, Some(step.to_string())),
+            },
+            None => (text, None, None),
         };
         LessonLink {
             id: id.to_string(),
             step,
+            unread_step,
         }
     }
 
@@ -123,20 +129,19 @@ mod tests {
         let link = |id: &str, step| LessonLink {
             id: id.to_string(),
             step,
+            unread_step: None,
+        };
+        let unread = |step: &str| LessonLink {
+            unread_step: Some(step.to_string()),
+            ..link("split-votes", None)
         };
         assert_eq!(LessonLink::parse("split-votes"), link("split-votes", None));
         assert_eq!(
             LessonLink::parse("split-votes&step=3"),
             link("split-votes", Some(3))
         );
-        assert_eq!(
-            LessonLink::parse("split-votes&step=0"),
-            link("split-votes", None)
-        );
-        assert_eq!(
-            LessonLink::parse("split-votes&step=x"),
-            link("split-votes", None)
-        );
+        assert_eq!(LessonLink::parse("split-votes&step=0"), unread("0"));
+        assert_eq!(LessonLink::parse("split-votes&step=x"), unread("x"));
         for each in [
             link("log-replication", None),
             link("log-replication", Some(11)),

@@ -331,10 +331,21 @@ impl Engine {
         self.machine.now_us()
     }
 
-    /// Opens the lesson a link names, at its step if it names one (a step past the last is
-    /// the last).
+    /// Opens the lesson a link names, at its step if it names one. A step past the last opens
+    /// the last, and a step that is no number opens the start: the notice says so.
     pub fn open_lesson(&mut self, link: &lessons::LessonLink) -> Result<(), String> {
         self.start_lesson(&link.id)?;
+        let count = self.lesson.as_ref().map_or(0, |lesson| lesson.steps.len());
+        if let Some(text) = &link.unread_step {
+            self.notice = Some(format!(
+                "This lesson link's step \"{text}\" is not a step number (1 to {count}): the lesson opens at its start."
+            ));
+        }
+        if link.step.is_some_and(|step| step > count) {
+            self.notice = Some(format!(
+                "This lesson has {count} steps, fewer than the link asks for: it opens at its last."
+            ));
+        }
         let moment = self.lesson.as_ref().and_then(|lesson| {
             let step = link.step?.min(lesson.steps.len());
             Some(lesson.steps.get(step.checked_sub(1)?)?.at_ms * 1_000)
@@ -354,6 +365,7 @@ impl Engine {
         Some(lessons::LessonLink {
             id: lesson.id.to_string(),
             step: lesson.current(self.moment_us()).map(|index| index + 1),
+            unread_step: None,
         })
     }
 

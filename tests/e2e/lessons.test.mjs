@@ -155,3 +155,20 @@ test("a link to a lesson's step opens it there, and the address and Share tab gi
   await page.waitForFunction(() => /^step 2 of/.test(document.querySelector(".lesson-progress")?.textContent ?? ""), null, { timeout: 5000 });
   assert.deepEqual(page.errors, [], "no console errors");
 });
+
+// A step a link gets wrong still opens the lesson, and the notice says where and why: it
+// used to open at the start, or at the last step, without a word.
+test("a lesson link with a step that is no number, or past the last, opens the lesson and says so", async () => {
+  for (const [step, opens, said] of [
+    ["3a", 1, /^This lesson link's step "3a" is not a step number \(1 to \d+\): the lesson opens at its start\.$/],
+    ["99", "last", /^This lesson has \d+ steps, fewer than the link asks for: it opens at its last\.$/],
+  ]) {
+    const page = await openPlayground(session.browser, `${session.server.url}#lesson=${LESSON}&step=${step}`);
+    await page.getByRole("region", { name: "Lesson" }).waitFor({ timeout: 10_000 });
+    const opened = await card(page);
+    assert.equal(opened.step, opens === "last" ? opened.count : opens, `step=${step}: ${JSON.stringify(opened)}`);
+    assert.match(await page.locator(".notice-text").textContent(), said);
+    assert.deepEqual(page.errors, [], "no console errors");
+    await page.close();
+  }
+});
