@@ -132,10 +132,11 @@ pub fn side_panels() -> Html {
     }
 }
 
-/// On a phone the panels are under the canvas: a node or message tapped there would show in
-/// a panel below the window's fold. So when the panels start in the lower half of the window
-/// (or below it), the page scrolls them to its top; the canvas is a scroll back up. Where the
-/// panels stand beside the canvas, or have been scrolled to, nothing moves.
+/// On a phone the panels are under the canvas and above the logs: a node or message tapped on
+/// the canvas, or a node's row tapped in the logs, would show in a panel out of sight. So when
+/// the panels start in the lower half of the window or below it, or above its top, the page
+/// scrolls them to its top; the canvas is a scroll back up. Where the panels stand beside the
+/// canvas, or their top is in view, nothing moves.
 fn bring_panels_into_view() {
     let Some(window) = web_sys::window() else {
         return;
@@ -151,7 +152,7 @@ fn bring_panels_into_view() {
         return;
     };
     let top = panels.get_bounding_client_rect().top();
-    if top >= height / 2.0 {
+    if top < 0.0 || top >= height / 2.0 {
         let scrolled = window.scroll_y().unwrap_or(0.0);
         window.scroll_to_with_x_and_y(0.0, scrolled + top);
     }

@@ -217,8 +217,9 @@ test("node labels are at least 11 px, inside their node and clear of each other,
   }
 });
 
-// On a phone the panels are under the canvas: a node tapped there is inspected in view, the
-// page scrolled down to the panels. On a desktop, where they stand beside it, nothing scrolls.
+// On a phone the panels are under the canvas and above the logs: a node tapped on either is
+// inspected in view, the page scrolled to the panels. On a desktop, where they stand beside
+// the canvas, nothing scrolls.
 test("on a phone, tapping a node scrolls its inspector into view", async () => {
   const phone = await openPlayground(session.browser, session.server.url, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   await load(phone, { format: 1, seed: 8, nodes: 5, until_ms: 2000 });
@@ -231,6 +232,15 @@ test("on a phone, tapping a node scrolls its inspector into view", async () => {
   assert.ok(box.y >= 0 && box.y + box.height <= 844 / 2, `the node's title is in the window's top half: ${JSON.stringify(box)}`);
   assert.ok(await phone.evaluate(() => scrollY) > 300, "the page scrolled down to the panels");
   await screenshot(phone, "phone-tap-inspect");
+  // From the logs, under the panels, a node's row tapped brings its inspector back up.
+  const logs = phone.locator(".log-panel canvas");
+  await logs.scrollIntoViewIfNeeded();
+  const rows = await logs.boundingBox();
+  await phone.touchscreen.tap(rows.x + 40, rows.y + 16 + 24 * 1.5);
+  const s2Title = phone.getByRole("heading", { name: /Node S2\b/ });
+  await s2Title.waitFor({ timeout: 5000 });
+  const s2Box = await s2Title.boundingBox();
+  assert.ok(s2Box.y >= 0 && s2Box.y + s2Box.height <= 844 / 2, `S2's title is in the window's top half: ${JSON.stringify(s2Box)}`);
   assert.deepEqual(phone.errors, [], "no console errors");
 
   const desktop = await openPlayground(session.browser, session.server.url);
