@@ -384,6 +384,9 @@ pub fn place_badge(
 ) -> (f64, f64) {
     /// How far a badge keeps from other nodes' arcs and from captions when it can.
     const MARGIN: f64 = 2.0;
+    /// How much nearer its own node than any other a badge stays when it can, so that it reads
+    /// as its node's (a group's letter between two nodes of different groups would mislead).
+    const NEARER: f64 = 10.0;
     // From a node's centre to its timer arc's outer edge, and to a badge's centre beyond it.
     let arc = node_radius + NODE_HALO + TIMER_ARC_WIDTH / 2.0;
     let reach = arc + BADGE_RADIUS;
@@ -405,7 +408,8 @@ pub fn place_badge(
                 .filter(|&node| node != at)
                 .map(|(nx, ny)| (nx - x).hypot(ny - y))
                 .fold(f64::INFINITY, f64::min)
-                - reach;
+                - reach
+                - (NEARER - MARGIN);
             placed
                 .iter()
                 .map(|&other| gap(bounds, other))
@@ -709,8 +713,10 @@ mod tests {
 
     /// Every node in a partition group, with its caption ("pre-candidate" alone, and with a vote
     /// and a leader): each group badge stays in the canvas, off every other node and its timer
-    /// arc, and off every caption and every other badge. A badge at the node's upper left, as
-    /// it used to be, sat on a neighbour's arc on a crowded ring.
+    /// arc, and off every caption and every other badge, and it is at least 6 px nearer its own
+    /// node than any other, so that it reads as that node's. A badge at the node's upper left,
+    /// as it used to be, sat on a neighbour's arc on a crowded ring; one merely clear of arcs
+    /// could sit halfway between two nodes.
     #[test]
     fn group_badges_cover_no_node_caption_or_badge() {
         for (width, height) in CANVASES {
@@ -718,9 +724,9 @@ mod tests {
                 let (points, center, radius) = ring_of(count, width, height);
                 for parts in [&[72.0][..], &[72.0, 48.0, 52.0]] {
                     let mut placed = captions_placed(count, (width, height), parts);
-                    for (index, &at) in points.iter().enumerate() {
+                    for (index, &at_point) in points.iter().enumerate() {
                         let badge = place_badge(
-                            at,
+                            at_point,
                             center,
                             radius,
                             points.iter().copied(),
@@ -736,12 +742,18 @@ mod tests {
                                 && bounds.3 <= height,
                             "{at}: the badge {bounds:?} leaves the canvas"
                         );
+                        let own = (at_point.0 - badge.0).hypot(at_point.1 - badge.1);
                         for (other, &(x, y)) in points.iter().enumerate() {
                             let reach = (x - badge.0).hypot(y - badge.1);
                             let arc = radius + NODE_HALO + TIMER_ARC_WIDTH / 2.0;
                             assert!(
                                 other == index || reach >= arc + BADGE_RADIUS,
                                 "{at}: the badge covers S{}'s arc",
+                                other + 1
+                            );
+                            assert!(
+                                other == index || reach >= own + 6.0,
+                                "{at}: the badge is as near S{} as its own node ({reach:.1} and {own:.1} px)",
                                 other + 1
                             );
                         }
