@@ -36,10 +36,10 @@ pub fn cluster_canvas() -> Html {
                     capture(&event);
                     ui.painter.borrow_mut().drag = Some((id, x, y));
                 }
-                Some(Hit::Node(id)) => ui.select(Selection::Node(id)),
+                Some(Hit::Node(id)) => ui.inspect(Selection::Node(id)),
                 // While the run replays to its moment, a message is gone within a frame.
                 Some(Hit::Message(_)) if ui.engine.borrow().catching_up().is_some() => {}
-                Some(Hit::Message(id)) => ui.select(Selection::Message(id)),
+                Some(Hit::Message(id)) => ui.inspect(Selection::Message(id)),
                 None => ui.select(Selection::Nothing),
             }
         })
@@ -67,7 +67,7 @@ pub fn cluster_canvas() -> Html {
             let Some((id, x, y)) = drag else { return };
             let landing = ui.painter.borrow().layout.landing(id, x, y);
             match landing {
-                Landing::Stay => return ui.select(Selection::Node(id)),
+                Landing::Stay => return ui.inspect(Selection::Node(id)),
                 Landing::Outside => return ui.refresh.emit(()),
                 Landing::Join(_) | Landing::Alone => {}
             }

@@ -39,6 +39,13 @@ impl Ui {
         self.refresh.emit(());
     }
 
+    /// Selects what the person clicked on the canvas or in the logs, and brings the Inspect
+    /// tab into view on a phone (`select` for what is chosen in the panels themselves).
+    pub fn inspect(&self, selection: Selection) {
+        self.select(selection);
+        super::panels::bring_panels_into_view();
+    }
+
     /// Selects what the person clicked or chose; the side panels then show the Inspect tab.
     pub fn select(&self, selection: Selection) {
         let mut engine = self.engine.borrow_mut();

@@ -303,7 +303,7 @@ fn on_pointer_up(drag: &std::rc::Rc<RefCell<Option<Drag>>>, ui: &Ui) -> Callback
             })
             .flatten();
         if let Some(id) = id {
-            ui.select(Selection::Node(id));
+            ui.inspect(Selection::Node(id));
         }
     })
 }

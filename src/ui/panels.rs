@@ -67,7 +67,6 @@ pub fn side_panels() -> Html {
         use_effect_with(selections_made, move |_| {
             if something {
                 tab.set(Tab::Inspect);
-                bring_panels_into_view();
             }
         });
     }
@@ -137,7 +136,7 @@ pub fn side_panels() -> Html {
 /// the panels start in the lower half of the window or below it, or above its top, the page
 /// scrolls them to its top; the canvas is a scroll back up. Where the panels stand beside the
 /// canvas, or their top is in view, nothing moves.
-fn bring_panels_into_view() {
+pub(super) fn bring_panels_into_view() {
     let Some(window) = web_sys::window() else {
         return;
     };

@@ -241,6 +241,16 @@ test("on a phone, tapping a node scrolls its inspector into view", async () => {
   await s2Title.waitFor({ timeout: 5000 });
   const s2Box = await s2Title.boundingBox();
   assert.ok(s2Box.y >= 0 && s2Box.y + s2Box.height <= 844 / 2, `S2's title is in the window's top half: ${JSON.stringify(s2Box)}`);
+  // A node chosen in the panel itself, its top scrolled just out of sight, moves nothing.
+  await press(phone, "Escape");
+  const choose = phone.getByRole("button", { name: "Inspect node S3" });
+  await choose.waitFor({ timeout: 5000 });
+  const panels = await phone.locator("aside.side").boundingBox();
+  await phone.evaluate((by) => scrollBy(0, by), panels.y + 30);
+  const scrolled = await phone.evaluate(() => scrollY);
+  await choose.tap();
+  await phone.getByRole("heading", { name: /Node S3\b/ }).waitFor({ timeout: 5000 });
+  assert.equal(await phone.evaluate(() => scrollY), scrolled, "a node chosen in the panel does not move the page");
   assert.deepEqual(phone.errors, [], "no console errors");
 
   const desktop = await openPlayground(session.browser, session.server.url);
