@@ -236,6 +236,8 @@ test("on a phone, tapping a node scrolls its inspector into view", async () => {
   const logs = phone.locator(".log-panel canvas");
   await logs.scrollIntoViewIfNeeded();
   const rows = await logs.boundingBox();
+  // S2's row: the second under the 16 px ruler, in rows of 24 px (log_panel.rs's
+  // RULER_HEIGHT and ROW_HEIGHT_MAX).
   await phone.touchscreen.tap(rows.x + 40, rows.y + 16 + 24 * 1.5);
   const s2Title = phone.getByRole("heading", { name: /Node S2\b/ });
   await s2Title.waitFor({ timeout: 5000 });
