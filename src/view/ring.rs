@@ -634,30 +634,19 @@ mod tests {
         let detailed = [72.0, 48.0, 52.0];
         for (width, height) in CANVASES {
             for count in 3..=15 {
-                let (points, center, radius) = ring_of(count, width, height);
-                let (_, ring_radius, _) = ring_geometry(count, width, height);
-                let wrap = neighbour_distance(count, ring_radius) - 8.0;
-                for (index, &at) in points.iter().enumerate() {
-                    let others: Vec<_> = points.iter().copied().filter(|&p| p != at).collect();
-                    for parts in [&role[..], &detailed[..]] {
-                        let caption = place_caption(
-                            at,
-                            center,
-                            radius,
-                            (parts, 10.0),
-                            wrap,
-                            (others.iter().copied(), &[]),
-                            (width, height),
-                        );
-                        let (left, top, right, bottom) = caption.bounds();
+                let (points, _, radius) = ring_of(count, width, height);
+                for parts in [&role[..], &detailed[..]] {
+                    let captions = captions_placed(count, (width, height), parts, false);
+                    for (index, (&at, &bounds)) in points.iter().zip(&captions).enumerate() {
+                        let (left, top, right, bottom) = bounds;
                         assert!(left >= 0.0 && top >= 0.0 && right <= width && bottom <= height);
-                        for &(x, y) in &others {
+                        for &(x, y) in points.iter().filter(|&&point| point != at) {
                             let nearest = (x.clamp(left, right), y.clamp(top, bottom));
                             let distance =
                                 ((nearest.0 - x).powi(2) + (nearest.1 - y).powi(2)).sqrt();
                             assert!(
                                 distance > radius + NODE_HALO,
-                                "{count} nodes on {width}×{height}: S{}'s caption {caption:?} covers the node at ({x:.0}, {y:.0})",
+                                "{count} nodes on {width}×{height}: S{}'s caption {bounds:?} covers the node at ({x:.0}, {y:.0})",
                                 index + 1
                             );
                         }
@@ -674,7 +663,7 @@ mod tests {
     fn captions_cover_no_other_caption() {
         for (width, height) in CANVASES {
             for count in 3..=15 {
-                let placed = captions_placed(count, (width, height), &[72.0]);
+                let placed = captions_placed(count, (width, height), &[72.0], true);
                 for (index, &bounds) in placed.iter().enumerate() {
                     for (other, &earlier) in placed[..index].iter().enumerate() {
                         assert!(
@@ -689,9 +678,15 @@ mod tests {
         }
     }
 
-    /// The boxes of every node's caption made of `parts`, on a ring of `count` on `canvas`,
-    /// placed in turn as the painter places them (each keeps clear of those before it).
-    fn captions_placed(count: usize, canvas: (f64, f64), parts: &[f64]) -> Vec<Bounds> {
+    /// The boxes of every node's caption made of `parts`, on a ring of `count` on `canvas`, in
+    /// node order: placed in turn as the painter places them, each keeping clear of those
+    /// before it (`apart`), or each on its own.
+    fn captions_placed(
+        count: usize,
+        canvas: (f64, f64),
+        parts: &[f64],
+        apart: bool,
+    ) -> Vec<Bounds> {
         let (points, center, radius) = ring_of(count, canvas.0, canvas.1);
         let (_, ring_radius, _) = ring_geometry(count, canvas.0, canvas.1);
         let wrap = neighbour_distance(count, ring_radius) - 8.0;
@@ -703,7 +698,7 @@ mod tests {
                 radius,
                 (parts, 10.0),
                 wrap,
-                (points.iter().copied(), &placed),
+                (points.iter().copied(), if apart { &placed } else { &[] }),
                 canvas,
             );
             placed.push(caption.bounds());
@@ -723,7 +718,7 @@ mod tests {
             for count in 3..=15 {
                 let (points, center, radius) = ring_of(count, width, height);
                 for parts in [&[72.0][..], &[72.0, 48.0, 52.0]] {
-                    let mut placed = captions_placed(count, (width, height), parts);
+                    let mut placed = captions_placed(count, (width, height), parts, true);
                     for (index, &at_point) in points.iter().enumerate() {
                         let badge = place_badge(
                             at_point,
