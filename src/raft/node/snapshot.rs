@@ -137,14 +137,25 @@ impl RaftNode {
         progress.recent_active = true;
         if let Some(match_index) = match_index {
             let advanced = progress.on_success(match_index);
-            if matches!(progress.state, ProgressState::Snapshot { .. }) {
+            // The follower holds everything up to `match_index`. That ends the transfer only
+            // if it covers the snapshot being sent: a late answer about an earlier snapshot
+            // would have the leader probe past what the follower holds, be refused, and send
+            // this snapshot again from its first chunk.
+            let transfer_goes_on = matches!(
+                &progress.state,
+                ProgressState::Snapshot { snapshot, .. }
+                    if match_index < snapshot.last_included_index
+            );
+            if !transfer_goes_on && matches!(progress.state, ProgressState::Snapshot { .. }) {
                 progress.become_probe();
             }
             if advanced {
                 self.on_match_advanced(follower);
             }
-            self.send_append(follower, true);
-            self.fill_pipeline(follower);
+            if !transfer_goes_on {
+                self.send_append(follower, true);
+                self.fill_pipeline(follower);
+            }
             return;
         }
         match &mut progress.state {
@@ -153,8 +164,18 @@ impl RaftNode {
                 next_offset: offset,
                 ..
             } if snapshot.last_included_index == last_included_index => {
-                *offset = next_offset;
-                self.send_snapshot_chunk(follower);
+                // Each answer names the offset the follower needs next. Only an answer that
+                // moves it on sends a chunk, or one asking for the start (a follower that
+                // restarted, or saw a new term, dropped what it had received). A duplicated
+                // or late answer repeats an offset already answered: a chunk for it would
+                // start a second chain of chunks beside the first, and each copy another.
+                // A lost chunk is resent when it stalls (`resend_stalled_snapshots`).
+                let moves_on = next_offset > *offset;
+                let starts_over = next_offset == 0 && *offset != 0;
+                if moves_on || starts_over {
+                    *offset = next_offset;
+                    self.send_snapshot_chunk(follower);
+                }
             }
             _ => {} // An answer about a snapshot this leader is no longer sending.
         }
