@@ -197,6 +197,42 @@ fn every_moment_single_steps_reach_replays_exactly_from_its_link() {
     assert_eq!(short_run.state_hash(), whole_run.state_hash());
 }
 
+/// A run that uses up its events stops where it is: its clock stays at the last event (it
+/// ran on before, with nothing happening, and messages "arriving in 0 µs" never arrived), so
+/// that its moment names where it stopped and replays to the same state.
+#[test]
+fn a_run_out_of_events_stops_its_clock_at_the_last() {
+    let scenario = scenario(&format!(
+        r#"{{"format": 1, "seed": 5, {WORKLOAD}, "until_ms": 5000}}"#
+    ));
+    let mut limited = Simulation::new(&scenario);
+    limited.limit_events(3_000);
+    limited.run();
+    assert!(limited.is_out_of_events() && limited.is_stopped());
+    assert_eq!(limited.events_processed(), 3_000);
+    assert!(
+        limited.now_us() < 5_000_000,
+        "stopped at {} µs",
+        limited.now_us()
+    );
+    assert!(
+        limited
+            .next_event_us()
+            .is_some_and(|at| at >= limited.now_us()),
+        "events are still due"
+    );
+    assert!(!limited.step(), "no event runs past the bound");
+    let mut at_moment = scenario.clone();
+    (at_moment.until_ms, at_moment.events_in_last_ms) = limited.moment();
+    let mut replay = Simulation::new(&at_moment);
+    replay.limit_events(3_000);
+    replay.run();
+    assert_eq!(
+        (replay.state_hash(), replay.now_us()),
+        (limited.state_hash(), limited.now_us())
+    );
+}
+
 #[test]
 fn acting_in_the_past_forks_the_timeline() {
     let scenario = scenario(&format!(

@@ -102,6 +102,16 @@ fn command_run(args: &[String]) -> Result<ExitCode, String> {
     let scenario = load_scenario(one_argument(args, "scenario")?)?;
     let checked = run::run(&scenario);
     print_report(&checked)?;
+    if let Some(simulation) = &checked.simulation
+        && simulation.is_out_of_events()
+    {
+        eprintln!(
+            "raft-sim: the run stopped at {} ms, short of until_ms {}: it used up the {} events a run may have",
+            simulation.now_us() / 1_000,
+            scenario.until_ms,
+            raft_playground::sim::MAX_EVENTS
+        );
+    }
     Ok(exit_code(&checked))
 }
 

@@ -62,6 +62,8 @@ pub struct Simulation {
     /// Whether to stop at the first violation (the default: after one, nothing is certain).
     halt_on_violation: bool,
     events_processed: u64,
+    /// The run stops after this many events: `MAX_EVENTS`, unless a test lowers it.
+    event_limit: u64,
     /// The time of the last event, and how many events have run from the start of its
     /// millisecond up to it: how a link names a moment inside a millisecond ([`Self::moment`]).
     last_event_us: u64,
@@ -120,6 +122,7 @@ impl Simulation {
             violations: Vec::new(),
             halt_on_violation: true,
             events_processed: 0,
+            event_limit: MAX_EVENTS,
             last_event_us: 0,
             events_in_its_ms: 0,
             next_action: 0,
@@ -183,6 +186,11 @@ impl Simulation {
 
     pub fn now_us(&self) -> u64 {
         self.now_us
+    }
+
+    /// When the next event is due, if any is.
+    pub fn next_event_us(&self) -> Option<u64> {
+        self.events.peek_time()
     }
 
     pub fn events_processed(&self) -> u64 {
@@ -253,6 +261,23 @@ impl Simulation {
         self.halt_on_violation && !self.violations.is_empty()
     }
 
+    /// Whether the run has used up its `MAX_EVENTS`: its clock stays at the last event run,
+    /// as at a violation, so that its moment names where it stopped.
+    pub fn is_out_of_events(&self) -> bool {
+        self.events_processed >= self.event_limit
+    }
+
+    /// Lowers the bound on events below `MAX_EVENTS`, so that a test reaches it without
+    /// running 50 million (a scenario cannot name it: links never depend on it).
+    pub fn limit_events(&mut self, limit: u64) {
+        self.event_limit = limit.min(MAX_EVENTS);
+    }
+
+    /// Whether nothing more can happen: the run stopped at a violation or used up its events.
+    pub fn is_stopped(&self) -> bool {
+        self.is_halted() || self.is_out_of_events()
+    }
+
     /// Keeps running after a violation (to see what follows). Off by default.
     pub fn set_halt_on_violation(&mut self, halt: bool) {
         self.halt_on_violation = halt;
@@ -313,7 +338,7 @@ impl Simulation {
 
     /// Processes the next event. Returns false if there is none or the run halted.
     pub fn step(&mut self) -> bool {
-        if self.is_halted() || self.events_processed >= MAX_EVENTS {
+        if self.is_stopped() {
             return false;
         }
         let Some((at_us, event)) = self.events.pop() else {
@@ -364,7 +389,7 @@ impl Simulation {
                 break;
             }
         }
-        if !self.is_halted() {
+        if !self.is_stopped() {
             self.now_us = self.now_us.max(until_us);
         }
     }

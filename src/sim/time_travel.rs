@@ -68,7 +68,7 @@ impl TimeMachine {
             if self.simulation.now_us() >= next_checkpoint {
                 self.checkpoint();
             }
-            if self.simulation.now_us() >= until_us || self.simulation.is_halted() {
+            if self.simulation.now_us() >= until_us || self.simulation.is_stopped() {
                 return;
             }
         }

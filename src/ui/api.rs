@@ -214,14 +214,23 @@ fn seek(hooks: &Hooks, argument: &JsValue) -> Result<JsValue, JsValue> {
     hooks.engine.borrow_mut().seek(at_us);
     hooks.engine.borrow_mut().settle();
     (hooks.refresh)();
-    // A run stops at a safety violation: a seek past it gets there and says so.
+    // A run stops at a safety violation, or when it has used up its events: a seek past
+    // that gets there and says so.
     let engine = hooks.engine.borrow();
-    if engine.simulation().is_halted() && engine.now_us() < at_us {
+    let simulation = engine.simulation();
+    if simulation.is_stopped() && engine.now_us() < at_us {
+        let at_ms = engine.now_us() / 1_000;
+        let why = if simulation.is_halted() {
+            format!("at a safety violation at {at_ms} ms (see state().violations)")
+        } else {
+            format!(
+                "at {at_ms} ms, after the {} events a run may have",
+                crate::sim::MAX_EVENTS
+            )
+        };
         return Err(error(format!(
-            "seek({}): the run stopped at a safety violation at {} ms and goes no further \
-             (see state().violations); earlier moments can be sought",
-            at_us / 1_000,
-            engine.now_us() / 1_000
+            "seek({}): the run stopped {why} and goes no further; earlier moments can be sought",
+            at_us / 1_000
         )));
     }
     Ok(JsValue::UNDEFINED)

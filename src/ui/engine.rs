@@ -24,9 +24,17 @@ pub const SPEED_DEFAULT: f64 = 0.1;
 const MAX_FRAME_VIRTUAL_US: u64 = 500_000;
 /// A run at the end of its scenario extends it by this much at a time while playing.
 const EXTEND_MS: u64 = 60_000;
+/// How every notice about a run that can go no further begins: once the run can go on
+/// again (back on the timeline), the notice goes.
+const STOPPED: &str = "The run stopped at ";
 /// Why Play does nothing after a violation, and what does.
 pub const HALTED_NOTICE: &str = "The run stopped at a safety violation. Go back to before it on \
     the timeline to play or act again, or turn the bug switches off in Config.";
+/// The longest run a link or a scenario file holds (`until_ms`): playing stops there, so that
+/// the page's own link always opens.
+const LAST_US: u64 = crate::scenario::limits::UNTIL_MS_MAX * 1_000;
+const LAST_MOMENT_NOTICE: &str = "The run stopped at an hour of simulated time, the longest a \
+    link or a scenario file holds. Go back on the timeline to play or act again.";
 /// Frame times kept for `frame_stats`.
 const FRAME_SAMPLES: usize = 600;
 /// A loaded run catches up to its moment in advances of this much virtual time, so a frame
@@ -241,7 +249,7 @@ impl Engine {
             };
             self.machine
                 .advance_to(on_the_way_us.min(self.now_us() + CATCH_UP_STEP_US));
-            if self.now_us() >= on_the_way_us || self.simulation().is_halted() {
+            if self.now_us() >= on_the_way_us || self.simulation().is_stopped() {
                 self.settle();
             } else if !more_time() {
                 return;
@@ -263,9 +271,9 @@ impl Engine {
         self.caught_up();
     }
 
-    /// The replay is over. A run that stopped at a violation on its way ends there, on the
-    /// timeline too, and the notice says why it got no further (and why Play, pressed
-    /// meanwhile, does not play).
+    /// The replay is over. A run that stopped on its way (at a violation, or out of events)
+    /// ends there, on the timeline too, and the notice says why it got no further (and why
+    /// Play, pressed meanwhile, does not play). A loaded run's violation card says it.
     fn caught_up(&mut self) {
         let Some(to_us) = self.catch_up_to_us.take() else {
             return;
@@ -274,10 +282,11 @@ impl Engine {
             // The moment lies inside the millisecond that ends at `to_us`: it is the latest.
             self.horizon_us = self.now_us();
         }
-        if self.simulation().is_halted() && to_us > self.now_us() {
+        if self.simulation().is_stopped() && to_us > self.now_us() {
             self.horizon_us = self.now_us();
-            if self.playing || !self.catching_up_a_load {
-                self.halted();
+            let explained = self.catching_up_a_load && self.simulation().is_halted();
+            if self.playing || !explained {
+                self.stopped();
             }
             self.playing = false;
         }
@@ -409,26 +418,58 @@ impl Engine {
         self.machine.acts_at_us()
     }
 
-    /// Whether the run is stopped at a safety violation, so that nothing moves it on; if so,
-    /// the notice says why (the one place Play, Step, seeking forward and acting learn it).
-    fn halted(&mut self) -> bool {
-        let halted = self.simulation().is_halted();
-        if halted {
-            self.notice = Some(HALTED_NOTICE.to_string());
+    /// Why nothing moves the run on, if nothing does: it stopped at a safety violation,
+    /// used up the simulator's events, or reached the last moment a link holds.
+    fn stop_notice(&self) -> Option<String> {
+        let simulation = self.simulation();
+        if simulation.is_halted() {
+            Some(HALTED_NOTICE.to_string())
+        } else if simulation.is_out_of_events() {
+            Some(format!(
+                "{STOPPED}{}: it has run the {} million events the simulator allows a run. Go \
+                 back on the timeline to play or act again, or make the run lighter (fewer \
+                 nodes, clients or faults, longer timeouts).",
+                crate::view::format_time(self.now_us()),
+                crate::sim::MAX_EVENTS / 1_000_000
+            ))
+        } else if self.now_us() >= LAST_US {
+            Some(LAST_MOMENT_NOTICE.to_string())
+        } else {
+            None
         }
-        halted
     }
 
-    /// Starts or stops playing. A run halted by a safety violation cannot play on: that says
-    /// so in the notice instead of a Play button that silently does nothing.
+    /// Whether the run can go no further; if so, the notice says why (the one place Play,
+    /// Step, seeking forward and acting learn it).
+    fn stopped(&mut self) -> bool {
+        let notice = self.stop_notice();
+        let stopped = notice.is_some();
+        if stopped {
+            self.notice = notice;
+        }
+        stopped
+    }
+
+    /// Drops a notice that the run can go no further once it can (after going back).
+    fn forget_stop_notice(&mut self) {
+        if self
+            .notice
+            .as_deref()
+            .is_some_and(|notice| notice.starts_with(STOPPED))
+            && self.stop_notice().is_none()
+        {
+            self.notice = None;
+        }
+    }
+
+    /// Starts or stops playing. A run that can go no further cannot play on: that says so
+    /// in the notice instead of a Play button that silently does nothing.
     pub fn set_playing(&mut self, playing: bool) {
-        if playing && self.halted() {
+        if playing && self.stopped() {
             self.playing = false;
         } else {
             self.playing = playing;
-            if playing && self.notice.as_deref() == Some(HALTED_NOTICE) {
-                self.notice = None;
-            }
+            self.forget_stop_notice();
         }
     }
 
@@ -450,17 +491,24 @@ impl Engine {
             self.playing = false;
             return false;
         }
+        if self.stopped() {
+            self.playing = false;
+            return false;
+        }
         let virtual_us = wall_ms.max(0.0) * 1_000.0 * self.speed + self.carry_us;
         let whole_us = (virtual_us.floor() as u64).min(MAX_FRAME_VIRTUAL_US);
         self.carry_us = virtual_us - virtual_us.floor();
         if whole_us == 0 {
             return false;
         }
-        let target = self.now_us() + whole_us;
+        let target = (self.now_us() + whole_us).min(LAST_US);
         self.extend_scenario_to(target);
         self.machine.advance_to(target);
         self.horizon_us = self.horizon_us.max(self.now_us());
         if self.simulation().is_halted() {
+            // Its violation card says why.
+            self.playing = false;
+        } else if self.stopped() {
             self.playing = false;
         }
         true
@@ -469,7 +517,15 @@ impl Engine {
     /// Runs one event (single step), pausing first.
     pub fn step(&mut self) {
         self.playing = false;
-        if self.refused_while_replaying().is_some() || self.halted() {
+        if self.refused_while_replaying().is_some() || self.stopped() {
+            return;
+        }
+        if self
+            .simulation()
+            .next_event_us()
+            .is_some_and(|at_us| at_us > LAST_US)
+        {
+            self.notice = Some(LAST_MOMENT_NOTICE.to_string());
             return;
         }
         self.extend_scenario_to(self.now_us() + 1);
@@ -496,7 +552,7 @@ impl Engine {
     /// moments a link names exactly. So `at_us` is rounded up to a whole millisecond.
     pub fn seek(&mut self, at_us: u64) {
         self.scrub_to_us = None;
-        let at_us = at_us.div_ceil(1_000) * 1_000;
+        let at_us = (at_us.div_ceil(1_000) * 1_000).min(LAST_US);
         self.catch_up_to_us = None;
         self.catch_up_events_in_last_ms = None;
         self.extend_scenario_to(at_us);
@@ -507,6 +563,7 @@ impl Engine {
             self.horizon_us = self.horizon_us.max(at_us);
         } else {
             self.machine.seek(at_us);
+            self.forget_stop_notice();
         }
     }
 
@@ -522,8 +579,8 @@ impl Engine {
             Selection::Message(id) => self.simulation().network().has_sent(id),
             _ => true,
         };
-        let result = if self.halted() {
-            Err(HALTED_NOTICE.to_string())
+        let result = if let Some(notice) = self.stop_notice() {
+            Err(notice)
         } else if let Some(refusal) = super::affordance::refusal(self, &action) {
             Err(refusal)
         } else {
@@ -584,7 +641,7 @@ impl Engine {
     fn extend_scenario_to(&mut self, at_us: u64) {
         let until_us = self.scenario().until_ms * 1_000;
         if at_us > until_us {
-            let until_ms = at_us.div_ceil(1_000) + EXTEND_MS;
+            let until_ms = (at_us.div_ceil(1_000) + EXTEND_MS).min(LAST_US / 1_000);
             self.machine.extend_until(until_ms);
         }
     }

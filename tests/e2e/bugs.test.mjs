@@ -118,6 +118,10 @@ test("a bug switch leads to a violation the page shows and reports", async () =>
   await card.waitFor({ state: "detached", timeout: 5000 });
   await page.getByRole("button", { name: /broke — show why/ }).click();
   await card.waitFor({ timeout: 5000 });
+  // Back before the violation, the run plays again, and the notice that it could not goes.
+  await halted.waitFor({ timeout: 5000 });
+  await press(page, "ArrowLeft");
+  await halted.waitFor({ state: "detached", timeout: 5000 });
   assert.deepEqual(page.errors, [], "no console errors");
 });
 

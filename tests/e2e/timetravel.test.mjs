@@ -212,6 +212,38 @@ test("a long shared run replays to its moment a slice per frame: progress shows,
   await page.close();
 });
 
+// A link holds an hour of simulated time at most. Playing used to run on past it: the page's
+// own link then named a moment no link may name, so it no longer opened, and every action was
+// refused with "until_ms: … is out of range". Playing now stops at the hour and says why.
+test("playing stops at an hour of simulated time, the longest a link holds, and the page's link still opens", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, { format: 1, nodes: 3, until_ms: 3_599_900 });
+  await call(page, "play");
+  const notice = page.locator(".notice-text").filter({ hasText: /^The run stopped at an hour of simulated time, the longest a link or a scenario file holds\./ });
+  await notice.waitFor({ timeout: 15_000 });
+  await page.getByRole("button", { name: /^Play/ }).first().waitFor({ timeout: 5000 });
+  const stopped = await state(page);
+  assert.equal(stopped.until_ms, 3_600_000);
+  // Step and an action say so too, and change nothing.
+  for (const keys of [["n"], ["2", "c"]]) {
+    await page.getByRole("button", { name: "Dismiss the message" }).click();
+    for (const key of keys) await press(page, key);
+    await notice.waitFor({ timeout: 5000 });
+  }
+  assert.equal((await state(page)).state_hash, stopped.state_hash);
+  // The page's link opens, at the same moment; back on the timeline, the notice goes.
+  const link = await call(page, "link");
+  const other = await openPlayground(session.browser, session.server.url);
+  await call(other, "load", link);
+  const reopened = await state(other);
+  assert.equal(reopened.until_ms, 3_600_000);
+  assert.equal(reopened.state_hash, stopped.state_hash, "the link reopens the same run");
+  await press(page, "ArrowLeft");
+  await notice.waitFor({ state: "detached", timeout: 5000 });
+  assert.deepEqual([...page.errors, ...other.errors], []);
+  await Promise.all([page.close(), other.close()]);
+});
+
 /** The text of a readable stream (a download). */
 async function streamText(stream) {
   const chunks = [];
