@@ -513,7 +513,8 @@ impl Simulation {
         self.violations.push(violation);
     }
 
-    fn node_ids(&self) -> Vec<NodeId> {
+    /// Every node's id, removed nodes' too (a partition decides their links as well).
+    pub fn node_ids(&self) -> Vec<NodeId> {
         self.servers.keys().copied().collect()
     }
 

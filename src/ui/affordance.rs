@@ -12,8 +12,9 @@ use crate::view::format_duration;
 /// Why "Add node" is refused.
 const RING_FULL_NOTICE: &str = "The ring holds at most 15 nodes (removed ones keep their place): there is no room for another.";
 
-/// Why `action` cannot do anything now, or `None` if it can. Only actions aimed at one node or
-/// one message are judged; the rest (network, clients, settings) always take effect.
+/// Why `action` cannot do anything now, or `None` if it can. Actions aimed at one node or one
+/// message, and changes to the network's links, are judged; the rest (clients, settings)
+/// always take effect.
 pub fn refusal(engine: &Engine, action: &Action) -> Option<String> {
     match action {
         Action::Crash { node } => node_refusal(engine, *node, |status| match status {
@@ -53,6 +54,9 @@ pub fn refusal(engine: &Engine, action: &Action) -> Option<String> {
         Action::DropMessage { id }
         | Action::DelayMessage { id, .. }
         | Action::DuplicateMessage { id } => message_refusal(engine, *id),
+        Action::Heal | Action::Partition { .. } | Action::Cut { .. } | Action::SlowLink { .. } => {
+            link_refusal(engine, action)
+        }
         _ => None,
     }
 }
@@ -153,6 +157,48 @@ fn transfer_refusal(engine: &Engine, to: NodeId) -> Option<String> {
             "S{to} is not a voter of the configuration, so it cannot lead."
         )),
         Some(_) => None,
+    }
+}
+
+/// A change to the links that leaves them as they are: in the past it would still fork the
+/// run, and throw away everything after it.
+fn link_refusal(engine: &Engine, action: &Action) -> Option<String> {
+    let simulation = engine.simulation();
+    let network = simulation.network();
+    let nodes = simulation.node_ids();
+    let whole = network.blocked_links().next().is_none() && network.slow_links().next().is_none();
+    match action {
+        Action::Heal => whole
+            .then(|| "The network is whole: no partition, cut or slow link to heal.".to_string()),
+        Action::Partition { groups } => {
+            let group_of = |node| groups.iter().position(|group| group.contains(&node));
+            let unchanged = nodes.iter().all(|&a| {
+                nodes.iter().all(|&b| {
+                    let apart = a != b && (group_of(a).is_none() || group_of(a) != group_of(b));
+                    network.is_blocked(a, b) == apart
+                })
+            });
+            unchanged.then(|| match groups.len() {
+                1 if groups[0].len() == nodes.len() => {
+                    "Every node is in one group already: the network is not split.".to_string()
+                }
+                _ => "The network is split into these groups already.".to_string(),
+            })
+        }
+        Action::Cut { from, to } => network
+            .is_blocked(*from, *to)
+            .then(|| format!("S{from} → S{to} is cut already.")),
+        Action::SlowLink { from, to, extra_ms } => {
+            let now_ms = network
+                .slow_links()
+                .find(|(link, _)| **link == (*from, *to))
+                .map_or(0, |(_, extra_us)| extra_us / 1_000);
+            (now_ms == *extra_ms).then(|| match extra_ms {
+                0 => format!("S{from} → S{to} is not slowed down."),
+                _ => format!("S{from} → S{to} is slowed down by {extra_ms} ms already."),
+            })
+        }
+        _ => None,
     }
 }
 

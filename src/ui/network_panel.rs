@@ -42,6 +42,7 @@ pub fn network_panel(ui: &Ui) -> Html {
     // decides every link: applying one replaces them.
     let replaces_cuts = network.partition_groups(&nodes).is_none();
     let state = network_state(network);
+    let heal_refusal = super::affordance::refusal(&engine, &Action::Heal);
     drop(engine);
 
     let heal = {
@@ -73,7 +74,8 @@ pub fn network_panel(ui: &Ui) -> Html {
             <p class="hint">{ "On the ring, drag a node into open space to cut it off, or onto another node to join that node's group; or use the controls below. Every change acts now, as a timeline action." }</p>
             { state }
             <div class="button-row">
-                <button class="danger-soft" onclick={heal} aria-label="Heal all: remove every partition, cut and slow link (h)" title="h">{ "Heal all" }</button>
+                <button class="danger-soft" onclick={heal} aria-label="Heal all: remove every partition, cut and slow link (h)"
+                    disabled={heal_refusal.is_some()} title={heal_refusal.clone().unwrap_or_else(|| "h".to_string())}>{ "Heal all" }</button>
             </div>
             <h3>{ "Knobs" }</h3>
             <PercentSlider id="network-loss" label="Loss" ppm={config.loss_ppm} on_commit={knob(config.loss_ppm, true)} />
@@ -326,7 +328,20 @@ fn partition_editor(props: &PartitionEditorProps) -> Html {
         let draft = draft.clone();
         Callback::from(move |_| draft.set(None))
     };
-    let mut summary = if groups.len() <= 1 {
+    // Applying the network's own groups would change nothing (`affordance::refusal`).
+    let sorted = |mut groups: Vec<Vec<NodeId>>| {
+        groups.sort();
+        groups
+    };
+    let unchanged =
+        !props.replaces_cuts && sorted(groups.clone()) == sorted(groups_of(&props.current));
+    let mut summary = if unchanged && groups.len() <= 1 {
+        "Every node is in one group, as now: put nodes in other groups to split the network."
+            .to_string()
+    } else if unchanged {
+        "These are the network's groups now: move a node to another group to change them."
+            .to_string()
+    } else if groups.len() <= 1 {
         "Every node in one group: applying reconnects them all.".to_string()
     } else {
         let names: Vec<String> = groups
@@ -346,7 +361,7 @@ fn partition_editor(props: &PartitionEditorProps) -> Html {
             { for rows }
             <p class="hint">{ summary }</p>
             <div class="button-row">
-                <button class="primary-soft" onclick={apply}>{ "Apply partition" }</button>
+                <button class="primary-soft" onclick={apply} disabled={unchanged}>{ "Apply partition" }</button>
                 if draft.is_some() {
                     <button onclick={reset} aria-label="Reset the editor to the network as it is">{ "Reset" }</button>
                 }

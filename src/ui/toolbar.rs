@@ -22,8 +22,9 @@ struct Facts {
     not_linearizable: bool,
     view_mode: ViewMode,
     notice: Option<String>,
-    /// Why "Add node" can do nothing now (`affordance::refusal`), if it cannot.
+    /// Why "Add node" and "Heal" can do nothing now (`affordance::refusal`), if they cannot.
     add_node_refusal: Option<String>,
+    heal_refusal: Option<String>,
 }
 
 impl Facts {
@@ -32,6 +33,7 @@ impl Facts {
         Facts {
             playing: engine.playing,
             add_node_refusal: super::affordance::refusal(&engine, &Action::AddNode),
+            heal_refusal: super::affordance::refusal(&engine, &Action::Heal),
             speed: engine.speed,
             now_us: engine.now_us(),
             violations: engine.simulation().violations().len(),
@@ -180,7 +182,8 @@ fn secondary_controls(ui: &Ui, facts: &Facts) -> Html {
                 aria-label="Dark theme" onclick={toggle_theme}>{ "☾ Dark" }</button>
             <button onclick={act(Action::AddNode)} aria-label="Add node (a)" disabled={facts.add_node_refusal.is_some()}
                 title={ facts.add_node_refusal.clone().unwrap_or_else(|| "a".to_string()) }>{ "+ Add node" }</button>
-            <button onclick={act(Action::Heal)} aria-label="Heal the network: remove every partition, cut and slow link (h)" title="h">{ "Heal" }</button>
+            <button onclick={act(Action::Heal)} aria-label="Heal the network: remove every partition, cut and slow link (h)" disabled={facts.heal_refusal.is_some()}
+                title={ facts.heal_refusal.clone().unwrap_or_else(|| "h".to_string()) }>{ "Heal" }</button>
         </>
     }
 }

@@ -150,16 +150,19 @@ test("the Network panel's partition editor isolates the leader; the majority mov
   assert.equal(before.leader, 4, `seed 3 elects S4 by 1 s: ${summary(before)}`);
   await page.click("#tab-network");
   const editorHint = page.locator(".partition-editor .hint");
-  assert.equal(await editorHint.textContent(), "Every node in one group: applying reconnects them all.");
+  assert.equal(await editorHint.textContent(), "Every node is in one group, as now: put nodes in other groups to split the network.");
   const apply = page.getByRole("button", { name: "Apply partition" });
+  assert.equal(await apply.isDisabled(), true, "nothing to apply yet");
   const s4 = page.getByRole("button", { name: "S4 in group B" });
   const s5 = page.getByRole("button", { name: "S5 in group B" });
   for (const control of [apply, s4, s5]) assert.equal(await control.count(), 1, "the Network panel's partition editor");
   await s4.click();
   await s5.click();
+  assert.equal(await editorHint.textContent(), "Applying splits the cluster into {S1 S2 S3} | {S4 S5}.", "a partition replaces no cut");
   await apply.click();
   await page.locator(".tab-content").filter({ hasText: /S1 ↔ S4/ }).waitFor({ timeout: 5000 });
-  assert.equal(await editorHint.textContent(), "Applying splits the cluster into {S1 S2 S3} | {S4 S5}.", "a partition replaces no cut");
+  assert.equal(await editorHint.textContent(), "These are the network's groups now: move a node to another group to change them.");
+  assert.equal(await apply.isDisabled(), true, "applied, the same groups cannot be applied again");
   await screenshot(page, "fault-panel-partition");
   const committed = Math.max(...before.nodes.map((n) => n.commit_index));
 
@@ -223,6 +226,49 @@ test("the link forms' To menus never offer the From node, and follow From when i
   await page.getByRole("button", { name: "Cut this direction" }).click();
   await page.locator(".network-state").filter({ hasText: "S3 → S2" }).waitFor({ timeout: 5000 });
   assert.equal(await page.locator(".notice").count(), 0, "nothing refused");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
+
+// A change to the links that leaves them as they are is refused, like the node actions that
+// could do nothing: written into the timeline, in the past it forked the run and threw away
+// everything after it (one stray `h` while looking back lost the rest of the run).
+test("network changes that would change nothing are refused, and looking back they keep the run", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, {
+    format: 1,
+    seed: 3,
+    nodes: 3,
+    timeline: [
+      { at_ms: 400, do: "cut", from: 1, to: 2 },
+      { at_ms: 1500, do: "crash", node: 3 },
+    ],
+    until_ms: 2000,
+  });
+  const end = await state(page);
+  await call(page, "seek", 200);
+  const notice = page.locator(".notice-text");
+  // Nothing is cut yet: Heal is greyed out, and its key says why.
+  const heal = page.getByRole("button", { name: /^Heal the network/ });
+  assert.equal(await heal.isDisabled(), true, "Heal is greyed out on a whole network");
+  assert.match(await heal.getAttribute("title"), /^The network is whole/);
+  await press(page, "h");
+  await notice.filter({ hasText: "The network is whole: no partition, cut or slow link to heal." }).waitFor({ timeout: 5000 });
+  // Nor does a partition into the groups there are.
+  await page.click("#tab-network");
+  const apply = page.getByRole("button", { name: "Apply partition" });
+  assert.equal(await apply.isDisabled(), true, "applying the network's own groups is greyed out");
+  // Later, S1 → S2 is cut: cutting it again is refused.
+  await call(page, "seek", 1000);
+  await page.selectOption("#cut-from", "1");
+  await page.selectOption("#cut-to", "2");
+  await page.getByRole("button", { name: "Cut this direction" }).click();
+  await notice.filter({ hasText: "S1 → S2 is cut already." }).waitFor({ timeout: 5000 });
+  assert.equal(await heal.isDisabled(), false, "with a cut, Heal heals");
+  // None of it forked the run: its end, and the crash on the way there, are still there.
+  await call(page, "seek", 2000);
+  const after = await state(page);
+  assert.equal(after.state_hash, end.state_hash, "the run is the one loaded");
+  assert.equal(after.nodes.find((node) => node.id === 3).up, false, "S3 still crashes at 1.5 s");
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
