@@ -53,20 +53,30 @@ pub struct LessonLink {
 }
 
 impl LessonLink {
-    /// Reads a fragment's text after `#lesson=`.
-    pub fn parse(text: &str) -> LessonLink {
-        let (id, step, unread_step) = match text.split_once("&step=") {
-            Some((id, step)) => match step.parse().ok().filter(|&step| step >= 1) {
-                Some(number) => (id, Some(number), None),
-                None => (id, None, Some(step.to_string())),
+    /// Reads a link's fragment (without its `#`) if it names a lesson: `lesson=ID`, and maybe
+    /// `step=N`, joined by `&` in either order. Other parameters (a tracker's `utm_source=…`,
+    /// say) are left alone, as a web address's would be.
+    pub fn from_fragment(fragment: &str) -> Option<LessonLink> {
+        let (mut id, mut step_text) = (None, None);
+        for parameter in fragment.split('&') {
+            if let Some(value) = parameter.strip_prefix("lesson=") {
+                id.get_or_insert(value);
+            } else if let Some(value) = parameter.strip_prefix("step=") {
+                step_text.get_or_insert(value);
+            }
+        }
+        let (step, unread_step) = match step_text {
+            Some(text) => match step_number(text).filter(|&step| step >= 1) {
+                Some(number) => (Some(number), None),
+                None => (None, Some(text.to_string())),
             },
-            None => (text, None, None),
+            None => (None, None),
         };
-        LessonLink {
-            id: id.to_string(),
+        Some(LessonLink {
+            id: id?.to_string(),
             step,
             unread_step,
-        }
+        })
     }
 
     pub fn fragment(&self) -> String {
@@ -75,6 +85,12 @@ impl LessonLink {
             None => format!("#lesson={}", self.id),
         }
     }
+}
+
+/// A step's number; one too large to hold is past every lesson's last step.
+fn step_number(text: &str) -> Option<usize> {
+    let digits = !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit());
+    digits.then(|| text.parse().unwrap_or(usize::MAX))
 }
 
 /// Every built-in lesson, resolved, in the order the page lists them.
@@ -135,19 +151,36 @@ mod tests {
             unread_step: Some(step.to_string()),
             ..link("split-votes", None)
         };
-        assert_eq!(LessonLink::parse("split-votes"), link("split-votes", None));
+        let parse = |fragment: &str| LessonLink::from_fragment(fragment);
+        assert_eq!(parse("lesson=split-votes"), Some(link("split-votes", None)));
         assert_eq!(
-            LessonLink::parse("split-votes&step=3"),
-            link("split-votes", Some(3))
+            parse("lesson=split-votes&step=3"),
+            Some(link("split-votes", Some(3)))
         );
-        assert_eq!(LessonLink::parse("split-votes&step=0"), unread("0"));
-        assert_eq!(LessonLink::parse("split-votes&step=x"), unread("x"));
+        assert_eq!(parse("lesson=split-votes&step=0"), Some(unread("0")));
+        assert_eq!(parse("lesson=split-votes&step=x"), Some(unread("x")));
+        // Either order; other parameters are left alone.
+        assert_eq!(
+            parse("step=3&lesson=split-votes&utm_source=x"),
+            Some(link("split-votes", Some(3)))
+        );
+        assert_eq!(
+            parse("lesson=split-votes&ref=course"),
+            Some(link("split-votes", None))
+        );
+        assert_eq!(parse("s=AXja"), None);
+        assert_eq!(parse("step=3"), None);
+        assert_eq!(
+            parse("lesson=split-votes&step=99999999999999999999"),
+            Some(link("split-votes", Some(usize::MAX))),
+            "a number too large to hold is past the last step"
+        );
+        assert_eq!(parse("lesson=split-votes&step=+3"), Some(unread("+3")));
         for each in [
             link("log-replication", None),
             link("log-replication", Some(11)),
         ] {
-            let fragment = each.fragment();
-            assert_eq!(LessonLink::parse(&fragment["#lesson=".len()..]), each);
+            assert_eq!(parse(&each.fragment()[1..]), Some(each));
         }
         assert_eq!(
             link("log-replication", Some(2)).fragment(),

@@ -28,7 +28,7 @@ use crate::raft::{self, Bugs, NodeId};
 
 pub use json::MAX_JSON_BYTES;
 pub use link::{LINK_VERSION, MAX_LINK_PAYLOAD_CHARS, MAX_WIRE_BYTES};
-pub use validate::limits;
+pub use validate::{limits, quoted};
 
 /// The JSON `format` this version reads and writes.
 pub const JSON_FORMAT: u64 = 1;

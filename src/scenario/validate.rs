@@ -429,7 +429,7 @@ pub(super) fn entry_path(path: &str, key: &str) -> String {
 }
 
 /// A user's text quoted for a message, cut short so that a huge input gives a short message.
-pub(super) fn quoted(text: &str) -> String {
+pub fn quoted(text: &str) -> String {
     const SHOWN_CHARS: usize = 24;
     let mut shown: String = text.chars().take(SHOWN_CHARS).collect();
     if shown.len() < text.len() {

@@ -156,9 +156,8 @@ fn load(hooks: &Hooks, argument: &JsValue) -> Result<JsValue, JsValue> {
 }
 
 fn try_load(hooks: &Hooks, text: &str) -> Result<(), String> {
-    if let Some(lesson) = lesson_named_in(text) {
+    if let Some(link) = lesson_named_in(text) {
         (hooks.set_playing)(false);
-        let link = crate::lessons::LessonLink::parse(lesson);
         hooks.engine.borrow_mut().open_lesson(&link)?;
         (hooks.refresh)();
         return Ok(());
@@ -170,15 +169,15 @@ fn try_load(hooks: &Hooks, text: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// What follows `lesson=` in a lesson link (`#lesson=ID`, optionally `&step=N`), whole or just
-/// its fragment. Scenario JSON is never one, whatever its strings hold.
-fn lesson_named_in(text: &str) -> Option<&str> {
+/// The lesson a lesson link names (`#lesson=ID`, optionally with `&step=N`), whole or just its
+/// fragment. Scenario JSON is never one, whatever its strings hold.
+fn lesson_named_in(text: &str) -> Option<crate::lessons::LessonLink> {
     let text = text.trim();
     if text.starts_with('{') {
         return None;
     }
     let fragment = text.split_once('#').map_or(text, |(_, fragment)| fragment);
-    fragment.strip_prefix("lesson=")
+    crate::lessons::LessonLink::from_fragment(fragment)
 }
 
 /// Loads an imported file: scenario JSON (what "Export scenario JSON" writes) or a saved link.

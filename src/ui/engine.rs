@@ -171,8 +171,14 @@ impl Engine {
     /// Starts lesson `id` at its beginning, paused, from the resolved catalog. An unknown id
     /// changes nothing and says why.
     pub fn start_lesson(&mut self, id: &str) -> Result<(), String> {
-        let lesson = lessons::resolved_by_id(id)
-            .ok_or_else(|| format!("There is no lesson named {id:?}."))?;
+        let lesson = lessons::resolved_by_id(id).ok_or_else(|| {
+            let ids: Vec<&str> = lessons::catalog().iter().map(|lesson| lesson.id).collect();
+            format!(
+                "There is no lesson named {}. The lessons are {}.",
+                crate::scenario::quoted(id),
+                ids.join(", ")
+            )
+        })?;
         let scenario = lesson
             .scenario()
             .map_err(|problem| format!("The lesson {id:?} cannot start: {problem}"))?;
@@ -347,7 +353,8 @@ impl Engine {
         let count = self.lesson.as_ref().map_or(0, |lesson| lesson.steps.len());
         if let Some(text) = &link.unread_step {
             self.notice = Some(format!(
-                "This lesson link's step \"{text}\" is not a step number (1 to {count}): the lesson opens at its start."
+                "This lesson link's step {} is not a step number (1 to {count}): the lesson opens at its start.",
+                crate::scenario::quoted(text)
             ));
         }
         if link.step.is_some_and(|step| step > count) {

@@ -42,8 +42,8 @@ pub fn read() -> Start {
     if fragment.is_empty() {
         return Start::Fresh;
     }
-    if let Some(link) = fragment.strip_prefix("lesson=") {
-        return Start::Lesson(crate::lessons::LessonLink::parse(link));
+    if let Some(link) = crate::lessons::LessonLink::from_fragment(fragment) {
+        return Start::Lesson(link);
     }
     // The whole fragment, `#` included: the decoder then knows it is a link's fragment, and
     // `#foo` is "no scenario in it", not a payload to decode.

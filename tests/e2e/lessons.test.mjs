@@ -162,13 +162,30 @@ test("a lesson link with a step that is no number, or past the last, opens the l
   for (const [step, opens, said] of [
     ["3a", 1, /^This lesson link's step "3a" is not a step number \(1 to \d+\): the lesson opens at its start\.$/],
     ["99", "last", /^This lesson has \d+ steps, fewer than the link asks for: it opens at its last\.$/],
+    ["9".repeat(3000), "last", /^This lesson has \d+ steps, fewer than the link asks for: it opens at its last\.$/],
+    // What the link says is quoted only in part: a long one filled the window.
+    ["x".repeat(3000), 1, /^This lesson link's step "x{24}…" is not a step number \(1 to \d+\): the lesson opens at its start\.$/],
+    // Another parameter (a tracker's) is left alone.
+    ["2&utm_source=course", 2, null],
   ]) {
     const page = await openPlayground(session.browser, `${session.server.url}#lesson=${LESSON}&step=${step}`);
     await page.getByRole("region", { name: "Lesson" }).waitFor({ timeout: 10_000 });
     const opened = await card(page);
     assert.equal(opened.step, opens === "last" ? opened.count : opens, `step=${step}: ${JSON.stringify(opened)}`);
-    assert.match(await page.locator(".notice-text").textContent(), said);
+    if (said) assert.match(await page.locator(".notice-text").textContent(), said);
+    else assert.equal(await page.locator(".notice").count(), 0, `step=${step}: no notice`);
     assert.deepEqual(page.errors, [], "no console errors");
     await page.close();
   }
+  // A lesson named wrongly is quoted in part too, and the notice lists the lessons there are.
+  const page = await openPlayground(session.browser, `${session.server.url}#lesson=${"y".repeat(3000)}`);
+  const notice = page.locator(".notice-text");
+  await notice.waitFor({ timeout: 10_000 });
+  const said = await notice.textContent();
+  assert.match(said, /^There is no lesson named "y{24}…"\. The lessons are leader-election, [a-z0-9-]+(, [a-z0-9-]+)+\.$/);
+  assert.ok(said.includes(`, ${LESSON},`), said);
+  const box = await notice.boundingBox();
+  assert.ok(box.y >= 0 && box.height < 200, `the notice fits in the window: ${JSON.stringify(box)}`);
+  assert.deepEqual(page.errors, [], "no console errors");
+  await page.close();
 });
