@@ -199,6 +199,21 @@ test("a small embed gives the ring the stage's height beside the lesson's card",
   assert.ok(await wide.locator(".embed-bar .clock").isVisible(), "the bar's clock shows");
   assert.equal(await wide.getByRole("link", { name: "Open in Raft Playground" }).innerText(), "Open in Raft Playground ↗");
   assert.deepEqual(wide.errors, [], "no console errors");
+
+  // The timeline's markers stay on the scrubber: as buttons they took the small screens'
+  // button height and hung out of the frame, which then scrolled.
+  for (const viewport of [{ width: 480, height: 320 }, { width: 640, height: 400 }]) {
+    const marked = await openPlayground(session.browser, `${session.server.url}?embed&controls=play,step,speed,timeline#lesson=commit-rule-figure-8&step=3`, { viewport });
+    await marked.locator(".marker").first().waitFor({ timeout: 5000 });
+    const fit = await marked.evaluate(() => ({
+      page: document.scrollingElement.scrollHeight,
+      frame: innerHeight,
+      markers: [...document.querySelectorAll(".marker")].map((marker) => marker.getBoundingClientRect().height),
+    }));
+    assert.ok(fit.page <= fit.frame && fit.markers.every((height) => height <= 16), `${viewport.width}×${viewport.height}: ${JSON.stringify(fit)}`);
+    assert.deepEqual(marked.errors, [], "no console errors");
+    await marked.close();
+  }
 });
 
 // A small embed with its timeline leaves the stage about 200 px. Below 400 px the card stands
