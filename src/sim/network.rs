@@ -424,6 +424,13 @@ impl Network {
         self.slow.clear();
     }
 
+    /// Whether `message`, on its way and not lost yet, travels a link that is cut now: it is
+    /// lost when it arrives, unless the link heals first (`arrive` decides).
+    pub fn crosses_a_cut(&self, message: &InFlight) -> bool {
+        message.lost.is_none()
+            && matches!((message.from, message.to), (Endpoint::Node(a), Endpoint::Node(b)) if self.is_blocked(a, b))
+    }
+
     pub fn is_blocked(&self, from: NodeId, to: NodeId) -> bool {
         self.blocked.contains_key(&(from, to))
     }

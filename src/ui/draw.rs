@@ -470,7 +470,11 @@ fn draw_message(context: &Context, scene: &Scene, message: &MessageView) {
     } else {
         scene.layout.message_point(message)
     };
-    context.set_global_alpha(if fading { 0.55 } else { 1.0 });
+    // One on its way over a link cut since it left is lost when it arrives (unless the link
+    // heals first): drawn faded too, but all the way, since its fate is not sealed.
+    let over_a_cut = matches!((message.from, message.to),
+        (Endpoint::Node(a), Endpoint::Node(b)) if scene.view.blocked.contains(&(a, b)));
+    context.set_global_alpha(if fading || over_a_cut { 0.55 } else { 1.0 });
     if scene.reduced_motion {
         draw_arrow(context, scene, message, colour);
     }

@@ -108,12 +108,13 @@ fn nothing_selected() -> Html {
     let more = on_their_way.len().saturating_sub(MESSAGES_LISTED);
     if !focus_in_message_list() {
         let now_us = simulation.now_us();
+        let network = simulation.network();
         *held.borrow_mut() = on_their_way
             .iter()
             .take(MESSAGES_LISTED)
             .map(|message| {
                 let text = format!(
-                    "{} → {} {}{}, arrives in {}",
+                    "{} → {} {}{}, {} in {}",
                     endpoint_name(message.from),
                     endpoint_name(message.to),
                     packet_name(&message.packet),
@@ -121,6 +122,11 @@ fn nothing_selected() -> Html {
                         " (duplicate)"
                     } else {
                         ""
+                    },
+                    if network.crosses_a_cut(message) {
+                        "over a cut link, lost"
+                    } else {
+                        "arrives"
                     },
                     format_duration(message.arrive_us.saturating_sub(now_us))
                 );
@@ -593,7 +599,7 @@ fn message_inspector(ui: &Ui, id: u64) -> Html {
             if in_flight && message.lost.is_none() && !actionable {
                 <p class="hint">{ "It arrives within this millisecond, before an action taken now would take effect (actions happen on whole milliseconds)." }</p>
             }
-            { route_facts(message, now_us, in_flight) }
+            { route_facts(message, now_us, in_flight, in_flight && network.crosses_a_cut(message)) }
             if !copies.is_empty() {
                 <p class="hint">{ format!("Copies on their way: {}.", copies.join(", ")) }</p>
             }
@@ -618,8 +624,9 @@ fn arrival_label(message: &InFlight, in_flight: bool) -> &'static str {
     }
 }
 
-/// Where a message goes, when, and what becomes (or became) of it.
-fn route_facts(message: &InFlight, now_us: u64, in_flight: bool) -> Html {
+/// Where a message goes, when, and what becomes (or became) of it. One on its way over a link
+/// cut since it left is lost when it gets there, unless the link heals first.
+fn route_facts(message: &InFlight, now_us: u64, in_flight: bool, cut: bool) -> Html {
     let arrival = if in_flight && message.lost.is_none() {
         format!(
             "{} (in {})",
@@ -631,6 +638,10 @@ fn route_facts(message: &InFlight, now_us: u64, in_flight: bool) -> Html {
     };
     let fate = match (message.lost, in_flight) {
         (Some(reason), _) => loss_label(reason).to_string(),
+        (None, true) if cut => {
+            "on its way over a link cut now: lost when it arrives, unless the link heals first"
+                .to_string()
+        }
         (None, true) => "on its way".to_string(),
         (None, false) => "delivered".to_string(),
     };

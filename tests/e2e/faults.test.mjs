@@ -272,6 +272,32 @@ test("network changes that would change nothing are refused, and looking back th
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
+// A message already on its way when its link is cut is lost when it gets there (unless the
+// link heals first). The inspector used to call it "on its way" and list it as arriving, and
+// the canvas drew it like any other, until it vanished.
+test("a message on its way over a link cut since it left is shown as about to be lost", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, {
+    format: 1,
+    seed: 3,
+    nodes: 3,
+    config: { latency_ms: [20, 20] },
+    timeline: [{ at_ms: 1000, do: "partition", groups: [[1], [2], [3]] }],
+    until_ms: 1000,
+  });
+  await page.click("#tab-inspect");
+  const doomed = page.locator(".message-choices button").filter({ hasText: /, over a cut link, lost in / });
+  await doomed.first().waitFor({ timeout: 5000 });
+  assert.equal(await page.locator(".message-choices button").filter({ hasText: /, arrives in / }).count(), 0, "no message between nodes arrives");
+  await doomed.first().click();
+  const fate = page.locator(".facts dd").filter({ hasText: /^on its way over a link cut now: lost when it arrives, unless the link heals first$/ });
+  await fate.waitFor({ timeout: 5000 });
+  // Once it gets there, it is lost.
+  await call(page, "seek", 1021);
+  await page.locator(".facts dd").filter({ hasText: /^lost to a partition or cut link$/ }).waitFor({ timeout: 5000 });
+  assert.deepEqual(page.errors, [], "no console errors");
+});
+
 // Random loss and duplication, crashes right after votes and commits (each restarts later),
 // and a timeline of partitions, crashes, a snapshot and a membership change, under load.
 const STORM = {
