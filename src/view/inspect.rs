@@ -98,8 +98,12 @@ pub fn operation_label(operation: &crate::kv::Operation) -> String {
     }
 }
 
-/// A configuration's members: `voters S1 S2 S3; learners S4`.
+/// A configuration's members: `voters S1 S2 S3; learners S4`. A node that has joined but not
+/// yet received a configuration (a new learner with an empty log) knows of none.
 pub fn members_text(membership: &crate::raft::Membership) -> String {
+    if membership.voters.is_empty() && membership.learners.is_empty() {
+        return "none known yet (no configuration in its log)".to_string();
+    }
     let names = |ids: &std::collections::BTreeSet<NodeId>| {
         ids.iter()
             .map(|id| format!("S{id}"))
@@ -435,6 +439,19 @@ pub fn sparkline_points(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn members_are_named_and_none_known_says_so() {
+        let mut membership = crate::raft::Membership::with_voters(3);
+        assert_eq!(members_text(&membership), "voters S1 S2 S3");
+        membership.learners.insert(4);
+        assert_eq!(members_text(&membership), "voters S1 S2 S3; learners S4");
+        // A learner just added, whose log holds no configuration yet, used to read "voters ".
+        assert_eq!(
+            members_text(&crate::raft::Membership::default()),
+            "none known yet (no configuration in its log)"
+        );
+    }
 
     #[test]
     fn counts_group_their_thousands() {
