@@ -97,7 +97,7 @@ pub fn unknown_embed_controls(controls: &[String]) -> Option<String> {
         } else {
             ", "
         });
-        message.push_str(name);
+        message.push_str(&crate::scenario::quoted(name));
     }
     (!message.is_empty())
         .then(|| message + ". Its controls are play, step, speed, timeline and logs.")
@@ -116,11 +116,15 @@ pub fn embed_controls() -> Option<Vec<String>> {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         match key {
             "embed" => embed = true,
+            // As a link builder may write it: percent-encoded (`%2C` for the commas), with
+            // spaces, in capitals.
             "controls" => {
+                let value = js_sys::decode_uri_component(&value.replace('+', " "))
+                    .map_or_else(|_| value.to_string(), String::from);
                 controls = value
                     .split(',')
+                    .map(|name| name.trim().to_ascii_lowercase())
                     .filter(|name| !name.is_empty())
-                    .map(str::to_string)
                     .collect()
             }
             _ => {}

@@ -91,12 +91,13 @@ test("an embed opened with a link cut short says so", async () => {
 // embed names what it does not know and what it has, and shows the controls it knows; with a
 // bad run too, it says both.
 test("an embed told controls it does not have names them, and shows the others", async () => {
-  const page = await openPlayground(session.browser, `${session.server.url}?embed&controls=play,timline,logs,zoom`);
+  // Written as link builders do: spaces, capitals, a comma percent-encoded.
+  const page = await openPlayground(session.browser, `${session.server.url}?embed&controls=Play,%20timline%2Clogs,zoom`);
   const notice = page.locator(".embed-bar .notice-text");
   await notice.waitFor({ timeout: 5000 });
   assert.equal(
     await notice.textContent(),
-    "This embed's link asks for controls it does not have: timline, zoom. Its controls are play, step, speed, timeline and logs.",
+    'This embed\'s link asks for controls it does not have: "timline", "zoom". Its controls are play, step, speed, timeline and logs.',
   );
   assert.ok(await page.getByRole("button", { name: /^(Play|Pause)$/ }).isVisible(), "play shows");
   assert.ok(await page.locator(".log-panel").isVisible(), "the logs show");
@@ -105,7 +106,7 @@ test("an embed told controls it does not have names them, and shows the others",
 
   const both = await openPlayground(session.browser, `${session.server.url}?embed&controls=play,tmeline#s=AXja-3BKkDWFgYmBhZGJsYiFCUg`);
   const text = await both.locator(".embed-bar .notice-text").textContent();
-  assert.match(text, /could not be opened.*cut short.* This embed's link asks for controls it does not have: tmeline\./);
+  assert.match(text, /could not be opened.*cut short.* This embed's link asks for controls it does not have: "tmeline"\./);
   assert.deepEqual(both.errors, [], "no console errors");
 });
 
