@@ -80,7 +80,7 @@ impl Ui {
         let mut engine = self.engine.borrow_mut();
         match scenario.validate() {
             Ok(()) => engine.replace(scenario, true),
-            Err(error) => engine.notice = Some(error.to_string()),
+            Err(error) => engine.notice = Some(settings_problem(&error, scenario)),
         }
         drop(engine);
         self.refresh.emit(());
@@ -113,4 +113,39 @@ impl Ui {
 #[hook]
 pub fn use_ui() -> Ui {
     use_context::<Ui>().expect("components live inside the app")
+}
+
+/// Why a change to the run's settings was refused, in the Config panel's words rather than the
+/// scenario file's paths (`config.heartbeat_ms`), and saying what to do where there is a way.
+fn settings_problem(
+    error: &crate::scenario::ScenarioError,
+    scenario: &crate::scenario::Scenario,
+) -> String {
+    let (min, max) = scenario.config.election_timeout_ms;
+    let heartbeat = scenario.config.heartbeat_ms;
+    let timeline_index = error
+        .path
+        .strip_prefix("timeline[")
+        .and_then(|rest| rest.split_once(']'))
+        .and_then(|(index, _)| index.parse::<usize>().ok());
+    match error.path.as_str() {
+        "config.election_timeout_ms" => format!(
+            "The election timeout's minimum ({min} ms) must be below its maximum ({max} ms): to \
+             raise both, raise the maximum first."
+        ),
+        "config.heartbeat_ms" => format!(
+            "The heartbeat ({heartbeat} ms) must be below the election timeout's minimum \
+             ({min} ms), or followers would time out between heartbeats."
+        ),
+        _ => match timeline_index.and_then(|index| scenario.timeline.get(index)) {
+            // A smaller cluster, say, than the timeline's actions need.
+            Some(timed) => format!(
+                "The run's timeline cannot take this change. Its action \"{}\" at {}: {}.",
+                super::timeline::action_label(&timed.action),
+                crate::view::format_time(timed.at_ms * 1_000),
+                error.problem
+            ),
+            None => error.to_string(),
+        },
+    }
 }

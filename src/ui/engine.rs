@@ -591,7 +591,9 @@ impl Engine {
         } else if let Some(refusal) = super::affordance::refusal(self, &action) {
             Err(refusal)
         } else {
-            self.machine.act(action).map_err(|error| error.to_string())
+            self.machine
+                .act(action)
+                .map_err(|error| action_problem(&error))
         };
         match &result {
             Ok(()) => {
@@ -706,4 +708,19 @@ fn from_total_order_key(key: u64) -> f64 {
     } else {
         !key
     })
+}
+
+/// An action the scenario's rules refuse, named by its field (`key`), not by its place in the
+/// timeline (`timeline[7].key`), which the person never sees.
+fn action_problem(error: &crate::scenario::ScenarioError) -> String {
+    match error.path.split_once("].") {
+        // "the key "k…" is 65 bytes long" names its field already.
+        Some((place, _)) if place.starts_with("timeline[") && error.problem.starts_with("the ") => {
+            format!("T{}", &error.problem[1..])
+        }
+        Some((place, field)) if place.starts_with("timeline[") => {
+            format!("{field}: {}", error.problem)
+        }
+        _ => error.to_string(),
+    }
 }

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { newPage, openPage, screenshot, canvasPixels } from "./harness.mjs";
-import { sessionForFile, showView, press, openPlayground, load, nodeCentre } from "./playground.mjs";
+import { sessionForFile, showView, press, openPlayground, load, nodeCentre, state } from "./playground.mjs";
 
 const session = sessionForFile();
 
@@ -402,5 +402,35 @@ test("typing into a Config field while the run plays keeps the typed text; Enter
   await page.evaluate(() => window.raftPlayground.load(JSON.stringify({ format: 1, config: { heartbeat_ms: 40 } })));
   await page.waitForTimeout(300);
   assert.equal(await field.inputValue(), "40", "the loaded run's heartbeat, not a draft left behind");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
+
+// A setting the run cannot take is refused in the Config panel's words: it used to name the
+// scenario file's fields ("config.heartbeat_ms: 400 must be below…", "timeline[0].node: 5 is
+// not a node…"), which the panel never shows.
+test("a refused setting is explained in the panel's words, and the run keeps its settings", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, { format: 1, nodes: 5, timeline: [{ at_ms: 500, do: "crash", node: 5 }], until_ms: 1000 });
+  const before = await state(page);
+  await page.click("#tab-config");
+  const notice = page.locator(".notice-text");
+  for (const [label, value, said] of [
+    ["election timeout min", "500", "The election timeout's minimum (500 ms) must be below its maximum (300 ms): to raise both, raise the maximum first."],
+    ["heartbeat", "200", "The heartbeat (200 ms) must be below the election timeout's minimum (150 ms), or followers would time out between heartbeats."],
+    ["nodes", "4", 'The run\'s timeline cannot take this change. Its action "crash S5" at 0.500 s: 5 is not a node (nodes 1 to 4 exist at 500 ms).'],
+  ]) {
+    const field = page.locator(".config-field", { hasText: label }).locator("input");
+    await field.fill(value);
+    await field.press("Enter");
+    await notice.filter({ hasText: said }).waitFor({ timeout: 5000 });
+    assert.equal((await state(page)).state_hash, before.state_hash, `${label}: the run keeps its settings`);
+    await page.getByRole("button", { name: "Dismiss the message" }).click();
+  }
+  // So is a client request: by its field, not by its place in the timeline.
+  await page.click("#tab-clients");
+  await page.fill("#client-key", "k".repeat(65));
+  await page.getByRole("button", { name: /^Send / }).click();
+  await notice.filter({ hasText: /^The key "k{24}…" is 65 bytes long \(the limit is 64\)$/ }).waitFor({ timeout: 5000 });
+  assert.equal((await state(page)).state_hash, before.state_hash, "the request did not go on the timeline");
   assert.deepEqual(page.errors, [], "no console errors");
 });
