@@ -328,13 +328,16 @@ fn partition_editor(props: &PartitionEditorProps) -> Html {
         let draft = draft.clone();
         Callback::from(move |_| draft.set(None))
     };
-    // Applying the network's own groups would change nothing (`affordance::refusal`).
-    let sorted = |mut groups: Vec<Vec<NodeId>>| {
-        groups.sort();
-        groups
-    };
-    let unchanged =
-        !props.replaces_cuts && sorted(groups.clone()) == sorted(groups_of(&props.current));
+    // Applying the network's own groups would change nothing (`affordance::refusal`): every
+    // two nodes are together in the editor exactly when they are on the network.
+    let together = |groups: &Assignment, a: &NodeId, b: &NodeId| groups.get(a) == groups.get(b);
+    let unchanged = !props.replaces_cuts
+        && props.nodes.iter().all(|a| {
+            props
+                .nodes
+                .iter()
+                .all(|b| together(&assignment, a, b) == together(&props.current, a, b))
+        });
     let mut summary = if unchanged && groups.len() <= 1 {
         "Every node is in one group, as now: put nodes in other groups to split the network."
             .to_string()

@@ -323,20 +323,19 @@ pub fn slider_to_speed(position: f64) -> f64 {
     (SPEED_MIN * math::exp(position / SLIDER_STEPS * span)).clamp(SPEED_MIN, SPEED_MAX)
 }
 
-/// "×0.1", "×1/250", "×10": readable speeds.
-/// At least about half as slow as real time reads as a fraction with a whole denominator
-/// (×1/8, ×1/10, ×1/1000: the `-` key halves the speed, and a dragged slider reads ×1/9, ×1/8,
-/// ×1/7, never switching between fractions and decimals); between that and real time as a
-/// decimal (×0.75); faster, as a decimal (×2.5).
+/// "×1/250", "×0.4", "×10": readable speeds. Slower than real time, a fraction with a whole
+/// denominator where one is within 5 % (×1/10, ×1/8, ×1/1000, and ×1/5 for the `-` key's
+/// halvings from ×0.4), else a decimal (×0.4, ×0.75), so that the `+` key's doublings read
+/// ×1/10, ×1/5, ×0.4, ×0.8: never ×1/3 for 0.4. Faster, a decimal (×2.5).
 pub fn speed_label(speed: f64) -> String {
     if speed >= 1.0 {
-        return format!("×{:.1}", speed).replace(".0", "");
+        return format!("×{speed:.1}").replace(".0", "");
     }
-    let slower = 1.0 / speed;
-    if slower >= 1.9 {
-        format!("×1/{:.0}", slower.round())
+    let denominator = (1.0 / speed).round();
+    if denominator >= 2.0 && (denominator * speed - 1.0).abs() <= 0.05 {
+        format!("×1/{}", denominator as u64)
     } else {
-        format!("×{speed:.2}")
+        format!("×{speed:.2}").trim_end_matches('0').to_string()
     }
 }
 
@@ -366,6 +365,12 @@ mod tests {
         assert_eq!(speed_label(0.13), "×1/8");
         assert_eq!(speed_label(0.12), "×1/8");
         assert_eq!(speed_label(2.5), "×2.5");
+        assert_eq!(speed_label(10.0), "×10");
+        // The `+` key doubles from ×1/10: it used to read ×1/5, ×1/3, ×0.80.
+        let doubled: Vec<String> = [0.1, 0.2, 0.4, 0.8, 1.6].map(speed_label).into();
+        assert_eq!(doubled, ["×1/10", "×1/5", "×0.4", "×0.8", "×1.6"]);
+        // Halving from ×10 reaches 0.156: not ×1/6, 7 % off.
+        assert_eq!(speed_label(10.0 / 64.0), "×0.16");
     }
 
     #[test]
