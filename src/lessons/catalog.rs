@@ -53,10 +53,13 @@ pub struct LessonLink {
 }
 
 impl LessonLink {
-    /// Reads a link's fragment (without its `#`) if it names a lesson: `lesson=ID`, and maybe
-    /// `step=N`, joined by `&` in either order. Other parameters (a tracker's `utm_source=…`,
-    /// say) are left alone, as a web address's would be.
+    /// Reads a link's fragment (without its `#`) if it names a lesson and is no run's link
+    /// (`s=…`): `lesson=ID`, and maybe `step=N`, joined by `&` in either order. Other
+    /// parameters (a tracker's `utm_source=…`, say) are left alone, as a web address's would be.
     pub fn from_fragment(fragment: &str) -> Option<LessonLink> {
+        if fragment.starts_with("s=") {
+            return None; // A shared run's link, whatever parameters follow it.
+        }
         let (mut id, mut step_text) = (None, None);
         for parameter in fragment.split('&') {
             if let Some(value) = parameter.strip_prefix("lesson=") {
@@ -169,6 +172,7 @@ mod tests {
             Some(link("split-votes", None))
         );
         assert_eq!(parse("s=AXja"), None);
+        assert_eq!(parse("s=AXja&lesson=split-votes"), None, "a run's link");
         assert_eq!(parse("step=3"), None);
         assert_eq!(
             parse("lesson=split-votes&step=99999999999999999999"),
