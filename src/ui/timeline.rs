@@ -183,18 +183,32 @@ fn action_marks(scenario: &Scenario, horizon_us: u64) -> Vec<Mark> {
         .chunk_by(|first, second| bucket_of(first) == bucket_of(second))
         .map(|actions| {
             let at_us = actions[0].at_ms * 1_000;
+            // Actions of one stretch at different moments each say when (the marker sits at
+            // the first): one time for all read as if they happened together.
+            let one_moment = actions.iter().all(|timed| timed.at_ms == actions[0].at_ms);
             let mut names: Vec<String> = actions
                 .iter()
                 .take(MARKER_LABEL_ACTIONS)
-                .map(|timed| action_label(&timed.action))
+                .map(|timed| match one_moment {
+                    true => action_label(&timed.action),
+                    false => format!(
+                        "{} at {}",
+                        action_label(&timed.action),
+                        format_time(timed.at_ms * 1_000)
+                    ),
+                })
                 .collect();
             if actions.len() > MARKER_LABEL_ACTIONS {
                 names.push(format!("{} more", actions.len() - MARKER_LABEL_ACTIONS));
             }
+            let label = match one_moment {
+                true => format!("{}: {}", format_time(at_us), names.join("; ")),
+                false => names.join("; "),
+            };
             Mark {
                 at_us,
                 violation: false,
-                label: format!("{}: {}", format_time(at_us), names.join("; ")),
+                label,
             }
         })
         .collect()

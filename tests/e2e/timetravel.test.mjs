@@ -212,6 +212,27 @@ test("a long shared run replays to its moment a slice per frame: progress shows,
   await page.close();
 });
 
+// Actions close together share a marker on the scrubber. Its label gave them all the first
+// one's time ("0.800 s: crash S2; pause S3"), as if they happened together.
+test("a timeline marker for actions at different moments says when each happened", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, {
+    format: 1,
+    nodes: 3,
+    timeline: [
+      { at_ms: 800, do: "crash", node: 2 },
+      { at_ms: 820, do: "pause", node: 3 },
+      { at_ms: 5000, do: "restart", node: 2 },
+      { at_ms: 5000, do: "resume", node: 3 },
+    ],
+    until_ms: 10_000,
+  });
+  const labels = await page.locator(".marker-action").evaluateAll((markers) => markers.map((marker) => marker.getAttribute("aria-label")));
+  assert.deepEqual(labels, ["crash S2 at 0.800 s; pause S3 at 0.820 s", "5.000 s: restart S2; resume S3"]);
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 // A link holds an hour of simulated time at most. Playing used to run on past it: the page's
 // own link then named a moment no link may name, so it no longer opened, and every action was
 // refused with "until_ms: … is out of range". Playing now stops at the hour and says why.
