@@ -293,7 +293,7 @@ fn request_form() -> Html {
         })
     };
     html! {
-        <form class="request-form" onsubmit={submit} aria-label="Send a client request">
+        <form class="request-form" onsubmit={submit} aria-label="Send a client request" novalidate=true>
             <label class="form-field" for="client-operation">
                 <span>{ "Operation" }</span>
                 <select id="client-operation" onchange={on_operation}>{ for operations }</select>

@@ -226,6 +226,13 @@ test("the link forms' To menus never offer the From node, and follow From when i
   await page.getByRole("button", { name: "Cut this direction" }).click();
   await page.locator(".network-state").filter({ hasText: "S3 → S2" }).waitFor({ timeout: 5000 });
   assert.equal(await page.locator(".notice").count(), 0, "nothing refused");
+  // A slow link's extra latency out of range says so in the page's notice, like every other
+  // field (the browser's own check used to stop some values with a bubble of its own).
+  for (const typed of ["-1", "60001", "2.5"]) {
+    await page.fill("#slow-extra", typed);
+    await page.getByRole("button", { name: "Slow down this link" }).click();
+    await page.locator(".notice-text").filter({ hasText: `Slow link: "${typed}" is not a whole number of milliseconds from 0 to 60000.` }).waitFor({ timeout: 5000 });
+  }
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
