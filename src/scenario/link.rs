@@ -82,7 +82,8 @@ pub(super) fn decode(text: &str) -> Result<Scenario, ScenarioError> {
     match version {
         1 => wire_v1::from_wire(decode_body(body)?).map_err(ScenarioError::in_link),
         2 => wire_v2::from_wire(decode_body(body)?).map_err(ScenarioError::in_link),
-        _ if version > LINK_VERSION + NEWER_VERSIONS_IMAGINED => {
+        // Versions start at 1: a 0 was never one.
+        _ if version == 0 || version > LINK_VERSION + NEWER_VERSIONS_IMAGINED => {
             let problem = format!(
                 "not a scenario link: it starts with byte {version}, which is no link version; was it altered?"
             );
@@ -90,12 +91,8 @@ pub(super) fn decode(text: &str) -> Result<Scenario, ScenarioError> {
         }
         _ => {
             let problem = format!(
-                "version {version} is not supported (this version reads link versions 1 to {LINK_VERSION}){}",
-                if version > LINK_VERSION {
-                    "; was it made by a newer Raft Playground?"
-                } else {
-                    ""
-                }
+                "version {version} is not supported (this version reads link versions 1 to \
+                 {LINK_VERSION}); was it made by a newer Raft Playground?"
             );
             Err(ScenarioError::link(problem))
         }
@@ -221,6 +218,10 @@ fn postcard_problem(error: &postcard::Error) -> String {
         Error::DeserializeBadUtf8 | Error::DeserializeBadChar => {
             "corrupt: a text in the scenario is not valid UTF-8".into()
         }
-        other => format!("corrupt: {other}"),
+        Error::DeserializeBadBool | Error::DeserializeBadOption => {
+            "corrupt: a yes-or-no mark in the scenario is neither".into()
+        }
+        // The decoder's own words ("Found an Option discriminant…") mean nothing to a reader.
+        _ => "corrupt: the scenario data is malformed".into(),
     }
 }

@@ -419,7 +419,10 @@ impl Scenario {
     /// URL, a `#s=` fragment or a bare payload). The one entry point for the page and
     /// `raft-sim`.
     pub fn parse(text: &str) -> Result<Scenario, ScenarioError> {
-        if text.trim_start().starts_with('{') {
+        // A byte-order mark (some editors save one) is no part of either. JSON that is not an
+        // object (an array: `[`) is still JSON, and says so, rather than "not a link character".
+        let text = text.trim_start_matches('\u{feff}');
+        if text.trim_start().starts_with(['{', '[']) {
             Scenario::from_json(text)
         } else {
             Scenario::from_link(text.trim())

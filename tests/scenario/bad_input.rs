@@ -374,6 +374,22 @@ fn documents_that_are_not_scenarios_say_why() {
         "x".repeat(MAX_JSON_BYTES)
     );
     assert_contains(&error(&huge), "bytes long (the limit is 4194304)");
+    // Text that could be either (a file, a script's argument) is JSON when it starts as JSON
+    // does, a byte-order mark before it or not: an array is not "a link character".
+    let parsed = |text: &str| Scenario::parse(text).map_err(|error| error.to_string());
+    assert_contains(
+        &parsed("[1]").unwrap_err(),
+        "expected a scenario (a JSON object), found an array",
+    );
+    assert!(
+        parsed("\u{feff}{\"format\": 1}").is_ok(),
+        "a byte-order mark"
+    );
+    assert!(
+        parsed("\u{feff}#s=ab!d")
+            .unwrap_err()
+            .contains("is not a link character")
+    );
 }
 
 /// A link carrying `wire` (the postcard bytes of a v1 scenario) under `version`.
@@ -459,9 +475,20 @@ fn bad_links_say_what_is_wrong() {
             format!("#s={}", "A".repeat(16 * 1024 + 4)),
             "the scenario part is too long",
         ),
+        // There never was a version 0.
         (
             URL_SAFE_NO_PAD.encode([0, 1, 2]),
-            "link: version 0 is not supported",
+            "link: not a scenario link: it starts with byte 0, which is no link version",
+        ),
+        // A yes-or-no mark (here: whether a restore follows) that is neither: the decoder's
+        // own words for it ("Found an Option discriminant…") used to show.
+        (
+            link_from_wire(1, &{
+                let mut bytes = wire(&[0], &[0]);
+                *bytes.last_mut().expect("a wire") = 2;
+                bytes
+            }),
+            "link: corrupt: a yes-or-no mark in the scenario is neither",
         ),
         (
             link_from_wire(3, &wire(&[0], &[0])),
