@@ -75,7 +75,7 @@ pub fn network_panel(ui: &Ui) -> Html {
             { state }
             <div class="button-row">
                 <button class="danger-soft" onclick={heal} aria-label="Heal all: remove every partition, cut and slow link (h)"
-                    disabled={heal_refusal.is_some()} title={heal_refusal.clone().unwrap_or_else(|| "h".to_string())}>{ "Heal all" }</button>
+                    disabled={heal_refusal.is_some()} title={heal_refusal.clone().unwrap_or_else(|| "Shortcut: h".to_string())}>{ "Heal all" }</button>
             </div>
             <h3>{ "Knobs" }</h3>
             <PercentSlider id="network-loss" label="Loss" ppm={config.loss_ppm} on_commit={knob(config.loss_ppm, true)} />

@@ -117,8 +117,8 @@ fn play_controls(ui: &Ui, facts: &Facts) -> Html {
     html! {
         <>
             <button class="primary" onclick={toggle} aria-label={ if playing { "Pause (space)" } else { "Play (space)" } }
-                title="space">{ if playing { "❚❚ Pause" } else { "▶ Play" } }</button>
-            <button onclick={step} aria-label="Step one event (n)" title="n">{ "Step" }</button>
+                title="Shortcut: space">{ if playing { "❚❚ Pause" } else { "▶ Play" } }</button>
+            <button onclick={step} aria-label="Step one event (n)" title="Shortcut: n">{ "Step" }</button>
             <label class="speed">
                 <span>{ "Speed" }</span>
                 <input type="range" min="0" max={SLIDER_STEPS.to_string()} step="1"
@@ -155,7 +155,7 @@ fn secondary_controls(ui: &Ui, facts: &Facts) -> Html {
         let pressed = facts.view_mode == mode;
         html! {
             <button class={classes!("segment", pressed.then_some("segment-on"))}
-                aria-pressed={pressed.to_string()} aria-label={name.to_string()} title="v" {onclick}>{ label.to_string() }</button>
+                aria-pressed={pressed.to_string()} aria-label={name.to_string()} title="Shortcut: v" {onclick}>{ label.to_string() }</button>
         }
     };
     let dark = ui.painter.borrow().theme == Theme::Dark;
@@ -181,9 +181,9 @@ fn secondary_controls(ui: &Ui, facts: &Facts) -> Html {
             <button class={classes!("theme-toggle", dark.then_some("segment-on"))} aria-pressed={dark.to_string()}
                 aria-label="Dark theme" onclick={toggle_theme}>{ "☾ Dark" }</button>
             <button onclick={act(Action::AddNode)} aria-label="Add node (a)" disabled={facts.add_node_refusal.is_some()}
-                title={ facts.add_node_refusal.clone().unwrap_or_else(|| "a".to_string()) }>{ "+ Add node" }</button>
+                title={ facts.add_node_refusal.clone().unwrap_or_else(|| "Shortcut: a".to_string()) }>{ "+ Add node" }</button>
             <button onclick={act(Action::Heal)} aria-label="Heal the network: remove every partition, cut and slow link (h)" disabled={facts.heal_refusal.is_some()}
-                title={ facts.heal_refusal.clone().unwrap_or_else(|| "h".to_string()) }>{ "Heal" }</button>
+                title={ facts.heal_refusal.clone().unwrap_or_else(|| "Shortcut: h".to_string()) }>{ "Heal" }</button>
         </>
     }
 }
