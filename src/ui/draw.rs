@@ -446,7 +446,14 @@ fn draw_landing(context: &Context, scene: &Scene, dragged: NodeId, landing: Land
     }
 }
 
+/// How far the nodes' inner edges must be from the ring's centre for the "clients" label.
+const CLIENTS_LABEL_ROOM: f64 = 30.0;
+
 fn draw_clients_hub(context: &Context, scene: &Scene) {
+    // In a ring too small for it (a small embed's), the word would sit on the nodes.
+    if scene.layout.ring_radius - scene.layout.node_radius < CLIENTS_LABEL_ROOM {
+        return;
+    }
     let (cx, cy) = scene.layout.center;
     context.set_fill_style_str(scene.palette.muted);
     context.set_font("11px system-ui, sans-serif");

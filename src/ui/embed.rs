@@ -57,7 +57,7 @@ pub fn embed_layout(ui: &Ui, controls: &[String]) -> Html {
                     <span class="verdict verdict-broken" role="alert">{ "✗ violation" }</span>
                 }
                 <a class="embed-open" href={full_link} target="_blank" rel="noopener" aria-label="Open in Raft Playground">
-                    { "Open" }<span class="embed-open-long">{ " in Raft Playground" }</span>{ " ↗" }
+                    <span class="embed-open-word">{ "Open" }</span><span class="embed-open-long">{ " in Raft Playground" }</span>{ " ↗" }
                 </a>
                 // A bad link or a refused action says why here too: a course page's reader
                 // must not be left guessing.

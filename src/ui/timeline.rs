@@ -304,7 +304,7 @@ pub fn timeline() -> Html {
     html! {
         <section class="timeline-area" aria-label="Timeline">
             <div class="timeline">
-                <button class="timeline-step" onclick={back} aria-label="Back 100 ms" title="Back 100 ms">{ "◀ 100 ms" }</button>
+                <button class="timeline-step" onclick={back} aria-label="Back 100 ms" title="Back 100 ms">{ "◀" }<span class="timeline-step-amount">{ " 100 ms" }</span></button>
                 <label for="timeline-scrubber" class="timeline-label">{ "Time" }</label>
                 <div class="scrubber">
                     <input id="timeline-scrubber" type="range" min="0" max={(horizon / 1_000).to_string()}
@@ -313,7 +313,7 @@ pub fn timeline() -> Html {
                         aria-valuetext={format_time(thumb)} />
                     { markers(&ui, &marks, horizon, now) }
                 </div>
-                <button class="timeline-step" onclick={forward} aria-label="Forward 100 ms" title="Forward 100 ms">{ "100 ms ▶" }</button>
+                <button class="timeline-step" onclick={forward} aria-label="Forward 100 ms" title="Forward 100 ms"><span class="timeline-step-amount">{ "100 ms " }</span>{ "▶" }</button>
                 <span class="timeline-clock">{ format!("{} / {}", format_time(now), format_time(horizon)) }</span>
             </div>
             { fork_note(behind, later) }

@@ -201,6 +201,29 @@ test("a small embed gives the ring the stage's height beside the lesson's card",
   assert.equal(await wide.getByRole("link", { name: "Open in Raft Playground" }).innerText(), "Open in Raft Playground ↗");
   assert.deepEqual(wide.errors, [], "no console errors");
 
+  // Down to 320 px the bar and the timeline keep to a row each (the timeline's step buttons
+  // are their arrows, the link too at 320), and the frame does not scroll.
+  for (const viewport of [{ width: 360, height: 300 }, { width: 320, height: 240 }]) {
+    const narrow = await openPlayground(session.browser, `${session.server.url}?embed&controls=play,step,speed,timeline,logs`, { viewport });
+    await narrow.locator(".timeline").waitFor({ timeout: 5000 });
+    const seen = await narrow.evaluate(() => {
+      // One row: the controls' centres lie within a few pixels of each other.
+      const oneRow = (selector) => {
+        const centres = [...document.querySelectorAll(selector)]
+          .map((element) => element.getBoundingClientRect())
+          .filter((box) => box.width > 0)
+          .map((box) => box.top + box.height / 2);
+        return Math.max(...centres) - Math.min(...centres) <= 4;
+      };
+      return { bar: oneRow(".embed-bar > :not(.visually-hidden)"), timeline: oneRow(".timeline > *"), page: document.scrollingElement.scrollHeight, frame: innerHeight };
+    });
+    assert.deepEqual(seen, { bar: true, timeline: true, page: viewport.height, frame: viewport.height }, `${viewport.width}×${viewport.height}`);
+    assert.ok(await narrow.getByRole("button", { name: "Forward 100 ms" }).isVisible(), "the step buttons keep their names");
+    assert.ok(await narrow.getByRole("link", { name: "Open in Raft Playground" }).isVisible());
+    assert.deepEqual(narrow.errors, [], "no console errors");
+    await narrow.close();
+  }
+
   // The timeline's markers stay on the scrubber: as buttons they took the small screens'
   // button height and hung out of the frame, which then scrolled.
   for (const viewport of [{ width: 480, height: 320 }, { width: 640, height: 400 }]) {
