@@ -966,12 +966,23 @@ fn a_lost_snapshot_answer_is_recovered_under_a_stream_of_reads() {
     );
 }
 
-/// Sends the snapshot to node 3 of a cluster from [`behind_a_snapshot`] and delivers every
-/// message; each of the follower's answers for which `copy` says so arrives twice (the
-/// network duplicated it). Returns how many chunks the leader sent.
-fn chunks_sent_with_copied_answers(mut cluster: Cluster, copy: impl Fn(usize) -> bool) -> usize {
+/// A cluster from [`behind_a_snapshot`] sending its snapshot in 16-byte chunks: the leader's
+/// next heartbeat has just found node 3 behind it.
+fn sending_the_snapshot_in_chunks() -> Cluster {
+    let mut cluster = behind_a_snapshot(Config {
+        snapshot_chunk_bytes: 16,
+        ..plain_config()
+    });
     cluster.now_us += cluster.config.heartbeat_interval_us;
     cluster.tick(1);
+    cluster
+}
+
+/// Delivers every message of a cluster from [`sending_the_snapshot_in_chunks`]; each of the
+/// follower's answers for which `copy` says so arrives twice (the network duplicated it).
+/// Returns how many chunks the leader sent.
+fn chunks_sent_with_copied_answers(copy: impl Fn(usize) -> bool) -> usize {
+    let mut cluster = sending_the_snapshot_in_chunks();
     let mut answers = 0;
     for _ in 0..100_000 {
         let Some(message) = cluster.queue.pop_front() else {
@@ -998,12 +1009,8 @@ fn chunks_sent_with_copied_answers(mut cluster: Cluster, copy: impl Fn(usize) ->
 /// as long.
 #[test]
 fn copied_snapshot_answers_send_no_chunk_twice() {
-    let config = Config {
-        snapshot_chunk_bytes: 16,
-        ..plain_config()
-    };
-    let clean = chunks_sent_with_copied_answers(behind_a_snapshot(config.clone()), |_| false);
-    let copied = chunks_sent_with_copied_answers(behind_a_snapshot(config), |n| n % 8 == 0);
+    let clean = chunks_sent_with_copied_answers(|_| false);
+    let copied = chunks_sent_with_copied_answers(|n| n % 8 == 0);
     assert!(clean > 10, "{clean} chunks");
     assert_eq!(copied, clean, "chunks sent with one answer in 8 copied");
 }
@@ -1012,13 +1019,7 @@ fn copied_snapshot_answers_send_no_chunk_twice() {
 /// for the start: the leader starts over, though it ignores answers that go back otherwise.
 #[test]
 fn a_follower_that_restarts_mid_transfer_is_sent_the_snapshot_from_its_start() {
-    let config = Config {
-        snapshot_chunk_bytes: 16,
-        ..plain_config()
-    };
-    let mut cluster = behind_a_snapshot(config);
-    cluster.now_us += cluster.config.heartbeat_interval_us;
-    cluster.tick(1);
+    let mut cluster = sending_the_snapshot_in_chunks();
     let midway = cluster.deliver_until(|cluster| {
         cluster.queue.iter().any(|m| {
             matches!(m.body, MessageBody::InstallSnapshotResponse { next_offset, .. } if next_offset >= 64)
@@ -1037,14 +1038,8 @@ fn a_follower_that_restarts_mid_transfer_is_sent_the_snapshot_from_its_start() {
 /// the newer snapshot again from its first chunk.
 #[test]
 fn a_late_answer_about_an_earlier_snapshot_does_not_restart_the_transfer() {
-    let config = Config {
-        snapshot_chunk_bytes: 16,
-        ..plain_config()
-    };
-    let mut cluster = behind_a_snapshot(config);
     // Node 3 installs the snapshot at 21; its last answer is held back.
-    cluster.now_us += cluster.config.heartbeat_interval_us;
-    cluster.tick(1);
+    let mut cluster = sending_the_snapshot_in_chunks();
     let installed = |m: &Message| {
         matches!(
             m.body,
