@@ -494,11 +494,8 @@ impl Engine {
         if !self.playing || self.catch_up_to_us.is_some() {
             return false;
         }
-        if self.simulation().is_halted() {
-            self.playing = false;
-            return false;
-        }
-        if self.stopped() {
+        // A run stopped at a violation has its card to say why; the notice says it otherwise.
+        if self.simulation().is_halted() || self.stopped() {
             self.playing = false;
             return false;
         }
@@ -512,10 +509,7 @@ impl Engine {
         self.extend_scenario_to(target);
         self.machine.advance_to(target);
         self.horizon_us = self.horizon_us.max(self.now_us());
-        if self.simulation().is_halted() {
-            // Its violation card says why.
-            self.playing = false;
-        } else if self.stopped() {
+        if self.simulation().is_halted() || self.stopped() {
             self.playing = false;
         }
         true
