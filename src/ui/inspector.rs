@@ -19,11 +19,14 @@ use crate::sim::network::{Endpoint, InFlight, Packet};
 use crate::sim::server::{Server, Status};
 use crate::view::{
     NodeLook, follower_progress, format_duration, format_time, look_of, loss_label, members_text,
-    message_fields, packet_name, removal_warning,
+    message_fields, packet_name, payload_label, removal_warning,
 };
 
 /// Keys listed in the key-value table; more are counted.
 const MAX_KEYS_SHOWN: usize = 60;
+/// Log entries listed, the newest first: the log panel shows every entry's place and term,
+/// these say what the newest carry.
+const NEWEST_ENTRIES_SHOWN: usize = 5;
 /// Clock drifts offered, in parts per million.
 const DRIFTS_PPM: [i32; 7] = [-100_000, -10_000, -1_000, 0, 1_000, 10_000, 100_000];
 
@@ -212,6 +215,7 @@ fn node_inspector(ui: &Ui, id: NodeId) -> Html {
             { volatile_state(simulation, server) }
             { leader_view(server) }
             { persistent_state(server) }
+            { newest_entries(server) }
             { state_machine(server) }
             { clock(ui, simulation, server) }
         </div>
@@ -437,6 +441,41 @@ fn persistent_state(server: &Server) -> Html {
                     { fact("newer snapshot", format!("{} (being written)", snapshot_text(snapshot))) }
                 }
             </dl>
+        </section>
+    }
+}
+
+/// What the newest entries of the node's log carry: in memory, or on disk while it is down
+/// (when whether they are committed is not the node's to know).
+fn newest_entries(server: &Server) -> Html {
+    let (entries, commit_index) = match &server.raft {
+        Some(raft) => (raft.log().entries(), Some(raft.commit_index())),
+        None => (&server.disk.persisted.entries[..], None),
+    };
+    if entries.is_empty() {
+        return Html::default();
+    }
+    let rows = entries
+        .iter()
+        .rev()
+        .take(NEWEST_ENTRIES_SHOWN)
+        .map(|entry| {
+            let committed = match commit_index {
+                Some(commit) if entry.index <= commit => " · committed",
+                Some(_) => " · not known committed",
+                None => "",
+            };
+            html! {
+                <>
+                    <dt>{ format!("{} · term {}{committed}", entry.index, entry.term) }</dt>
+                    <dd>{ payload_label(&entry.payload) }</dd>
+                </>
+            }
+        });
+    html! {
+        <section class="inspector-section">
+            <h3>{ "Newest log entries" }</h3>
+            <dl class="entries">{ for rows }</dl>
         </section>
     }
 }

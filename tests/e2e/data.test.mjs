@@ -156,3 +156,34 @@ test("a workload rate beyond what the background clients can offer says so", asy
   await page.locator(".workload-capped").filter({ hasText: /At most 32 background clients run/ }).waitFor({ timeout: 5000 });
   assert.deepEqual(page.errors, [], "no console errors");
 });
+
+// The log panel shows each entry's place and term; the inspector says what the newest carry,
+// and whether the node knows them committed (down, it shows what its disk holds).
+test("the node inspector lists what the newest log entries carry", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, {
+    format: 1,
+    seed: 3,
+    nodes: 3,
+    timeline: [
+      { at_ms: 600, do: "put", key: "x", value: "1" },
+      { at_ms: 700, do: "crash", node: 3 },
+      { at_ms: 800, do: "put", key: "y", value: "2" },
+    ],
+    until_ms: 1000,
+  });
+  const leader = (await state(page)).leader;
+  await press(page, String(leader));
+  const entries = page.locator(".entries");
+  await entries.waitFor({ timeout: 5000 });
+  const text = await entries.innerText();
+  assert.match(text, /^\d+ · term \d+ · committed\nput y = "2" \(client \d+ #\d+\)\n\d+ · term \d+ · committed\nput x = "1"/, text);
+  assert.match(text, /no-op \(a new leader's first entry\)/);
+  // S3, down since before y was written, shows what its disk holds, without a verdict.
+  await press(page, "3");
+  await page.getByRole("heading", { name: /Node S3/ }).waitFor({ timeout: 5000 });
+  const down = await entries.innerText();
+  assert.match(down, /^\d+ · term \d+\nput x = "1"/, down);
+  assert.doesNotMatch(down, /committed|put y/);
+  assert.deepEqual(page.errors, [], "no console errors");
+});
