@@ -398,10 +398,25 @@ fn a_coordinated_backup_is_identical_on_every_node() {
         5,
         "every node snapshotted at the barrier"
     );
+    assert!(simulation.backup_copies_match(1));
     assert_eq!(
         simulation.coverage().backup_comparisons,
         4,
         "each copy after the first was compared with it"
+    );
+    // With backup_on_append a node backs up where the barrier reaches its log: the copies
+    // differ (the shrunk reproducer of `tests/bug_switches.rs`), and the Clients tab says so.
+    let broken = Scenario::from_link(
+        "#s=AXjaASkA1v8AA6gRCAEeAg0mBQEFBgAKgCAL-ocGDTLoBw7WQQMAMwIBAyUBpRARAIeQBuE",
+    )
+    .expect("the reproducer's link");
+    let mut simulation = Simulation::new(&broken);
+    simulation.run();
+    assert!(simulation.backup_copies(1) >= 2);
+    assert!(
+        !simulation.backup_copies_match(1),
+        "{:?}",
+        simulation.violations()
     );
 }
 

@@ -475,6 +475,15 @@ impl Simulation {
         self.backups.get(&backup_id).map_or(0, Vec::len)
     }
 
+    /// Whether every copy of backup `backup_id` so far holds what the first does (a copy that
+    /// differs is a `backup_mismatch` violation, which a bug switch can bring about).
+    pub fn backup_copies_match(&self, backup_id: u64) -> bool {
+        let copies = self.backups.get(&backup_id).map_or(&[][..], Vec::as_slice);
+        copies
+            .iter()
+            .all(|copy| copy.index == copies[0].index && copy.data == copies[0].data)
+    }
+
     /// The id of the latest backup started, if any (ids count from 1).
     pub fn latest_backup(&self) -> Option<u64> {
         self.next_backup_id.checked_sub(1).filter(|&id| id > 0)

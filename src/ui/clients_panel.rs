@@ -402,9 +402,15 @@ fn backup_controls(ui: &Ui) -> Html {
     let latest = {
         let engine = ui.engine.borrow();
         let simulation = engine.simulation();
-        simulation
-            .latest_backup()
-            .map(|id| (id, simulation.backup_copies(id)))
+        simulation.latest_backup().map(|id| {
+            let copies = simulation.backup_copies(id);
+            let agree = match (copies, simulation.backup_copies_match(id)) {
+                (0 | 1, _) => "",
+                (_, true) => ", identical so far",
+                (_, false) => ", and they differ",
+            };
+            (id, copies, agree)
+        })
     };
     let take = {
         let ui = ui.clone();
@@ -416,9 +422,9 @@ fn backup_controls(ui: &Ui) -> Html {
             <p class="hint">{ "A barrier entry goes through the log, and each server snapshots exactly where it applies it: every copy holds the same entries. The checker compares them." }</p>
             <div class="button-row">
                 <button onclick={take}>{ "Take a backup" }</button>
-                if let Some((id, copies)) = latest {
+                if let Some((id, copies, agree)) = latest {
                     <span class="backup-copies" role="status">
-                        { format!("Backup #{id}: {copies} {}", if copies == 1 { "copy" } else { "copies" }) }
+                        { format!("Backup #{id}: {copies} {}{agree}", if copies == 1 { "copy" } else { "copies" }) }
                     </span>
                 }
             </div>

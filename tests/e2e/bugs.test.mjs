@@ -250,7 +250,7 @@ test("the Clients tab takes a backup, and with backup_on_append on the next one'
   const backup = page.getByRole("region", { name: "Coordinated backup" });
   await backup.getByRole("button", { name: "Take a backup" }).click();
   await call(page, "play");
-  await backup.getByRole("status").filter({ hasText: "Backup #1: 5 copies" }).waitFor({ timeout: 15_000 });
+  await backup.getByRole("status").filter({ hasText: "Backup #1: 5 copies, identical so far" }).waitFor({ timeout: 15_000 });
   await call(page, "pause");
   assert.deepEqual((await state(page)).violations, [], "five identical copies");
   await screenshot(page, "backup-taken");
@@ -264,6 +264,8 @@ test("the Clients tab takes a backup, and with backup_on_append on the next one'
   const broken = await waitForState(page, (s) => s.violations.length > 0);
   assert.equal(broken.violations[0].kind, "backup_mismatch", JSON.stringify(broken.violations[0]));
   assert.match(broken.violations[0].detail, /^S\d's backup 2 differs from S\d's$/);
+  // The status says so too, not just how many copies there are.
+  await backup.getByRole("status").filter({ hasText: /^Backup #2: \d copies, and they differ$/ }).waitFor({ timeout: 5000 });
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
