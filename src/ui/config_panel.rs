@@ -88,7 +88,9 @@ pub fn config_panel(ui: &Ui) -> Html {
             { number_input(ui, "election timeout max (ms)", config.election_timeout_ms.1, 2, TIMER_MS_MAX, |s, v| s.config.election_timeout_ms.1 = v) }
             { number_input(ui, "heartbeat (ms)", config.heartbeat_ms, 1, TIMER_MS_MAX, |s, v| s.config.heartbeat_ms = v) }
             { number_input(ui, "nodes", u64::from(scenario.nodes), NODES_MIN, NODES_MAX, |s, v| s.nodes = u8::try_from(v).unwrap_or(u8::MAX)) }
-            { number_input(ui, "seed", scenario.seed, 0, u64::MAX, |s, v| s.seed = v) }
+            <div class="config-seed">
+                { number_input(ui, "seed", scenario.seed, 0, u64::MAX, |s, v| s.seed = v) }
+            </div>
             <h3>{ "Bug switches" }</h3>
             <p class="hint">{ "Each turns off one safety rule of Raft. Turn one on and watch the checker catch it." }</p>
             <div class="bug-switches">{ for bug_switches }</div>

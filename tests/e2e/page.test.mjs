@@ -434,3 +434,21 @@ test("a refused setting is explained in the panel's words, and the run keeps its
   assert.equal((await state(page)).state_hash, before.state_hash, "the request did not go on the timeline");
   assert.deepEqual(page.errors, [], "no console errors");
 });
+
+// A seed runs to 20 digits, and its field shows them all (it showed 8), on a desktop and on a
+// phone.
+test("the seed field shows a whole 20-digit seed", async () => {
+  for (const viewport of [{ width: 1366, height: 768 }, { width: 390, height: 844 }]) {
+    const page = await openPlayground(session.browser, session.server.url, { viewport });
+    await page.evaluate(() => window.raftPlayground.load('{"format": 1, "seed": 18446744073709551615}'));
+    if (viewport.width < 760) await page.getByRole("button", { name: /More/ }).click();
+    await page.click("#tab-config");
+    const field = page.locator(".config-field", { hasText: "seed" }).locator("input");
+    assert.equal(await field.inputValue(), "18446744073709551615");
+    const [needed, shown] = await field.evaluate((input) => [input.scrollWidth, input.clientWidth]);
+    assert.ok(needed <= shown, `${viewport.width} px: the seed needs ${needed} px, its field shows ${shown}`);
+    assert.equal(await page.evaluate(() => document.scrollingElement.scrollWidth), viewport.width, "no sideways scroll");
+    assert.deepEqual(page.errors, [], "no console errors");
+    await page.close();
+  }
+});
