@@ -889,14 +889,20 @@ fn snapshots_are_taken_every_n_applied_entries() {
 fn behind_a_snapshot(config: Config) -> Cluster {
     let mut cluster = Cluster::new(3, config);
     cluster.elect(1);
+    miss_commands_the_leader_compacts(&mut cluster, "command");
+    cluster
+}
+
+/// Node 3 is down while node 1, leading, commits 20 commands (`{prefix}-0` on) and compacts
+/// them away; then node 3 restarts.
+fn miss_commands_the_leader_compacts(cluster: &mut Cluster, prefix: &str) {
     cluster.crash(3);
     for n in 0..20 {
-        cluster.propose(1, &format!("command-{n}")).unwrap();
+        cluster.propose(1, &format!("{prefix}-{n}")).unwrap();
     }
     cluster.deliver_all();
     cluster.compact(1);
     cluster.start(3);
-    cluster
 }
 
 /// §7: "the leader must occasionally send snapshots to followers that lag behind" — in bounded
@@ -1053,13 +1059,7 @@ fn a_late_answer_about_an_earlier_snapshot_does_not_restart_the_transfer() {
     let late = cluster.hold(installed);
     // Node 3 misses 20 more commands, which the leader compacts at 41, and comes back: it is
     // sent the new snapshot.
-    cluster.crash(3);
-    for n in 0..20 {
-        cluster.propose(1, &format!("more-{n}")).unwrap();
-    }
-    cluster.deliver_all();
-    cluster.compact(1);
-    cluster.start(3);
+    miss_commands_the_leader_compacts(&mut cluster, "more");
     // The leader resends the earlier snapshot's chunk that stalled; node 3, which holds it,
     // says so, and the leader moves on to the new one.
     cluster.now_us += 2 * cluster.config.heartbeat_interval_us;
