@@ -142,6 +142,9 @@ pub struct Network {
     blocked: BTreeMap<(NodeId, NodeId), u64>,
     /// Extra latency on directed links.
     slow: BTreeMap<(NodeId, NodeId), u64>,
+    /// The groups of the last partition, in the order its action gave them: the page letters
+    /// them so (A for the first), as the person who set them did. Display only.
+    partition_order: Vec<Vec<NodeId>>,
     pub delivered: u64,
     pub lost: u64,
     /// The latest messages to leave the network, in the order they left, each with its fate
@@ -161,6 +164,7 @@ impl Network {
             link_load: BTreeMap::new(),
             blocked: BTreeMap::new(),
             slow: BTreeMap::new(),
+            partition_order: Vec::new(),
             delivered: 0,
             lost: 0,
             departed: VecDeque::new(),
@@ -361,6 +365,7 @@ impl Network {
     /// Splits the nodes into `groups`; nodes in no group are each cut off alone.
     pub fn partition(&mut self, nodes: &[NodeId], groups: &[Vec<NodeId>]) {
         let group_of = |node: NodeId| groups.iter().position(|group| group.contains(&node));
+        self.partition_order = groups.to_vec();
         self.blocked.clear();
         for &a in nodes {
             for &b in nodes {
@@ -372,9 +377,10 @@ impl Network {
         }
     }
 
-    /// The groups `nodes` are in now, in the order of their first members: a node joins the
-    /// first group whose first member it reaches both ways, or starts its own. With no
-    /// partition, one group of all.
+    /// The groups `nodes` are in now: a node joins the first group whose first member it
+    /// reaches both ways, or starts its own. With no partition, one group of all. They come in
+    /// the order the last partition gave them, as far as it still stands, then in the order of
+    /// their first members.
     pub fn groups(&self, nodes: &[NodeId]) -> Vec<Vec<NodeId>> {
         let mut groups: Vec<Vec<NodeId>> = Vec::new();
         for &node in nodes {
@@ -385,7 +391,15 @@ impl Network {
                 None => groups.push(vec![node]),
             }
         }
-        groups
+        let mut ordered = Vec::with_capacity(groups.len());
+        for wanted in &self.partition_order {
+            let holds = |group: &Vec<NodeId>| wanted.iter().any(|node| group.contains(node));
+            if let Some(at) = groups.iter().position(holds) {
+                ordered.push(groups.remove(at));
+            }
+        }
+        ordered.append(&mut groups);
+        ordered
     }
 
     /// The groups of `nodes` ([`Network::groups`]) when they are an exact partition: every
@@ -420,6 +434,7 @@ impl Network {
     }
 
     pub fn heal(&mut self) {
+        self.partition_order.clear();
         self.blocked.clear();
         self.slow.clear();
     }
@@ -491,6 +506,15 @@ mod tests {
         assert_eq!(net.groups(&nodes), vec![vec![1, 2, 3, 4, 5]]);
         net.partition(&nodes, &[vec![1, 4], vec![2, 5], vec![3]]);
         assert_eq!(net.groups(&nodes), vec![vec![1, 4], vec![2, 5], vec![3]]);
+        // In the order the partition gave them (their letters), not by their first members.
+        net.partition(&nodes, &[vec![4, 5], vec![1], vec![2, 3]]);
+        assert_eq!(net.groups(&nodes), vec![vec![4, 5], vec![1], vec![2, 3]]);
+        // A cut on top splits a group: what still stands keeps its place, the rest follows.
+        net.cut(2, 3);
+        assert_eq!(
+            net.groups(&nodes),
+            vec![vec![4, 5], vec![1], vec![2], vec![3]]
+        );
         // A one-way cut is enough to part two nodes: they do not reach each other both ways.
         net.heal();
         net.cut(2, 1);

@@ -236,6 +236,25 @@ test("the link forms' To menus never offer the From node, and follow From when i
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
+// The person letters the groups in the partition editor; the network keeps their letters,
+// on the ring and in the editor. It used to letter them again in the order of their first
+// nodes, so S1, put in group B, came back in group A.
+test("a partition keeps the letters its groups were given", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, { format: 1, seed: 3, nodes: 5, until_ms: 500 });
+  await page.click("#tab-network");
+  for (const [node, group] of [[1, "B"], [2, "C"], [3, "D"]]) {
+    await page.getByRole("button", { name: `S${node} in group ${group}` }).click();
+  }
+  await page.getByRole("button", { name: "Apply partition" }).click();
+  await page.getByRole("button", { name: "Apply partition" }).and(page.locator(":disabled")).waitFor({ timeout: 5000 });
+  const letters = await page.evaluate(() =>
+    [1, 2, 3, 4, 5].map((id) => document.querySelector(`[aria-label^="S${id} in group"][aria-pressed="true"]`).getAttribute("aria-label").slice(-1)).join(""),
+  );
+  assert.equal(letters, "BCDAA");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
+
 // A change to the links that leaves them as they are is refused, like the node actions that
 // could do nothing: written into the timeline, in the past it forked the run and threw away
 // everything after it (one stray `h` while looking back lost the rest of the run).
