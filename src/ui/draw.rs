@@ -479,9 +479,11 @@ fn draw_message(context: &Context, scene: &Scene, message: &MessageView) {
     };
     // One on its way over a link cut since it left is lost when it arrives (unless the link
     // heals first): drawn faded too, but all the way, since its fate is not sealed.
-    let over_a_cut = matches!((message.from, message.to),
-        (Endpoint::Node(a), Endpoint::Node(b)) if scene.view.blocked.contains(&(a, b)));
-    context.set_global_alpha(if fading || over_a_cut { 0.55 } else { 1.0 });
+    context.set_global_alpha(if fading || message.over_a_cut {
+        0.55
+    } else {
+        1.0
+    });
     if scene.reduced_motion {
         draw_arrow(context, scene, message, colour);
     }
@@ -895,6 +897,7 @@ fn draw_legend(context: &Context, scene: &Scene) {
         entries: 1,
         progress: 0.0,
         lost: None,
+        over_a_cut: false,
         duplicate,
         sent_us: 0,
         arrive_us: 0,

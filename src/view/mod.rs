@@ -143,6 +143,9 @@ pub struct MessageView {
     /// How far along its way, from 0 (just sent) to 1 (arriving).
     pub progress: f64,
     pub lost: Option<LossReason>,
+    /// On its way over a link cut since it left: lost when it arrives, unless the link heals
+    /// first (`Network::crosses_a_cut`).
+    pub over_a_cut: bool,
     pub duplicate: bool,
     pub sent_us: u64,
     pub arrive_us: u64,
@@ -185,7 +188,7 @@ impl ClusterView {
         }
         let messages = network
             .in_flight()
-            .map(|message| message_view(message, now_us))
+            .map(|message| message_view(message, now_us, network.crosses_a_cut(message)))
             .collect();
         ClusterView {
             now_us,
@@ -242,7 +245,11 @@ fn node_view(
     }
 }
 
-fn message_view(message: &crate::sim::network::InFlight, now_us: u64) -> MessageView {
+fn message_view(
+    message: &crate::sim::network::InFlight,
+    now_us: u64,
+    over_a_cut: bool,
+) -> MessageView {
     let span = message.arrive_us.saturating_sub(message.sent_us).max(1) as f64;
     let progress = (now_us.saturating_sub(message.sent_us) as f64 / span).clamp(0.0, 1.0);
     let (kind, response, success, entries) = classify(&message.packet);
@@ -256,6 +263,7 @@ fn message_view(message: &crate::sim::network::InFlight, now_us: u64) -> Message
         entries,
         progress,
         lost: message.lost,
+        over_a_cut,
         duplicate: message.duplicate_of.is_some(),
         sent_us: message.sent_us,
         arrive_us: message.arrive_us,
@@ -395,6 +403,29 @@ mod tests {
                 let way = |m: &MessageView| (m.from, m.to, m.kind, m.response);
                 assert_eq!(way(original), way(message));
             }
+        }
+    }
+
+    #[test]
+    fn the_view_marks_messages_on_their_way_over_a_link_cut_since() {
+        // S3 is cut off at 1000 ms, when messages to and from it are on their way (20 ms).
+        let mut simulation = crate::sim::test_simulation(
+            r#"{"format": 1, "seed": 3, "nodes": 3, "config": {"latency_ms": [20, 20]},
+                "timeline": [{"at_ms": 1000, "do": "partition", "groups": [[1, 2]]}],
+                "until_ms": 1000}"#,
+        );
+        simulation.run();
+        let view = ClusterView::of(&simulation);
+        let touches_s3 = |m: &MessageView| {
+            matches!(m.from, Endpoint::Node(3)) || matches!(m.to, Endpoint::Node(3))
+        };
+        assert!(view.messages.iter().any(touches_s3), "{:?}", view.messages);
+        assert!(
+            view.messages.iter().any(|m| !touches_s3(m)),
+            "and between S1 and S2"
+        );
+        for message in &view.messages {
+            assert_eq!(message.over_a_cut, touches_s3(message), "{message:?}");
         }
     }
 
