@@ -178,12 +178,7 @@ fn link_refusal(engine: &Engine, action: &Action) -> Option<String> {
                     network.is_blocked(a, b) == apart
                 })
             });
-            unchanged.then(|| match groups.len() {
-                1 if groups[0].len() == nodes.len() => {
-                    "Every node is in one group already: the network is not split.".to_string()
-                }
-                _ => "The network is split into these groups already.".to_string(),
-            })
+            unchanged.then(|| "The network has these groups already.".to_string())
         }
         Action::Cut { from, to } => network
             .is_blocked(*from, *to)
