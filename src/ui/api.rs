@@ -318,12 +318,33 @@ fn on(name: &JsValue, callback: &JsValue) -> Result<JsValue, JsValue> {
 }
 
 /// Tells listeners (and a host page) what changed since the last call: a new leader, new
-/// violations. Called after every frame and every change.
+/// violations. Called after every frame and every change. The callbacks run once the engine
+/// and the listener list are no longer borrowed, so that they may call the API themselves
+/// (read `state()`, `pause()` on a new leader, register another listener).
 pub fn notify(engine: &EngineHandle) {
-    let engine = engine.borrow();
+    let events = LISTENERS.with(|listeners| news(&engine.borrow(), &mut listeners.borrow_mut()));
+    for (name, event) in events {
+        let callbacks = LISTENERS.with(|listeners| {
+            let listeners = listeners.borrow();
+            if name == "leader" {
+                listeners.leader.clone()
+            } else {
+                listeners.violation.clone()
+            }
+        });
+        for callback in callbacks {
+            let _ = callback.call1(&JsValue::NULL, &event);
+        }
+        post_to_host(name, &event);
+    }
+}
+
+/// The events since `listeners` last heard: a change of leader, then each new violation.
+fn news(engine: &Engine, listeners: &mut Listeners) -> Vec<(&'static str, JsValue)> {
+    let mut events = Vec::new();
     // A run replaying to its moment tells what it finds there, not what it passes.
     if engine.catching_up().is_some() {
-        return;
+        return events;
     }
     let simulation = engine.simulation();
     let leader = simulation.leader();
@@ -331,35 +352,22 @@ pub fn notify(engine: &EngineHandle) {
         .and_then(|id| simulation.server(id))
         .and_then(|server| server.raft.as_ref())
         .map_or(0, |raft| raft.current_term());
-    let mut events: Vec<(&'static str, JsValue)> = Vec::new();
-    LISTENERS.with(|listeners| {
-        let mut listeners = listeners.borrow_mut();
-        let current = leader.map(|id| (id, term));
-        if current != listeners.last_leader {
-            listeners.last_leader = current;
-            let event = to_js(&LeaderEvent { leader, term });
-            for callback in &listeners.leader {
-                let _ = callback.call1(&JsValue::NULL, &event);
-            }
-            events.push(("leader", event));
-        }
-        let violations = simulation.violations();
-        for violation in violations.iter().skip(listeners.violations_seen) {
-            let event = to_js(&ViolationEvent {
-                kind: violation.kind.name(),
-                at_ms: violation.at_us / 1_000,
-                detail: violation.detail.clone(),
-            });
-            for callback in &listeners.violation {
-                let _ = callback.call1(&JsValue::NULL, &event);
-            }
-            events.push(("violation", event));
-        }
-        listeners.violations_seen = violations.len();
-    });
-    for (name, value) in events {
-        post_to_host(name, &value);
+    let current = leader.map(|id| (id, term));
+    if current != listeners.last_leader {
+        listeners.last_leader = current;
+        events.push(("leader", to_js(&LeaderEvent { leader, term })));
     }
+    let violations = simulation.violations();
+    for violation in violations.iter().skip(listeners.violations_seen) {
+        let event = to_js(&ViolationEvent {
+            kind: violation.kind.name(),
+            at_ms: violation.at_us / 1_000,
+            detail: violation.detail.clone(),
+        });
+        events.push(("violation", event));
+    }
+    listeners.violations_seen = violations.len();
+    events
 }
 
 /// Forwards an event to the embedding page, if any.

@@ -69,6 +69,30 @@ test("crashing the leader with the keyboard gets a new leader elected in a highe
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
+test("a listener may call the API: one that reads state() and pauses on a new leader stops the run there", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, { format: 1, seed: 3, nodes: 5, until_ms: 1 });
+  await page.evaluate(() => {
+    window.__heard = [];
+    window.raftPlayground.on("leader", (event) => {
+      // Registering another listener from inside one is a call back into the API too.
+      window.raftPlayground.on("violation", () => {});
+      window.__heard.push({ event, leader: window.raftPlayground.state().leader });
+      window.raftPlayground.pause();
+    });
+    window.raftPlayground.play();
+  });
+  await page.waitForFunction(() => window.__heard.some((heard) => heard.event.leader != null), null, { timeout: 15_000 });
+  const heard = await page.evaluate(() => window.__heard.find((heard) => heard.event.leader != null));
+  assert.equal(heard.leader, heard.event.leader, `state() inside the callback saw the leader: ${JSON.stringify(heard)}`);
+  const paused = await state(page);
+  await sleep(500);
+  const later = await state(page);
+  assert.equal(later.until_ms, paused.until_ms, "pause() inside the callback paused the run");
+  assert.equal(later.leader, heard.event.leader);
+  assert.deepEqual(page.errors, [], "no console errors");
+});
+
 // Seed 3 elects S4 in term 1 before 1 s. The partition at 1 s leaves S4 and S5 in the minority;
 // writes go to the majority side (one asks S4 first). Healing is the `h` key at 3 s.
 const PARTITION = {
