@@ -39,9 +39,11 @@ pub mod limits {
     pub const KEY_BYTES_MAX: usize = 64;
     pub const VALUE_BYTES_MAX: usize = 256;
     pub const RESTORE_KEYS_MAX: usize = 1_000;
-    /// A restored backup's index and term: the largest integer JavaScript holds exactly, which
-    /// leaves a run room to count up from (near `u64::MAX` the next term or index overflowed).
-    pub const RESTORE_POSITION_MAX: u64 = (1 << 53) - 1;
+    /// A restored backup's index and term: 10^15, below the largest integer JavaScript holds
+    /// exactly (2^53 − 1, about 9 × 10^15) by far more than a run can count up (one index or
+    /// term per event at most, and a run has at most `sim::MAX_EVENTS`), so the page's
+    /// `state()` can always report them; near `u64::MAX` the next term or index overflowed.
+    pub const RESTORE_POSITION_MAX: u64 = 1_000_000_000_000_000;
 }
 
 use limits::*;

@@ -98,7 +98,7 @@ pub fn install(hooks: Hooks) {
     });
     define(&api, "state", {
         let hooks = hooks.clone();
-        move |_| Ok(state(&hooks))
+        move |_| state(&hooks)
     });
     define(&api, "link", {
         let hooks = hooks.clone();
@@ -249,7 +249,7 @@ fn pause_on_a_millisecond(hooks: &Hooks) {
 }
 
 /// The object `raft-sim run` prints, for the current moment.
-fn state(hooks: &Hooks) -> JsValue {
+fn state(hooks: &Hooks) -> Result<JsValue, JsValue> {
     hooks.engine.borrow_mut().settle();
     let engine = hooks.engine.borrow();
     let simulation = engine.simulation();
@@ -265,7 +265,12 @@ fn state(hooks: &Hooks) -> JsValue {
     } else {
         None
     };
-    to_js(&simulation.report(linearizable))
+    // Every number in it is below 2^53 (see `limits::RESTORE_POSITION_MAX`); were one not, a
+    // script would get an error that says so rather than `null`.
+    simulation
+        .report(linearizable)
+        .serialize(&serde_wasm_bindgen::Serializer::json_compatible())
+        .map_err(|_| error("state() holds a number past 2^53, which a script cannot hold exactly"))
 }
 
 /// The current scenario as a link to this page, ending at the current moment

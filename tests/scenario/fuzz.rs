@@ -447,3 +447,43 @@ fn what_decodes_also_runs() {
         );
     }
 }
+
+/// A run restored at the largest index and term a scenario allows still reports every number
+/// as JavaScript holds it exactly: the page's `state()` is the report, and numbers past 2^53 − 1
+/// cannot reach a script (it got `null` when the bound was 2^53 − 1 itself, since the first
+/// index after the snapshot was already past it). Crashes force elections, so terms count up.
+#[test]
+fn a_run_restored_at_the_largest_position_reports_numbers_a_script_holds() {
+    let max = raft_playground::scenario::limits::RESTORE_POSITION_MAX;
+    let json = format!(
+        r#"{{"format": 1, "seed": 5, "nodes": 3,
+            "workload": {{"writes_per_sec": 50, "reads_per_sec": 20}},
+            "restore": {{"index": {max}, "term": {max}, "kv": {{"a": "1"}}}},
+            "timeline": [
+                {{"at_ms": 2000, "do": "crash", "node": 1}}, {{"at_ms": 2500, "do": "crash", "node": 2}},
+                {{"at_ms": 4000, "do": "restart", "node": 1}}, {{"at_ms": 4000, "do": "restart", "node": 2}}
+            ]}}"#
+    );
+    let scenario = Scenario::parse(&json).expect("the bounds themselves are valid");
+    let mut simulation = raft_playground::sim::Simulation::new(&scenario);
+    simulation.run_until(10_000_000);
+    let report = serde_json::to_value(simulation.report(None)).expect("a report serializes");
+    let largest = largest_number(&report);
+    assert!(
+        largest > max,
+        "the run counted up from the restored position: {largest}"
+    );
+    assert!(
+        largest <= (1 << 53) - 1,
+        "{largest} is past what a script holds exactly"
+    );
+}
+
+fn largest_number(value: &Value) -> u64 {
+    match value {
+        Value::Number(number) => number.as_u64().unwrap_or(0),
+        Value::Array(items) => items.iter().map(largest_number).max().unwrap_or(0),
+        Value::Object(fields) => fields.values().map(largest_number).max().unwrap_or(0),
+        _ => 0,
+    }
+}
