@@ -182,13 +182,14 @@ fn lesson_named_in(text: &str) -> Option<crate::lessons::LessonLink> {
 
 /// Loads an imported file: scenario JSON (what "Export scenario JSON" writes) or a saved link.
 /// Anything else is named as the wrong kind of file, not read as a broken link.
-pub fn load_file(hooks: &Hooks, name: &str, text: &str) {
+pub fn load_file(hooks: &Hooks, name: &str, bytes: Vec<u8>) {
+    let text = String::from_utf8(bytes).unwrap_or_default();
     let trimmed = text.trim_start();
     if trimmed.starts_with('{') || trimmed.contains("s=") {
-        load_text(hooks, text);
+        load_text(hooks, &text);
     } else {
         hooks.engine.borrow_mut().notice = Some(format!(
-            "The file {name:?} is not a scenario: it should hold scenario JSON, as \"Export scenario JSON\" writes, or a link. The current run is unchanged."
+            "The file {name:?} is not a scenario: it should hold scenario JSON in UTF-8, as \"Export scenario JSON\" writes, or a link. The current run is unchanged."
         ));
         (hooks.refresh)();
     }

@@ -128,10 +128,12 @@ pub fn share_panel() -> Html {
             let hooks = hooks(&ui);
             let slot: Rc<RefCell<Option<gloo::file::callbacks::FileReader>>> = reader.clone();
             let name = file.name();
+            // Read as bytes, not as text: the browser would replace bytes that are not UTF-8
+            // and load a file that `raft-sim run` refuses.
             let task =
-                gloo::file::callbacks::read_as_text(&gloo::file::File::from(file), move |text| {
-                    match text {
-                        Ok(text) => api::load_file(&hooks, &name, &text),
+                gloo::file::callbacks::read_as_bytes(&gloo::file::File::from(file), move |bytes| {
+                    match bytes {
+                        Ok(bytes) => api::load_file(&hooks, &name, bytes),
                         Err(error) => {
                             hooks.engine.borrow_mut().notice =
                                 Some(format!("could not read the file: {error}"));
