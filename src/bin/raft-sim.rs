@@ -16,7 +16,8 @@ use raft_playground::sim::Simulation;
 use raft_playground::sim::swarm::{self, Focus, SwarmOptions};
 
 const USAGE: &str = "usage:
-  raft-sim run SCENARIO          run a scenario (a JSON file or a link) and print the result
+  raft-sim run SCENARIO          run a scenario (a JSON file, a link, or - to read standard
+                                 input) and print the result
   raft-sim swarm --seeds A..B [--nodes N] [--bug NAME]... [--focus broad|lease|backup]
                  [--threads N] [--no-shrink] [--linearizability-budget STEPS]
                                  run seeds A (inclusive) to B (exclusive) of the swarm; each
@@ -33,31 +34,24 @@ const USAGE: &str = "usage:
 /// The link base the playground serves on.
 const DEFAULT_BASE: &str = "http://127.0.0.1:8080/";
 
-/// `println!` for the command's output, except that a reader which stopped early (`| head`)
-/// is not an error: what it did not read is not needed, and `println!` would panic.
+/// `println!` for the command's output, as a `Result`: a reader which stopped early (`| head`)
+/// is not an error, since what it did not read is not needed (`println!` would panic), but any
+/// other failure to write (a full disk) is, or the output would be lost without a word.
 macro_rules! out {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+        let mut stdout = std::io::stdout().lock();
+        match writeln!(stdout, $($arg)*).and_then(|()| stdout.flush()) {
+            Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => {
+                Err(format!("cannot write the output: {error}"))
+            }
+            _ => Ok(()),
+        }
     }};
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        Some("run") => command_run(&args[1..]),
-        Some("swarm") => command_swarm(&args[1..]),
-        Some("shrink") => command_shrink(&args[1..]),
-        Some("link") => command_link(&args[1..]),
-        Some("export") => command_export(&args[1..]),
-        Some("bench") => command_bench(),
-        Some("help" | "--help" | "-h") => {
-            out!("{USAGE}");
-            Ok(ExitCode::SUCCESS)
-        }
-        Some(other) => Err(format!("unknown command {other:?}; try `raft-sim help`")),
-        None => Err("no command given; try `raft-sim help`".to_string()),
-    };
+    let result = arguments().and_then(|args| command(&args));
     match result {
         Ok(code) => code,
         Err(message) => {
@@ -67,27 +61,73 @@ fn main() -> ExitCode {
     }
 }
 
-/// A scenario from a file path, or from the argument itself (a link or JSON text).
+/// The arguments after the command's name, which must be text: a file name or a link that is
+/// not UTF-8 is refused by name rather than with a panic.
+fn arguments() -> Result<Vec<String>, String> {
+    std::env::args_os()
+        .skip(1)
+        .map(|argument| {
+            argument.into_string().map_err(|argument| {
+                format!("the argument {argument:?} is not UTF-8 text, which raft-sim needs")
+            })
+        })
+        .collect()
+}
+
+fn command(args: &[String]) -> Result<ExitCode, String> {
+    match args.first().map(String::as_str) {
+        Some("run") => command_run(&args[1..]),
+        Some("swarm") => command_swarm(&args[1..]),
+        Some("shrink") => command_shrink(&args[1..]),
+        Some("link") => command_link(&args[1..]),
+        Some("export") => command_export(&args[1..]),
+        Some("bench") => command_bench(),
+        Some("help" | "--help" | "-h") => out!("{USAGE}").map(|()| ExitCode::SUCCESS),
+        Some(other) => Err(format!("unknown command {other:?}; try `raft-sim help`")),
+        None => Err("no command given; try `raft-sim help`".to_string()),
+    }
+}
+
+/// A scenario from a file path, standard input (`-`), or the argument itself (a link or JSON
+/// text).
 fn load_scenario(argument: &str) -> Result<Scenario, String> {
-    let text = match std::fs::read_to_string(argument) {
-        Ok(text) if text.trim().is_empty() => {
-            return Err(format!("{argument:?} is an empty file"));
+    let text = match argument {
+        "-" => {
+            let mut text = String::new();
+            std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+                .map_err(|error| format!("cannot read standard input: {error}"))?;
+            text
         }
-        Ok(text) => text,
-        // Something is there but cannot be read (a directory, bytes that are not UTF-8...).
-        Err(error) if std::path::Path::new(argument).exists() => {
-            return Err(format!("cannot read {argument:?}: {error}"));
-        }
-        Err(_) if looks_like_a_path(argument) => {
-            return Err(format!("cannot read {argument:?}: no such file"));
-        }
-        Err(_) => argument.to_string(),
+        _ => match std::fs::read_to_string(argument) {
+            Ok(text) => text,
+            // Something is there but cannot be read (a directory, bytes that are not UTF-8...).
+            Err(error) if std::path::Path::new(argument).exists() => {
+                return Err(format!("cannot read {argument:?}: {error}"));
+            }
+            Err(_) if looks_like_a_path(argument) => {
+                return Err(format!("cannot read {argument:?}: no such file"));
+            }
+            Err(_) => argument.to_string(),
+        },
     };
+    if text.trim().is_empty() {
+        let source = match argument {
+            "-" => "standard input".to_string(),
+            _ => format!("{argument:?}"),
+        };
+        return Err(format!("{source} is empty: there is no scenario in it"));
+    }
     Scenario::parse(&text).map_err(|error| error.to_string())
 }
 
+/// A file name rather than a link: it ends in `.json`, or it names a folder (`./x`, `/tmp/x`),
+/// unless it has a link's `s=` or `://`. A link's payload is only letters, digits, `-` and `_`.
 fn looks_like_a_path(argument: &str) -> bool {
-    argument.ends_with(".json") && !argument.contains("#s=")
+    let link_like = argument.contains("s=") || argument.contains("://");
+    !link_like
+        && (argument.ends_with(".json")
+            || argument.contains(['/', '\\'])
+            || argument.starts_with('.'))
 }
 
 fn one_argument<'a>(args: &'a [String], what: &str) -> Result<&'a str, String> {
@@ -138,7 +178,7 @@ fn print_report(checked: &CheckedRun) -> Result<(), String> {
     out!(
         "{}",
         serde_json::to_string_pretty(&report).expect("reports serialize")
-    );
+    )?;
     Ok(())
 }
 
@@ -289,7 +329,7 @@ fn command_swarm(args: &[String]) -> Result<ExitCode, String> {
             violation.at_us / 1_000,
             violation.detail,
             reproducer.to_link(DEFAULT_BASE)
-        );
+        )?;
     }
     // Not failures, but runs the checker could not vouch for: worth naming, with a link to open
     // each one in the page or in `raft-sim run`.
@@ -298,14 +338,14 @@ fn command_swarm(args: &[String]) -> Result<ExitCode, String> {
         out!(
             "seed={seed} linearizability=undecided link={}",
             scenario.to_link(DEFAULT_BASE)
-        );
+        )?;
     }
     out!(
         "seeds={} violations={violations} linearizability_undecided={} events={events} events_per_sec={:.0} seconds={elapsed:.1}",
         outcomes.len(),
         undecided.len(),
         events as f64 / elapsed.max(1e-9)
-    );
+    )?;
     Ok(if violations == 0 {
         ExitCode::SUCCESS
     } else {
@@ -338,8 +378,8 @@ fn command_shrink(args: &[String]) -> Result<ExitCode, String> {
         return Err("the scenario passes every check: nothing to shrink".to_string());
     };
     let shrunk = shrink::shrink(&scenario, violation);
-    out!("{}", shrunk.scenario.to_json());
-    out!("{}", shrunk.scenario.to_link(DEFAULT_BASE));
+    out!("{}", shrunk.scenario.to_json())?;
+    out!("{}", shrunk.scenario.to_link(DEFAULT_BASE))?;
     eprintln!(
         "shrunk in {} runs; it still fails with {}",
         shrunk.attempts,
@@ -357,14 +397,19 @@ fn command_link(args: &[String]) -> Result<ExitCode, String> {
     let text =
         std::fs::read_to_string(file).map_err(|error| format!("cannot read {file:?}: {error}"))?;
     let scenario = Scenario::from_json(&text).map_err(|error| error.to_string())?;
-    out!("{}", scenario.to_link(base));
+    out!("{}", scenario.to_link(base))?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn command_export(args: &[String]) -> Result<ExitCode, String> {
     let link = one_argument(args, "link")?;
+    if std::path::Path::new(link).is_file() {
+        return Err(format!(
+            "{link:?} is a file, and export takes a link (`raft-sim link FILE` makes one)"
+        ));
+    }
     let scenario = Scenario::from_link(link).map_err(|error| error.to_string())?;
-    out!("{}", scenario.to_json());
+    out!("{}", scenario.to_json())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -411,6 +456,6 @@ fn command_bench() -> Result<ExitCode, String> {
         events as f64 / slowest,
         events as f64 / fastest,
         median * 1e6 / committed.max(1) as f64,
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -62,6 +62,7 @@ pub(super) fn decode(text: &str) -> Result<Scenario, ScenarioError> {
         );
         return Err(ScenarioError::link(problem));
     }
+    let text = unescape(text);
     let payload = payload_of(text.trim())?;
     if payload.is_empty() {
         return Err(ScenarioError::link("empty: there is no scenario in it"));
@@ -97,6 +98,30 @@ pub(super) fn decode(text: &str) -> Result<Scenario, ScenarioError> {
             Err(ScenarioError::link(problem))
         }
     }
+}
+
+/// `text` with its percent-escapes of ASCII characters undone, as a chat or mail program may
+/// have escaped a link (`%2D` for `-`, `%20` for a trailing space); the address bar undoes them
+/// too, so a link opens the same way pasted there, given to `load()` or to `raft-sim run`.
+fn unescape(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.contains('%') {
+        return text.into();
+    }
+    let mut unescaped = String::with_capacity(text.len());
+    let mut chars = text.chars();
+    while let Some(character) = chars.next() {
+        let rest = chars.as_str().as_bytes();
+        let hex = |at: usize| rest.get(at).and_then(|&byte| char::from(byte).to_digit(16));
+        match (character, hex(0), hex(1)) {
+            // An ASCII character: its first hex digit is below 8.
+            ('%', Some(high), Some(low)) if high < 8 => {
+                unescaped.push(char::from((high * 16 + low) as u8));
+                chars.nth(1); // The two hex digits.
+            }
+            _ => unescaped.push(character),
+        }
+    }
+    unescaped.into()
 }
 
 /// The payload inside a full link, a fragment (`#s=...`), `s=...`, or a bare payload. The

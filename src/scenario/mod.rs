@@ -420,9 +420,12 @@ impl Scenario {
     /// `raft-sim`.
     pub fn parse(text: &str) -> Result<Scenario, ScenarioError> {
         // A byte-order mark (some editors save one) is no part of either. JSON that is not an
-        // object (an array: `[`) is still JSON, and says so, rather than "not a link character".
+        // object (an array, a string, null, true or false) is still JSON, and says so, rather
+        // than "not a link character" or "no link version".
         let text = text.trim_start_matches('\u{feff}');
-        if text.trim_start().starts_with(['{', '[']) {
+        if text.trim_start().starts_with(['{', '[', '"'])
+            || matches!(text.trim(), "null" | "true" | "false")
+        {
             Scenario::from_json(text)
         } else {
             Scenario::from_link(text.trim())

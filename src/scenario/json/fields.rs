@@ -140,7 +140,7 @@ impl<'a> Fields<'a> {
             },
             Json::Number(Number::Negative(value)) => *value,
             Json::Number(Number::Float(value)) if is_whole(*value) => {
-                return range_error(format!("{value:?}"));
+                return range_error(format!("{value:.0}"));
             }
             other => return Err(expected(&path, "a whole number", other)),
         };
@@ -294,7 +294,8 @@ pub(crate) fn read_u64(json: &Json, path: &str, min: u64, max: u64) -> Result<u6
         }
         // serde_json reads integers too large for 64 bits as floats.
         Json::Number(Number::Float(value)) if is_whole(*value) && value.abs() >= 9.2e18 => {
-            let shown = format!("{value:?}");
+            // Written out whole, as the file has it (to the float's precision), not as 1.8e19.
+            let shown = format!("{value:.0}");
             Err(ScenarioError::new(path, out_of_range(shown, min, max)))
         }
         other => Err(expected(path, "a whole number", other)),
