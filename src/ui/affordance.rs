@@ -114,7 +114,8 @@ fn campaign_refusal(engine: &Engine, id: NodeId) -> Option<String> {
         ))
     } else if raft.can_campaign() {
         None
-    } else if membership.is_learner(id) {
+    } else if membership.is_learner(id) || engine.simulation().configuration().is_learner(id) {
+        // A new learner may not have received the configuration that adds it yet.
         Some(format!(
             "S{id} is a learner: learners do not vote or campaign."
         ))

@@ -522,8 +522,9 @@ impl Counts {
     fn text(&self) -> String {
         let count = |count: usize| format_count(count as u64);
         format!(
-            "{} operations: {} answered, {} pending, {} unknown, {} failed",
+            "{} operation{}: {} answered, {} pending, {} unknown, {} failed",
             count(self.total),
+            if self.total == 1 { "" } else { "s" },
             count(self.ok),
             count(self.pending),
             count(self.unknown),

@@ -12,6 +12,7 @@ use super::context::Ui;
 use crate::raft::NodeId;
 use crate::sim::Simulation;
 use crate::sim::observe::{MetricsSample, TraceEvent};
+use crate::sim::server::Status;
 use crate::view::{follower_progress, format_duration, format_time, sparkline_points};
 
 /// How far back throughput is measured.
@@ -30,7 +31,7 @@ pub fn metrics_panel(ui: &Ui) -> Html {
             { figures(simulation, &samples) }
             // The charts' figures are their last points, so they may trail the live figures
             // above by up to one sample.
-            <h3>{ "Last 30 s, sampled every 100 ms" }</h3>
+            <h3>{ if samples.len() < crate::sim::observe::SAMPLE_CAPACITY { "The run so far, sampled every 100 ms" } else { "Last 30 s, sampled every 100 ms" } }</h3>
             { charts(&samples) }
             { replication(simulation) }
             if frame.count > 0 {
@@ -245,8 +246,9 @@ fn leader_strip(samples: &[&MetricsSample], x_range: (f64, f64)) -> Html {
     html! {
         <figure class="chart">
             <figcaption><span>{ "Leader" }</span>
-                <span class="chart-value">{ format!("{} change{}, {leaderless} leaderless", runs.len().saturating_sub(1),
-                    if runs.len() == 2 { "" } else { "s" }) }</span></figcaption>
+                <span class="chart-value">{ format!("{} change{}, {}", runs.len().saturating_sub(1),
+                    if runs.len() == 2 { "" } else { "s" },
+                    match leaderless { 0 => "never leaderless".to_string(), 1 => "leaderless once".to_string(), n => format!("leaderless {n} times") }) }</span></figcaption>
             <svg class="sparkline leader-strip" viewBox={format!("0 0 {CHART_WIDTH} 22")} preserveAspectRatio="none"
                 role="img" aria-label="Leader over time: green while a leader lived, red while none did">
                 { for rects }
@@ -275,7 +277,11 @@ fn replication(simulation: &Simulation) -> Html {
         let percent = row.lag as f64 / worst as f64 * 100.0;
         html! {
             <tr>
-                <td>{ format!("S{}", row.id) }</td>
+                <td>{ format!("S{}{}", row.id, match simulation.server(row.id).map(|server| server.status) {
+                    Some(Status::Down) => " (down)",
+                    Some(Status::Paused) => " (paused)",
+                    _ => "",
+                }) }</td>
                 <td>{ row.match_index }</td>
                 <td class="lag">
                     <span class="lag-bar" style={format!("width: {percent:.0}%")}></span>
