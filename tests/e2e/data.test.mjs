@@ -187,3 +187,32 @@ test("the node inspector lists what the newest log entries carry", async () => {
   assert.doesNotMatch(down, /committed|put y/);
   assert.deepEqual(page.errors, [], "no console errors");
 });
+
+test("the metrics panel: a failover after the leader's crash, and lag rows that say which followers are down", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  // Seed 3 elects S4; it crashes at 2 s, then S1 at 3 s. A new leader is up before 3 s.
+  await load(page, {
+    format: 1,
+    seed: 3,
+    nodes: 5,
+    workload: { writes_per_sec: 20 },
+    timeline: [{ at_ms: 2000, do: "crash", node: 4 }, { at_ms: 3000, do: "crash", node: 1 }],
+    until_ms: 6000,
+  });
+  const now = await state(page);
+  assert.ok(now.leader && ![1, 4].includes(now.leader), `a leader other than the crashed ones: ${summary(now)}`);
+  await page.click("#tab-metrics");
+  const panel = page.locator(".metrics-panel");
+  const text = await panel.innerText();
+  assert.match(text, /Failover\s+\d+ ms\s+last of 1/, `one failover measured: ${text}`);
+  assert.match(text, /The run so far, sampled every 100 ms/, "six seconds of charts are not called the last 30 s");
+  assert.match(text, /leaderless (once|\d+ times)/, "the leader strip counts the spells without a leader");
+  const rows = await panel.locator(".lag-table tbody tr td:first-child").allInnerTexts();
+  assert.deepEqual(
+    rows.filter((row) => row.includes("(down)")).sort(),
+    ["S1 (down)", "S4 (down)"],
+    `the crashed followers are marked: ${rows}`,
+  );
+  await screenshot(page, "metrics-failover");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
