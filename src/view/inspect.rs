@@ -300,11 +300,21 @@ fn body_fields(body: &MessageBody) -> Vec<(String, String)> {
                 conflict_term,
                 conflict_index,
             } => vec![
-                field("success", "no: logs differ".to_string()),
+                // Too short is also what a follower answers to an append that overtook an
+                // earlier one on the network: harmless, and worth saying.
+                field(
+                    "success",
+                    conflict_term
+                        .map_or(
+                            "no: its log is too short (an earlier append may still be on its way)",
+                            |_| "no: its entry at prev log index has another term",
+                        )
+                        .to_string(),
+                ),
                 field("prev log index", prev_log_index.to_string()),
                 field(
                     "conflict term",
-                    conflict_term.map_or("none (log too short)".to_string(), |t| t.to_string()),
+                    conflict_term.map_or("none".to_string(), |t| t.to_string()),
                 ),
                 field("conflict index", conflict_index.to_string()),
             ],
@@ -450,6 +460,30 @@ mod tests {
         assert_eq!(
             members_text(&crate::raft::Membership::default()),
             "none known yet (no configuration in its log)"
+        );
+    }
+
+    /// A refusal says why: a log too short (also what an append that overtook an earlier one
+    /// gets) is not a log that differs.
+    #[test]
+    fn an_append_refusal_says_whether_the_log_is_short_or_differs() {
+        use crate::raft::AppendOutcome;
+        let success = |conflict_term| {
+            let outcome = AppendOutcome::Conflict {
+                prev_log_index: 12,
+                conflict_term,
+                conflict_index: 11,
+            };
+            let fields = body_fields(&MessageBody::AppendEntriesResponse { outcome });
+            fields[0].1.clone()
+        };
+        assert_eq!(
+            success(None),
+            "no: its log is too short (an earlier append may still be on its way)"
+        );
+        assert_eq!(
+            success(Some(2)),
+            "no: its entry at prev log index has another term"
         );
     }
 
