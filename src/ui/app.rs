@@ -254,7 +254,8 @@ pub fn app() -> Html {
             let mut last_address = last_address.borrow_mut();
             let first_of_a_bad_address = last_address.is_none() && bad_address;
             if !first_of_a_bad_address && last_address.as_deref() != Some(address.as_str()) {
-                super::url::write(&address);
+                let forked = std::mem::take(&mut engine.borrow_mut().forked);
+                super::url::write(&address, forked && last_address.is_some());
                 *known_fragment.borrow_mut() = super::url::raw_fragment();
             }
             *last_address = Some(address);

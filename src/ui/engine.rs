@@ -92,6 +92,9 @@ pub struct Engine {
     pub speed: f64,
     /// The furthest moment reached, for the timeline scrubber.
     pub horizon_us: u64,
+    /// An action in the past forked the run since the address last changed: the page adds a
+    /// history entry for the fork, so the browser's Back returns to the run before it.
+    pub forked: bool,
     pub selection: Selection,
     /// How many times the person has selected something (`Ui::select`), so the side panels
     /// can open the inspector for each new choice, even of the same node.
@@ -149,6 +152,7 @@ impl Engine {
             playing: false,
             speed: SPEED_DEFAULT,
             horizon_us: 0,
+            forked: false,
             selection: Selection::Nothing,
             selections_made: 0,
             help_requests: 0,
@@ -580,6 +584,7 @@ impl Engine {
             Selection::Message(id) => self.simulation().network().has_sent(id),
             _ => true,
         };
+        let in_the_past = self.now_us() < self.horizon_us;
         let result = if let Some(notice) = self.stop_notice() {
             Err(notice)
         } else if let Some(refusal) = super::affordance::refusal(self, &action) {
@@ -593,6 +598,7 @@ impl Engine {
             Ok(()) => {
                 self.notice = None;
                 self.linearizability = None;
+                self.forked |= in_the_past;
                 self.horizon_us = self.now_us();
                 if !selection_shared {
                     self.selection = Selection::Nothing;

@@ -63,9 +63,9 @@ pub fn problem_text(error: &ScenarioError) -> String {
     format!("{what}: {}", error.detail())
 }
 
-/// Puts `link` (a full link from `api::current_link`) in the address bar without navigating or
-/// adding a history entry.
-pub fn write(link: &str) {
+/// Puts `link` (a full link from `api::current_link`) in the address bar without navigating,
+/// as a new history entry if `new_entry` (a fork, which Back undoes), else in place.
+pub fn write(link: &str, new_entry: bool) {
     let Some(window) = web_sys::window() else {
         return;
     };
@@ -76,9 +76,14 @@ pub fn write(link: &str) {
         return;
     };
     let current = window.location().hash().unwrap_or_default();
-    if current != fragment {
-        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(fragment));
+    if current == fragment {
+        return;
     }
+    let _ = if new_entry {
+        history.push_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(fragment))
+    } else {
+        history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(fragment))
+    };
 }
 
 /// The controls an embed can show.

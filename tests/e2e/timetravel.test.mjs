@@ -75,6 +75,33 @@ test("seeking back to an earlier moment gives back exactly the state seen there"
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
+test("acting in the past forks the run as a new history entry: the browser's Back returns to the run before the fork", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, SCENARIO);
+  const whole = await state(page);
+  await call(page, "seek", 1200);
+  await page.waitForFunction(() => location.hash.length > 3);
+  const before = await page.evaluate(() => location.hash);
+  const entries = await page.evaluate(() => history.length);
+
+  // Crash S3 at 1.2 s: the restart, the partition and the heal after it are discarded.
+  await page.click("#tab-inspect");
+  await press(page, "3");
+  await press(page, "c");
+  await page.waitForFunction((before) => location.hash !== before, before);
+  assert.equal(await page.evaluate(() => history.length), entries + 1, "the fork is a new history entry");
+  await call(page, "seek", 3000);
+  const forked = await state(page);
+  assert.notEqual(forked.state_hash, whole.state_hash, "the fork is another run");
+
+  await page.goBack();
+  await waitForState(page, (s) => s.until_ms === 1200, { timeout: 5000 });
+  assert.equal(await page.evaluate(() => location.hash), before, "Back restores the address before the fork");
+  await call(page, "seek", 3000);
+  assert.equal((await state(page)).state_hash, whole.state_hash, "and the run before it, with its later actions");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
+
 // The scrubber seeks on the next animation frame (a drag fires faster than a long run replays).
 // A script that calls in between, in the same task as the scrub, must still find the run where
 // the person left it, and a seek of its own must not be undone by that frame afterwards (the
