@@ -9,8 +9,18 @@ use crate::lessons;
 
 /// Opens lesson `id` (also putting `#lesson=ID` in the address).
 pub fn open(ui: &Ui, id: &str) {
+    open_at(ui, id, None);
+}
+
+/// Opens the lesson `id` at `step` (from 1), or at its start.
+fn open_at(ui: &Ui, id: &str, step: Option<usize>) {
     ui.set_playing.emit(false);
-    let result = ui.engine.borrow_mut().start_lesson(id);
+    let link = crate::lessons::LessonLink {
+        id: id.to_string(),
+        step,
+        unread_step: None,
+    };
+    let result = ui.engine.borrow_mut().open_lesson(&link);
     match result {
         // On a phone the panels sit below the canvas: bring the caption and the cluster into
         // view (a page that fits its window does not scroll at all).
@@ -88,6 +98,12 @@ pub fn lesson_card() -> Html {
         let ui = ui.clone();
         Callback::from(move |_| open(&ui, id))
     };
+    let progress = current.map_or(0, |index| index + 1);
+    // A learner who took over at a later step goes back to it, not through every step again.
+    let resume = {
+        let ui = ui.clone();
+        Callback::from(move |_| open_at(&ui, id, Some(progress)))
+    };
     let close = {
         let ui = ui.clone();
         Callback::from(move |_| {
@@ -102,7 +118,6 @@ pub fn lesson_card() -> Html {
             folded.set(!*folded);
         })
     };
-    let progress = current.map_or(0, |index| index + 1);
     // The toggle keeps its place in the header, folded or not, so the focus stays on it.
     let (toggle_label, toggle_mark, expanded) = if *folded {
         ("Show the lesson card", "▾", "false")
@@ -124,6 +139,9 @@ pub fn lesson_card() -> Html {
             if sandbox {
                 <p class="lesson-sandbox-note">
                     { "You have taken over: this run is yours now, and the lesson's captions no longer describe it. " }
+                    if progress > 1 {
+                        <button onclick={resume}>{ format!("Back to step {progress}") }</button>
+                    }
                     <button onclick={restart.clone()}>{ "Restart the lesson" }</button>
                 </p>
             } else {

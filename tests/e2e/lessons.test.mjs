@@ -73,6 +73,14 @@ test("a lesson opened by its link plays through with Next and Back, then becomes
   assert.equal(crashed.nodes.find((node) => node.id === 1).up, false, summary(crashed));
   assert.ok(await page.getByRole("button", { name: "Next step" }).isDisabled(), "the captions stop");
   await screenshot(page, "lesson-sandbox");
+
+  // The learner goes back to the step where they took over, with the lesson's own run.
+  await page.getByRole("button", { name: `Back to step ${opening.count - 1}` }).click();
+  await page.locator(".lesson-caption").waitFor({ timeout: 5000 });
+  const resumed = await state(page);
+  assert.equal(resumed.state_hash, earlier.state_hash, "the step's own state, without the crash");
+  assert.equal((await card(page)).caption, earlier.caption);
+  assert.ok(await page.getByRole("button", { name: "Next step" }).isEnabled(), "the captions go on");
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
