@@ -60,7 +60,7 @@ fn out_of_range_values_name_their_field() {
         ),
         (
             r#""seed": 100000000000000000000"#,
-            "seed: 1e20 is out of range",
+            "seed: 100000000000000000000 is out of range",
         ),
         (
             r#""config": {"heartbeat_ms": 150}"#,
