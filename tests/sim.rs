@@ -386,6 +386,35 @@ fn a_node_that_missed_compacted_entries_is_restored_by_snapshot() {
     assert!(three.raft.as_ref().unwrap().log().snapshot_index() > 20);
 }
 
+/// A follower restarts in the middle of a snapshot transfer, and a delayed copy of the first
+/// chunk reaches it after the restart (message 331, held back 171 ms). It used to stall for
+/// good: the leader resent its own next chunk, the follower refused it and asked for its
+/// second, forever (an audit's reproduction; the liveness check caught it 3.6 s on).
+#[test]
+fn a_snapshot_transfer_survives_a_restart_and_a_late_first_chunk() {
+    let value = "v".repeat(256);
+    let puts: Vec<String> = (0..16)
+        .map(|n| {
+            let at_ms = 700 + 60 * n;
+            format!(r#"{{"at_ms": {at_ms}, "do": "put", "key": "k{n}", "value": "{value}"}}"#)
+        })
+        .collect();
+    let json = format!(
+        r#"{{"format": 1, "seed": 11, "nodes": 3,
+            "config": {{"disk_ms": [1, 3], "snapshot_every": 5, "check_liveness_from_ms": 2842}},
+            "timeline": [{{"at_ms": 600, "do": "crash", "node": 3}}, {},
+                {{"at_ms": 2500, "do": "restart", "node": 3}},
+                {{"at_ms": 2563, "do": "delay_message", "id": 331, "by_ms": 171}},
+                {{"at_ms": 2742, "do": "crash", "node": 3}}, {{"at_ms": 2747, "do": "restart", "node": 3}}],
+            "until_ms": 12000}}"#,
+        puts.join(", ")
+    );
+    let simulation = run(&json);
+    assert_clean(&simulation);
+    let three = simulation.server(3).unwrap().raft.as_ref().unwrap();
+    assert_eq!(three.commit_index(), 18, "node 3 installed the snapshot");
+}
+
 #[test]
 fn a_coordinated_backup_is_identical_on_every_node() {
     let json = format!(

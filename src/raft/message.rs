@@ -64,10 +64,12 @@ pub enum MessageBody {
         total_bytes: u64,
         chunk: Bytes,
     },
-    /// `next_offset` is how many bytes of the snapshot the follower holds; once it has
-    /// installed the snapshot (or already had everything it covers) `match_index` is set.
+    /// Answers the chunk at `offset`: `next_offset` is how many bytes of the snapshot the
+    /// follower holds; once it has installed the snapshot (or already had everything it
+    /// covers) `match_index` is set.
     InstallSnapshotResponse {
         last_included_index: Index,
+        offset: u64,
         next_offset: u64,
         match_index: Option<Index>,
     },

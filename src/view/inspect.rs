@@ -355,10 +355,12 @@ fn body_fields(body: &MessageBody) -> Vec<(String, String)> {
         ],
         MessageBody::InstallSnapshotResponse {
             last_included_index,
+            offset,
             next_offset,
             match_index,
         } => vec![
             field("last included index", last_included_index.to_string()),
+            field("answers the chunk at", offset.to_string()),
             field("bytes held", next_offset.to_string()),
             field(
                 "installed",

@@ -451,9 +451,15 @@ impl RaftNode {
             MessageBody::HeartbeatResponse { round } => self.handle_heartbeat_response(from, round),
             MessageBody::InstallSnapshotResponse {
                 last_included_index,
+                offset,
                 next_offset,
                 match_index,
-            } => self.handle_snapshot_response(from, last_included_index, next_offset, match_index),
+            } => self.handle_snapshot_response(
+                from,
+                last_included_index,
+                (offset, next_offset),
+                match_index,
+            ),
             MessageBody::TimeoutNow => self.handle_timeout_now(),
             MessageBody::ReadIndex { read_id } => self.handle_forwarded_read(from, read_id),
             MessageBody::ReadIndexResponse {

@@ -121,11 +121,12 @@ impl RaftNode {
         }
     }
 
+    /// `offsets`: the offset of the chunk answered, and the one the follower needs next.
     pub(super) fn handle_snapshot_response(
         &mut self,
         follower: NodeId,
         last_included_index: Index,
-        next_offset: u64,
+        (answered, next_offset): (u64, u64),
         match_index: Option<Index>,
     ) {
         let RoleState::Leader(leader) = &mut self.role else {
@@ -164,15 +165,15 @@ impl RaftNode {
                 next_offset: offset,
                 ..
             } if snapshot.last_included_index == last_included_index => {
-                // Each answer names the offset the follower needs next. Only an answer that
-                // moves it on sends a chunk, or one asking for the start (a follower that
-                // restarted, or saw a new term, dropped what it had received). A duplicated
-                // or late answer repeats an offset already answered: a chunk for it would
-                // start a second chain of chunks beside the first, and each copy another.
-                // A lost chunk is resent when it stalls (`resend_stalled_snapshots`).
-                let moves_on = next_offset > *offset;
-                let starts_over = next_offset == 0 && *offset != 0;
-                if moves_on || starts_over {
+                // Only the answer to the chunk last sent, at the leader's offset, moves the
+                // transfer: to the offset the follower needs next, on or back (a follower that
+                // restarted lost what it held, or kept only a late copy of the first chunk).
+                // A copied or late answer is about a chunk sent before: a chunk for it would
+                // start a second chain of chunks beside the first, and each copy another; and
+                // the leader's own offset is no guide either, as a follower that holds less
+                // refuses it. A lost chunk or answer is resent when the transfer stalls
+                // (`resend_stalled_snapshots`), and the answer to that sets the offset right.
+                if answered == *offset && next_offset != *offset {
                     *offset = next_offset;
                     self.send_snapshot_chunk(follower);
                 }
@@ -200,7 +201,7 @@ impl RaftNode {
             // Older than what we know committed: everything it covers we already hold.
             self.reply_snapshot(
                 leader,
-                last_included_index,
+                (last_included_index, offset),
                 total_bytes,
                 Some(self.commit_index),
             );
@@ -214,7 +215,7 @@ impl RaftNode {
         if !same_snapshot {
             if offset != 0 {
                 // A chunk from the middle of a snapshot we have not started: ask for the start.
-                self.reply_snapshot(leader, last_included_index, 0, None);
+                self.reply_snapshot(leader, (last_included_index, offset), 0, None);
                 return;
             }
             self.incoming_snapshot = Some(IncomingSnapshot {
@@ -232,23 +233,24 @@ impl RaftNode {
         }
         let received = incoming.received.len() as u64;
         if received < incoming.total_bytes {
-            self.reply_snapshot(leader, last_included_index, received, None);
+            self.reply_snapshot(leader, (last_included_index, offset), received, None);
             return;
         }
         let incoming = self.incoming_snapshot.take().expect("set above");
         self.install_snapshot(incoming);
         self.reply_snapshot(
             leader,
-            last_included_index,
+            (last_included_index, offset),
             received,
             Some(last_included_index),
         );
     }
 
+    /// Answers the chunk at `offset` of the snapshot up to `last_included_index`.
     fn reply_snapshot(
         &mut self,
         leader: NodeId,
-        last_included_index: Index,
+        (last_included_index, offset): (Index, u64),
         next_offset: u64,
         match_index: Option<Index>,
     ) {
@@ -256,6 +258,7 @@ impl RaftNode {
             leader,
             MessageBody::InstallSnapshotResponse {
                 last_included_index,
+                offset,
                 next_offset,
                 match_index,
             },
