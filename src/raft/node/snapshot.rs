@@ -159,26 +159,25 @@ impl RaftNode {
             }
             return;
         }
-        match &mut progress.state {
-            ProgressState::Snapshot {
-                snapshot,
-                next_offset: offset,
-                ..
-            } if snapshot.last_included_index == last_included_index => {
-                // Only the answer to the chunk last sent, at the leader's offset, moves the
-                // transfer: to the offset the follower needs next, on or back (a follower that
-                // restarted lost what it held, or kept only a late copy of the first chunk).
-                // A copied or late answer is about a chunk sent before: a chunk for it would
-                // start a second chain of chunks beside the first, and each copy another; and
-                // the leader's own offset is no guide either, as a follower that holds less
-                // refuses it. A lost chunk or answer is resent when the transfer stalls
-                // (`resend_stalled_snapshots`), and the answer to that sets the offset right.
-                if answered == *offset && next_offset != *offset {
-                    *offset = next_offset;
-                    self.send_snapshot_chunk(follower);
-                }
-            }
-            _ => {} // An answer about a snapshot this leader is no longer sending.
+        // Only the answer to the chunk last sent, at the leader's offset, moves the transfer:
+        // to the offset the follower needs next, on or back (a follower that restarted lost
+        // what it held, or kept only a late copy of the first chunk). A copied or late answer
+        // is about a chunk sent before: a chunk for it would start a second chain of chunks
+        // beside the first, and each copy another; and the leader's own offset is no guide
+        // either, as a follower that holds less refuses it. A lost chunk or answer is resent
+        // when the transfer stalls (`resend_stalled_snapshots`), and the answer to that sets
+        // the offset right. An answer about a snapshot no longer being sent changes nothing.
+        if let ProgressState::Snapshot {
+            snapshot,
+            next_offset: offset,
+            ..
+        } = &mut progress.state
+            && snapshot.last_included_index == last_included_index
+            && answered == *offset
+            && next_offset != *offset
+        {
+            *offset = next_offset;
+            self.send_snapshot_chunk(follower);
         }
     }
 
