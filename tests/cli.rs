@@ -1,5 +1,8 @@
 //! `raft-sim` as a script calls it (a contract in ARCHITECTURE.md): exit status 0 for a clean
 //! run, 2 for bad input with one line on stderr that names the problem, never a panic.
+//! Native only: it starts the command as a process (and builds a non-UTF-8 name the Unix way).
+
+#![cfg(unix)]
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
