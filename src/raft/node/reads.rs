@@ -77,7 +77,11 @@ impl LeaderReads {
 }
 
 impl RaftNode {
-    /// Asks for a linearizable read, identified by the driver's `read_id`. The answer comes in
+    /// Asks for a linearizable read, identified by the driver's `read_id`, which must not
+    /// repeat across the node's restarts either: a follower matches the leader's answer to a
+    /// forwarded read by its id and term, so an answer to a read asked before a restart, still
+    /// on its way, would answer a new read with the same id with an index from before it was
+    /// asked (the simulator keeps its counter across crashes). The answer comes in
     /// a later [`Output`](crate::raft::Output)'s `reads`: the index the state machine must have
     /// applied before the read is served. Errors that are known at once are returned.
     pub fn read(&mut self, now_us: u64, read_id: u64, mode: ReadMode) -> Result<(), ReadError> {
