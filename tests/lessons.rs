@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 use raft_playground::check;
 use raft_playground::lessons::{self, Expectation, Happening, Lesson, StepTime};
 use raft_playground::raft::Bug;
+use raft_playground::scenario::Scenario;
 use raft_playground::sim::Simulation;
 
 /// The topics of issue 6, one lesson each, in the order the page lists them.
@@ -246,8 +247,10 @@ fn a_lesson_built_in_code_with_steps_out_of_order_is_reported() {
     );
 }
 
-/// Figure 8 with the rule switched off: the leader commits the old entries as soon as they
-/// are on a majority, so the moment the lesson is about never comes.
+/// What the Figure 8 lesson's last step invites: with the rule switched off, S1 commits the
+/// term-1 entries it re-replicated to a majority by counting them (Figure 8 (c)), S5 still
+/// wins term 4 without them (d), and the run is not clean: `leader_completeness`. The lesson's
+/// own caption of (c), that nothing is committed, no longer holds either.
 #[test]
 fn the_figure_8_lesson_fails_with_commit_by_counting_switched_on() {
     let mut lesson = lesson("commit-rule-figure-8");
@@ -256,9 +259,46 @@ fn the_figure_8_lesson_fails_with_commit_by_counting_switched_on() {
         .config
         .bugs
         .insert(Bug::CommitEarlierTermByCounting);
+    let script = "tests/data/scenarios/commit_earlier_term_by_counting.json";
+    let text = std::fs::read_to_string(script).expect("the Figure 8 script");
+    assert_eq!(
+        Ok(&lesson.scenario),
+        Scenario::from_json(&text).as_ref(),
+        "the lesson plays {script}, without the switch"
+    );
+    let detail = "S5 became leader of term 4 without the committed entry at index 96 (term 1)";
+
+    let checked = check::run::run(&lesson.scenario);
+    let found: Vec<(&str, u64, &str)> = checked
+        .violations
+        .iter()
+        .map(|found| {
+            (
+                found.kind.name(),
+                found.at_us / 1_000,
+                found.detail.as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(found, [("leader_completeness", 3492, detail)]);
+
+    // The steps before (c) still hold; the run they belong to is not clean.
+    let mut until_c = lesson.clone();
+    until_c.steps.truncate(5);
+    assert!(lessons::resolve(&until_c).is_ok(), "steps 1 to 5 hold");
+    let problem = lessons::check(&until_c).expect_err("S5 leads without a committed entry");
+    assert_eq!(
+        problem,
+        format!(
+            "lesson commit-rule-figure-8: the run is not clean: leader_completeness at 3492 ms: \
+             {detail}"
+        )
+    );
+
+    // The whole lesson: S1 commits the moment a majority stores them, so (c) never comes.
     let problem = lessons::check(&lesson).expect_err("the bug commits by counting");
     assert!(
-        problem.contains("when earlier_term_entry_on_majority"),
+        problem.contains("step 6 (when earlier_term_entry_on_majority)"),
         "{problem}"
     );
 }
