@@ -5,7 +5,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { screenshot, newPage } from "./harness.mjs";
-import { sessionForFile, openPlayground, state, press, summary, call } from "./playground.mjs";
+import { sessionForFile, openPlayground, state, press, summary, call, waitForState } from "./playground.mjs";
 
 const session = sessionForFile();
 
@@ -81,6 +81,31 @@ test("a lesson opened by its link plays through with Next and Back, then becomes
   assert.equal(resumed.state_hash, earlier.state_hash, "the step's own state, without the crash");
   assert.equal((await card(page)).caption, earlier.caption);
   assert.ok(await page.getByRole("button", { name: "Next step" }).isEnabled(), "the captions go on");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
+
+// What the lesson's last step invites: the bug switch turned on from the Config tab replays the
+// run to the same moment, and S5's election in term 4 now breaks Leader Completeness (S1 had
+// committed its term-1 entries by counting them).
+test("the switch the Figure 8 lesson's last step names, turned on, replays the run into leader_completeness", async () => {
+  const page = await openPlayground(session.browser, `${session.server.url}#lesson=${LESSON}`);
+  await page.getByRole("region", { name: "Lesson" }).waitFor({ timeout: 10_000 });
+  const { count } = await card(page);
+  await call(page, "load", `${session.server.url}#lesson=${LESSON}&step=${count}`);
+  await page.waitForFunction((count) => document.querySelector(".lesson-progress")?.textContent.startsWith(`step ${count} `), count, { timeout: 5000 });
+  assert.match((await card(page)).caption, /^Now try it yourself: turn on the bug switch commit_earlier_term_by_counting/);
+  assert.deepEqual((await state(page)).violations, [], "the lesson's own run is clean");
+
+  await page.click("#tab-config");
+  await page.locator(".bug-switch").filter({ hasText: "commit_earlier_term_by_counting" }).locator("input").check();
+  const broken = await waitForState(page, (s) => s.violations.length > 0);
+  assert.deepEqual(
+    broken.violations.map(({ kind, at_ms, detail }) => ({ kind, at_ms, detail })),
+    [{ kind: "leader_completeness", at_ms: 3492, detail: "S5 became leader of term 4 without the committed entry at index 96 (term 1)" }],
+  );
+  await page.locator(".violation-card").waitFor({ timeout: 5000 });
+  await page.locator(".lesson-sandbox-note").waitFor({ timeout: 5000 });
+  await screenshot(page, "lesson-figure-8-bug-on");
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
