@@ -49,11 +49,15 @@ ensure_crates() {
   cargo fetch --locked --quiet
 }
 
+# The page's build runs terser on the JS glue (Trunk.toml's post-build hook), so the web
+# toolchain includes Node and the node packages.
 ensure_web_toolchain() {
   ensure_wasm_target
   ensure_wasm_bindgen_cli
   ensure_trunk
   ensure_crates
+  ensure_node
+  ensure_node_packages
 }
 
 ensure_browser() {
@@ -61,6 +65,13 @@ ensure_browser() {
   log "installing chromium and chromium-driver from Debian"
   as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver
+}
+
+ensure_node() {
+  command -v node >/dev/null && command -v npm >/dev/null && return
+  log "installing nodejs and npm from Debian"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q nodejs npm
 }
 
 # `npm ci` only when package-lock.json changed since the last install.
