@@ -273,6 +273,14 @@ struct PartitionEditorProps {
 fn partition_editor(props: &PartitionEditorProps) -> Html {
     let ui = use_ui();
     let draft = use_state(|| None::<Assignment>);
+    // A choice not applied yet is forgotten when the network changes under it (a drag on the
+    // ring, a cut, a jump on the timeline): applying it would silently undo that change.
+    {
+        let draft = draft.clone();
+        use_effect_with((props.current.clone(), props.replaces_cuts), move |_| {
+            draft.set(None)
+        });
+    }
     let mut assignment = Assignment::new();
     for &node in &props.nodes {
         let from_draft = draft.as_ref().and_then(|draft| draft.get(&node).copied());

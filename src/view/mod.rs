@@ -195,8 +195,10 @@ impl ClusterView {
             nodes,
             messages,
             blocked: network.blocked_links().copied().collect(),
+            // A blocked link carries nothing, however slow: drawn slow, it read as slow.
             slow: network
                 .slow_links()
+                .filter(|&(&(from, to), _)| !network.is_blocked(from, to))
                 .map(|(&link, &extra_us)| (link, extra_us))
                 .collect(),
             flagged: simulation
@@ -498,6 +500,22 @@ mod tests {
         assert_eq!(ClusterView::of(&simulation).slow, [((1, 3), 200_000)]);
         simulation.run();
         assert!(ClusterView::of(&simulation).slow.is_empty(), "healed");
+    }
+
+    /// A link both blocked and slowed is drawn blocked only: drawn slow too, it read as a slow
+    /// link that carries messages.
+    #[test]
+    fn a_blocked_link_is_not_drawn_slow() {
+        let mut simulation = crate::sim::test_simulation(
+            r#"{"format": 1, "seed": 4, "nodes": 3, "until_ms": 1000, "timeline": [
+                {"at_ms": 500, "do": "slow_link", "from": 1, "to": 3, "extra_ms": 200},
+                {"at_ms": 500, "do": "slow_link", "from": 2, "to": 3, "extra_ms": 100},
+                {"at_ms": 600, "do": "cut", "from": 1, "to": 3}]}"#,
+        );
+        simulation.run();
+        let view = ClusterView::of(&simulation);
+        assert_eq!(view.slow, [((2, 3), 100_000)]);
+        assert!(view.blocked.contains(&(1, 3)));
     }
 
     #[test]

@@ -279,6 +279,29 @@ test("a partition keeps the letters its groups were given", async () => {
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
+// A choice in the editor that was not applied, made before the network changed under it (a
+// drag on the ring, a jump on the timeline), used to stay: the editor contradicted the ring,
+// and Apply would silently undo the change.
+test("the partition editor forgets a choice not applied once the network changes", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, { format: 1, seed: 3, nodes: 5, timeline: [{ at_ms: 1000, do: "partition", groups: [[1, 2], [3, 4, 5]] }], until_ms: 1500 });
+  await page.click("#tab-network");
+  const pressed = () =>
+    page.evaluate(() =>
+      [1, 2, 3, 4, 5].map((id) => document.querySelector(`[aria-label^="S${id} in group"][aria-pressed="true"]`).getAttribute("aria-label").slice(-1)).join(""),
+    );
+  assert.equal(await pressed(), "AABBB", "the editor shows the partition");
+  await page.getByRole("button", { name: "S3 in group A" }).click();
+  assert.equal(await pressed(), "AAABB", "a choice, not applied");
+  await call(page, "seek", 500);
+  await page.waitForFunction(() => document.querySelector('[aria-label="S3 in group A"]')?.getAttribute("aria-pressed") === "true"
+    && document.querySelector('[aria-label="S1 in group A"]')?.getAttribute("aria-pressed") === "true");
+  assert.equal(await pressed(), "AAAAA", "at 500 ms the network is whole, and so is the editor");
+  assert.ok(await page.getByRole("button", { name: "Apply partition" }).isDisabled(), "nothing to apply");
+  assert.equal(await page.getByRole("button", { name: /^Reset the editor/ }).count(), 0, "no choice left to reset");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
+
 // A change to the links that leaves them as they are is refused, like the node actions that
 // could do nothing: written into the timeline, in the past it forked the run and threw away
 // everything after it (one stray `h` while looking back lost the rest of the run).
