@@ -445,11 +445,17 @@ fn history_list(ui: &Ui) -> Html {
         Some(Verdict::NotLinearizable { counterexample, .. }) => counterexample,
         _ => &[],
     };
+    // The newest operations, and earlier ones that failed or whose outcome is unknown: the
+    // ones a learner looks for after a partition, which newer ones would push out of sight.
     let rows: Vec<Html> = history
         .ops()
         .rev()
-        .take(HISTORY_SHOWN)
-        .map(|op| history_row(op, now_us, counterexample.contains(&op.id)))
+        .enumerate()
+        .filter(|(newest, op)| {
+            *newest < HISTORY_SHOWN || matches!(op.outcome, OpOutcome::Failed | OpOutcome::Unknown)
+        })
+        .take(2 * HISTORY_SHOWN)
+        .map(|(_, op)| history_row(op, now_us, counterexample.contains(&op.id)))
         .collect();
     drop(engine);
     let check = {
@@ -465,6 +471,9 @@ fn history_list(ui: &Ui) -> Html {
         <section class="history" aria-label="Client history">
             <h3>{ "History" }</h3>
             <p class="history-counts">{ counts.text() }</p>
+            if counts.failed + counts.unknown > 0 {
+                <p class="hint">{ "Failed: known not to have taken effect. Unknown: the client gave up waiting, so it may or may not have taken effect. Both are listed below even when older than the latest operations." }</p>
+            }
             if full {
                 <p class="hint history-full">{ format!("The history holds at most {MAX_OPERATIONS} operations, to bound the page's memory: the workload issues no more.") }</p>
             }
@@ -478,7 +487,7 @@ fn history_list(ui: &Ui) -> Html {
                 <p class="hint">{ "No client operation yet: send one above, or turn the workload on." }</p>
             } else {
                 <table class="history-table">
-                    <caption class="visually-hidden">{ format!("The latest {} client operations, newest first", rows.len()) }</caption>
+                    <caption class="visually-hidden">{ "The latest client operations, and earlier ones that failed or whose outcome is unknown, newest first" }</caption>
                     <thead><tr>
                         <th scope="col" title="operation number, client">{ "# / client" }</th>
                         <th scope="col">{ "operation" }</th>

@@ -216,3 +216,31 @@ test("the metrics panel: a failover after the leader's crash, and lag rows that 
   await screenshot(page, "metrics-failover");
   assert.deepEqual(page.errors, [], "no console errors");
 });
+
+test("failed and unknown operations stay listed in the history, explained, after newer ones", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  // A lossy network and a partition: some writes fail or end unknown early on, and the
+  // workload goes on for seconds after them.
+  await load(page, {
+    format: 1,
+    seed: 11,
+    nodes: 5,
+    config: { loss: 0.35, duplicate: 0.1 },
+    workload: { writes_per_sec: 30, keys: 40, cas_percent: 20 },
+    timeline: [
+      { at_ms: 3000, do: "partition", groups: [[1, 2], [3, 4, 5]] },
+      { at_ms: 6000, do: "heal" },
+      { at_ms: 6000, do: "network", loss: 0 },
+    ],
+    until_ms: 12000,
+  });
+  await page.click("#tab-clients");
+  const counts = await page.locator(".history-counts").textContent();
+  const [, unknown, failed] = counts.match(/(\d+) unknown, (\d+) failed/).map(Number);
+  assert.ok(unknown + failed > 0, `some operations failed or are unknown: ${counts}`);
+  const outcomes = await page.locator(".history-table .history-outcome").allTextContents();
+  assert.equal(outcomes.filter((text) => text === "unknown").length, unknown, `every unknown one is listed: ${counts}`);
+  assert.equal(outcomes.filter((text) => text === "failed").length, failed, `every failed one is listed: ${counts}`);
+  assert.match(await page.locator(".history").textContent(), /Unknown: the client gave up waiting, so it may or may not have taken effect/);
+  assert.deepEqual(page.errors, [], "no console errors");
+});
