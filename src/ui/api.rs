@@ -117,6 +117,9 @@ pub fn install(hooks: Hooks) {
     });
     let _ = Reflect::set(&window, &JsValue::from_str("raftPlayground"), &api);
     listen_for_messages(&window, api);
+    // A host page's messages before this are lost (the frame's `load` event comes earlier,
+    // while the wasm is still starting): it may send once it hears this.
+    post_to_host("ready", &JsValue::NULL);
 }
 
 /// Adds a method to `object` that receives its arguments as an array.
@@ -397,8 +400,8 @@ fn post_to_host(name: &str, value: &JsValue) {
 /// `postMessage({ raftPlayground: "seek", args: [5000], id: 1 })` calls `seek(5000)` and
 /// answers `{ raftPlayground: "result", id: 1, value }` (or `"error"` with a `message`).
 fn listen_for_messages(window: &web_sys::Window, api: Object) {
-    let closure =
-        Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |event: web_sys::MessageEvent| {
+    let closure = Closure::<dyn Fn(web_sys::MessageEvent)>::new(
+        move |event: web_sys::MessageEvent| {
             let data = event.data();
             let Some(method) = Reflect::get(&data, &"raftPlayground".into())
                 .ok()
@@ -410,8 +413,9 @@ fn listen_for_messages(window: &web_sys::Window, api: Object) {
                 return; // Our own answers, echoed.
             }
             let id = Reflect::get(&data, &"id".into()).unwrap_or(JsValue::NULL);
-            let args = Reflect::get(&data, &"args".into())
-                .ok()
+            let args = Reflect::get(&data, &"args".into()).unwrap_or(JsValue::UNDEFINED);
+            let args_are_a_list = args.is_undefined() || Array::is_array(&args);
+            let args = Some(args)
                 .filter(Array::is_array)
                 .map(|args| Array::from(&args))
                 .unwrap_or_default();
@@ -423,8 +427,14 @@ fn listen_for_messages(window: &web_sys::Window, api: Object) {
                 .and_then(|name| Reflect::get(&api, name).ok())
                 .and_then(|f| f.dyn_into::<Function>().ok())
             {
-                Some(function) if method != "on" => function.apply(&api, &args),
-                _ => Err(error(format!("unknown method {method:?}"))),
+                _ if method == "on" => Err(error(
+                    "a host page needs no \"on\": every event comes to it as a message {raftPlayground: \"event\", name, value}",
+                )),
+                Some(_) if !args_are_a_list => Err(error(format!(
+                    "args must be an array of {method}'s arguments, for example {{raftPlayground: \"seek\", args: [5000]}}"
+                ))),
+                Some(function) => function.apply(&api, &args),
+                None => Err(error(format!("unknown method {method:?}"))),
             };
             let reply = Object::new();
             let _ = Reflect::set(&reply, &"id".into(), &id);
@@ -450,7 +460,8 @@ fn listen_for_messages(window: &web_sys::Window, api: Object) {
             {
                 let _ = source.post_message(&reply, "*");
             }
-        });
+        },
+    );
     let _ = window.add_event_listener_with_callback("message", closure.as_ref().unchecked_ref());
     closure.forget();
 }

@@ -64,11 +64,19 @@ pub fn problem_text(error: &ScenarioError) -> String {
 }
 
 /// Puts `link` (a full link from `api::current_link`) in the address bar without navigating,
-/// as a new history entry if `new_entry` (a fork, which Back undoes), else in place.
+/// as a new history entry if `new_entry` (a fork, which Back undoes), else in place. In a
+/// frame it never adds one: the host page shares the history, and its reader's Back would
+/// change the embedded run instead of leaving the course page.
 pub fn write(link: &str, new_entry: bool) {
     let Some(window) = web_sys::window() else {
         return;
     };
+    let in_a_frame = window
+        .parent()
+        .ok()
+        .flatten()
+        .is_some_and(|parent| parent != window);
+    let new_entry = new_entry && !in_a_frame;
     let Ok(history) = window.history() else {
         return;
     };

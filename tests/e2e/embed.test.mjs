@@ -31,6 +31,8 @@ test("a host page drives the embedded playground through postMessage", async () 
   await frame.locator("canvas.cluster-canvas").waitFor();
 
   const log = page.locator("#log");
+  // The frame says when its API is ready: the example's calls wait for it.
+  await log.filter({ hasText: "event ready: null" }).waitFor({ timeout: 5000 });
   await page.click("#state");
   await assert.doesNotReject(log.filter({ hasText: /state at 1000 ms: leader \d/ }).waitFor({ timeout: 5000 }));
 
@@ -51,6 +53,23 @@ test("a host page drives the embedded playground through postMessage", async () 
   assert.match(answer.message, /seek expects a time in milliseconds/);
   const afterHash = await page.evaluate(() => document.getElementById("playground").contentWindow.raftPlayground.state().state_hash);
   assert.equal(afterHash, before);
+
+  // The mistakes a host page makes are named: args that are not an array, and asking for
+  // events with "on" (they come anyway).
+  const bare = await askFrame(page, { raftPlayground: "seek", args: 3000, id: 998 });
+  assert.match(bare.message, /^args must be an array of seek's arguments/);
+  const on = await askFrame(page, { raftPlayground: "on", args: ["leader"], id: 997 });
+  assert.match(on.message, /a host page needs no "on": every event comes to it as a message/);
+
+  // A fork inside the frame adds no entry to the history the host page shares.
+  const entries = await page.evaluate(() => history.length);
+  await askFrame(page, { raftPlayground: "seek", args: [500], id: 996 });
+  await frame.locator("canvas.cluster-canvas").click({ position: { x: 5, y: 5 } });
+  await page.keyboard.press("1");
+  await page.keyboard.press("c");
+  await page.waitForFunction(() => document.getElementById("playground").contentWindow.raftPlayground.state().nodes.some((n) => !n.up));
+  await new Promise((done) => setTimeout(done, 1500));
+  assert.equal(await page.evaluate(() => history.length), entries, "the host's Back still leaves the page");
 
   // What every object inherits is not a method of the API: a typo is refused, never called.
   for (const [id, method] of [[1001, "constructor"], [1002, "toString"], [1003, "hasOwnProperty"]]) {
