@@ -286,8 +286,23 @@ pub fn current_link(hooks: &Hooks) -> String {
 /// The run up to now as a link on this page's address, with its query (`?embed&controls=…`)
 /// or without it (to open the run in the full playground).
 pub fn run_link(engine: &Engine, with_query: bool) -> String {
-    let scenario = engine.scenario_at_moment();
-    let base = web_sys::window()
+    engine
+        .scenario_at_moment()
+        .to_link(&page_address(with_query))
+}
+
+/// The full playground's link for what an embed shows: the lesson at its step while it is
+/// followed (a learner who opens it keeps the captions), else the run up to now.
+pub fn full_page_link(engine: &Engine) -> String {
+    match engine.followed_lesson_link() {
+        Some(lesson) => page_address(false) + &lesson.fragment(),
+        None => run_link(engine, false),
+    }
+}
+
+/// This page's address without its fragment, with its query or without it.
+fn page_address(with_query: bool) -> String {
+    web_sys::window()
         .and_then(|window| {
             let location = window.location();
             let query = if with_query {
@@ -301,8 +316,7 @@ pub fn run_link(engine: &Engine, with_query: bool) -> String {
                 location.pathname().ok()?
             ))
         })
-        .unwrap_or_default();
-    scenario.to_link(&base)
+        .unwrap_or_default()
 }
 
 fn on(name: &JsValue, callback: &JsValue) -> Result<JsValue, JsValue> {

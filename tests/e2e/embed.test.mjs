@@ -145,6 +145,11 @@ async function openSmallLessonEmbed(viewport = { width: 480, height: 300 }) {
 // Below 400 px the card stands above the ring, and folding it gives the ring the card's height.
 test("in a small embed a lesson's card folds away and back, and stays folded for the session", async () => {
   const { url, page, card } = await openSmallLessonEmbed({ width: 380, height: 300 });
+  // Its Open link opens the lesson at its step in the full page, not the bare run.
+  await page.getByRole("button", { name: "Next step" }).click();
+  await page.locator(".lesson-progress").filter({ hasText: /^step 2 of/ }).waitFor({ timeout: 5000 });
+  const open = await page.getByRole("link", { name: "Open in Raft Playground" }).getAttribute("href");
+  assert.equal(open, `${session.server.url}#lesson=leader-election&step=2`);
   const canvasHeight = async () => (await page.locator("canvas.cluster-canvas").boundingBox()).height;
   const unfolded = await canvasHeight();
   await screenshot(page, "embed-lesson-unfolded");
