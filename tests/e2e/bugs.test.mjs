@@ -322,3 +322,19 @@ test("an embedded run with a bug switch names it under the canvas", async () => 
   await screenshot(page, "embed-bug-on");
   assert.deepEqual(page.errors, [], "no console errors");
 });
+
+test("in an embed, Play after a violation points to the full page, which has what the embed lacks", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, BUGGY);
+  const link = await call(page, "link");
+  const embed = await openPlayground(session.browser, link.replace("/#", "/?embed#"), { viewport: { width: 640, height: 360 } });
+  const stopped = await state(embed);
+  assert.ok(stopped.violations.length > 0, `the run ends at its violation: ${summary(stopped)}`);
+  await embed.getByRole("button", { name: "Play" }).click();
+  const notice = embed.locator(".notice-text");
+  await notice.waitFor({ timeout: 5000 });
+  const text = await notice.textContent();
+  assert.match(text, /Open it in Raft Playground \(↗\) to see which guarantee broke/);
+  assert.doesNotMatch(text, /in Config/, "an embed has no Config tab");
+  assert.deepEqual(embed.errors, [], "no console errors");
+});
