@@ -272,18 +272,17 @@ struct PartitionEditorProps {
 #[function_component(PartitionEditor)]
 fn partition_editor(props: &PartitionEditorProps) -> Html {
     let ui = use_ui();
-    let draft = use_state(|| None::<Assignment>);
-    // A choice not applied yet is forgotten when the network changes under it (a drag on the
-    // ring, a cut, a jump on the timeline): applying it would silently undo that change.
-    {
-        let draft = draft.clone();
-        use_effect_with((props.current.clone(), props.replaces_cuts), move |_| {
-            draft.set(None)
-        });
-    }
+    // The choice not applied yet, and the network's groups it was made on: it is forgotten
+    // once the network changes under it (a drag on the ring, a cut, a jump on the timeline),
+    // since applying it would silently undo that change.
+    let draft = use_state(|| None::<(Assignment, Assignment)>);
+    let chosen = draft
+        .as_ref()
+        .filter(|(made_on, _)| *made_on == props.current)
+        .map(|(_, chosen)| chosen);
     let mut assignment = Assignment::new();
     for &node in &props.nodes {
-        let from_draft = draft.as_ref().and_then(|draft| draft.get(&node).copied());
+        let from_draft = chosen.and_then(|chosen| chosen.get(&node).copied());
         let group = from_draft.or_else(|| props.current.get(&node).copied());
         assignment.insert(node, group.unwrap_or(0));
     }
@@ -302,10 +301,11 @@ fn partition_editor(props: &PartitionEditorProps) -> Html {
             let onclick = {
                 let draft = draft.clone();
                 let assignment = assignment.clone();
+                let current = props.current.clone();
                 Callback::from(move |_| {
                     let mut next = assignment.clone();
                     next.insert(node, group);
-                    draft.set(Some(next));
+                    draft.set(Some((current.clone(), next)));
                 })
             };
             html! {
@@ -373,7 +373,7 @@ fn partition_editor(props: &PartitionEditorProps) -> Html {
             <p class="hint">{ summary }</p>
             <div class="button-row">
                 <button class="primary-soft" onclick={apply} disabled={unchanged}>{ "Apply partition" }</button>
-                if draft.is_some() {
+                if chosen.is_some() {
                     <button onclick={reset} aria-label="Reset the editor to the network as it is">{ "Reset" }</button>
                 }
             </div>

@@ -58,8 +58,12 @@ import { BUDGETS, pageWeight } from "./bench-lib.mjs";
 // glue, minified by terser (−2 KB), paid for listeners that may call the API, files read as
 // bytes to refuse what is not UTF-8 (0.3 KB), percent-escaped links (0.25 KB), forks in the
 // browser's history, a lesson's "Back to step N", and words in Metrics and the inspector:
-// 380.9 → 380.3 KB.
-const PAGE_WEIGHT_CEILING_KB = 381;
+// 380.9 → 380.3 KB; 381 → 382 for what two reviews of the page found: a partition editor that
+// forgets a choice the network changed under, failed and unknown operations kept in the
+// history with what they mean, host pages told when the frame is ready and what they got
+// wrong (args not an array, "on"), an embed's Open keeping its lesson and its own words after
+// a violation, and blocked links not drawn slow: 380.3 → 381.5 KB.
+const PAGE_WEIGHT_CEILING_KB = 382;
 
 test("the page's weight does not grow (budget: 250 KB gzipped)", async (t) => {
   const weight = await pageWeight();
