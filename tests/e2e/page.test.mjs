@@ -224,6 +224,12 @@ test("on a phone, tapping a node scrolls its inspector into view", async () => {
   const phone = await openPlayground(session.browser, session.server.url, { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   await load(phone, { format: 1, seed: 8, nodes: 5, until_ms: 2000 });
   assert.equal(await phone.evaluate(() => scrollY), 0);
+  // The timeline sits right under the ring, in the first screen, before the panels: below them
+  // it was a long scroll away from the cluster it moves.
+  const timeline = await phone.locator(".timeline-area").boundingBox();
+  const side = await phone.locator(".side").boundingBox();
+  assert.ok(timeline.y + timeline.height <= 844, `the timeline is in the first screen: ${JSON.stringify(timeline)}`);
+  assert.ok(timeline.y < side.y, "above the panels");
   const s1 = await nodeCentre(phone, 1, 5);
   await phone.touchscreen.tap(s1.x, s1.y);
   const title = phone.getByRole("heading", { name: /Node S1\b/ });
