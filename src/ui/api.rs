@@ -428,7 +428,8 @@ fn listen_for_messages(window: &web_sys::Window, api: Object) {
             }
             let id = Reflect::get(&data, &"id".into()).unwrap_or(JsValue::NULL);
             let args = Reflect::get(&data, &"args".into()).unwrap_or(JsValue::UNDEFINED);
-            let args_are_a_list = args.is_undefined() || Array::is_array(&args);
+            // Left out or null: no arguments.
+            let args_are_a_list = args.is_undefined() || args.is_null() || Array::is_array(&args);
             let args = Some(args)
                 .filter(Array::is_array)
                 .map(|args| Array::from(&args))
