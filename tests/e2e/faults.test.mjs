@@ -260,6 +260,13 @@ test("the link forms' To menus never offer the From node, and follow From when i
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
+/** The group letter the partition editor shows pressed for each of five nodes, as "AABBB". */
+function editorGroups(page) {
+  return page.evaluate(() =>
+    [1, 2, 3, 4, 5].map((id) => document.querySelector(`[aria-label^="S${id} in group"][aria-pressed="true"]`).getAttribute("aria-label").slice(-1)).join(""),
+  );
+}
+
 // The person letters the groups in the partition editor; the network keeps their letters,
 // on the ring and in the editor. It used to letter them again in the order of their first
 // nodes, so S1, put in group B, came back in group A.
@@ -272,10 +279,7 @@ test("a partition keeps the letters its groups were given", async () => {
   }
   await page.getByRole("button", { name: "Apply partition" }).click();
   await page.getByRole("button", { name: "Apply partition" }).and(page.locator(":disabled")).waitFor({ timeout: 5000 });
-  const letters = await page.evaluate(() =>
-    [1, 2, 3, 4, 5].map((id) => document.querySelector(`[aria-label^="S${id} in group"][aria-pressed="true"]`).getAttribute("aria-label").slice(-1)).join(""),
-  );
-  assert.equal(letters, "BCDAA");
+  assert.equal(await editorGroups(page), "BCDAA");
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
@@ -286,17 +290,13 @@ test("the partition editor forgets a choice not applied once the network changes
   const page = await openPlayground(session.browser, session.server.url);
   await load(page, { format: 1, seed: 3, nodes: 5, timeline: [{ at_ms: 1000, do: "partition", groups: [[1, 2], [3, 4, 5]] }], until_ms: 1500 });
   await page.click("#tab-network");
-  const pressed = () =>
-    page.evaluate(() =>
-      [1, 2, 3, 4, 5].map((id) => document.querySelector(`[aria-label^="S${id} in group"][aria-pressed="true"]`).getAttribute("aria-label").slice(-1)).join(""),
-    );
-  assert.equal(await pressed(), "AABBB", "the editor shows the partition");
+  assert.equal(await editorGroups(page), "AABBB", "the editor shows the partition");
   await page.getByRole("button", { name: "S3 in group A" }).click();
-  assert.equal(await pressed(), "AAABB", "a choice, not applied");
+  assert.equal(await editorGroups(page), "AAABB", "a choice, not applied");
   await call(page, "seek", 500);
   await page.waitForFunction(() => document.querySelector('[aria-label="S3 in group A"]')?.getAttribute("aria-pressed") === "true"
     && document.querySelector('[aria-label="S1 in group A"]')?.getAttribute("aria-pressed") === "true");
-  assert.equal(await pressed(), "AAAAA", "at 500 ms the network is whole, and so is the editor");
+  assert.equal(await editorGroups(page), "AAAAA", "at 500 ms the network is whole, and so is the editor");
   assert.ok(await page.getByRole("button", { name: "Apply partition" }).isDisabled(), "nothing to apply");
   assert.equal(await page.getByRole("button", { name: /^Reset the editor/ }).count(), 0, "no choice left to reset");
   assert.deepEqual(page.errors, [], "no console errors");
