@@ -291,12 +291,13 @@ pub fn run_link(engine: &Engine, with_query: bool) -> String {
         .to_link(&page_address(with_query))
 }
 
-/// The full playground's link for what an embed shows: the lesson at its step while it is
-/// followed (a learner who opens it keeps the captions), else the run up to now.
-pub fn full_page_link(engine: &Engine) -> String {
+/// The link to what the page shows: the lesson at its step while it is followed (so a
+/// learner who opens it keeps the captions), else the run up to now. With the query for the
+/// address bar; without it for an embed's link to the full playground.
+pub fn page_link(engine: &Engine, with_query: bool) -> String {
     match engine.followed_lesson_link() {
-        Some(lesson) => page_address(false) + &lesson.fragment(),
-        None => run_link(engine, false),
+        Some(lesson) => page_address(with_query) + &lesson.fragment(),
+        None => run_link(engine, with_query),
     }
 }
 

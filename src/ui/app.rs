@@ -395,8 +395,7 @@ fn schedule_frame(
 /// What the address bar should say: the lesson at its step while it is being followed, else
 /// the run's link.
 fn address_of(hooks: &super::api::Hooks) -> String {
-    let lesson = hooks.engine.borrow().followed_lesson_link();
-    lesson.map_or_else(|| super::api::current_link(hooks), |link| link.fragment())
+    super::api::page_link(&hooks.engine.borrow(), true)
 }
 
 fn api_hooks(

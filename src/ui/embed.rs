@@ -41,7 +41,7 @@ pub fn embed_layout(ui: &Ui, controls: &[String]) -> Html {
         step,
         on_speed,
     } = play_callbacks(ui);
-    let full_link = super::api::full_page_link(&ui.engine.borrow());
+    let full_link = super::api::page_link(&ui.engine.borrow(), false);
     html! {
         <div class="embed-layout">
             <header class="embed-bar">
