@@ -1413,6 +1413,41 @@ fn a_new_server_joins_as_a_learner_and_is_promoted_once_caught_up() {
     assert_eq!(cluster.server(4).state, cluster.server(1).state);
 }
 
+/// A learner that catches up while a leadership transfer is under way cannot be promoted then
+/// (the leader takes no proposals, §3.10); once the transfer is given up, the leader promotes
+/// it at once rather than leaving it a learner until the next write commits.
+#[test]
+fn a_learner_caught_up_during_a_transfer_is_promoted_when_the_transfer_is_given_up() {
+    let mut cluster = Cluster::new(3, plain_config());
+    cluster.elect(1);
+    cluster.add_server(4);
+    cluster.cut(1, 4);
+    change(&mut cluster, 1, MembershipChange::AddLearner(4)).unwrap();
+    cluster.deliver_all();
+    cluster.isolate(3);
+    cluster.transfer(1, 3).unwrap();
+    cluster.heal();
+    cluster.isolate(3);
+    cluster.advance(100_000); // Heartbeats catch node 4 up.
+    assert_eq!(cluster.node(1).transfer_target(), Some(3));
+    let caught_up = cluster
+        .node(1)
+        .progress()
+        .unwrap()
+        .get(&4)
+        .unwrap()
+        .match_index;
+    assert_eq!(caught_up, cluster.node(1).commit_index());
+    assert!(
+        cluster.node(1).membership().is_learner(4),
+        "not while transferring"
+    );
+
+    cluster.advance(60_000);
+    assert_eq!(cluster.node(1).transfer_target(), None, "given up");
+    assert!(cluster.node(1).membership().is_voter(4), "promoted");
+}
+
 /// Thesis §4.1: "a leader ... will not begin a new configuration change until the previous one
 /// has committed", and (the single-server bug fix) not before it committed an entry of its
 /// own term.

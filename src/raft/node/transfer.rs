@@ -108,7 +108,9 @@ impl RaftNode {
     }
 
     /// Gives up a transfer whose target has not taken over in time. A leader leaving after its
-    /// removal has nothing more to wait for and steps down.
+    /// removal has nothing more to wait for and steps down; any other leader takes proposals
+    /// again, so a learner that caught up during the transfer is promoted now rather than at
+    /// the next commit.
     pub(super) fn expire_transfer(&mut self) {
         let now_us = self.now_us;
         if let RoleState::Leader(leader) = &mut self.role
@@ -120,6 +122,8 @@ impl RaftNode {
             leader.transfer = None;
             if self.removed_and_committed() {
                 self.become_follower(self.current_term, None);
+            } else {
+                self.maybe_promote_any_learner();
             }
         }
     }
