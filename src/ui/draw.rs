@@ -13,7 +13,7 @@ use crate::raft::NodeId;
 use crate::sim::network::Endpoint;
 use crate::view::{
     BADGE_RADIUS, Bounds, CAPTION_LINE_HEIGHT, Caption, CaptionSide, ClusterView,
-    DETAILED_CAPTION_WIDTH, MessageKind, MessageView, NODE_HALO, NodeLabels, NodeLook,
+    DETAILED_CAPTION_WIDTH, MarkShape, MessageKind, MessageView, NODE_HALO, NodeLabels, NodeLook,
     TIMER_ARC_GAP, TIMER_ARC_WIDTH, badge_bounds, neighbour_distance, node_labels, place_badge,
     place_caption, ring_geometry, ring_position,
 };
@@ -557,23 +557,15 @@ fn trace_mark(context: &Context, message: &MessageView, x: f64, y: f64) {
         MessageKind::Heartbeat => 3.5,
         _ => 5.5,
     };
-    match message.kind {
-        MessageKind::PreVote | MessageKind::RequestVote => {
-            context.move_to(x, y - size);
-            context.line_to(x + size, y);
-            context.line_to(x, y + size);
-            context.line_to(x - size, y);
-            context.close_path();
-        }
-        MessageKind::InstallSnapshot => context.rect(x - size, y - size, 2.0 * size, 2.0 * size),
-        MessageKind::TimeoutNow => {
-            context.move_to(x, y - size);
-            context.line_to(x + size, y + size);
-            context.line_to(x - size, y + size);
-            context.close_path();
-        }
-        _ => {
+    match message.kind.shape() {
+        MarkShape::Circle => {
             let _ = context.arc(x, y, size, 0.0, std::f64::consts::TAU);
+        }
+        MarkShape::Polygon(corners) => {
+            for &(cx, cy) in corners {
+                context.line_to(x + cx * size, y + cy * size);
+            }
+            context.close_path();
         }
     }
 }

@@ -11,7 +11,7 @@ use std::fmt::Write;
 use yew::prelude::*;
 
 use super::palette::{message_colour, node_fill};
-use crate::view::{MessageKind, NodeLook};
+use crate::view::{MarkShape, MessageKind, NodeLook};
 
 /// Keys and what they do; keep in step with `app.rs::handle_shortcut`.
 const SHORTCUTS: [(&[&str], &str); 11] = [
@@ -60,11 +60,11 @@ const MESSAGE_SHAPES: [(MessageKind, &str); 8] = [
     (MessageKind::AppendEntries, "dot, larger with more entries"),
     (MessageKind::Heartbeat, "small dot"),
     (MessageKind::InstallSnapshot, "square"),
-    (MessageKind::TimeoutNow, "triangle"),
-    (MessageKind::ReadIndex, "dot"),
+    (MessageKind::TimeoutNow, "triangle pointing up"),
+    (MessageKind::ReadIndex, "plus sign"),
     (
         MessageKind::Client,
-        "dot, to and from the clients in the middle",
+        "triangle pointing down, to and from the clients in the middle",
     ),
 ];
 
@@ -119,18 +119,27 @@ fn message_mark(html: &mut String, kind: MessageKind, hollow: bool) {
     } else {
         (colour, "none")
     };
-    let (element, geometry) = match kind {
-        MessageKind::PreVote | MessageKind::RequestVote => {
-            ("polygon", r#"points="0,-6 6,0 0,6 -6,0""#)
+    html.push_str(LEGEND_SVG);
+    match kind.shape() {
+        MarkShape::Circle => {
+            let radius = if kind == MessageKind::Heartbeat {
+                3.5
+            } else {
+                5.5
+            };
+            let _ = write!(html, r#"<circle r="{radius}""#);
         }
-        MessageKind::InstallSnapshot => ("rect", r#"x="-5.5" y="-5.5" width="11" height="11""#),
-        MessageKind::TimeoutNow => ("polygon", r#"points="0,-6 6,6 -6,6""#),
-        MessageKind::Heartbeat => ("circle", r#"r="3.5""#),
-        _ => ("circle", r#"r="5.5""#),
-    };
+        MarkShape::Polygon(corners) => {
+            html.push_str(r#"<polygon points=""#);
+            for &(x, y) in corners {
+                let _ = write!(html, "{},{} ", x * 6.0, y * 6.0);
+            }
+            html.push('"');
+        }
+    }
     let _ = write!(
         html,
-        r#"{LEGEND_SVG}<{element} {geometry} fill="{fill}" stroke="{stroke}" stroke-width="2"></{element}></svg>"#
+        r#" fill="{fill}" stroke="{stroke}" stroke-width="2"/></svg>"#
     );
 }
 

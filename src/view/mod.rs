@@ -127,7 +127,49 @@ impl MessageKind {
             MessageKind::Client => "client",
         }
     }
+
+    /// The outline of this kind's mark. Every kind has its own, so that shape alone tells the
+    /// kinds apart (for readers who cannot tell the colours apart), except a heartbeat, which
+    /// is an AppendEntries with nothing in it and is drawn as a smaller dot.
+    pub fn shape(self) -> MarkShape {
+        match self {
+            MessageKind::PreVote | MessageKind::RequestVote => MarkShape::Polygon(&DIAMOND),
+            MessageKind::InstallSnapshot => MarkShape::Polygon(&SQUARE),
+            MessageKind::TimeoutNow => MarkShape::Polygon(&TRIANGLE_UP),
+            MessageKind::ReadIndex => MarkShape::Polygon(&PLUS),
+            MessageKind::Client => MarkShape::Polygon(&TRIANGLE_DOWN),
+            MessageKind::AppendEntries | MessageKind::Heartbeat => MarkShape::Circle,
+        }
+    }
 }
+
+/// A message mark's outline, in units of its size, centred on the origin (y grows downwards,
+/// as on a canvas). The ring draws it and the Help panel's legend draws it as SVG, from this
+/// one description.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum MarkShape {
+    Circle,
+    Polygon(&'static [(f64, f64)]),
+}
+
+const DIAMOND: [(f64, f64); 4] = [(0.0, -1.0), (1.0, 0.0), (0.0, 1.0), (-1.0, 0.0)];
+const SQUARE: [(f64, f64); 4] = [(-1.0, -1.0), (1.0, -1.0), (1.0, 1.0), (-1.0, 1.0)];
+const TRIANGLE_UP: [(f64, f64); 3] = [(0.0, -1.0), (1.0, 1.0), (-1.0, 1.0)];
+const TRIANGLE_DOWN: [(f64, f64); 3] = [(-1.0, -1.0), (1.0, -1.0), (0.0, 1.0)];
+const PLUS: [(f64, f64); 12] = [
+    (-0.4, -1.0),
+    (0.4, -1.0),
+    (0.4, -0.4),
+    (1.0, -0.4),
+    (1.0, 0.4),
+    (0.4, 0.4),
+    (0.4, 1.0),
+    (-0.4, 1.0),
+    (-0.4, 0.4),
+    (-1.0, 0.4),
+    (-1.0, -0.4),
+    (-0.4, -0.4),
+];
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct MessageView {
@@ -356,6 +398,29 @@ pub fn format_time(us: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn message_kinds_differ_in_shape_not_only_in_colour() {
+        // Kinds that share an outline are told apart otherwise: a pre-vote is hollow, a
+        // heartbeat is smaller. Any other two must differ in outline.
+        let shares_on_purpose = |a, b| {
+            use MessageKind::*;
+            matches!((a, b), (PreVote, RequestVote) | (AppendEntries, Heartbeat))
+        };
+        for (i, &a) in MessageKind::ALL.iter().enumerate() {
+            for &b in &MessageKind::ALL[i + 1..] {
+                if !shares_on_purpose(a, b) {
+                    assert_ne!(a.shape(), b.shape(), "{a:?} and {b:?}");
+                }
+            }
+        }
+        for kind in MessageKind::ALL {
+            if let MarkShape::Polygon(corners) = kind.shape() {
+                let inside = |&(x, y): &(f64, f64)| x.abs() <= 1.0 && y.abs() <= 1.0;
+                assert!(corners.iter().all(inside), "{kind:?} fits its size");
+            }
+        }
+    }
 
     #[test]
     fn the_speed_slider_is_logarithmic_and_round_trips() {
