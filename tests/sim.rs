@@ -587,6 +587,19 @@ fn leadership_can_be_transferred() {
     assert_eq!(simulation.leader(), Some(5));
 }
 
+/// The history names the node a client asked and the one that answered: a put sent to a
+/// follower is redirected to the leader, which answers it.
+#[test]
+fn the_history_names_the_node_asked_and_the_one_that_answered() {
+    let simulation = run(r#"{"format": 1, "seed": 3, "timeline": [
+            {"at_ms": 1500, "do": "put", "key": "x", "value": "1", "via": 2}], "until_ms": 2500}"#);
+    let leader = simulation.leader().expect("a leader");
+    assert_ne!(leader, 2, "the seed elects another node");
+    let put = simulation.history().ops().next().expect("the put");
+    assert_eq!(put.asked, 2);
+    assert_eq!(put.answered_by, Some(leader));
+}
+
 /// A disk far slower than its workload: a node that outruns it by the bound on queued writes
 /// crashes, as a process would on the memory, and the run goes on (it panicked; found by
 /// fuzzing).

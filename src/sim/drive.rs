@@ -413,8 +413,10 @@ impl Simulation {
                 }
             }
             Endpoint::Client(client) => {
-                if let Packet::Response(response) = message.packet {
-                    self.on_client_response(client, response);
+                if let (Packet::Response(response), Endpoint::Node(from)) =
+                    (message.packet, message.from)
+                {
+                    self.on_client_response(client, from, response);
                 }
             }
         }
@@ -596,10 +598,10 @@ impl Simulation {
 
     /// Records the operation in the history and sends its first attempt.
     pub(super) fn start_call(&mut self, client_id: u64, operation: Operation, read: ReadKind) {
+        let client = self.clients.get_mut(&client_id).expect("known client");
         let op_id = self
             .history
-            .invoke(client_id, &operation, read, self.now_us);
-        let client = self.clients.get_mut(&client_id).expect("known client");
+            .invoke(client_id, &operation, read, client.target, self.now_us);
         client.last_start_us = self.now_us;
         client.start(op_id, operation, read);
         self.send_attempt(client_id);
@@ -634,7 +636,7 @@ impl Simulation {
             .schedule(self.now_us + CLIENT_TIMEOUT_US, timeout);
     }
 
-    fn on_client_response(&mut self, client_id: u64, response: ClientResponse) {
+    fn on_client_response(&mut self, client_id: u64, from: NodeId, response: ClientResponse) {
         let nodes = self.members();
         let Some(client) = self.clients.get_mut(&client_id) else {
             return;
@@ -644,7 +646,8 @@ impl Simulation {
             let call = client.call.take().expect("finished a call");
             let kv_response =
                 Simulation::response_to_kv(&response.reply).expect("finished with a response");
-            self.history.complete(call.op_id, kv_response, self.now_us);
+            self.history
+                .complete(call.op_id, kv_response, from, self.now_us);
         }
         self.follow_up(client_id, next);
     }

@@ -7,6 +7,7 @@ use serde::Serialize;
 
 use crate::check::linearizability::{Operation, OperationKind, Outcome};
 use crate::kv;
+use crate::raft::NodeId;
 use crate::scenario::ReadKind;
 
 /// A bound on recorded operations; the workload stops issuing new ones beyond it.
@@ -55,6 +56,12 @@ pub struct HistoryOp {
     pub complete_us: Option<u64>,
     pub outcome: OpOutcome,
     pub attempts: u32,
+    /// The node the client asked first.
+    pub asked: NodeId,
+    /// The node whose answer completed the operation (the leader a redirect led to, or a node
+    /// asked after one that did not answer); `None` until then, and for ever if the client gave
+    /// up.
+    pub answered_by: Option<NodeId>,
 }
 
 /// Operations are shared between clones of a run (the time machine's checkpoints hold tens of
@@ -94,6 +101,7 @@ impl History {
         client_id: u64,
         operation: &kv::Operation,
         read: ReadKind,
+        asked: NodeId,
         now_us: u64,
     ) -> u64 {
         let id = self.ops.len() as u64;
@@ -129,13 +137,16 @@ impl History {
             complete_us: None,
             outcome: OpOutcome::Pending,
             attempts: 1,
+            asked,
+            answered_by: None,
         }));
         id
     }
 
-    pub fn complete(&mut self, id: u64, response: &kv::Response, now_us: u64) {
+    pub fn complete(&mut self, id: u64, response: &kv::Response, from: NodeId, now_us: u64) {
         let op = Rc::make_mut(&mut self.ops[id as usize]);
         op.complete_us = Some(now_us);
+        op.answered_by = Some(from);
         op.outcome = match response {
             kv::Response::Value(value) => OpOutcome::Value(value.clone()),
             kv::Response::CompareAndSet { succeeded, .. } => OpOutcome::Cas {

@@ -491,6 +491,7 @@ fn history_list(ui: &Ui) -> Html {
                     <thead><tr>
                         <th scope="col" title="operation number, client">{ "# / client" }</th>
                         <th scope="col">{ "operation" }</th>
+                        <th scope="col" title="the node asked, and the one that answered if another">{ "node" }</th>
                         <th scope="col">{ "outcome" }</th>
                         <th scope="col" title="latency">{ "ms" }</th>
                         <th scope="col" title="attempts">{ "tries" }</th>
@@ -556,6 +557,15 @@ fn operation_text(op: &HistoryOp) -> String {
     }
 }
 
+/// The node asked, then the one that answered when that was another (a redirect to the
+/// leader, or a retry after no answer): "S2", "S2→S1".
+fn nodes_text(op: &HistoryOp) -> String {
+    match op.answered_by {
+        Some(answered) if answered != op.asked => format!("S{}→S{answered}", op.asked),
+        _ => format!("S{}", op.asked),
+    }
+}
+
 /// What the client was told, and a class that colours it.
 fn outcome_text(outcome: &OpOutcome) -> (String, &'static str) {
     match outcome {
@@ -585,6 +595,7 @@ fn history_row(op: &HistoryOp, now_us: u64, in_counterexample: bool) -> Html {
         <tr {class} title={format!("called at {}", format_time(op.invoke_us))}>
             <td class="history-id">{ format!("#{}", op.id) }<span class="history-client">{ format!("c{}", op.client_id) }</span></td>
             <td class="history-operation">{ operation_text(op) }</td>
+            <td class="history-node">{ nodes_text(op) }</td>
             <td class="history-outcome">{ outcome }</td>
             <td>{ latency }</td>
             <td class={classes!((op.attempts > 1).then_some("retried"))}>{ op.attempts }</td>

@@ -76,6 +76,15 @@ test("client writes commit on every live node, with equal commit indices", async
   assert.ok(done.history.ok >= 4, `the clients saw their writes succeed: ${JSON.stringify(done.history)}`);
   assert.notEqual(done.history.linearizable, false, "the history is linearizable");
   assert.deepEqual(done.violations, []);
+  // The history names the node each request went to, and the leader when another answered.
+  const rows = await page.locator(".history-table tbody tr").evaluateAll((rows) =>
+    rows.map((row) => [row.querySelector(".history-operation").textContent, row.querySelector(".history-node").textContent]),
+  );
+  const nodeOf = Object.fromEntries(rows);
+  for (const [operation, asked] of [["put x = 1", 1], ["put y = 2", 2], ["put z = 3", 3], ["cas x: 1 → 10", 4]]) {
+    const expected = asked === done.leader ? `S${asked}` : `S${asked}→S${done.leader}`;
+    assert.equal(nodeOf[operation], expected, `${operation}: ${JSON.stringify(rows)}`);
+  }
   await screenshot(page, "data-writes");
   assert.deepEqual(page.errors, [], "no console errors");
 });
