@@ -19,7 +19,7 @@ use crate::sim::network::{Endpoint, InFlight, Packet};
 use crate::sim::server::{Server, Status};
 use crate::view::{
     NodeLook, follower_progress, format_duration, format_time, look_of, loss_label, members_text,
-    message_fields, packet_name, payload_label, removal_warning,
+    message_fields, packet_name, payload_label, removal_warning, transfer_warning,
 };
 
 /// Keys listed in the key-value table; more are counted.
@@ -251,6 +251,13 @@ fn node_actions(ui: &Ui, engine: &Engine, configuration: &Membership, server: &S
             .server(node)
             .is_some_and(|server| server.status == Status::Up)
     });
+    let transfer = Action::TransferLeader { to: id };
+    let transfer_warning = match (simulation.leader(), affordance::refusal(engine, &transfer)) {
+        (Some(leader), None) => transfer_warning(leader, id, |from, to| {
+            simulation.network().is_blocked(from, to)
+        }),
+        _ => None,
+    };
     html! {
         <>
         <div class="button-row">
@@ -260,9 +267,12 @@ fn node_actions(ui: &Ui, engine: &Engine, configuration: &Membership, server: &S
             { button("Resume", Action::Resume { node: id }, "p", "") }
             { button("Timeout", Action::Timeout { node: id }, "t", "") }
             { button("Snapshot", Action::Snapshot { node: id }, "s", "") }
-            { button("Transfer leadership here", Action::TransferLeader { to: id }, "", "") }
+            { button("Transfer leadership here", transfer, "", "") }
             { button("Remove", Action::RemoveNode { node: id }, "", "danger-soft") }
         </div>
+        if let Some(warning) = transfer_warning {
+            <p class="hint transfer-warning">{ warning }</p>
+        }
         if let Some(warning) = removal_warning {
             <p class="hint removal-warning">{ warning }</p>
         }

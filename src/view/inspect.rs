@@ -155,6 +155,23 @@ pub fn removal_warning(
     })
 }
 
+/// Thesis §3.10: a transfer catches its target up, then sends it TimeoutNow. A leader that
+/// cannot reach the target does neither, takes no writes meanwhile, and gives up after an
+/// election timeout; said before the button is pressed, since the transfer is allowed (seeing
+/// it give up is a lesson of its own).
+pub fn transfer_warning(
+    leader: NodeId,
+    target: NodeId,
+    is_blocked: impl Fn(NodeId, NodeId) -> bool,
+) -> Option<String> {
+    is_blocked(leader, target).then(|| {
+        format!(
+            "The leader S{leader} cannot reach S{target}: a transfer here gives up after an \
+             election timeout, and S{leader} takes no writes until then."
+        )
+    })
+}
+
 /// A configuration in words: `membership: voters S1 S2 S3; learners S4`.
 fn membership_label(membership: &crate::raft::Membership) -> String {
     format!("membership: {}", members_text(membership))
@@ -562,6 +579,25 @@ mod tests {
         };
         assert!(
             removal_warning(&alone, 1, |_| true).is_some_and(|text| text.contains("no voters"))
+        );
+    }
+
+    #[test]
+    fn a_transfer_to_a_node_the_leader_cannot_reach_is_warned_of() {
+        let cut = |from: NodeId, to: NodeId| (from, to) == (1, 3);
+        assert_eq!(transfer_warning(1, 2, cut), None);
+        assert_eq!(
+            transfer_warning(3, 1, cut),
+            None,
+            "only the leader's way matters"
+        );
+        assert_eq!(
+            transfer_warning(1, 3, cut),
+            Some(
+                "The leader S1 cannot reach S3: a transfer here gives up after an election \
+                 timeout, and S1 takes no writes until then."
+                    .to_string()
+            )
         );
     }
 

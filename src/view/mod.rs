@@ -20,7 +20,7 @@ mod ring;
 pub use inspect::{
     FollowerProgress, MAX_ENTRIES_SHOWN, follower_progress, format_count, format_duration,
     log_first_shown, loss_label, members_text, message_fields, operation_label, packet_name,
-    payload_label, removal_warning, ruler_step, sparkline_points, tick_step_us,
+    payload_label, removal_warning, ruler_step, sparkline_points, tick_step_us, transfer_warning,
 };
 pub use ring::{
     BADGE_RADIUS, Bounds, CANVAS_ZOOM_MAX, CAPTION_LINE_HEIGHT, CAPTIONED_CANVAS, Caption,

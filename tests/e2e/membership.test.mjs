@@ -1,6 +1,6 @@
 // Membership changes in the real page: a removed node says what it is and offers only what
-// still makes sense; Remove warns before it would leave no live majority; the ring takes at
-// most 15 nodes.
+// still makes sense; Remove warns before it would leave no live majority, and a leadership
+// transfer before it would give up; the ring takes at most 15 nodes.
 
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -65,6 +65,26 @@ test("Remove warns when the voters left could not form a majority", async () => 
   await press(page, "4");
   await page.getByRole("heading", { name: /Node S4\b/ }).waitFor({ timeout: 5000 });
   assert.equal(await page.locator(".removal-warning").count(), 0, "removing a down voter leaves 3 of 4 up: no warning");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
+
+test("Transfer leadership warns when the leader cannot reach the node", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  const scenario = { format: 1, seed: 12, nodes: 5, until_ms: 1500 };
+  await load(page, scenario);
+  const leader = (await state(page)).leader;
+  assert.ok(leader, "a leader");
+  const [target, other] = [1, 2, 3, 4, 5].filter((id) => id !== leader);
+  await load(page, { ...scenario, timeline: [{ at_ms: 1500, do: "cut", from: leader, to: target }], until_ms: 1600 });
+  assert.equal((await state(page)).leader, leader, "still leading");
+  await press(page, String(target));
+  await page.getByRole("heading", { name: new RegExp(`Node S${target}\\b`) }).waitFor({ timeout: 5000 });
+  await page.getByText(`The leader S${leader} cannot reach S${target}: a transfer here gives up after an election timeout`).waitFor({ timeout: 5000 });
+  assert.ok(await page.getByRole("button", { name: `Transfer leadership here S${target}`, exact: true }).isEnabled(), "allowed all the same");
+  await screenshot(page, "membership-transfer-warning");
+  await press(page, String(other));
+  await page.getByRole("heading", { name: new RegExp(`Node S${other}\\b`) }).waitFor({ timeout: 5000 });
+  assert.equal(await page.locator(".transfer-warning").count(), 0, "the leader reaches the others");
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
