@@ -54,6 +54,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use cluster::{Cluster, STEPS, Shape, Tally};
+use raft_playground::check::run::panic_violation;
 use raft_playground::check::safety::{Violation, ViolationKind};
 use raft_playground::raft::{Bug, Bugs};
 
@@ -166,21 +167,7 @@ fn run_seed(seed: u64, bugs: Bugs) -> Result<Tally, Box<Failure>> {
     let violation = match ran {
         Ok(Ok(())) => return Ok(cluster.tally),
         Ok(Err(violation)) => violation,
-        Err(payload) => {
-            let message = payload
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| payload.downcast_ref::<&str>().copied())
-                .unwrap_or("(no message)");
-            Violation {
-                kind: ViolationKind::Panic,
-                at_us: cluster.now_us(),
-                nodes: Vec::new(),
-                index: None,
-                term: None,
-                detail: format!("the run panicked: {message}"),
-            }
-        }
+        Err(payload) => panic_violation(payload.as_ref(), cluster.now_us()),
     };
     Err(Box::new(Failure {
         seed,

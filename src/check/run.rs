@@ -36,25 +36,28 @@ pub fn run_within(scenario: &Scenario, linearizability_budget: u64) -> CheckedRu
     }));
     match ran {
         Ok(simulation) => finish_within(simulation, linearizability_budget),
-        Err(payload) => {
-            let message = payload
-                .downcast_ref::<String>()
-                .map(String::as_str)
-                .or_else(|| payload.downcast_ref::<&str>().copied())
-                .unwrap_or("(no message)");
-            CheckedRun {
-                simulation: None,
-                violations: vec![Violation {
-                    kind: ViolationKind::Panic,
-                    at_us: 0,
-                    nodes: Vec::new(),
-                    index: None,
-                    term: None,
-                    detail: format!("the run panicked: {message}"),
-                }],
-                linearizable: None,
-            }
-        }
+        Err(payload) => CheckedRun {
+            simulation: None,
+            violations: vec![panic_violation(payload.as_ref(), 0)],
+            linearizable: None,
+        },
+    }
+}
+
+/// A panic caught at `at_us` (a broken invariant) as a violation, its message kept.
+pub fn panic_violation(payload: &(dyn std::any::Any + Send), at_us: u64) -> Violation {
+    let message = payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    Violation {
+        kind: ViolationKind::Panic,
+        at_us,
+        nodes: Vec::new(),
+        index: None,
+        term: None,
+        detail: format!("the run panicked: {message}"),
     }
 }
 
