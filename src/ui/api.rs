@@ -124,6 +124,12 @@ pub fn install(hooks: Hooks) {
 
 /// Adds a method to `object` that receives its arguments as an array.
 fn define(object: &Object, name: &str, body: impl Fn(Array) -> Result<JsValue, JsValue> + 'static) {
+    define_boxed(object, name, Box::new(body));
+}
+
+/// `define`'s work, for every method alike: one JS closure type, not one per method (which
+/// was wasm of its own for each).
+fn define_boxed(object: &Object, name: &str, body: Box<dyn Fn(Array) -> Result<JsValue, JsValue>>) {
     let closure = Closure::<dyn Fn(JsValue, JsValue) -> Result<JsValue, JsValue>>::new(
         move |first: JsValue, second: JsValue| {
             let args = Array::new();
