@@ -5,6 +5,8 @@
 //! Everything shown is read from the simulator as it is now; a crashed node shows what
 //! survives on its disk.
 
+use std::cell::RefCell;
+
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
@@ -33,6 +35,9 @@ const DRIFTS_PPM: [i32; 7] = [-100_000, -10_000, -1_000, 0, 1_000, 10_000, 100_0
 #[function_component(Inspector)]
 pub fn inspector() -> Html {
     let ui = use_ui();
+    // The message list `nothing_selected` holds still; kept here, as a function of this
+    // component rather than a component of its own, costs the page less wasm.
+    let held = use_mut_ref(Vec::<(u64, String)>::new);
     let selection = ui.engine.borrow().selection;
     use_effect_with(selection, |&selection| {
         if selection != Selection::Nothing {
@@ -42,7 +47,7 @@ pub fn inspector() -> Html {
     match selection {
         Selection::Node(id) => node_inspector(&ui, id),
         Selection::Message(id) => message_inspector(&ui, id),
-        Selection::Nothing => html! { <NothingSelected /> },
+        Selection::Nothing => nothing_selected(&ui, &held),
     }
 }
 
@@ -71,12 +76,9 @@ const MESSAGES_LISTED: usize = 12;
 
 /// What to inspect: every node and the next messages to arrive, as buttons, so a keyboard
 /// reaches them all (the digit shortcuts stop at S9, and messages move too fast to click).
-/// While one of the message buttons has focus the list holds still, so the button under the
-/// keyboard keeps meaning the same message.
-#[function_component(NothingSelected)]
-fn nothing_selected() -> Html {
-    let ui = use_ui();
-    let held = use_mut_ref(Vec::<(u64, String)>::new);
+/// While one of the message buttons has focus the list holds still (in `held`), so the button
+/// under the keyboard keeps meaning the same message.
+fn nothing_selected(ui: &Ui, held: &RefCell<Vec<(u64, String)>>) -> Html {
     let engine = ui.engine.borrow();
     let simulation = engine.simulation();
     let select = |selection: Selection| {
@@ -143,14 +145,16 @@ fn nothing_selected() -> Html {
             <li><button onclick={select(Selection::Message(id))}>{ text }</button></li>
         }
     });
+    // Keyed, so that the page replaces an inspector's panel with this one (and back) as it
+    // did when this was a component, rather than patching it in place.
     html! {
-        <div class="panel">
+        <div class="panel" key="nothing-selected">
             <h2>{ "Inspect" }</h2>
             <p class="hint">{ "Click a node or a message on the canvas (or press 1–9) to inspect it." }</p>
             <h3>{ "Nodes" }</h3>
             <div class="button-row node-choices">
                 { for nodes }
-                { action_button(&ui, "Add a node", "Add a node (a)".to_string(), Action::AddNode, &engine, "") }
+                { action_button(ui, "Add a node", "Add a node (a)".to_string(), Action::AddNode, &engine, "") }
             </div>
             <h3>{ "Next messages to arrive" }</h3>
             if held.borrow().is_empty() {
