@@ -62,9 +62,29 @@ fn string(text: &str) -> Out {
     Out::Scalar(json_string(text))
 }
 
-/// `text` as a JSON string literal, in serde_json's own escaping.
-fn json_string(text: &str) -> String {
-    serde_json::to_string(text).expect("a string always serializes")
+/// `text` as a JSON string literal, in serde_json's own escaping (a test holds the two to the
+/// same text). Written out here because serde_json's writer would be wasm of its own in the
+/// page, which otherwise only reads JSON with it.
+pub(super) fn json_string(text: &str) -> String {
+    let mut literal = String::with_capacity(text.len() + 2);
+    literal.push('"');
+    for character in text.chars() {
+        match character {
+            '"' => literal.push_str("\\\""),
+            '\\' => literal.push_str("\\\\"),
+            '\u{8}' => literal.push_str("\\b"),
+            '\u{c}' => literal.push_str("\\f"),
+            '\n' => literal.push_str("\\n"),
+            '\r' => literal.push_str("\\r"),
+            '\t' => literal.push_str("\\t"),
+            control if control < ' ' => {
+                literal.push_str(&format!("\\u{:04x}", u32::from(control)));
+            }
+            other => literal.push(other),
+        }
+    }
+    literal.push('"');
+    literal
 }
 
 fn optional_string(text: &Option<String>) -> Out {

@@ -2,6 +2,7 @@
 //! payload extraction, and message formatting. The public behaviour is tested in
 //! `tests/scenario.rs`.
 
+use super::json_write::json_string;
 use super::validate::{ppm_to_text, quoted};
 use super::wire_v1::{BUGS_V1, to_wire};
 use super::{Action, Scenario};
@@ -84,4 +85,27 @@ fn probabilities_print_as_exact_decimals() {
 fn quoted_text_is_cut_short() {
     assert_eq!(quoted("x"), "\"x\"");
     assert_eq!(quoted(&"é".repeat(100)), format!("\"{}…\"", "é".repeat(24)));
+}
+
+#[test]
+fn strings_are_escaped_as_serde_json_escapes_them() {
+    // The writer escapes by hand (to keep serde_json's writer out of the page); exported files
+    // must stay byte for byte what serde_json wrote.
+    let mut texts: Vec<String> = (0..=0x7f_u8)
+        .map(|byte| char::from(byte).to_string())
+        .collect();
+    texts.extend(
+        [
+            "",
+            "key",
+            "a \"quoted\" \\ path",
+            "é→🦀",
+            "\u{7f}\u{80}\u{2028}\u{feff}",
+        ]
+        .map(String::from),
+    );
+    for text in texts {
+        let expected = serde_json::to_string(&text).expect("a string always serializes");
+        assert_eq!(json_string(&text), expected, "{text:?}");
+    }
 }
