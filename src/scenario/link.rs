@@ -44,8 +44,13 @@ pub(super) fn encode(scenario: &Scenario) -> String {
         None => (1, postcard::to_allocvec(&wire_v1::to_wire(scenario))),
         Some(_) => (2, postcard::to_allocvec(&wire_v2::to_wire(scenario))),
     };
-    let wire =
-        wire.expect("postcard encodes the wire structs (no unknown-length sequences) into a Vec");
+    // Postcard's error as it reads (`{error}`), not its variant's name (`expect`'s `{:?}`):
+    // its `Debug` would be wasm the page carries for this message alone.
+    let wire = wire.unwrap_or_else(|error| {
+        panic!(
+            "postcard encodes the wire structs (no unknown-length sequences) into a Vec: {error}"
+        )
+    });
     let mut bytes = vec![version];
     bytes.extend(miniz_oxide::deflate::compress_to_vec_zlib(
         &wire,
