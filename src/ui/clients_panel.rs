@@ -490,8 +490,7 @@ fn history_list(ui: &Ui) -> Html {
                     <caption class="visually-hidden">{ "The latest client operations, and earlier ones that failed or whose outcome is unknown, newest first" }</caption>
                     <thead><tr>
                         <th scope="col" title="operation number, client">{ "# / client" }</th>
-                        <th scope="col">{ "operation" }</th>
-                        <th scope="col" title="the node asked, and the one that answered if another">{ "node" }</th>
+                        <th scope="col" title="the operation, then the node asked (→ the one that answered, if another)">{ "operation / node" }</th>
                         <th scope="col">{ "outcome" }</th>
                         <th scope="col" title="latency">{ "ms" }</th>
                         <th scope="col" title="attempts">{ "tries" }</th>
@@ -594,8 +593,7 @@ fn history_row(op: &HistoryOp, now_us: u64, in_counterexample: bool) -> Html {
     html! {
         <tr {class} title={format!("called at {}", format_time(op.invoke_us))}>
             <td class="history-id">{ format!("#{}", op.id) }<span class="history-client">{ format!("c{}", op.client_id) }</span></td>
-            <td class="history-operation">{ operation_text(op) }</td>
-            <td class="history-node">{ nodes_text(op) }</td>
+            <td class="history-operation">{ operation_text(op) }<span class="history-node">{ nodes_text(op) }</span></td>
             <td class="history-outcome">{ outcome }</td>
             <td>{ latency }</td>
             <td class={classes!((op.attempts > 1).then_some("retried"))}>{ op.attempts }</td>

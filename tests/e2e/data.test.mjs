@@ -78,7 +78,7 @@ test("client writes commit on every live node, with equal commit indices", async
   assert.deepEqual(done.violations, []);
   // The history names the node each request went to, and the leader when another answered.
   const rows = await page.locator(".history-table tbody tr").evaluateAll((rows) =>
-    rows.map((row) => [row.querySelector(".history-operation").textContent, row.querySelector(".history-node").textContent]),
+    rows.map((row) => [row.querySelector(".history-operation").firstChild.textContent, row.querySelector(".history-node").textContent]),
   );
   const nodeOf = Object.fromEntries(rows);
   for (const [operation, asked] of [["put x = 1", 1], ["put y = 2", 2], ["put z = 3", 3], ["cas x: 1 → 10", 4]]) {
