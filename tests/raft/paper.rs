@@ -1362,24 +1362,6 @@ fn a_transfer_refuses_proposals_and_gives_up_after_an_election_timeout() {
 
 // ----- Thesis §4: membership changes -----
 
-fn change(
-    cluster: &mut Cluster,
-    leader: u64,
-    change: MembershipChange,
-) -> Result<u64, ProposeError> {
-    let now = cluster.now_us;
-    let result = cluster
-        .servers
-        .get_mut(&leader)
-        .unwrap()
-        .node
-        .as_mut()
-        .unwrap()
-        .propose_membership_change(now, change);
-    cluster.flush(leader);
-    result
-}
-
 /// Thesis §4.2.1: new servers join as non-voting members until caught up, then the leader
 /// promotes them; §4.1: "a server always uses the latest configuration in its log".
 #[test]
@@ -1391,7 +1373,9 @@ fn a_new_server_joins_as_a_learner_and_is_promoted_once_caught_up() {
     }
     cluster.deliver_all();
     cluster.add_server(4);
-    let index = change(&mut cluster, 1, MembershipChange::AddLearner(4)).unwrap();
+    let index = cluster
+        .change_membership(1, MembershipChange::AddLearner(4))
+        .unwrap();
     assert!(
         cluster.node(1).membership().is_learner(4),
         "in effect on the leader once appended"
@@ -1422,7 +1406,9 @@ fn a_learner_caught_up_during_a_transfer_is_promoted_when_the_transfer_is_given_
     cluster.elect(1);
     cluster.add_server(4);
     cluster.cut(1, 4);
-    change(&mut cluster, 1, MembershipChange::AddLearner(4)).unwrap();
+    cluster
+        .change_membership(1, MembershipChange::AddLearner(4))
+        .unwrap();
     cluster.deliver_all();
     cluster.isolate(3);
     cluster.transfer(1, 3).unwrap();
@@ -1458,18 +1444,22 @@ fn membership_changes_go_one_at_a_time_after_a_commit_in_the_term() {
     let elected = cluster.deliver_until(|c| c.node(1).role() == Role::Leader);
     assert!(elected);
     assert_eq!(
-        change(&mut cluster, 1, MembershipChange::AddLearner(4)),
+        cluster.change_membership(1, MembershipChange::AddLearner(4)),
         Err(ProposeError::NotYetCommittedInTerm)
     );
     cluster.deliver_all();
     cluster.isolate(1);
-    assert!(change(&mut cluster, 1, MembershipChange::AddLearner(4)).is_ok());
+    assert!(
+        cluster
+            .change_membership(1, MembershipChange::AddLearner(4))
+            .is_ok()
+    );
     assert_eq!(
-        change(&mut cluster, 1, MembershipChange::AddLearner(5)),
+        cluster.change_membership(1, MembershipChange::AddLearner(5)),
         Err(ProposeError::MembershipChangePending)
     );
     assert!(matches!(
-        change(&mut cluster, 1, MembershipChange::Remove(9)),
+        cluster.change_membership(1, MembershipChange::Remove(9)),
         Err(ProposeError::MembershipChangePending)
     ));
 }
@@ -1481,7 +1471,9 @@ fn a_leader_that_removed_itself_steps_down_after_the_commit() {
     let mut cluster = Cluster::new(3, plain_config());
     cluster.elect(1);
     cluster.isolate(1);
-    change(&mut cluster, 1, MembershipChange::Remove(1)).unwrap();
+    cluster
+        .change_membership(1, MembershipChange::Remove(1))
+        .unwrap();
     assert_eq!(
         cluster.node(1).role(),
         Role::Leader,
@@ -1510,7 +1502,9 @@ fn a_leader_that_removed_itself_steps_down_after_the_commit() {
 fn a_removed_leader_sends_its_last_commit_index_before_stepping_down() {
     let mut cluster = Cluster::new(3, plain_config());
     cluster.elect(1);
-    let removal = change(&mut cluster, 1, MembershipChange::Remove(1)).unwrap();
+    let removal = cluster
+        .change_membership(1, MembershipChange::Remove(1))
+        .unwrap();
     let is_timeout_now = |message: &Message| matches!(message.body, MessageBody::TimeoutNow);
     cluster.deliver_until(|c| c.queue.iter().any(is_timeout_now));
     cluster.drop_queued(is_timeout_now);
@@ -1752,7 +1746,9 @@ fn a_server_whose_removal_is_uncommitted_still_helps_commit_it() {
     let mut cluster = Cluster::new(2, plain_config());
     cluster.elect(2);
     cluster.cut(2, 1);
-    change(&mut cluster, 2, MembershipChange::Remove(2)).unwrap();
+    cluster
+        .change_membership(2, MembershipChange::Remove(2))
+        .unwrap();
     assert_eq!(cluster.node(2).membership(), &Membership::with_voters(1));
     assert_eq!(
         cluster.node(1).membership(),
