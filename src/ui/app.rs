@@ -295,6 +295,7 @@ pub fn app() -> Html {
     };
     let embed = use_memo((), |_| {
         let controls = super::url::embed_controls();
+        engine.borrow_mut().embedded = controls.is_some();
         // Unknown controls are told too, after what was wrong with the run.
         if let Some(message) = controls
             .as_deref()

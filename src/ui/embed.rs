@@ -11,10 +11,6 @@ use super::timeline::Timeline;
 use super::toolbar::{PlayCallbacks, notice_bar, play_callbacks};
 use crate::view::{SLIDER_STEPS, format_time, speed_label, speed_to_slider};
 
-/// Why Play does nothing after a violation, in an embed.
-const EMBED_HALTED_NOTICE: &str = "The run stopped at a safety violation. Open it in Raft \
-    Playground (↗) to see which guarantee broke, go back before it, or turn the bug switches off.";
-
 /// The page in embed mode, with `controls` (rendered by the app: it holds no state of its own,
 /// and a component would cost the page Yew's machinery for one more type).
 pub fn embed_layout(ui: &Ui, controls: &[String]) -> Html {
@@ -26,14 +22,7 @@ pub fn embed_layout(ui: &Ui, controls: &[String]) -> Html {
             engine.speed,
             engine.now_us(),
             engine.simulation().violations().len(),
-            // An embed has no Config tab and no violation card: the full page has both.
-            engine.notice.clone().map(|notice| {
-                if notice == super::engine::HALTED_NOTICE {
-                    EMBED_HALTED_NOTICE.to_string()
-                } else {
-                    notice
-                }
-            }),
+            engine.notice.clone(),
         )
     };
     let PlayCallbacks {

@@ -28,8 +28,11 @@ const EXTEND_MS: u64 = 60_000;
 /// again (back on the timeline), the notice goes.
 const STOPPED: &str = "The run stopped at ";
 /// Why Play does nothing after a violation, and what does.
-pub const HALTED_NOTICE: &str = "The run stopped at a safety violation. Go back to before it on \
+const HALTED_NOTICE: &str = "The run stopped at a safety violation. Go back to before it on \
     the timeline to play or act again, or turn the bug switches off in Config.";
+/// The same in an embed, which has no Config tab and no violation card: the full page has both.
+const EMBED_HALTED_NOTICE: &str = "The run stopped at a safety violation. Open it in Raft \
+    Playground (↗) to see which guarantee broke, go back before it, or turn the bug switches off.";
 /// The longest run a link or a scenario file holds (`until_ms`): playing stops there, so that
 /// the page's own link always opens.
 const LAST_US: u64 = crate::scenario::limits::UNTIL_MS_MAX * 1_000;
@@ -95,6 +98,8 @@ pub struct Engine {
     /// An action in the past forked the run since the address last changed: the page adds a
     /// history entry for the fork, so the browser's Back returns to the run before it.
     pub forked: bool,
+    /// The page is an embed (`?embed`), whose notices point to the full page for what it lacks.
+    pub embedded: bool,
     pub selection: Selection,
     /// How many times the person has selected something (`Ui::select`), so the side panels
     /// can open the inspector for each new choice, even of the same node.
@@ -153,6 +158,7 @@ impl Engine {
             speed: SPEED_DEFAULT,
             horizon_us: 0,
             forked: false,
+            embedded: false,
             selection: Selection::Nothing,
             selections_made: 0,
             help_requests: 0,
@@ -434,7 +440,14 @@ impl Engine {
     fn stop_notice(&self) -> Option<String> {
         let simulation = self.simulation();
         if simulation.is_halted() {
-            Some(HALTED_NOTICE.to_string())
+            Some(
+                if self.embedded {
+                    EMBED_HALTED_NOTICE
+                } else {
+                    HALTED_NOTICE
+                }
+                .to_string(),
+            )
         } else if simulation.is_out_of_events() {
             Some(format!(
                 "{STOPPED}{}: it has run the {} million events the simulator allows a run. Go \
