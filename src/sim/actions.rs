@@ -302,12 +302,11 @@ impl Simulation {
 
     /// A brand-new server with an empty disk: it joins as a learner once a leader accepts it.
     fn add_node(&mut self) {
-        let id = self.next_node_id;
-        self.next_node_id += 1;
+        let id = self.servers.next_id();
         let disk = PersistentState::bootstrap(Membership::default(), Store::new().snapshot_data());
         let mut server = Server::new(id, disk, self.now_us);
         server.clock = crate::sim::clock::Clock::exact(self.now_us);
-        self.servers.insert(id, server);
+        self.servers.push(server);
         self.trace.push(self.now_us, Some(id), TraceEvent::Added);
         self.start_node(id);
         self.request_admin(AdminKind::Membership(MembershipChange::AddLearner(id)));

@@ -40,7 +40,7 @@ use history::History;
 use network::{Network, NetworkConfig};
 use observe::{Coverage, Metrics, Trace};
 use rng::Streams;
-use server::{Server, Status};
+use server::{Server, Servers, Status};
 
 /// A bound on events per run, so no scenario can run forever.
 pub const MAX_EVENTS: u64 = 50_000_000;
@@ -53,8 +53,7 @@ pub struct Simulation {
     events: EventQueue,
     streams: Streams,
     network: Network,
-    servers: LiteMap<NodeId, Server>,
-    next_node_id: NodeId,
+    servers: Servers,
     clients: LiteMap<u64, Client>,
     history: History,
     checker: SafetyChecker,
@@ -114,8 +113,7 @@ impl Simulation {
             events: EventQueue::default(),
             streams: Streams::new(scenario.seed),
             network,
-            servers: LiteMap::new(),
-            next_node_id: u64::from(scenario.nodes) + 1,
+            servers: Servers::default(),
             clients: LiteMap::new(),
             history: History::default(),
             checker: SafetyChecker::default(),
@@ -138,9 +136,7 @@ impl Simulation {
         };
         let disk = simulation.initial_disk();
         for id in 1..=u64::from(scenario.nodes) {
-            simulation
-                .servers
-                .insert(id, Server::new(id, disk.clone(), 0));
+            simulation.servers.push(Server::new(id, disk.clone(), 0));
             simulation.start_node(id);
         }
         // A cluster starts without a leader: the first election counts as time without one.

@@ -134,3 +134,103 @@ impl Server {
         self.term_sent = 0;
     }
 }
+
+/// Every server of a run, by id. Ids are handed out from 1 up and never reused, and a removed
+/// server stays (it keeps running with the configuration it last knew), so server `id` sits
+/// at position `id - 1`: a lookup is an index. It was a sorted map, whose binary search over
+/// servers of 1.4 KB each took an eighth of the simulator's time in a 15-node run.
+#[derive(Clone, Debug, Default)]
+pub struct Servers {
+    /// Invariant: `servers[i].id == i + 1`.
+    servers: Vec<Server>,
+}
+
+impl Servers {
+    /// Adds the server with the next id.
+    pub fn push(&mut self, server: Server) {
+        assert_eq!(
+            server.id,
+            self.next_id(),
+            "servers are added in id order, from 1"
+        );
+        self.servers.push(server);
+    }
+
+    /// The id the next server added must have.
+    pub fn next_id(&self) -> NodeId {
+        self.servers.len() as NodeId + 1
+    }
+
+    pub fn get(&self, id: &NodeId) -> Option<&Server> {
+        self.servers.get(Self::position(*id)?)
+    }
+
+    pub fn get_mut(&mut self, id: &NodeId) -> Option<&mut Server> {
+        self.servers.get_mut(Self::position(*id)?)
+    }
+
+    /// Servers in id order.
+    pub fn values(&self) -> std::slice::Iter<'_, Server> {
+        self.servers.iter()
+    }
+
+    /// Ids in order.
+    pub fn keys(&self) -> impl Iterator<Item = &NodeId> {
+        self.servers.iter().map(|server| &server.id)
+    }
+
+    fn position(id: NodeId) -> Option<usize> {
+        usize::try_from(id.checked_sub(1)?).ok()
+    }
+}
+
+impl std::ops::Index<&NodeId> for Servers {
+    type Output = Server;
+
+    fn index(&self, id: &NodeId) -> &Server {
+        self.get(id).expect("a known server")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::raft::Membership;
+
+    fn server(id: NodeId) -> Server {
+        let disk = PersistentState::bootstrap(Membership::default(), Store::new().snapshot_data());
+        Server::new(id, disk, 0)
+    }
+
+    #[test]
+    fn a_server_is_found_by_its_id_and_only_by_it() {
+        let mut servers = Servers::default();
+        for id in 1..=3 {
+            assert_eq!(servers.next_id(), id);
+            servers.push(server(id));
+        }
+        for id in 1..=3 {
+            assert_eq!(servers.get(&id).map(|server| server.id), Some(id));
+            assert_eq!(servers[&id].id, id);
+        }
+        servers.get_mut(&2).expect("server 2").life = 7;
+        assert_eq!(servers[&2].life, 7);
+        assert_eq!(servers[&1].life, 0);
+        assert!(servers.get(&0).is_none(), "ids start at 1");
+        assert!(servers.get(&4).is_none());
+        assert!(servers.get_mut(&u64::MAX).is_none());
+        assert_eq!(servers.keys().copied().collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(
+            servers.values().map(|server| server.id).collect::<Vec<_>>(),
+            [1, 2, 3]
+        );
+    }
+
+    #[test]
+    #[should_panic(expected = "servers are added in id order")]
+    fn a_server_added_out_of_order_is_refused() {
+        let mut servers = Servers::default();
+        servers.push(server(1));
+        servers.push(server(3));
+    }
+}
