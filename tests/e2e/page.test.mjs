@@ -318,6 +318,32 @@ test("on a touch screen every control is at least 44 px square", async () => {
   assert.ok((await smallControls(desktop)).length > 5, "with a mouse the controls stay compact");
 });
 
+// A phone held sideways is short: the toolbar took two rows of its 390 px, and the ring what
+// the rows, the side tabs and the timeline left. Its controls now keep to one row, the others
+// one tap away in the menu, as in portrait; the title stays for screen readers.
+test("on a landscape phone the toolbar keeps to one row", async () => {
+  for (const viewport of [{ width: 844, height: 390 }, { width: 740, height: 360 }]) {
+    const page = await openPlayground(session.browser, session.server.url, { viewport, isMobile: true, hasTouch: true });
+    const rows = () =>
+      page.evaluate(() => {
+        const tops = [...document.querySelectorAll(".toolbar > *")]
+          .map((child) => child.getBoundingClientRect())
+          .filter((box) => box.width > 1 && box.height > 1)
+          .map((box) => Math.round(box.top + box.height / 2));
+        return new Set(tops.map((middle) => Math.round(middle / 20))).size;
+      });
+    assert.equal(await rows(), 1, `${viewport.width}×${viewport.height}: one row of controls`);
+    assert.equal(await page.getByRole("heading", { name: "Raft Playground", level: 1 }).count(), 1, "the title is still there for screen readers");
+    const heal = page.getByRole("button", { name: /^Heal/ });
+    assert.equal(await heal.isVisible(), false, "secondary controls wait in the menu");
+    await page.getByRole("button", { name: /More/ }).click();
+    assert.ok(await heal.isVisible(), "the menu opens on them");
+    await screenshot(page, `landscape-${viewport.width}`);
+    assert.deepEqual(page.errors, [], "no console errors");
+    await page.close();
+  }
+});
+
 // A refused action's notice comes and goes over the page: the canvas does not move while it
 // shows (it used to push the workspace down by its height), and it is in sight, readable and
 // announced, on a desktop and on a phone scrolled down to the field that was refused, in both
