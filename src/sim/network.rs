@@ -131,7 +131,9 @@ pub struct NetworkConfig {
 pub struct Network {
     pub config: NetworkConfig,
     next_id: u64,
-    in_flight: BTreeMap<u64, InFlight>,
+    /// Boxed: a message is 208 bytes, and a B-tree shifts the values beside one it removes;
+    /// moving pointers instead took 4.5 % off the simulator's instructions.
+    in_flight: BTreeMap<u64, Box<InFlight>>,
     /// Messages in flight per directed link, keyed by [`Endpoint::link_key`]: the page
     /// instantiates `BTreeMap<(u64, u64), u64>` anyway, where a map keyed by endpoints was
     /// 4.6 KB of wasm of its own.
@@ -226,7 +228,7 @@ impl Network {
         let arrive_us = now_us + latency.max(1);
         self.in_flight.insert(
             id,
-            InFlight {
+            Box::new(InFlight {
                 id,
                 from,
                 to,
@@ -235,7 +237,7 @@ impl Network {
                 packet,
                 lost,
                 duplicate_of,
-            },
+            }),
         );
         (id, arrive_us)
     }
@@ -253,7 +255,7 @@ impl Network {
         if self.in_flight.get(&id)?.arrive_us != now_us {
             return None; // Delayed by a person: a later event delivers it.
         }
-        let mut message = self.in_flight.remove(&id)?;
+        let mut message = *self.in_flight.remove(&id)?;
         let link = (message.from.link_key(), message.to.link_key());
         if let Some(load) = self.link_load.get_mut(&link) {
             *load -= 1;
@@ -310,7 +312,7 @@ impl Network {
 
     /// Messages on their way (or lost and fading), oldest first.
     pub fn in_flight(&self) -> impl Iterator<Item = &InFlight> {
-        self.in_flight.values()
+        self.in_flight.values().map(|message| &**message)
     }
 
     /// Whether message `id` has been sent by now (ids are handed out in sending order).
@@ -319,7 +321,7 @@ impl Network {
     }
 
     pub fn get(&self, id: u64) -> Option<&InFlight> {
-        self.in_flight.get(&id)
+        self.in_flight.get(&id).map(|message| &**message)
     }
 
     pub fn in_flight_count(&self) -> usize {
