@@ -175,7 +175,8 @@ impl Network {
     }
 
     /// Sends `packet`; returns the ids of the message and of a duplicate, if one was made, and
-    /// their arrival times, for the caller to schedule.
+    /// their arrival times, for the caller to schedule. (No `Vec`: this runs for every message,
+    /// and one allocation each was a tenth of the simulator's.)
     pub fn send(
         &mut self,
         now_us: u64,
@@ -183,16 +184,15 @@ impl Network {
         to: Endpoint,
         packet: Packet,
         random: &mut Stream,
-    ) -> Vec<(u64, u64)> {
-        let mut scheduled = vec![self.send_one(now_us, from, to, packet, None, random)];
+    ) -> impl Iterator<Item = (u64, u64)> + use<> {
+        let original = self.send_one(now_us, from, to, packet, None, random);
         let between_nodes = matches!((from, to), (Endpoint::Node(_), Endpoint::Node(_)));
-        if between_nodes && random.chance_ppm(self.config.duplicate_ppm) {
+        let copy = (between_nodes && random.chance_ppm(self.config.duplicate_ppm)).then(|| {
             // Copied only when the network duplicates it.
-            let original = scheduled[0].0;
-            let copy = self.in_flight[&original].packet.clone();
-            scheduled.push(self.send_one(now_us, from, to, copy, Some(original), random));
-        }
-        scheduled
+            let packet = self.in_flight[&original.0].packet.clone();
+            self.send_one(now_us, from, to, packet, Some(original.0), random)
+        });
+        std::iter::once(original).chain(copy)
     }
 
     fn send_one(
@@ -491,6 +491,7 @@ mod tests {
             packet,
             random,
         )
+        .collect()
     }
 
     fn network(loss_ppm: u32, duplicate_ppm: u32) -> Network {
