@@ -23,10 +23,8 @@ struct PendingOutput {
 }
 
 /// What became of a submitted output.
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Submitted {
-    /// Nothing to wait for: carry it out now.
-    Now(Box<Output>),
     /// Queued behind the disk until this time.
     DoneAt(u64),
     /// Refused: the node has outrun its disk by `MAX_PENDING` writes (a slow disk under a
@@ -51,14 +49,17 @@ impl Disk {
         self.pending.len()
     }
 
-    /// Queues `output`; its write takes `write_us` (0 if it writes nothing) after the previous
-    /// one completes. If it writes nothing and nothing is pending ahead of it, it is handed
-    /// back to be carried out right away.
+    /// Whether `output` has nothing to wait for, so the driver carries it out at once rather
+    /// than submitting it: it writes nothing, and no write is in progress ahead of it.
+    pub fn passes_through(&self, output: &Output) -> bool {
+        output.persist.is_empty() && self.pending.is_empty()
+    }
+
+    /// Queues `output`, which does not pass through; its write takes `write_us` (0 if it
+    /// writes nothing) after the previous one completes.
     pub fn submit(&mut self, now_us: u64, write_us: u64, output: Output) -> Submitted {
+        debug_assert!(!self.passes_through(&output), "carried out at once instead");
         let writes = !output.persist.is_empty();
-        if !writes && self.pending.is_empty() {
-            return Submitted::Now(Box::new(output));
-        }
         let start_us = self
             .pending
             .back()

@@ -74,14 +74,17 @@ impl Simulation {
         };
         let server = self.servers.get_mut(&id).expect("known node");
         let life = server.life;
-        match server.disk.submit(now_us, write_us, output) {
-            Submitted::Now(output) => self.carry_out(id, *output),
-            Submitted::DoneAt(done_at_us) => self
-                .events
-                .schedule(done_at_us, Event::DiskDone { node: id, life }),
-            Submitted::Overflow => {
-                self.crash(id);
-                return;
+        if server.disk.passes_through(&output) {
+            self.carry_out(id, output);
+        } else {
+            match server.disk.submit(now_us, write_us, output) {
+                Submitted::DoneAt(done_at_us) => self
+                    .events
+                    .schedule(done_at_us, Event::DiskDone { node: id, life }),
+                Submitted::Overflow => {
+                    self.crash(id);
+                    return;
+                }
             }
         }
         self.schedule_timer(id);
