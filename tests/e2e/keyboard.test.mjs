@@ -191,3 +191,29 @@ test("after the mouse moves a slider, the keys are still shortcuts, but for the 
   assert.equal((await state(page)).events, eventsBefore, "arrows on the tabs do not step the run");
   assert.deepEqual(page.errors, [], "no console errors");
 });
+
+test("a control that greys itself out or goes away hands the focus to its neighbour, not to the page's body", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, { format: 1, seed: 7, nodes: 5, until_ms: 2000 });
+  const focused = () => page.evaluate(() => document.activeElement?.getAttribute("aria-label") ?? document.activeElement?.tagName);
+  const settled = (label) => page.waitForFunction((label) => document.activeElement?.getAttribute("aria-label") === label, label, { timeout: 5000 });
+  // Crash greys itself out once the node is down: Restart, beside it, takes the focus.
+  await press(page, "2");
+  await page.getByRole("button", { name: "Crash S2 (c)" }).focus();
+  await page.keyboard.press("Enter");
+  await waitForState(page, (s) => !s.nodes.find((n) => n.id === 2).up, { timeout: 5000 });
+  await settled("Restart S2 (r)").catch(async () => assert.fail(`after Crash the focus is on ${await focused()}`));
+  // Enter again restarts it, and the next button still enabled, Pause, takes the focus.
+  await page.keyboard.press("Enter");
+  await waitForState(page, (s) => s.nodes.find((n) => n.id === 2).up, { timeout: 5000 });
+  await settled("Pause S2 (p)").catch(async () => assert.fail(`after Restart the focus is on ${await focused()}`));
+  // Close takes the lesson card away: the focus stays on the stage, on the canvas.
+  await page.click("#tab-learn");
+  await page.getByRole("button", { name: "Open the lesson Leader election" }).click();
+  await page.getByRole("button", { name: "Close the lesson" }).focus();
+  await page.keyboard.press("Enter");
+  await page.locator(".lesson-card").waitFor({ state: "detached", timeout: 5000 });
+  await page.waitForFunction(() => document.activeElement?.matches("canvas.cluster-canvas"), null, { timeout: 5000 })
+    .catch(async () => assert.fail(`after Close the focus is on ${await focused()}`));
+  assert.deepEqual(page.errors, [], "no console errors");
+});
