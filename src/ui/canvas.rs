@@ -97,6 +97,7 @@ pub fn cluster_canvas() -> Html {
             class="cluster-canvas"
             role="img"
             aria-label="The cluster: nodes on a ring, messages in flight between them. Click a node or message to inspect it; drag a node onto another to put it in that node's group, or into open space to cut it off."
+            aria-describedby="cluster-now"
             tabindex="0"
             onpointerdown={pointer_down}
             onpointermove={pointer_move}
@@ -104,6 +105,11 @@ pub fn cluster_canvas() -> Html {
             onpointercancel={pointer_cancel.clone()}
             onlostpointercapture={pointer_cancel}
         />
+        // What the ring shows, in words: its description, and announced as it changes (a
+        // leader elected or lost, a node down or paused), which nothing else on the page says.
+        <p id="cluster-now" class="visually-hidden" role="status">
+            { crate::view::cluster_summary(ui.engine.borrow().simulation()) }
+        </p>
         { super::toolbar::view_options(&ui) }
         { replay_progress(&ui) }
         </>

@@ -17,6 +17,27 @@ pub fn log_first_shown(highest: u64, fit: u64, follow_tail: bool, requested: u64
     }
 }
 
+/// The cluster in a few words, for readers who cannot see the ring: the canvas's description,
+/// and a live region that tells a screen reader when a leader is elected or lost, or a node
+/// goes down or is paused ("Leader S3, term 2. S1 down.").
+pub fn cluster_summary(simulation: &crate::sim::Simulation) -> String {
+    use crate::sim::server::Status;
+    let leader = simulation.leader().and_then(|id| {
+        let raft = simulation.server(id)?.raft.as_ref()?;
+        Some(format!("Leader S{id}, term {}.", raft.current_term()))
+    });
+    let mut summary = leader.unwrap_or_else(|| "No leader.".to_string());
+    for server in simulation.servers() {
+        let state = match server.status {
+            Status::Down => "down",
+            Status::Paused => "paused",
+            Status::Up => continue,
+        };
+        summary += &format!(" S{} {state}.", server.id);
+    }
+    summary
+}
+
 /// A readable spacing for labels on an axis: the smallest of 1, 2, 5, 10, 20, 50, ... that is
 /// at least `at_least`.
 pub fn nice_step(at_least: u64) -> u64 {
@@ -503,6 +524,31 @@ mod tests {
         assert_eq!(
             success(Some(2)),
             "no: its entry at prev log index has another term"
+        );
+    }
+
+    #[test]
+    fn the_cluster_summary_names_the_leader_and_the_nodes_down_or_paused() {
+        let mut simulation = crate::sim::test_simulation(
+            r#"{"format": 1, "seed": 7, "nodes": 3, "timeline": [{"at_ms": 2000, "do": "pause", "node": 3}], "until_ms": 2500}"#,
+        );
+        assert_eq!(cluster_summary(&simulation), "No leader.");
+        simulation.run();
+        let leader = simulation.leader().expect("a leader within 2.5 s");
+        assert_ne!(
+            leader, 3,
+            "seed 7 elects another node than the one it pauses"
+        );
+        let term = simulation
+            .server(leader)
+            .unwrap()
+            .raft
+            .as_ref()
+            .unwrap()
+            .current_term();
+        assert_eq!(
+            cluster_summary(&simulation),
+            format!("Leader S{leader}, term {term}. S3 paused.")
         );
     }
 

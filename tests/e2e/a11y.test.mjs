@@ -9,7 +9,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createRequire } from "node:module";
-import { sessionForFile, openPlayground, load, press } from "./playground.mjs";
+import { sessionForFile, openPlayground, load, press, state, call } from "./playground.mjs";
 
 const session = sessionForFile();
 const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
@@ -79,4 +79,25 @@ test("a lesson, a violation, a phone and a small embed pass axe's rules too", as
   await embed.locator(".lesson-caption").waitFor({ timeout: 5000 });
   await assertAccessible(embed, "a 480×300 embed with a lesson, its timeline and logs");
   assert.deepEqual(embed.errors, [], "no console errors");
+});
+
+test("the ring is described in words, kept current, and a new leader or a node down is announced", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, { format: 1, seed: 7, nodes: 5, until_ms: 2000 });
+  const canvas = page.locator("canvas.cluster-canvas");
+  const described = await canvas.getAttribute("aria-describedby");
+  assert.ok(described, "the canvas has a description");
+  const summary = page.locator(`#${described}`);
+  assert.equal(await summary.getAttribute("role"), "status", "a polite live region");
+  const { leader, term } = await state(page);
+  assert.equal((await summary.textContent()).trim(), `Leader S${leader}, term ${term}.`);
+  // Crashing the leader is told at once; the next leader, when it is elected.
+  await press(page, String(leader));
+  await press(page, "c");
+  await page.waitForFunction(([id, leader]) => document.getElementById(id).textContent.trim() === `No leader. S${leader} down.`, [described, leader], { timeout: 5000 });
+  await call(page, "seek", 4000);
+  const next = await state(page);
+  assert.notEqual(next.leader, null, "a new leader by 4 s");
+  assert.equal((await summary.textContent()).trim(), `Leader S${next.leader}, term ${next.term}. S${leader} down.`);
+  assert.deepEqual(page.errors, [], "no console errors");
 });
