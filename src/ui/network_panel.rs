@@ -445,7 +445,9 @@ fn link_form(props: &LinkFormProps) -> Html {
         // The page checks the fields itself and says what is wrong in its notice, as every
         // other field does: the browser's own check stopped some values with a bubble of its
         // own and let others (`1e2`) through.
-        <form class="link-form" onsubmit={submit} novalidate=true>
+        // Named, so that a screen reader entering it says which form its "From" and "To" are.
+        <form class="link-form" onsubmit={submit} novalidate=true
+            aria-label={if props.slow { "Slow link" } else { "One-way cut" }}>
             { node_select(&format!("{kind}-from"), "From", (&props.nodes, None), from_node, false, on_from) }
             // "To" never offers the "from" node: a link joins two different nodes.
             { node_select(&format!("{kind}-to"), "To", (&props.nodes, from_node), to_node, false, setter(&to)) }

@@ -101,3 +101,16 @@ test("the ring is described in words, kept current, and a new leader or a node d
   assert.equal((await summary.textContent()).trim(), `Leader S${next.leader}, term ${next.term}. S${leader} down.`);
   assert.deepEqual(page.errors, [], "no console errors");
 });
+
+test("the Network panel's two From and To pairs are told apart by the form each is in", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await page.click("#tab-network");
+  for (const [form, button] of [["One-way cut", "Cut this direction"], ["Slow link", "Slow down this link"]]) {
+    const named = page.getByRole("form", { name: form });
+    assert.equal(await named.count(), 1, `a form named ${form}`);
+    assert.equal(await named.getByRole("combobox", { name: "From" }).count(), 1, `${form}: its From`);
+    assert.equal(await named.getByRole("combobox", { name: "To" }).count(), 1, `${form}: its To`);
+    assert.equal(await named.getByRole("button", { name: button }).count(), 1, `${form}: its button`);
+  }
+  assert.deepEqual(page.errors, [], "no console errors");
+});
