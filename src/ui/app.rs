@@ -210,7 +210,14 @@ pub fn app() -> Html {
                     {
                         return;
                     }
-                    if handle_shortcut(&ui, &event.key()) {
+                    // Help shows letters as capitals: Shift or Caps Lock must not turn one off.
+                    let key = event.key();
+                    let key = if key.len() == 1 {
+                        key.to_ascii_lowercase()
+                    } else {
+                        key
+                    };
+                    if handle_shortcut(&ui, &key) {
                         event.prevent_default();
                     }
                 });

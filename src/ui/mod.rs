@@ -37,6 +37,18 @@ fn url_fragment_of(link: &str) -> &str {
     link.find('#').map_or("", |at| &link[at..])
 }
 
+/// Puts the keyboard on the element with this id, if there is one.
+fn focus_by_id(id: &str) {
+    use wasm_bindgen::JsCast;
+    let element = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.get_element_by_id(id))
+        .and_then(|element| element.dyn_into::<web_sys::HtmlElement>().ok());
+    if let Some(element) = element {
+        let _ = element.focus();
+    }
+}
+
 /// Starts the page: installs the panic handler, then mounts the app on `<body>`.
 pub fn start() {
     error_panel::install_panic_hook();

@@ -1,6 +1,5 @@
 //! The side panels, one tab at a time: inspect, clients, network, config, metrics, share, help.
 
-use wasm_bindgen::JsCast;
 use yew::prelude::*;
 
 use super::clients_panel::clients_panel;
@@ -100,12 +99,7 @@ pub fn side_panels() -> Html {
             };
             event.prevent_default();
             tab.set(next);
-            let element = web_sys::window()
-                .and_then(|window| window.document())
-                .and_then(|document| document.get_element_by_id(&tab_id(next)));
-            if let Some(element) = element.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
-                let _ = element.focus();
-            }
+            super::focus_by_id(&tab_id(next));
         })
     };
     let content = match *tab {

@@ -53,17 +53,29 @@ pub fn toolbar() -> Html {
         let menu_open = menu_open.clone();
         Callback::from(move |_| menu_open.set(!*menu_open))
     };
+    // Escape inside the open menu closes it and leaves the keyboard on its toggle, as a
+    // disclosure menu does; elsewhere Escape keeps its shortcut (clear the selection).
+    let close_menu = {
+        let menu_open = menu_open.clone();
+        Callback::from(move |event: KeyboardEvent| {
+            if event.key() == "Escape" && *menu_open {
+                menu_open.set(false);
+                super::focus_by_id("toolbar-more");
+            }
+        })
+    };
     html! {
         <header class="toolbar">
             <h1 class="title">{ "Raft Playground" }</h1>
             { play_controls(&ui, &facts) }
-            <span class="clock" aria-label="virtual time">{ format_time(facts.now_us) }</span>
+            <span class="clock" role="timer" aria-label="virtual time">{ format_time(facts.now_us) }</span>
             { verdict(facts.violations, facts.not_linearizable) }
-            <button class="toolbar-more-toggle" aria-expanded={menu_open.to_string()}
-                aria-controls="toolbar-secondary" onclick={toggle_menu}>
+            <button id="toolbar-more" class="toolbar-more-toggle" aria-expanded={menu_open.to_string()}
+                aria-controls="toolbar-secondary" onclick={toggle_menu} onkeydown={close_menu.clone()}>
                 { if *menu_open { "✕ Less" } else { "☰ More" } }
             </button>
-            <div id="toolbar-secondary" class={classes!("toolbar-secondary", menu_open.then_some("open"))}>
+            <div id="toolbar-secondary" class={classes!("toolbar-secondary", menu_open.then_some("open"))}
+                onkeydown={close_menu}>
                 { secondary_controls(&ui, &facts) }
             </div>
             <span class="build-version" title="build version">{ crate::BUILD_VERSION }</span>

@@ -217,3 +217,44 @@ test("a control that greys itself out or goes away hands the focus to its neighb
     .catch(async () => assert.fail(`after Close the focus is on ${await focused()}`));
   assert.deepEqual(page.errors, [], "no console errors");
 });
+
+// Help lists the letter shortcuts as capitals: with Shift held (or Caps Lock on) they work the
+// same, where they did nothing.
+test("letter shortcuts work with Shift or Caps Lock", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, { format: 1, seed: 7, nodes: 3, until_ms: 500 });
+  const before = await state(page);
+  await press(page, "Shift+N");
+  const after = await waitForState(page, (s, events) => s.events > events, { timeout: 5000, arg: before.events });
+  assert.equal(after.events, before.events + 1, "Shift+N steps one event");
+  const spaceTime = page.getByRole("button", { name: "Space-time view (v)" });
+  await press(page, "Shift+V");
+  await page.waitForFunction(() => document.querySelector('[aria-label="Space-time view (v)"]')?.getAttribute("aria-pressed") === "true", null, { timeout: 5000 });
+  assert.equal(await spaceTime.getAttribute("aria-pressed"), "true", "Shift+V switches the view");
+  assert.deepEqual(page.errors, [], "no console errors");
+  await page.close();
+});
+
+// The phone's menu is a disclosure: Escape inside it closes it and leaves the keyboard on its
+// toggle (it stayed open).
+test("Escape closes the phone's menu and keeps the focus on its toggle", async () => {
+  const page = await openPlayground(session.browser, session.server.url, { viewport: { width: 390, height: 844 } });
+  const toggle = page.getByRole("button", { name: /More/ });
+  await toggle.focus();
+  await page.keyboard.press("Enter");
+  const heal = page.getByRole("button", { name: /^Heal/ });
+  await page.waitForFunction(() => document.querySelector(".toolbar-more-toggle").getAttribute("aria-expanded") === "true");
+  const dark = page.getByRole("button", { name: "Dark theme" });
+  await dark.focus();
+  await page.keyboard.press("Escape");
+  await page.waitForFunction(() => document.querySelector(".toolbar-more-toggle").getAttribute("aria-expanded") === "false", null, { timeout: 5000 });
+  assert.equal(await heal.isVisible(), false, "the menu closed");
+  assert.equal(await page.evaluate(() => document.activeElement?.id), "toolbar-more", "the keyboard is back on the toggle");
+  // Escape on the open toggle itself closes it too.
+  await page.keyboard.press("Enter");
+  await page.waitForFunction(() => document.querySelector(".toolbar-more-toggle").getAttribute("aria-expanded") === "true");
+  await page.keyboard.press("Escape");
+  await page.waitForFunction(() => document.querySelector(".toolbar-more-toggle").getAttribute("aria-expanded") === "false", null, { timeout: 5000 });
+  assert.deepEqual(page.errors, [], "no console errors");
+  await page.close();
+});
