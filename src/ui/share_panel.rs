@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::{Closure, JsValue};
 use web_sys::{HtmlAnchorElement, HtmlCanvasElement, HtmlInputElement};
 use yew::prelude::*;
 
@@ -30,9 +31,57 @@ pub fn embed_code(link: &str) -> String {
     )
 }
 
-fn copy(text: &str) {
-    if let Some(window) = web_sys::window() {
-        let _ = window.navigator().clipboard().write_text(text);
+/// Which copy button was pressed last (its label), and what its copy came to, for the status
+/// beside it.
+type Copied = Option<(&'static str, &'static str)>;
+
+const COPIED: &str = "Copied.";
+const NO_CLIPBOARD: &str = "Not copied: the browser gives a page served over plain http no clipboard. Select the text above and copy it.";
+const REFUSED: &str = "Not copied: the browser refused (a host page may not allow it). Select the text above and copy it.";
+
+/// Copies `text` for the button labelled `button`, and tells `said` how it went. Only a secure
+/// page (https, localhost) has a clipboard: served over plain http on a network address it has
+/// none, and a host page may keep its frame from writing to it. Either way the person is told
+/// to copy by hand, rather than nothing happening but an error in the console.
+fn copy(text: &str, button: &'static str, said: Callback<Copied>) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let navigator = window.navigator();
+    let has_clipboard = js_sys::Reflect::get(&navigator, &"clipboard".into())
+        .is_ok_and(|clipboard| !clipboard.is_undefined());
+    if !has_clipboard {
+        said.emit(Some((button, NO_CLIPBOARD)));
+        return;
+    }
+    // One handler for both outcomes: the write resolves to `undefined` and fails with an error.
+    let answer = Closure::once(move |outcome: JsValue| {
+        let message = if outcome.is_undefined() {
+            COPIED
+        } else {
+            REFUSED
+        };
+        said.emit(Some((button, message)));
+    });
+    let _ = navigator
+        .clipboard()
+        .write_text(text)
+        .then2(&answer, &answer);
+    // The promise holds the handler now; the browser frees it once it is done with it.
+    drop(answer.into_js_value());
+}
+
+/// A copy button with its status: a live region, there before anything is copied, so a
+/// screen reader announces what it comes to say.
+fn copy_row(button: &'static str, onclick: Callback<MouseEvent>, copied: Copied) -> Html {
+    let status = copied
+        .filter(|(pressed, _)| *pressed == button)
+        .map(|(_, said)| said);
+    html! {
+        <div class="button-row">
+            <button {onclick}>{ button }</button>
+            <span class="copy-status" role="status">{ status }</span>
+        </div>
     }
 }
 
@@ -83,14 +132,23 @@ pub fn share_panel() -> Html {
     // An import in progress: the reader must live until it calls back.
     let reader = use_mut_ref(|| None::<gloo::file::callbacks::FileReader>);
 
+    let copied = use_state(|| None);
+    let said = {
+        let copied = copied.clone();
+        Callback::from(move |outcome: Copied| copied.set(outcome))
+    };
     let copy_link = {
-        let link = link.clone();
-        Callback::from(move |_| copy(&link))
+        let (link, said) = (link.clone(), said.clone());
+        Callback::from(move |_| copy(&link, "Copy link", said.clone()))
     };
     let copy_embed = {
-        let embed = embed.clone();
-        Callback::from(move |_| copy(&embed))
+        let (embed, said) = (embed.clone(), said.clone());
+        Callback::from(move |_| copy(&embed, "Copy embed code", said.clone()))
     };
+    let copy_lesson_link = lesson_link.clone().map(|lesson_link| {
+        let said = said.clone();
+        Callback::from(move |_| copy(&lesson_link, "Copy lesson link", said.clone()))
+    });
     let export_json = {
         let ui = ui.clone();
         Callback::from(move |_| {
@@ -153,19 +211,19 @@ pub fn share_panel() -> Html {
                 <span>{ format!("Link ({} characters)", link.len()) }</span>
                 <input type="text" readonly=true value={link.clone()} aria-label="Link to this run" />
             </label>
-            <div class="button-row"><button onclick={copy_link}>{ "Copy link" }</button></div>
-            if let Some(lesson_link) = lesson_link {
+            { copy_row("Copy link", copy_link, *copied) }
+            if let (Some(lesson_link), Some(copy_lesson_link)) = (lesson_link, copy_lesson_link) {
                 <label class="stacked">
                     <span>{ "Link to this step of the lesson, with its captions" }</span>
-                    <input type="text" readonly=true value={lesson_link.clone()} aria-label="Link to this step of the lesson" />
+                    <input type="text" readonly=true value={lesson_link} aria-label="Link to this step of the lesson" />
                 </label>
-                <div class="button-row"><button onclick={move |_| copy(&lesson_link)}>{ "Copy lesson link" }</button></div>
+                { copy_row("Copy lesson link", copy_lesson_link, *copied) }
             }
             <label class="stacked">
                 <span>{ embed_label }</span>
                 <textarea readonly=true rows="4" aria-label="Embed code" value={embed.clone()} />
             </label>
-            <div class="button-row"><button onclick={copy_embed}>{ "Copy embed code" }</button></div>
+            { copy_row("Copy embed code", copy_embed, *copied) }
             <h3>{ "Files" }</h3>
             <div class="button-row">
                 <button onclick={export_json}>{ "Export scenario JSON" }</button>

@@ -131,3 +131,37 @@ test("the canvas exports as a PNG and the embed code shows the same run", async 
   assert.deepEqual(host.errors, [], "no errors in the host page");
   assert.deepEqual(page.errors, [], "no console errors");
 });
+
+// Copy buttons say how it went, beside the button and to a screen reader: copied, or, where
+// the page has no clipboard (served over plain http on a network address) or may not write to
+// it, that the text must be copied by hand. Without a clipboard the click threw a TypeError
+// into the console and said nothing.
+test("copying the link or the embed code says whether it worked", async () => {
+  const page = await openPlayground(session.browser, session.server.url, { permissions: ["clipboard-read", "clipboard-write"] });
+  await load(page, { format: 1, seed: 7, nodes: 3, until_ms: 800 });
+  await page.click("#tab-share");
+  await page.getByRole("button", { name: "Copy link" }).click();
+  const linkStatus = page.locator(".button-row", { hasText: "Copy link" }).getByRole("status");
+  await linkStatus.filter({ hasText: "Copied." }).waitFor({ timeout: 5000 });
+  const link = await page.getByRole("textbox", { name: "Link to this run" }).inputValue();
+  assert.equal(await page.evaluate(() => navigator.clipboard.readText()), link, "the clipboard holds the link");
+  await page.getByRole("button", { name: "Copy embed code" }).click();
+  const embedStatus = page.locator(".button-row", { hasText: "Copy embed code" }).getByRole("status");
+  await embedStatus.filter({ hasText: "Copied." }).waitFor({ timeout: 5000 });
+  assert.equal((await linkStatus.textContent()).trim(), "", "only the last copy's status shows");
+  assert.match(await page.evaluate(() => navigator.clipboard.readText()), /^<iframe src=".*\?embed#/);
+  assert.deepEqual(page.errors, [], "no console errors");
+  await page.close();
+
+  const insecure = await newPage(session.browser);
+  await insecure.addInitScript(() => Object.defineProperty(Navigator.prototype, "clipboard", { get: () => undefined, configurable: true }));
+  await insecure.goto(session.server.url);
+  await insecure.waitForFunction(() => typeof window.raftPlayground?.state === "function");
+  await insecure.click("#tab-share");
+  await insecure.getByRole("button", { name: "Copy link" }).click();
+  const said = insecure.locator(".button-row", { hasText: "Copy link" }).getByRole("status");
+  await said.filter({ hasText: /^Not copied: .*plain http.*\. Select the text above and copy it\.$/ }).waitFor({ timeout: 5000 });
+  await screenshot(insecure, "share-not-copied");
+  assert.deepEqual(insecure.errors, [], "no console errors");
+  await insecure.close();
+});
