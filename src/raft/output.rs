@@ -87,7 +87,8 @@ pub enum ReadError {
     LeaseNeedsCheckQuorum,
     /// Too many reads are already waiting.
     TooManyPending,
-    /// The node stopped leading (or lost its leader) before the read was confirmed.
+    /// The node stopped leading (or lost its leader, or a forwarded read's answer) before the
+    /// read was confirmed.
     LeadershipLost,
 }
 

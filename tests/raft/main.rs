@@ -11,6 +11,7 @@ mod harness;
 
 mod bugs;
 mod classic;
+mod interplay;
 mod leases;
 mod paper;
 mod removal;

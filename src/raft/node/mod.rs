@@ -19,7 +19,7 @@ mod replication;
 mod snapshot;
 mod transfer;
 
-use std::collections::BTreeSet;
+use std::collections::VecDeque;
 
 use litemap::LiteMap;
 
@@ -153,8 +153,9 @@ pub struct RaftNode {
 
     /// A snapshot arriving in chunks from the leader.
     incoming_snapshot: Option<snapshot::IncomingSnapshot>,
-    /// Reads forwarded to the leader, awaiting its answer. Bounded by `max_pending_reads`.
-    forwarded_reads: BTreeSet<u64>,
+    /// Reads forwarded to the leader and awaiting its answer, as `(read_id, forwarded_at_us)`
+    /// in the order they were forwarded. Bounded by `max_pending_reads`.
+    forwarded_reads: VecDeque<(u64, u64)>,
 
     // What the driver has yet to take.
     output: Output,
@@ -241,7 +242,7 @@ impl RaftNode {
             // before it crashed; a brand-new node cannot have.
             leader_contact_us: (hard_state.current_term > 0).then_some(now_us),
             incoming_snapshot: None,
-            forwarded_reads: BTreeSet::new(),
+            forwarded_reads: VecDeque::new(),
             output: Output::default(),
             persisted_hard_state: hard_state,
             unstable_from: None,

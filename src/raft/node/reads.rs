@@ -100,11 +100,33 @@ impl RaftNode {
             return Err(ReadError::NotLeader { leader_hint: None });
         };
         if self.forwarded_reads.len() >= self.config.max_pending_reads {
+            self.fail_lost_forwarded_reads();
+        }
+        if self.forwarded_reads.len() >= self.config.max_pending_reads {
             return Err(ReadError::TooManyPending);
         }
-        self.forwarded_reads.insert(read_id);
+        self.forwarded_reads.push_back((read_id, self.now_us));
         self.send(leader, MessageBody::ReadIndex { read_id });
         Ok(())
+    }
+
+    /// Makes room among the forwarded reads by failing those presumed lost: forwarded an
+    /// election timeout ago or more, while a live leader answers within a heartbeat round trip.
+    /// Only the term's end failed them before, and in a steady cluster the term does not end:
+    /// once `max_pending_reads` requests or answers were lost on the network, the follower
+    /// refused every read for good. Called only at the bound, so that a slow link, whose
+    /// answers come late but come, keeps its reads unless the bound is reached.
+    fn fail_lost_forwarded_reads(&mut self) {
+        let lost_after_us = self.config.election_timeout_max_us;
+        while let Some(&(read_id, forwarded_at_us)) = self.forwarded_reads.front() {
+            if self.now_us < forwarded_at_us + lost_after_us {
+                break;
+            }
+            self.forwarded_reads.pop_front();
+            self.output
+                .reads
+                .push(read_result(read_id, Err(ReadError::LeadershipLost)));
+        }
     }
 
     fn leader_read(
@@ -271,7 +293,7 @@ impl RaftNode {
 
     /// The term moved on: answers to reads forwarded in the old term will never come.
     pub(super) fn fail_forwarded_reads(&mut self) {
-        for read_id in std::mem::take(&mut self.forwarded_reads) {
+        for (read_id, _) in std::mem::take(&mut self.forwarded_reads) {
             self.output
                 .reads
                 .push(read_result(read_id, Err(ReadError::LeadershipLost)));
@@ -303,7 +325,12 @@ impl RaftNode {
         read_id: u64,
         read_index: Option<Index>,
     ) {
-        if self.forwarded_reads.remove(&read_id) {
+        let forwarded = self
+            .forwarded_reads
+            .iter()
+            .position(|&(forwarded, _)| forwarded == read_id);
+        if let Some(position) = forwarded {
+            self.forwarded_reads.remove(position);
             self.output.reads.push(read_result(
                 read_id,
                 read_index.ok_or(ReadError::LeadershipLost),
