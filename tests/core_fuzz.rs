@@ -76,39 +76,38 @@ const CAUGHT: [(Bug, Range<u64>, ViolationKind); 9] = [
         0..30,
         ViolationKind::LeaderCompleteness,
     ),
-    // 272 of 0..300.
+    // 266 of 0..300.
     (
         Bug::VoteWithoutLogCheck,
         0..10,
         ViolationKind::LeaderCompleteness,
     ),
-    // 196 of 0..300: the restarted node does not hold the vote it wrote.
+    // 195 of 0..300: the restarted node does not hold the vote it wrote.
     (Bug::ForgetVoteOnRestart, 0..10, ViolationKind::RestartState),
-    // 95 of 0..300 (44 of them as liveness: the follower keeps denying entries it acknowledged).
-    (
-        Bug::TruncateWithoutConflict,
-        0..30,
-        ViolationKind::LeaderCompleteness,
-    ),
-    // 28 of 0..3000, the lowest at seed 160.
+    // 90 of 0..300 (43 of them as liveness: the follower keeps denying entries it acknowledged),
+    // the lowest at seed 11, as liveness; leader_completeness first at seed 14. (95 and 44, the
+    // lowest seed 6 as leader_completeness, until leaders refused reads forwarded by servers
+    // outside the configuration: reads the fuzzer asks of removed servers changed its draws.)
+    (Bug::TruncateWithoutConflict, 0..30, ViolationKind::Liveness),
+    // 29 of 0..3000, the lowest at seed 160.
     (
         Bug::AcceptStaleTermAppend,
         0..400,
         ViolationKind::LeaderCompleteness,
     ),
-    // 193 of 0..300.
+    // 200 of 0..300.
     (
         Bug::ApplyBeforeCommit,
         0..10,
         ViolationKind::StateMachineSafety,
     ),
-    // 252 of 0..300.
+    // 251 of 0..300.
     (
         Bug::ReadWithoutReadIndex,
         0..10,
         ViolationKind::Linearizability,
     ),
-    // 77 of 0..300.
+    // 75 of 0..300.
     (
         Bug::TwoMembershipChangesAtOnce,
         0..30,

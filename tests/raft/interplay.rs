@@ -2,7 +2,7 @@
 //! transfer, leases and snapshots, each case one an audit found the core got wrong (the test
 //! failed before its fix) or checked and found right.
 
-use raft_playground::raft::{Config, ReadError, ReadMode, ReadResult};
+use raft_playground::raft::{Config, MembershipChange, ReadError, ReadMode, ReadResult};
 
 use crate::harness::{Cluster, plain_config};
 
@@ -66,5 +66,39 @@ fn reads_forwarded_and_lost_do_not_lock_a_follower_out_of_reads() {
                 .any(|read| read.read_id == read_id && read.outcome.is_err()),
             "read {read_id} was never answered"
         );
+    }
+}
+
+/// Thesis §4.2.2: a removed server no longer receives the leader's log. A read asked of it
+/// must fail rather than be confirmed at an index it will never apply (the driver would wait
+/// for it forever).
+#[test]
+fn a_removed_follower_does_not_take_reads_it_could_never_serve() {
+    let mut cluster = Cluster::new(3, plain_config());
+    cluster.elect(1);
+    cluster
+        .change_membership(1, MembershipChange::Remove(3))
+        .unwrap();
+    cluster.deliver_all();
+    cluster.propose(1, "after").unwrap();
+    cluster.advance(60_000);
+    let removed_commit = cluster.node(3).commit_index();
+    assert!(cluster.node(1).commit_index() > removed_commit);
+
+    let asked = cluster.read(3, 1, ReadMode::ReadIndex);
+    cluster.deliver_all();
+    let answer = cluster
+        .server(3)
+        .reads
+        .iter()
+        .find(|read| read.read_id == 1)
+        .map(|read| read.outcome);
+    match (asked, answer) {
+        (Err(_), _) | (Ok(()), Some(Err(_))) => {}
+        (Ok(()), Some(Ok(index))) => assert!(
+            index <= removed_commit,
+            "confirmed at {index}, which node 3 will never apply (it holds {removed_commit})"
+        ),
+        (Ok(()), None) => panic!("never answered"),
     }
 }

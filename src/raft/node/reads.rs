@@ -300,8 +300,12 @@ impl RaftNode {
         }
     }
 
+    /// A follower asks for a read index. Refused to a server outside the configuration: the
+    /// leader replicates only to members (a removed server is not told it was removed), so
+    /// it would never apply the read index, and its driver would wait on the read for good.
     pub(super) fn handle_forwarded_read(&mut self, follower: NodeId, read_id: u64) {
         let accepted = self.is_leader()
+            && self.membership.contains(follower)
             && self
                 .leader_read(
                     read_id,
