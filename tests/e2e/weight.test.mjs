@@ -68,8 +68,13 @@ import { BUDGETS, pageWeight } from "./bench-lib.mjs";
 // inspector's empty view a function, wrote JSON strings without serde_json's writer and
 // dropped a Debug only a panic used (−1.2 KB), against every message kind drawn in its own
 // shape, the Clients history naming the nodes asked and answering, and the inspector's warning
-// before a transfer that will give up (+0.8 KB): 381.5 → 372.1 KB.
-const PAGE_WEIGHT_CEILING_KB = 373;
+// before a transfer that will give up (+0.8 KB): 381.5 → 372.1 KB; 373 → 374 for the simulator
+// finding servers by index and boxing messages in flight (−1.4 KB), against what a keyboard and
+// screen-reader audit asked for (the focus kept when a control greys out 0.4 KB, the ring's
+// summary in a live region 0.2 KB, named forms and clock, Shift letters, Escape on the menu),
+// copy buttons that say whether they copied (1.1 KB), and forwarded reads that cannot lock a
+// follower out or wait for good (0.4 KB): 372.1 → 373.3 KB.
+const PAGE_WEIGHT_CEILING_KB = 374;
 
 test("the page's weight does not grow (budget: 250 KB gzipped)", async (t) => {
   const weight = await pageWeight();
