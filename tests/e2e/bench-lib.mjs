@@ -99,22 +99,22 @@ export async function firstFrameMedian(browser, url, runs = 3) {
   return { ms: sorted[Math.floor(sorted.length / 2)], all, errors };
 }
 
-/** The link that opens the page paused at the benchmark scenario's start (no autoplay). */
-async function benchLink(browser, url) {
+/** The link that opens the page paused at `scenario`'s start (no autoplay). */
+async function benchLink(browser, url, scenario) {
   const page = await openPlayground(browser, url);
-  await load(page, BENCH_SCENARIO);
+  await load(page, scenario);
   const link = await call(page, "link");
   await page.close();
   return link;
 }
 
 /**
- * Plays the benchmark scenario at `speed` in a fresh page (in the ring or the space-time
- * `view`) and reads `frameStats()` over the last 600 frames after a warm-up; its figures
- * include the messages in flight.
+ * Plays the benchmark scenario (or another) at `speed` in a fresh page (in the ring or the
+ * space-time `view`) and reads `frameStats()` over the last 600 frames after a warm-up; its
+ * figures include the messages in flight.
  */
-export async function frameBench(browser, url, { speed = 1, view = "ring" } = {}) {
-  const link = await benchLink(browser, url);
+export async function frameBench(browser, url, { speed = 1, view = "ring", scenario = BENCH_SCENARIO } = {}) {
+  const link = await benchLink(browser, url, scenario);
   const page = await openPlayground(browser, link);
   const start = await state(page);
   const stats0 = await call(page, "frameStats");

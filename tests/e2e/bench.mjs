@@ -1,7 +1,8 @@
 // `npm run bench`: the page's benchmarks on this machine, printed as one line (see
 // bench-lib.mjs for what each figure measures). Needs the page built into target/dist;
-// scripts/bench builds it first. BENCH_SPEED=10 measures frames at another speed, and
-// BENCH_VIEW=spacetime in the space-time diagram instead of the ring.
+// scripts/bench builds it first. BENCH_SPEED=10 measures frames at another speed,
+// BENCH_VIEW=spacetime in the space-time diagram instead of the ring, and BENCH_SCENARIO (scenario
+// JSON) in another run than the budget's (bench-lib.mjs's BENCH_SCENARIO).
 
 import { startSession } from "./playground.mjs";
 import { BUDGETS, benchLine, firstFrameMedian, frameBench, pageWeight } from "./bench-lib.mjs";
@@ -13,6 +14,7 @@ try {
   const frames = await frameBench(session.browser, session.server.url, {
     speed: Number(process.env.BENCH_SPEED ?? 1),
     view: process.env.BENCH_VIEW ?? "ring",
+    scenario: process.env.BENCH_SCENARIO ? JSON.parse(process.env.BENCH_SCENARIO) : undefined,
   });
   for (const [name, size] of Object.entries(weight.files)) {
     console.log(`# ${name}: ${size.raw} bytes, ${size.gzip} gzipped`);
