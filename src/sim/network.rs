@@ -176,7 +176,7 @@ impl Network {
 
     /// Sends `packet`; returns the ids of the message and of a duplicate, if one was made, and
     /// their arrival times, for the caller to schedule. (No `Vec`: this runs for every message,
-    /// and one allocation each was a tenth of the simulator's.)
+    /// and one allocation each was a seventh of the simulator's allocations.)
     pub fn send(
         &mut self,
         now_us: u64,
