@@ -250,7 +250,10 @@ test("the Clients tab takes a backup, and with backup_on_append on the next one'
   const backup = page.getByRole("region", { name: "Coordinated backup" });
   await backup.getByRole("button", { name: "Take a backup" }).click();
   await call(page, "play");
-  await backup.getByRole("status").filter({ hasText: "Backup #1: 5 copies, identical so far" }).waitFor({ timeout: 15_000 });
+  // Played at the page's own speed (×1/10): 15 s of waiting is 1.5 s of the run, and where it
+  // pauses (so where the second backup starts) depends on when a busy machine sees the status.
+  // Generous timeouts, not a race (it timed out once with CI beside two other jobs).
+  await backup.getByRole("status").filter({ hasText: "Backup #1: 5 copies, identical so far" }).waitFor({ timeout: 60_000 });
   await call(page, "pause");
   assert.deepEqual((await state(page)).violations, [], "five identical copies");
   await screenshot(page, "backup-taken");
@@ -261,7 +264,7 @@ test("the Clients tab takes a backup, and with backup_on_append on the next one'
   await page.click("#tab-clients");
   await backup.getByRole("button", { name: "Take a backup" }).click();
   await call(page, "play");
-  const broken = await waitForState(page, (s) => s.violations.length > 0);
+  const broken = await waitForState(page, (s) => s.violations.length > 0, { timeout: 60_000 });
   assert.equal(broken.violations[0].kind, "backup_mismatch", JSON.stringify(broken.violations[0]));
   assert.match(broken.violations[0].detail, /^S\d's backup 2 differs from S\d's$/);
   // The status says so too, not just how many copies there are.
