@@ -15,8 +15,14 @@ wasm_bindgen_test_configure!(run_in_browser);
 #[wasm_bindgen_test]
 async fn page_mounts_with_canvas_and_version() {
     let document = web_sys::window().unwrap().document().unwrap();
+    // The page's three style sheets, as index.html links them: the app's hidden words (the
+    // ring's summary for screen readers) rely on controls.css to stay out of the layout.
     let style = document.create_element("style").unwrap();
-    style.set_text_content(Some(include_str!("../www/style.css")));
+    style.set_text_content(Some(concat!(
+        include_str!("../www/style.css"),
+        include_str!("../www/inspect.css"),
+        include_str!("../www/controls.css")
+    )));
     document.head().unwrap().append_child(&style).unwrap();
     let root = document.create_element("div").unwrap();
     root.set_attribute("style", "width: 640px; height: 480px")
