@@ -7,7 +7,8 @@
 //! Memory is bounded: at most `MAX_CHECKPOINTS` are kept, holding at most about
 //! `CHECKPOINT_BUDGET_BYTES` (a long, busy run grows each clone to tens of megabytes). When
 //! either is reached, every other checkpoint is dropped and the spacing doubles, so a long
-//! run keeps evenly spread checkpoints; seeking back then replays further.
+//! run keeps evenly spread checkpoints; seeking back then replays further. A clone larger than
+//! the whole budget is not kept at all.
 
 use super::Simulation;
 use crate::scenario::{Action, Scenario, ScenarioError};
@@ -213,6 +214,14 @@ impl TimeMachine {
                 || self.checkpoint_bytes() + size > CHECKPOINT_BUDGET_BYTES)
         {
             self.thin_out();
+        }
+        if self.checkpoint_bytes() + size > CHECKPOINT_BUDGET_BYTES {
+            // This clone alone is more than the budget (a busy run without snapshots keeps
+            // every entry, twice): only the start stays, and the next try is further on.
+            while self.last_checkpoint_us() + self.spacing_us <= self.simulation.now_us() {
+                self.spacing_us *= 2;
+            }
+            return;
         }
         self.checkpoints.push(self.simulation.clone());
     }
