@@ -102,12 +102,11 @@ impl TimeMachine {
         self.advance_to(at_us);
     }
 
-    /// On the way forward to `at_us`: jumps to the nearest checkpoint at or before it, if that
-    /// lies ahead of the current moment, so that running on to `at_us` takes the least work.
+    /// On the way to `at_us`: jumps to the nearest checkpoint at or before it, if that is back
+    /// in time or lies ahead of the current moment, so that running on to `at_us` (as `seek`
+    /// does at once) takes the least work.
     pub fn jump_toward(&mut self, at_us: u64) {
-        if at_us >= self.simulation.now_us() {
-            self.restore_nearest(at_us);
-        }
+        self.restore_nearest(at_us);
     }
 
     /// Restores the nearest checkpoint at or before `at_us` when that is back in time or ahead

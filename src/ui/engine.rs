@@ -562,9 +562,9 @@ impl Engine {
     /// the same run, so its id names the same message at every moment (the inspector says
     /// when it is not sent yet, or no longer remembered).
     ///
-    /// Forward, from the nearest checkpoint on the way, the run replays to the moment in the
-    /// animation loop (`catch_up`; a script's call `settle`s it), which may be a long way on a
-    /// busy run; back, it restores a checkpoint and replays at once, at most its spacing.
+    /// From the nearest checkpoint on the way (back, the one before the moment), the run
+    /// replays to the moment in the animation loop (`catch_up`; a script's call `settle`s it),
+    /// which may be a long way on a busy run: after an hour its checkpoints lie minutes apart.
     ///
     /// A paused run rests on a whole millisecond (or just after an event, by single steps):
     /// moments a link names exactly. So `at_us` is rounded up to a whole millisecond.
@@ -574,13 +574,14 @@ impl Engine {
         self.catch_up_to_us = None;
         self.catch_up_events_in_last_ms = None;
         self.extend_scenario_to(at_us);
+        let back = at_us <= self.now_us();
+        self.machine.jump_toward(at_us);
         if at_us > self.now_us() {
-            self.machine.jump_toward(at_us);
             self.catch_up_to_us = Some(at_us);
             self.catching_up_a_load = false;
             self.horizon_us = self.horizon_us.max(at_us);
-        } else {
-            self.machine.seek(at_us);
+        }
+        if back {
             self.forget_stop_notice();
         }
     }

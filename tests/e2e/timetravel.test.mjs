@@ -239,6 +239,28 @@ test("a long shared run replays to its moment a slice per frame: progress shows,
   await page.close();
 });
 
+// After minutes of a busy run the checkpoints lie 16 s or more apart, at multiples of their
+// spacing, so the moment just before 416 s replays at least 16 s from the one before it. Back on
+// the timeline that replay ran at once, freezing the page for its whole length (seconds after
+// an hour); it now goes a slice per frame, as forward.
+test("seeking back far in a long, busy run replays a slice per frame, as forward, to the same state", async () => {
+  const long = { format: 1, seed: 4, nodes: 9, workload: { writes_per_sec: 200, reads_per_sec: 100 }, until_ms: 415_999 };
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, long);
+  const straight = await state(page);
+  await call(page, "seek", 420_000);
+  await page.getByRole("slider", { name: /^Timeline/ }).fill("415999");
+  const status = page.locator(".replaying");
+  await status.waitFor();
+  assert.match(await status.textContent(), /^Replaying the run to 415\.999 s: \d+ %$/);
+  await status.waitFor({ state: "detached" });
+  const back = await state(page);
+  assert.equal(back.until_ms, 415_999);
+  assert.equal(back.state_hash, straight.state_hash, "replayed in slices from a checkpoint, the run is the same");
+  assert.deepEqual(page.errors, []);
+  await page.close();
+});
+
 // Actions close together share a marker on the scrubber. Its label gave them all the first
 // one's time ("0.800 s: crash S2; pause S3"), as if they happened together.
 test("a timeline marker for actions at different moments says when each happened", async () => {
