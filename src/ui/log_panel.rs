@@ -26,6 +26,9 @@ use crate::sim::server::Server;
 use crate::view::{log_first_shown, look_of, ruler_step};
 
 const LABEL_WIDTH: f64 = 92.0;
+/// Characters of a compacted prefix's label (9 px, about 5 px each) that fit right of a node's
+/// name ("S15" ends near 44 px) in the names' column.
+const COMPACTED_LABEL_CHARS: usize = 8;
 const CELL_WIDTH: f64 = 14.0;
 const GAP: f64 = 2.0;
 const RULER_HEIGHT: f64 = 16.0;
@@ -617,7 +620,12 @@ fn draw_snapshot(frame: &Frame, log: &RowLog, y: f64) {
         context.set_fill_style_str(frame.palette.muted);
         with_text(
             |text| {
-                let _ = write!(text, "≤{index} t{}", log.snapshot_term);
+                crate::view::write_compacted_label(
+                    text,
+                    index,
+                    log.snapshot_term,
+                    COMPACTED_LABEL_CHARS,
+                );
             },
             |text| context.fill_text(text, LABEL_WIDTH - 6.0, y + frame.cell_height / 2.0 + 3.0),
         )

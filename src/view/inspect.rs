@@ -17,6 +17,18 @@ pub fn log_first_shown(highest: u64, fit: u64, follow_tail: bool, requested: u64
     }
 }
 
+/// Writes the label of a node's compacted prefix when it ends before the log panel's window,
+/// drawn right-aligned in the names' column: "≤9 t2", or "≤142628" without its term where the
+/// whole would be longer than `room_chars` and run into the node's name.
+pub fn write_compacted_label(text: &mut String, index: u64, term: u64, room_chars: usize) {
+    use std::fmt::Write;
+    let _ = write!(text, "≤{index} t{term}");
+    if text.chars().count() > room_chars {
+        text.clear();
+        let _ = write!(text, "≤{index}");
+    }
+}
+
 /// The cluster in a few words, for readers who cannot see the ring: the canvas's description,
 /// and a live region that tells a screen reader when a leader is elected or lost, or a node
 /// goes down or is paused ("Leader S3, term 2. S1 down.").
@@ -525,6 +537,19 @@ mod tests {
             success(Some(2)),
             "no: its entry at prev log index has another term"
         );
+    }
+
+    #[test]
+    fn a_compacted_label_drops_its_term_rather_than_run_into_the_name() {
+        let label = |index, term| {
+            let mut text = String::new();
+            write_compacted_label(&mut text, index, term, 8);
+            text
+        };
+        assert_eq!(label(9, 2), "≤9 t2");
+        assert_eq!(label(1234, 3), "≤1234 t3");
+        assert_eq!(label(12345, 3), "≤12345");
+        assert_eq!(label(142628, 2), "≤142628");
     }
 
     #[test]

@@ -21,7 +21,7 @@ pub use inspect::{
     FollowerProgress, MAX_ENTRIES_SHOWN, cluster_summary, follower_progress, format_count,
     format_duration, log_first_shown, loss_label, members_text, message_fields, operation_label,
     packet_name, payload_label, removal_warning, ruler_step, sparkline_points, tick_step_us,
-    transfer_warning,
+    transfer_warning, write_compacted_label,
 };
 pub use ring::{
     BADGE_RADIUS, Bounds, CANVAS_ZOOM_MAX, CAPTION_LINE_HEIGHT, CAPTIONED_CANVAS, Caption,
