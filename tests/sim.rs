@@ -258,6 +258,31 @@ fn acting_in_the_past_forks_the_timeline() {
     assert_eq!(machine.scenario().timeline.len(), 1);
 }
 
+/// Acting just before a checkpoint's moment (here at 999 ms, taking effect at 1 s, where the
+/// machine took its first checkpoint) forks the run there: seeking back into the fork later
+/// must not restore the old run's checkpoint, which ran that moment without the new action
+/// and with the old timeline's crash of S1 at 1 s.
+#[test]
+fn a_fork_at_a_checkpoints_moment_is_sought_as_it_was_played() {
+    let scenario = scenario(&format!(
+        r#"{{"format": 1, "seed": 5, {WORKLOAD}, "timeline": [{{"at_ms": 1000, "do": "crash", "node": 1}}], "until_ms": 3000}}"#
+    ));
+    let mut machine = TimeMachine::new(&scenario);
+    machine.advance_to(2_500_000);
+    machine.seek(999_000);
+    machine.act(Action::Crash { node: 2 }).unwrap();
+    assert_eq!(machine.simulation().now_us(), 1_000_000);
+    machine.advance_to(2_000_000);
+    machine.seek(1_500_000);
+    assert_eq!(machine.simulation().server(1).unwrap().status, Status::Up);
+    assert_eq!(machine.simulation().server(2).unwrap().status, Status::Down);
+    let mut forked = machine.scenario().clone();
+    forked.until_ms = 1_500;
+    let mut replay = Simulation::new(&forked);
+    replay.run();
+    assert_eq!(machine.simulation().state_hash(), replay.state_hash());
+}
+
 #[test]
 fn a_paused_node_with_a_full_inbox_loses_what_arrives_and_says_so() {
     use raft_playground::sim::network::LossReason;

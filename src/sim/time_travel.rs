@@ -161,9 +161,10 @@ impl TimeMachine {
         debug_assert_eq!(forked.now_us(), at_us);
         self.events_simulated += forked.events_processed() - self.simulation.events_processed();
         self.simulation = forked;
-        let now = self.simulation.now_us();
+        // A checkpoint at the action's own moment ran that moment's events without it (or
+        // with an action of the old timeline there), where the fork runs the action first.
         self.checkpoints
-            .retain(|checkpoint| checkpoint.now_us() <= now);
+            .retain(|checkpoint| checkpoint.now_us() < at_us);
         for checkpoint in &mut self.checkpoints {
             checkpoint.replace_timeline(self.simulation.scenario());
         }
