@@ -598,7 +598,9 @@ impl Engine {
             Selection::Message(id) => self.simulation().network().has_sent(id),
             _ => true,
         };
-        let in_the_past = self.now_us() < self.horizon_us;
+        // A link taken while scrubbed back opens at its moment with the run's later actions
+        // still in its timeline: acting there discards them too, so it forks as well.
+        let in_the_past = self.now_us() < self.horizon_us || self.has_later_actions();
         let result = if let Some(notice) = self.stop_notice() {
             Err(notice)
         } else if let Some(refusal) = super::affordance::refusal(self, &action) {
@@ -624,6 +626,15 @@ impl Engine {
             Err(message) => self.notice = Some(message.clone()),
         }
         result
+    }
+
+    /// Whether the timeline holds actions still to come, which acting now would discard.
+    fn has_later_actions(&self) -> bool {
+        let now_us = self.now_us();
+        self.scenario()
+            .timeline
+            .last()
+            .is_some_and(|timed| timed.at_ms * 1_000 > now_us)
     }
 
     /// Replaces the run with `scenario`, to be replayed (`catch_up`, `settle`) to the same

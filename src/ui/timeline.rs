@@ -335,7 +335,9 @@ fn fork_note(behind: Result<u64, u64>, later: usize) -> Html {
             };
         }
     };
-    if behind_us == 0 {
+    // At the latest moment of a link taken while scrubbed back, its later actions are still
+    // in the timeline: acting forks the run there too.
+    if behind_us == 0 && later == 0 {
         return html! {
             <p class="fork-note fork-note-live">
                 { "At the latest moment: an action happens now and joins the end of the timeline." }
@@ -349,9 +351,15 @@ fn fork_note(behind: Result<u64, u64>, later: usize) -> Html {
         1 => "the 1 later action of the timeline is discarded".to_string(),
         count => format!("the {count} later actions of the timeline are discarded"),
     };
+    // At the latest moment, the note is no longer than the one it replaces: in a small embed
+    // of a lesson (whose timeline goes on) it takes the ring's room.
+    let behind = match behind_us {
+        0 => String::new(),
+        _ => format!("↩ {} back in the run.", format_time(behind_us)),
+    };
     html! {
         <p class="fork-note">
-            <strong>{ format!("↩ {} back in the run.", format_time(behind_us)) }</strong>
+            <strong>{ behind }</strong>
             { format!(" Acting now forks the run here: {discarded}.") }
         </p>
     }

@@ -102,6 +102,34 @@ test("acting in the past forks the run as a new history entry: the browser's Bac
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
+// A link taken while scrubbed back keeps the run's later actions, and opens at its moment, the
+// latest the timeline shows: acting there discards those actions too, so it must say so and
+// fork as a new history entry, or they are lost for good (the address was rewritten in place).
+test("a link taken while scrubbed back forks when acted on at its moment: the note says so, and Back keeps the later actions", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, SCENARIO);
+  const whole = await state(page);
+  await load(page, { ...SCENARIO, until_ms: 1200 });
+  await page.waitForFunction(() => location.hash.length > 3);
+  const before = await page.evaluate(() => location.hash);
+  const entries = await page.evaluate(() => history.length);
+  await page.locator(".fork-note").filter({ hasText: "the 3 later actions of the timeline are discarded" }).waitFor({ timeout: 5000 });
+
+  await page.click("#tab-inspect");
+  await press(page, "3");
+  await press(page, "c");
+  await page.waitForFunction((before) => location.hash !== before, before);
+  assert.equal(await page.evaluate(() => history.length), entries + 1, "the fork is a new history entry");
+  await page.locator(".fork-note").filter({ hasText: "At the latest moment" }).waitFor({ timeout: 5000 });
+
+  await page.goBack();
+  await waitForState(page, (s) => s.until_ms === 1200, { timeout: 5000 });
+  assert.equal(await page.evaluate(() => location.hash), before, "Back restores the link");
+  await call(page, "seek", 3000);
+  assert.equal((await state(page)).state_hash, whole.state_hash, "with its later actions");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
+
 // The scrubber seeks on the next animation frame (a drag fires faster than a long run replays).
 // A script that calls in between, in the same task as the scrub, must still find the run where
 // the person left it, and a seek of its own must not be undone by that frame afterwards (the
