@@ -39,7 +39,9 @@ pub struct Listeners {
     leader: Vec<Function>,
     violation: Vec<Function>,
     last_leader: Option<(NodeId, u64)>,
-    violations_seen: usize,
+    /// How many violations were last told, and when the first happened: another run (loaded,
+    /// reconfigured) may hold as many, but not from the same moment.
+    violations_seen: (usize, Option<u64>),
 }
 
 thread_local! {
@@ -388,7 +390,12 @@ fn news(engine: &Engine, listeners: &mut Listeners) -> Vec<(&'static str, JsValu
         events.push(("leader", to_js(&LeaderEvent { leader, term })));
     }
     let violations = simulation.violations();
-    for violation in violations.iter().skip(listeners.violations_seen) {
+    let first_us = violations.first().map(|violation| violation.at_us);
+    let told = match listeners.violations_seen {
+        (told, seen_first_us) if seen_first_us == first_us => told.min(violations.len()),
+        _ => 0,
+    };
+    for violation in &violations[told..] {
         let event = to_js(&ViolationEvent {
             kind: violation.kind.name(),
             at_ms: violation.at_us / 1_000,
@@ -396,7 +403,7 @@ fn news(engine: &Engine, listeners: &mut Listeners) -> Vec<(&'static str, JsValu
         });
         events.push(("violation", event));
     }
-    listeners.violations_seen = violations.len();
+    listeners.violations_seen = (violations.len(), first_us);
     events
 }
 

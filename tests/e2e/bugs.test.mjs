@@ -125,6 +125,22 @@ test("a bug switch leads to a violation the page shows and reports", async () =>
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
+// Each run's violation is news: another run loaded (or reconfigured) holding as many
+// violations as the last one told must still be told (the page counted them, and told none).
+test("a violation in a newly loaded run is told, though the run before had as many", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await recordEvents(page, "violation");
+  await load(page, BUGGY);
+  await page.waitForFunction(() => window.__events.violation.length === 1);
+  const later = { ...BUGGY, timeline: [BUGGY.timeline[0], { at_ms: 1500, do: "restart", node: 1 }] };
+  await load(page, later);
+  assert.equal((await state(page)).violations[0].at_ms, 1500);
+  await page.waitForFunction(() => window.__events.violation.length === 2, null, { timeout: 5000 }).catch(() => {});
+  const told = (await recordedEvents(page, "violation")).map((event) => event.at_ms);
+  assert.deepEqual(told, [1300, 1500], "each run's violation, once");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
+
 // The lease bug answers a read with an old value (the repository's own scenario, which
 // `raft-sim run` reports as not linearizable): the check in the Clients tab says so, and so
 // does the verdict in the toolbar while the run stays where it was checked.
