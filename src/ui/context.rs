@@ -33,8 +33,10 @@ impl PartialEq for Ui {
 }
 
 impl Ui {
-    /// Performs a timeline action now; a refused one shows as the notice.
+    /// Performs a timeline action now; a refused one shows as the notice. Now is where the
+    /// scrubber was dragged, even before the frame that seeks there.
     pub fn act(&self, action: Action) {
+        self.seek_scrubbed();
         let _ = self.engine.borrow_mut().act(action);
         self.refresh.emit(());
     }
@@ -64,6 +66,15 @@ impl Ui {
         engine.catch_up(|| super::app::now_ms() - started < SEEK_SLICE_MS);
         drop(engine);
         self.refresh.emit(());
+    }
+
+    /// Seeks where the scrubber was dragged, if that seek still waits for its frame: a key
+    /// pressed just after (Home on the scrubber, then c) acts there, not at the moment before.
+    fn seek_scrubbed(&self) {
+        let scrubbed = self.engine.borrow_mut().scrub_to_us.take();
+        if let Some(at_us) = scrubbed {
+            self.seek(at_us);
+        }
     }
 
     /// Applies `edit` to a copy of the scenario's settings (not its timeline): a valid result
@@ -104,6 +115,7 @@ impl Ui {
     }
 
     pub fn step(&self) {
+        self.seek_scrubbed();
         self.engine.borrow_mut().step();
         self.set_playing.emit(false);
     }

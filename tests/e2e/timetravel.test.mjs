@@ -166,6 +166,38 @@ test("a script's call right after a scrub acts on the scrubbed moment, and its o
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
+// A key pressed just after a scrub, before the frame that seeks there (Home on the scrubber,
+// then c), acts at the scrubbed moment: it crashed the node at the moment before, and the
+// frame then took the run back to before the crash.
+test("an action or a step right after a scrub happens at the scrubbed moment", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, SCENARIO);
+  await press(page, "4");
+  const scrubThenPress = (key) =>
+    page.evaluate((key) => {
+      const slider = document.querySelector("#timeline-scrubber");
+      slider.value = "1000";
+      slider.dispatchEvent(new Event("input", { bubbles: true }));
+      document.dispatchEvent(new KeyboardEvent("keydown", { key, bubbles: true }));
+    }, key);
+  await scrubThenPress("c");
+  const crashed = await waitForState(page, (s) => s.until_ms === 1001, { timeout: 5000 });
+  assert.equal(crashed.nodes[3].up, false, `S4 crashed at 1.001 s: ${summary(crashed)}`);
+  await page.waitForFunction(() => /1\.001 s \/ 1\.001 s/.test(document.querySelector(".timeline-clock").textContent));
+
+  await load(page, SCENARIO);
+  await call(page, "seek", 1000);
+  await call(page, "step");
+  const expected = await state(page);
+  await load(page, SCENARIO);
+  await scrubThenPress("n");
+  const stepped = await state(page);
+  assert.equal(stepped.state_hash, expected.state_hash, `one step on from 1 s: ${summary(stepped)} vs ${summary(expected)}`);
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
+  assert.equal((await state(page)).events, stepped.events, "the step stands");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
+
 test("after a seek back, the space-time view draws the whole window, and an arrived message can be inspected", async () => {
   const page = await openPlayground(session.browser, session.server.url);
   await load(page, SCENARIO);
