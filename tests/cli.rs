@@ -148,3 +148,43 @@ fn export_given_a_file_says_it_takes_a_link() {
         "{stderr}"
     );
 }
+
+/// A timeline of many long actions outgrows what a link holds: `link` says so instead of
+/// printing a link that `run` (and the page) refuse; one that fits opens as before.
+#[test]
+fn link_refuses_a_scenario_too_long_for_a_link() {
+    // Letters from a xorshift generator: they do not compress much.
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut letter = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        char::from(b'a' + (state % 26) as u8)
+    };
+    let mut put = |index: usize| {
+        let value: String = (0..200).map(|_| letter()).collect();
+        format!(
+            r#"{{"at_ms": {}, "do": "put", "key": "k", "value": "{value}"}}"#,
+            100 + index
+        )
+    };
+    let file = std::env::temp_dir().join("raft-sim-cli-long-link.json");
+    for (count, fits) in [(10, true), (200, false)] {
+        let timeline: Vec<String> = (0..count).map(&mut put).collect();
+        let scenario = format!(
+            r#"{{"format": 1, "timeline": [{}], "until_ms": 500}}"#,
+            timeline.join(",")
+        );
+        std::fs::write(&file, scenario).expect("a scratch file");
+        let path = file.to_str().expect("a UTF-8 temp dir");
+        let output = raft_sim(&["link".as_ref(), path.as_ref()], "");
+        if fits {
+            let link = String::from_utf8(output.stdout).expect("a link");
+            state_hash(&run(link.trim()));
+        } else {
+            let stderr = refusal(&output);
+            assert!(stderr.contains("does not fit in a link"), "{stderr}");
+            assert!(stderr.contains("the limit is 16384"), "{stderr}");
+        }
+    }
+}

@@ -397,7 +397,13 @@ fn command_link(args: &[String]) -> Result<ExitCode, String> {
     let text =
         std::fs::read_to_string(file).map_err(|error| format!("cannot read {file:?}: {error}"))?;
     let scenario = Scenario::from_json(&text).map_err(|error| error.to_string())?;
-    out!("{}", scenario.to_link(base))?;
+    let link = scenario.to_link(base);
+    if let Some(problem) = Scenario::link_too_long(&link) {
+        return Err(format!(
+            "{file:?} does not fit in a link, which would not open: {problem}; share the file itself"
+        ));
+    }
+    out!("{link}")?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -59,6 +59,18 @@ pub(super) fn encode(scenario: &Scenario) -> String {
     URL_SAFE_NO_PAD_INDIFFERENT.encode(bytes)
 }
 
+/// Why a link with this payload is refused, if it is too long: a timeline of many long
+/// actions outgrows what a link holds (the scenario's JSON holds it). A link is made whatever
+/// its length, so the page and `raft-sim link` ask this to say so.
+pub fn too_long(payload: &str) -> Option<String> {
+    (payload.len() > MAX_LINK_PAYLOAD_CHARS).then(|| {
+        format!(
+            "the scenario part is too long ({} characters; the limit is {MAX_LINK_PAYLOAD_CHARS})",
+            payload.len()
+        )
+    })
+}
+
 pub(super) fn decode(text: &str) -> Result<Scenario, ScenarioError> {
     if text.len() > MAX_LINK_CHARS {
         let problem = format!(
@@ -72,11 +84,7 @@ pub(super) fn decode(text: &str) -> Result<Scenario, ScenarioError> {
     if payload.is_empty() {
         return Err(ScenarioError::link("empty: there is no scenario in it"));
     }
-    if payload.len() > MAX_LINK_PAYLOAD_CHARS {
-        let problem = format!(
-            "the scenario part is too long ({} characters; the limit is {MAX_LINK_PAYLOAD_CHARS})",
-            payload.len()
-        );
+    if let Some(problem) = too_long(payload) {
         return Err(ScenarioError::link(problem));
     }
     let bytes = URL_SAFE_NO_PAD_INDIFFERENT

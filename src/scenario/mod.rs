@@ -409,6 +409,14 @@ impl Scenario {
         link::encode(self)
     }
 
+    /// Why `link` (one of [`Scenario::to_link`]'s) will not open, if it will not: it is too
+    /// long. Export the scenario's JSON then.
+    pub fn link_too_long(link: &str) -> Option<String> {
+        // Its payload follows `#s=`.
+        let fragment = link.split_once('#').map_or(link, |(_, fragment)| fragment);
+        link::too_long(fragment.get(2..).unwrap_or_default())
+    }
+
     /// `<base_url>#s=<payload>`; a fragment already on `base_url` is replaced.
     pub fn to_link(&self, base_url: &str) -> String {
         let base = base_url.split('#').next().unwrap_or(base_url);

@@ -264,6 +264,7 @@ pub fn app() -> Html {
                 let forked = std::mem::take(&mut engine.borrow_mut().forked);
                 super::url::write(&address, forked && last_address.is_some());
                 *known_fragment.borrow_mut() = super::url::raw_fragment();
+                warn_once_too_long(&hooks, &address, last_address.as_deref());
             }
             *last_address = Some(address);
         });
@@ -398,6 +399,19 @@ fn schedule_frame(
         })
     };
     frame_loop.borrow_mut().frame = Some(handle);
+}
+
+/// Says so when the run outgrows what a link holds: reloading the address, or opening its
+/// link, would not bring the run back, so it should be exported.
+fn warn_once_too_long(hooks: &super::api::Hooks, address: &str, last_address: Option<&str>) {
+    let Some(warning) = super::share_panel::too_long_warning(address) else {
+        return;
+    };
+    if last_address.is_some_and(|last| Scenario::link_too_long(last).is_some()) {
+        return;
+    }
+    hooks.engine.borrow_mut().notice = Some(warning);
+    (hooks.refresh)();
 }
 
 /// What the address bar should say: the lesson at its step while it is being followed, else

@@ -22,6 +22,16 @@ fn hooks(ui: &Ui) -> Hooks {
     }
 }
 
+/// What to say when `link` is too long to open (`Scenario::link_too_long`): in the Share tab,
+/// and once in a notice when the run outgrows it.
+pub fn too_long_warning(link: &str) -> Option<String> {
+    crate::scenario::Scenario::link_too_long(link).map(|problem| {
+        format!(
+            "This run no longer fits in a link ({problem}): export its scenario JSON to keep it."
+        )
+    })
+}
+
 /// The iframe snippet that embeds this run in another page.
 pub fn embed_code(link: &str) -> String {
     let (base, fragment) = link.split_once('#').unwrap_or((link, ""));
@@ -208,7 +218,8 @@ pub fn share_panel() -> Html {
             <h2>{ "Share this run" }</h2>
             <p class="hint">{ "The link holds the whole run — seed, configuration, every action, and this moment — and replays it exactly, here or with raft-sim." }</p>
             <label class="stacked">
-                <span>{ format!("Link ({} characters)", link.len()) }</span>
+                // A link too long to open says so where its length is given.
+                <span>{ too_long_warning(&link).unwrap_or_else(|| format!("Link ({} characters)", link.len())) }</span>
                 <input type="text" readonly=true value={link.clone()} aria-label="Link to this run" />
             </label>
             { copy_row("Copy link", copy_link, *copied) }

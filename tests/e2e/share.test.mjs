@@ -165,3 +165,28 @@ test("copying the link or the embed code says whether it worked", async () => {
   assert.deepEqual(insecure.errors, [], "no console errors");
   await insecure.close();
 });
+
+// A timeline of many long actions outgrows what a link holds (16 KiB of scenario). The page
+// wrote such a run's link into the address bar without a word, and reloading it lost the run:
+// it says so once, and the Share tab says the link will not open.
+test("a run too long for a link says so, in a notice and in the Share tab", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  // Letters from a xorshift generator: they do not compress much.
+  let bits = 2463534242;
+  const letter = () => {
+    bits ^= bits << 13;
+    bits ^= bits >>> 17;
+    bits ^= bits << 5;
+    return String.fromCharCode(97 + ((bits >>> 0) % 26));
+  };
+  const put = (index) => ({ at_ms: 100 + index, do: "put", key: "k", value: Array.from({ length: 200 }, letter).join("") });
+  await load(page, { ...SCENARIO, timeline: Array.from({ length: 10 }, (_, index) => put(index)), until_ms: 500 });
+  assert.equal(await page.getByText("no longer fits in a link").count(), 0, "a run that fits says nothing");
+
+  await load(page, { ...SCENARIO, timeline: Array.from({ length: 200 }, (_, index) => put(index)), until_ms: 500 });
+  const warning = /This run no longer fits in a link \(the scenario part is too long \(\d+ characters; the limit is 16384\)\)/;
+  await page.locator(".notice").filter({ hasText: warning }).waitFor({ timeout: 5000 });
+  await page.click("#tab-share");
+  await page.locator(".share-panel").filter({ hasText: warning }).waitFor({ timeout: 5000 });
+  assert.deepEqual(page.errors, [], "no console errors");
+});
