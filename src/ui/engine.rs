@@ -660,6 +660,9 @@ impl Engine {
         self.notice = None;
         self.linearizability = None;
         if keep_moment {
+            // A new configuration replays another run, its past too: like a fork, it is a new
+            // history entry, so Back returns to the run before it.
+            self.forked = true;
             // Reconfiguring a lesson's run makes it the learner's own.
             if let Some(lesson) = &mut self.lesson {
                 lesson.sandbox = true;

@@ -130,6 +130,29 @@ test("a link taken while scrubbed back forks when acted on at its moment: the no
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
+// A change of configuration replays the whole run anew, its past too: Back must return to the
+// run before it, as after a fork (the address was rewritten in place, and the run was lost).
+test("a change in Config is a new history entry: Back returns to the run before it", async () => {
+  const page = await openPlayground(session.browser, session.server.url);
+  await load(page, SCENARIO);
+  const whole = await state(page);
+  await call(page, "seek", 1200);
+  await page.waitForFunction(() => location.hash.length > 3);
+  const before = await page.evaluate(() => location.hash);
+  const entries = await page.evaluate(() => history.length);
+  await page.click("#tab-config");
+  await page.getByLabel("pre-vote").click();
+  await page.waitForFunction((before) => location.hash !== before, before);
+  assert.equal(await page.evaluate(() => history.length), entries + 1, "the change is a new history entry");
+
+  await page.goBack();
+  await waitForState(page, (s) => s.until_ms === 1200, { timeout: 5000 });
+  assert.equal(await page.evaluate(() => location.hash), before, "Back restores the address before the change");
+  await call(page, "seek", 3000);
+  assert.equal((await state(page)).state_hash, whole.state_hash, "and the run before it");
+  assert.deepEqual(page.errors, [], "no console errors");
+});
+
 // The scrubber seeks on the next animation frame (a drag fires faster than a long run replays).
 // A script that calls in between, in the same task as the scrub, must still find the run where
 // the person left it, and a seek of its own must not be undone by that frame afterwards (the
