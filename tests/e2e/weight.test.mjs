@@ -73,8 +73,11 @@ import { BUDGETS, pageWeight } from "./bench-lib.mjs";
 // screen-reader audit asked for (the focus kept when a control greys out 0.4 KB, the ring's
 // summary in a live region 0.2 KB, named forms and clock, Shift letters, Escape on the menu),
 // copy buttons that say whether they copied (1.1 KB), and forwarded reads that cannot lock a
-// follower out or wait for good (0.4 KB): 372.1 → 373.3 KB.
-const PAGE_WEIGHT_CEILING_KB = 374;
+// follower out or wait for good (0.4 KB): 372.1 → 373.3 KB; 374 → 375 for what a time-travel
+// audit fixed (a link acted on at its moment forks and says what it discards, a Config change
+// is a history entry, violations told per run, a run too long for a link says so) and the log
+// panel's compacted label: 373.3 → 373.7 KB.
+const PAGE_WEIGHT_CEILING_KB = 375;
 
 test("the page's weight does not grow (budget: 250 KB gzipped)", async (t) => {
   const weight = await pageWeight();
