@@ -357,6 +357,14 @@ impl Cluster {
         result
     }
 
+    /// A brand-new server `learner` (`add_server`) that leader `id` adds as a learner; returns
+    /// the change's index.
+    pub fn add_learner(&mut self, id: NodeId, learner: NodeId) -> Index {
+        self.add_server(learner);
+        self.change_membership(id, MembershipChange::AddLearner(learner))
+            .expect("the leader takes a new learner")
+    }
+
     /// Leader `id` removes itself and every message is delivered, with no time passing: a
     /// removed leader's hand-off must not wait on any timer (thesis §3.10, §4.2.2). Returns
     /// the removal's index.

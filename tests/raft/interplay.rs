@@ -121,10 +121,7 @@ fn a_learner_receiving_a_snapshot_is_promoted_only_once_caught_up() {
     }
     cluster.deliver_all();
     cluster.compact(1);
-    cluster.add_server(4);
-    cluster
-        .change_membership(1, MembershipChange::AddLearner(4))
-        .unwrap();
+    cluster.add_learner(1, 4);
     let is_chunk = |message: &raft_playground::raft::Message| {
         matches!(message.body, MessageBody::InstallSnapshot { .. })
     };
@@ -175,10 +172,7 @@ fn a_learner_receiving_a_snapshot_is_promoted_only_once_caught_up() {
 fn a_server_restarted_from_a_snapshot_knows_its_membership_from_it() {
     let mut cluster = Cluster::new(3, plain_config());
     cluster.elect(1);
-    cluster.add_server(4);
-    cluster
-        .change_membership(1, MembershipChange::AddLearner(4))
-        .unwrap();
+    cluster.add_learner(1, 4);
     cluster.advance(100_000);
     assert!(cluster.node(1).membership().is_voter(4));
     cluster.crash(4);
@@ -217,21 +211,15 @@ fn check_quorum_does_not_count_learners() {
     };
     let mut cluster = Cluster::new(3, config);
     cluster.elect(1);
-    cluster.add_server(4);
     cluster.cut(1, 4);
-    cluster
-        .change_membership(1, MembershipChange::AddLearner(4))
-        .unwrap();
+    cluster.add_learner(1, 4);
     cluster.deliver_all();
     // A second learner's addition stays uncommitted once the voters are cut off, so node 4,
     // caught up only then, stays a learner (one change at a time), and answers every
     // heartbeat.
     cluster.isolate(2);
     cluster.isolate(3);
-    cluster.add_server(5);
-    cluster
-        .change_membership(1, MembershipChange::AddLearner(5))
-        .unwrap();
+    cluster.add_learner(1, 5);
     cluster.blocked.remove(&(1, 4));
     cluster.advance(400_000);
     assert!(cluster.node(4).membership().is_learner(4));
@@ -331,11 +319,8 @@ fn a_read_forwarded_across_a_change_of_term_fails_and_a_late_answer_is_ignored()
 fn a_learner_is_no_transfer_target_and_ignores_timeout_now() {
     let mut cluster = Cluster::new(3, plain_config());
     cluster.elect(1);
-    cluster.add_server(4);
     cluster.cut(1, 4);
-    cluster
-        .change_membership(1, MembershipChange::AddLearner(4))
-        .unwrap();
+    cluster.add_learner(1, 4);
     cluster.deliver_all();
     assert!(cluster.node(1).membership().is_learner(4));
     assert_eq!(
@@ -345,10 +330,7 @@ fn a_learner_is_no_transfer_target_and_ignores_timeout_now() {
     cluster.heal();
     cluster.cut(1, 2); // Node 4 catches up, but its promotion cannot commit.
     cluster.cut(1, 3);
-    cluster.add_server(5);
-    cluster
-        .change_membership(1, MembershipChange::AddLearner(5))
-        .unwrap();
+    cluster.add_learner(1, 5);
     cluster.advance(60_000);
     assert!(cluster.node(4).membership().is_learner(4));
     let term = cluster.node(1).current_term();

@@ -1372,10 +1372,7 @@ fn a_new_server_joins_as_a_learner_and_is_promoted_once_caught_up() {
         cluster.propose(1, &format!("c{n}")).unwrap();
     }
     cluster.deliver_all();
-    cluster.add_server(4);
-    let index = cluster
-        .change_membership(1, MembershipChange::AddLearner(4))
-        .unwrap();
+    let index = cluster.add_learner(1, 4);
     assert!(
         cluster.node(1).membership().is_learner(4),
         "in effect on the leader once appended"
@@ -1404,11 +1401,8 @@ fn a_new_server_joins_as_a_learner_and_is_promoted_once_caught_up() {
 fn a_learner_caught_up_during_a_transfer_is_promoted_when_the_transfer_is_given_up() {
     let mut cluster = Cluster::new(3, plain_config());
     cluster.elect(1);
-    cluster.add_server(4);
     cluster.cut(1, 4);
-    cluster
-        .change_membership(1, MembershipChange::AddLearner(4))
-        .unwrap();
+    cluster.add_learner(1, 4);
     cluster.deliver_all();
     cluster.isolate(3);
     cluster.transfer(1, 3).unwrap();

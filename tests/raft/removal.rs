@@ -293,11 +293,8 @@ fn asking_a_leaving_leader_to_transfer_keeps_the_hand_offs_deadline() {
 fn a_learner_is_never_handed_leadership() {
     let mut cluster = Cluster::new(3, plain_config());
     cluster.elect(1);
-    cluster.add_server(4);
     cluster.cut(1, 4);
-    cluster
-        .change_membership(1, MembershipChange::AddLearner(4))
-        .unwrap();
+    cluster.add_learner(1, 4);
     cluster.deliver_all();
     cluster
         .change_membership(1, MembershipChange::Remove(1))
