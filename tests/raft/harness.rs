@@ -401,6 +401,16 @@ impl Cluster {
         result
     }
 
+    /// Every read answered to `id` so far with `read_id`.
+    pub fn answers(&self, id: NodeId, read_id: u64) -> Vec<ReadResult> {
+        self.server(id)
+            .reads
+            .iter()
+            .filter(|read| read.read_id == read_id)
+            .copied()
+            .collect()
+    }
+
     /// Takes a snapshot of `id`'s state machine at its applied index.
     pub fn compact(&mut self, id: NodeId) {
         let server = self.servers.get_mut(&id).unwrap();

@@ -44,15 +44,8 @@ fn reads_forwarded_and_lost_do_not_lock_a_follower_out_of_reads() {
         "the lost reads still count against the bound"
     );
     cluster.deliver_all();
-    let served: Vec<ReadResult> = cluster
-        .server(2)
-        .reads
-        .iter()
-        .filter(|read| read.read_id == 5)
-        .copied()
-        .collect();
     assert_eq!(
-        served,
+        cluster.answers(2, 5),
         vec![ReadResult {
             read_id: 5,
             outcome: Ok(2)
@@ -62,10 +55,9 @@ fn reads_forwarded_and_lost_do_not_lock_a_follower_out_of_reads() {
     for read_id in 1..=4 {
         assert!(
             cluster
-                .server(2)
-                .reads
+                .answers(2, read_id)
                 .iter()
-                .any(|read| read.read_id == read_id && read.outcome.is_err()),
+                .any(|read| read.outcome.is_err()),
             "read {read_id} was never answered"
         );
     }
@@ -89,12 +81,7 @@ fn a_removed_follower_does_not_take_reads_it_could_never_serve() {
 
     let asked = cluster.read(3, 1, ReadMode::ReadIndex);
     cluster.deliver_all();
-    let answer = cluster
-        .server(3)
-        .reads
-        .iter()
-        .find(|read| read.read_id == 1)
-        .map(|read| read.outcome);
+    let answer = cluster.answers(3, 1).first().map(|read| read.outcome);
     match (asked, answer) {
         (Err(_), _) | (Ok(()), Some(Err(_))) => {}
         (Ok(()), Some(Ok(index))) => assert!(
@@ -230,17 +217,6 @@ fn check_quorum_does_not_count_learners() {
     );
 }
 
-/// Every read answered to `id` so far with `read_id`.
-fn answers(cluster: &Cluster, id: u64, read_id: u64) -> Vec<ReadResult> {
-    cluster
-        .server(id)
-        .reads
-        .iter()
-        .filter(|read| read.read_id == read_id)
-        .copied()
-        .collect()
-}
-
 /// Thesis §4.2.2 with §6.4: a leader that commits its own removal while reads wait for their
 /// heartbeat round answers each of them, its own and those forwarded by followers, with an
 /// error (it hands leadership on), and takes no read after; none is left waiting.
@@ -260,7 +236,7 @@ fn reads_pending_when_the_leader_commits_its_removal_are_all_answered() {
     cluster.deliver_all();
     assert_ne!(cluster.leader(), Some(1));
     for (id, read_id) in [(1, 1), (2, 2)] {
-        let answered = answers(&cluster, id, read_id);
+        let answered = cluster.answers(id, read_id);
         assert_eq!(
             answered.len(),
             1,
@@ -292,7 +268,7 @@ fn a_read_forwarded_across_a_change_of_term_fails_and_a_late_answer_is_ignored()
     assert!(!heartbeats.is_empty());
     cluster.elect(3);
     assert_eq!(
-        answers(&cluster, 2, 2),
+        cluster.answers(2, 2),
         vec![ReadResult {
             read_id: 2,
             outcome: Err(ReadError::LeadershipLost)
@@ -304,11 +280,11 @@ fn a_read_forwarded_across_a_change_of_term_fails_and_a_late_answer_is_ignored()
         cluster.step(heartbeat);
     }
     cluster.deliver_all();
-    assert_eq!(answers(&cluster, 2, 2).len(), 1, "answered twice");
+    assert_eq!(cluster.answers(2, 2).len(), 1, "answered twice");
     cluster.read(2, 3, ReadMode::ReadIndex).unwrap();
     cluster.deliver_all();
     assert!(matches!(
-        answers(&cluster, 2, 3)[..],
+        cluster.answers(2, 3)[..],
         [ReadResult { outcome: Ok(_), .. }]
     ));
 }

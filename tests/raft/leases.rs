@@ -19,11 +19,7 @@ fn lease_config() -> Config {
 /// Asks leader `id` for a lease read and returns whether it answered at once.
 fn lease_read_answered(cluster: &mut Cluster, id: u64, read_id: u64) -> bool {
     cluster.read(id, read_id, ReadMode::Lease).unwrap();
-    cluster
-        .server(id)
-        .reads
-        .iter()
-        .any(|read| read.read_id == read_id)
+    !cluster.answers(id, read_id).is_empty()
 }
 
 /// A TimeoutNow that arrives after the leader gave the transfer up still makes its target
