@@ -75,6 +75,24 @@ test("seeking back to an earlier moment gives back exactly the state seen there"
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
+/** After an action that replaced the run: the address changed, as a new history entry. */
+async function expectNewEntry(page, before, entries, what) {
+  await page.waitForFunction((before) => location.hash !== before, before);
+  assert.equal(await page.evaluate(() => history.length), entries + 1, `${what} is a new history entry`);
+}
+
+/**
+ * The browser's Back returns to the address `before` (a run at 1.2 s) and to the run it held:
+ * played on to 3 s, it is the `whole` run again.
+ */
+async function expectBackRestores(page, before, whole, address, run) {
+  await page.goBack();
+  await waitForState(page, (s) => s.until_ms === 1200, { timeout: 5000 });
+  assert.equal(await page.evaluate(() => location.hash), before, address);
+  await call(page, "seek", 3000);
+  assert.equal((await state(page)).state_hash, whole.state_hash, run);
+}
+
 test("acting in the past forks the run as a new history entry: the browser's Back returns to the run before the fork", async () => {
   const page = await openPlayground(session.browser, session.server.url);
   await load(page, SCENARIO);
@@ -88,17 +106,12 @@ test("acting in the past forks the run as a new history entry: the browser's Bac
   await page.click("#tab-inspect");
   await press(page, "3");
   await press(page, "c");
-  await page.waitForFunction((before) => location.hash !== before, before);
-  assert.equal(await page.evaluate(() => history.length), entries + 1, "the fork is a new history entry");
+  await expectNewEntry(page, before, entries, "the fork");
   await call(page, "seek", 3000);
   const forked = await state(page);
   assert.notEqual(forked.state_hash, whole.state_hash, "the fork is another run");
 
-  await page.goBack();
-  await waitForState(page, (s) => s.until_ms === 1200, { timeout: 5000 });
-  assert.equal(await page.evaluate(() => location.hash), before, "Back restores the address before the fork");
-  await call(page, "seek", 3000);
-  assert.equal((await state(page)).state_hash, whole.state_hash, "and the run before it, with its later actions");
+  await expectBackRestores(page, before, whole, "Back restores the address before the fork", "and the run before it, with its later actions");
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
@@ -118,15 +131,10 @@ test("a link taken while scrubbed back forks when acted on at its moment: the no
   await page.click("#tab-inspect");
   await press(page, "3");
   await press(page, "c");
-  await page.waitForFunction((before) => location.hash !== before, before);
-  assert.equal(await page.evaluate(() => history.length), entries + 1, "the fork is a new history entry");
+  await expectNewEntry(page, before, entries, "the fork");
   await page.locator(".fork-note").filter({ hasText: "At the latest moment" }).waitFor({ timeout: 5000 });
 
-  await page.goBack();
-  await waitForState(page, (s) => s.until_ms === 1200, { timeout: 5000 });
-  assert.equal(await page.evaluate(() => location.hash), before, "Back restores the link");
-  await call(page, "seek", 3000);
-  assert.equal((await state(page)).state_hash, whole.state_hash, "with its later actions");
+  await expectBackRestores(page, before, whole, "Back restores the link", "with its later actions");
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
@@ -142,14 +150,9 @@ test("a change in Config is a new history entry: Back returns to the run before 
   const entries = await page.evaluate(() => history.length);
   await page.click("#tab-config");
   await page.getByLabel("pre-vote").click();
-  await page.waitForFunction((before) => location.hash !== before, before);
-  assert.equal(await page.evaluate(() => history.length), entries + 1, "the change is a new history entry");
+  await expectNewEntry(page, before, entries, "the change");
 
-  await page.goBack();
-  await waitForState(page, (s) => s.until_ms === 1200, { timeout: 5000 });
-  assert.equal(await page.evaluate(() => location.hash), before, "Back restores the address before the change");
-  await call(page, "seek", 3000);
-  assert.equal((await state(page)).state_hash, whole.state_hash, "and the run before it");
+  await expectBackRestores(page, before, whole, "Back restores the address before the change", "and the run before it");
   assert.deepEqual(page.errors, [], "no console errors");
 });
 
