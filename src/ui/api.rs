@@ -39,9 +39,9 @@ pub struct Listeners {
     leader: Vec<Function>,
     violation: Vec<Function>,
     last_leader: Option<(NodeId, u64)>,
-    /// How many violations were last told, and when the first happened: another run (loaded,
-    /// reconfigured) may hold as many, but not from the same moment.
-    violations_seen: (usize, Option<u64>),
+    /// The run (`Engine::runs_replaced`) whose violations were last told, and how many: a new
+    /// run's are told from its first, though it may hold as many.
+    violations_seen: (u64, usize),
 }
 
 thread_local! {
@@ -390,9 +390,8 @@ fn news(engine: &Engine, listeners: &mut Listeners) -> Vec<(&'static str, JsValu
         events.push(("leader", to_js(&LeaderEvent { leader, term })));
     }
     let violations = simulation.violations();
-    let first_us = violations.first().map(|violation| violation.at_us);
     let told = match listeners.violations_seen {
-        (told, seen_first_us) if seen_first_us == first_us => told.min(violations.len()),
+        (run, told) if run == engine.runs_replaced => told.min(violations.len()),
         _ => 0,
     };
     for violation in &violations[told..] {
@@ -403,7 +402,7 @@ fn news(engine: &Engine, listeners: &mut Listeners) -> Vec<(&'static str, JsValu
         });
         events.push(("violation", event));
     }
-    listeners.violations_seen = (violations.len(), first_us);
+    listeners.violations_seen = (engine.runs_replaced, violations.len());
     events
 }
 

@@ -112,6 +112,9 @@ pub struct Engine {
     /// How many runs were loaded (a link, a file, a lesson): panels that keep their own view
     /// of a run, like the logs' scroll position, start afresh when it changes.
     pub runs_loaded: u64,
+    /// How many runs replaced the one before (loaded, a lesson started, reconfigured): a
+    /// script's listeners tell each new run's violations from its first.
+    pub runs_replaced: u64,
     /// Where the timeline's scrubber was dragged, to be sought on the next animation frame
     /// (`timeline::seek_on_next_frame`). A script's call finds the run where the person left
     /// it, so [`Engine::settle`] seeks it first; a seek or another run loaded drops it.
@@ -165,6 +168,7 @@ impl Engine {
             view_mode: ViewMode::Ring,
             hide_heartbeats: false,
             runs_loaded: 0,
+            runs_replaced: 0,
             scrub_to_us: None,
             carry_us: 0.0,
             notice: None,
@@ -200,6 +204,7 @@ impl Engine {
         self.notice = None;
         self.linearizability = None;
         self.runs_loaded += 1;
+        self.runs_replaced += 1;
         self.scrub_to_us = None;
         self.lesson = Some(LessonProgress {
             id: lesson.id,
@@ -652,6 +657,7 @@ impl Engine {
             (until_ms, events_in_last_ms) = (scenario.until_ms, None);
         }
         self.machine = TimeMachine::new(scenario);
+        self.runs_replaced += 1;
         self.catch_up_to_us = (!at_start).then_some(until_ms * 1_000);
         self.catch_up_events_in_last_ms = events_in_last_ms;
         self.catching_up_a_load = true;
