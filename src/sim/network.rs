@@ -252,10 +252,13 @@ impl Network {
         id: u64,
         refused: impl FnOnce(Endpoint) -> Option<LossReason>,
     ) -> Option<InFlight> {
-        if self.in_flight.get(&id)?.arrive_us != now_us {
+        let std::collections::btree_map::Entry::Occupied(entry) = self.in_flight.entry(id) else {
+            return None;
+        };
+        if entry.get().arrive_us != now_us {
             return None; // Delayed by a person: a later event delivers it.
         }
-        let mut message = *self.in_flight.remove(&id)?;
+        let mut message = *entry.remove();
         let link = (message.from.link_key(), message.to.link_key());
         if let Some(load) = self.link_load.get_mut(&link) {
             *load -= 1;
