@@ -27,7 +27,7 @@ fn hooks(ui: &Ui) -> Hooks {
 pub fn too_long_warning(link: &str) -> Option<String> {
     crate::scenario::Scenario::link_too_long(link).map(|problem| {
         format!(
-            "This run no longer fits in a link ({problem}): export its scenario JSON to keep it."
+            "This run no longer fits in a link: {problem}. Export its scenario JSON to keep it."
         )
     })
 }

@@ -184,7 +184,7 @@ test("a run too long for a link says so, in a notice and in the Share tab", asyn
   assert.equal(await page.getByText("no longer fits in a link").count(), 0, "a run that fits says nothing");
 
   await load(page, { ...SCENARIO, timeline: Array.from({ length: 200 }, (_, index) => put(index)), until_ms: 500 });
-  const warning = /This run no longer fits in a link \(the scenario part is too long \(\d+ characters; the limit is 16384\)\)/;
+  const warning = /This run no longer fits in a link: the scenario part is too long \(\d+ characters; the limit is 16384\)\. Export its scenario JSON to keep it\./;
   await page.locator(".notice").filter({ hasText: warning }).waitFor({ timeout: 5000 });
   await page.click("#tab-share");
   await page.locator(".share-panel").filter({ hasText: warning }).waitFor({ timeout: 5000 });
